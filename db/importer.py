@@ -1,0 +1,168 @@
+"""Importing Soliguide place exports: validate every record, then write the file in one transaction."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, tuple_
+
+from db.categories import Taxonomy, taxonomy
+from db.models import CategoryRow, ImportRunRow, PlaceRow, ServiceRow, StopRow
+from db.soliguide import PlaceRecord, RecordError, read_place
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+class ImportFileError(Exception):
+    """The file itself cannot be read (missing, not gzip, not a JSON array): nothing is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    index: int
+    lieu_id: object
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    filename: str
+    source: str
+    created: int
+    updated: int
+    rejected: tuple[Rejected, ...]
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
+def read_documents(path: Path) -> list[Any]:
+    """A JSON array of place documents, gzipped or not (gzip is recognised by its magic bytes)."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(2)
+        opener = gzip.open if magic == b"\x1f\x8b" else open
+        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+            data = json.load(handle)
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportFileError(f"{path}: {exc}") from exc
+    if not isinstance(data, list):
+        raise ImportFileError(f"{path}: expected a JSON array of places, got {type(data).__name__}")
+    return data
+
+
+def sync_categories(engine: Engine, tax: Taxonomy | None = None) -> None:
+    """The taxonomy table mirrors db/data/soliguide_categories.json (upsert by delete + insert)."""
+    tax = tax or taxonomy()
+    rows = [
+        {"id": c.id, "parent": c.parent, "level": c.level, "rank": c.rank, "labels": c.labels}
+        for c in tax.by_id.values()
+    ]
+    with engine.begin() as conn:
+        conn.execute(delete(CategoryRow))
+        conn.execute(insert(CategoryRow), rows)
+
+
+def _shown_id(doc: Any) -> object:
+    lieu_id = doc.get("lieu_id") if isinstance(doc, dict) else None
+    return lieu_id if isinstance(lieu_id, int | str) or lieu_id is None else repr(lieu_id)[:40]
+
+
+def validate(docs: Iterable[Any], tax: Taxonomy) -> tuple[list[PlaceRecord], list[Rejected]]:
+    records: dict[int, PlaceRecord] = {}
+    rejected: list[Rejected] = []
+    for index, doc in enumerate(docs):
+        try:
+            record = read_place(doc, tax)
+        except RecordError as exc:
+            rejected.append(Rejected(index, _shown_id(doc), str(exc)))
+            continue
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            rejected.append(Rejected(index, _shown_id(doc), f"malformed record: {exc}"))
+            continue
+        records[record.lieu_id] = record  # a later copy of the same place in one file wins
+    return list(records.values()), rejected
+
+
+def _chunks(items: list[PlaceRecord], size: int) -> Iterator[list[PlaceRecord]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def import_documents(
+    engine: Engine,
+    docs: Iterable[Any],
+    *,
+    source: str,
+    filename: str = "<memory>",
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate, then replace each place (same source + lieu_id keeps its row id) in one transaction.
+
+    Validation happens before the transaction opens, so a bad record never leaves a half-written
+    place, and any database error rolls the whole file back.
+    """
+    tax = taxonomy()
+    records, rejected = validate(docs, tax)
+    created = updated = 0
+    with engine.begin() as conn:
+        for batch in _chunks(records, BATCH):
+            keys = [(source, r.lieu_id) for r in batch]
+            existing = dict(
+                conn.execute(
+                    select(PlaceRow.lieu_id, PlaceRow.id).where(tuple_(PlaceRow.source, PlaceRow.lieu_id).in_(keys))
+                ).all()
+            )
+            if existing:
+                ids = list(existing.values())
+                conn.execute(delete(ServiceRow).where(ServiceRow.place_id.in_(ids)))  # type: ignore[attr-defined]
+                conn.execute(delete(StopRow).where(StopRow.place_id.in_(ids)))  # type: ignore[attr-defined]
+                conn.execute(delete(PlaceRow).where(PlaceRow.id.in_(ids)))  # type: ignore[union-attr]
+            old = [{**r.place, "source": source, "id": existing[r.lieu_id]} for r in batch if r.lieu_id in existing]
+            new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
+            place_ids = {row["lieu_id"]: row["id"] for row in old}
+            if old:
+                conn.execute(insert(PlaceRow), old)
+            if new:
+                returned = conn.execute(
+                    insert(PlaceRow).returning(PlaceRow.id, PlaceRow.lieu_id, sort_by_parameter_order=True), new
+                )
+                place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
+            stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
+            services = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.services]
+            if stops:
+                conn.execute(insert(StopRow), stops)
+            if services:
+                conn.execute(insert(ServiceRow), services)
+            updated += len(old)
+            created += len(new)
+            if progress:
+                progress(len(batch))
+        conn.execute(
+            insert(ImportRunRow).values(
+                source=source,
+                filename=filename,
+                started_at=datetime.now(UTC),
+                imported=created + updated,
+                rejected=len(rejected),
+                report=[{"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in rejected[:1000]],
+            )
+        )
+    log.info("import file=%s created=%d updated=%d rejected=%d", filename, created, updated, len(rejected))
+    return ImportReport(filename, source, created, updated, tuple(rejected))
+
+
+def import_file(
+    engine: Engine, path: Path, *, source: str, progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    return import_documents(engine, read_documents(path), source=source, filename=str(path), progress=progress)

@@ -1,0 +1,122 @@
+"""SQLModel tables for the services directory: places, their stops, their services, the taxonomy.
+
+JSON columns hold what is read whole and never filtered on in SQL (hours, publics, modalities,
+temporary infos); what search filters on (status, visibility, category, coordinates) is a column.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+def _aware(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable))
+
+
+class CategoryRow(SQLModel, table=True):
+    __tablename__ = "category"
+
+    id: str = Field(primary_key=True, max_length=64)
+    parent: str | None = Field(default=None, max_length=64)
+    level: int = 0
+    rank: int = 0
+    labels: dict[str, str] = _json(nullable=False)
+
+
+class PlaceRow(SQLModel, table=True):
+    """A Soliguide place (`lieu`): a fixed place (LIEU) or an itinerary (PARCOURS_MOBILE)."""
+
+    __tablename__ = "place"
+    __table_args__ = (UniqueConstraint("source", "lieu_id", name="uq_place_source_lieu"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    lieu_id: int
+    name: str
+    description: str = ""
+    status: str = Field(max_length=32, index=True)
+    visibility: str = Field(max_length=16)
+    place_type: str = Field(max_length=32)
+    address: str = ""
+    postal_code: str = Field(default="", max_length=16)
+    city: str = ""
+    city_code: str = Field(default="", max_length=16)
+    department_code: str = Field(default="", max_length=8)
+    timezone: str = Field(default="Europe/Paris", max_length=64)
+    lat: float | None = None
+    lon: float | None = None
+    phones: list[dict[str, Any]] = _json()
+    email: str | None = None
+    website: str | None = None
+    languages: list[str] = _json()
+    publics: dict[str, Any] = _json()
+    modalities: dict[str, Any] = _json()
+    hours: list[list[list[int]]] | None = _json()
+    closed_holidays: str = Field(default="UNKNOWN", max_length=16)
+    temp_closure: dict[str, Any] | None = _json()
+    temp_hours: dict[str, Any] | None = _json()
+    temp_message: dict[str, Any] | None = _json()
+    updated_by_user_at: datetime | None = _aware()
+    created_at: datetime | None = _aware()
+    updated_at: datetime | None = _aware()
+
+
+class StopRow(SQLModel, table=True):
+    """A searchable point of a place: the place itself, or one stop of an itinerary with its own hours."""
+
+    __tablename__ = "stop"
+    __table_args__ = (Index("ix_stop_place", "place_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    place_id: int = Field(foreign_key="place.id", ondelete="CASCADE")
+    position: int = 0
+    lat: float
+    lon: float
+    address: str = ""
+    postal_code: str = Field(default="", max_length=16)
+    city: str = ""
+    hours: list[list[list[int]]] | None = _json()
+    closed_holidays: str | None = Field(default=None, max_length=16)
+
+
+class ServiceRow(SQLModel, table=True):
+    __tablename__ = "service"
+    __table_args__ = (Index("ix_service_place", "place_id"), Index("ix_service_category", "category"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    place_id: int = Field(foreign_key="place.id", ondelete="CASCADE")
+    position: int = 0
+    external_id: str | None = Field(default=None, max_length=64)
+    category: str = Field(max_length=64)
+    name: str | None = None
+    description: str = ""
+    different_hours: bool = False
+    hours: list[list[list[int]]] | None = _json()
+    closed_holidays: str | None = Field(default=None, max_length=16)
+    publics: dict[str, Any] | None = _json()
+    modalities: dict[str, Any] | None = _json()
+    closure: dict[str, Any] | None = _json()
+    saturation: str | None = Field(default=None, max_length=16)
+    saturation_note: str | None = None
+
+
+class ImportRunRow(SQLModel, table=True):
+    """One imported file: what came in and what was rejected, so an operator can see the last load."""
+
+    __tablename__ = "import_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=64)
+    filename: str
+    started_at: datetime = _aware(nullable=False)
+    imported: int = 0
+    rejected: int = 0
+    report: list[dict[str, Any]] = _json()

@@ -1,0 +1,191 @@
+"""Opening hours as stored: weekly slots in minutes and dated periods, parsed from Soliguide JSON."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_END = 24 * 60
+
+_HHMM_RE = re.compile(r"^\d{3,4}$")
+_TIME_RE = re.compile(r"^(\d{1,2})(?:\s*[:hH.]\s*(\d{2})?)?$")
+
+
+class HoursError(ValueError):
+    """A time or a weekly schedule that cannot be read; the message says which value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """Minutes since local midnight, ``start < end``; ``end == 1440`` means midnight."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """Seven days of slots, Monday first; each day sorted, merged, within 0..1440."""
+
+    days: tuple[tuple[Slot, ...], ...]
+
+    def is_empty(self) -> bool:
+        return not any(self.days)
+
+    def to_json(self) -> list[list[list[int]]]:
+        return [[[s.start, s.end] for s in day] for day in self.days]
+
+    @classmethod
+    def from_json(cls, data: Sequence[Sequence[Sequence[int]]]) -> Week:
+        return cls(tuple(tuple(Slot(int(a), int(b)) for a, b in day) for day in data))
+
+    @classmethod
+    def always(cls) -> Week:
+        return cls(tuple((Slot(0, DAY_END),) for _ in WEEKDAYS))
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A dated period (temporary closure, hours or message): in effect when start <= t <= end.
+
+    Soliguide raises `actif` 15 days before the start, so the flag alone never puts a period in
+    effect; a period with no end is open-ended.
+    """
+
+    start: datetime
+    end: datetime | None = None
+    text: str | None = None
+
+    def covers(self, at: datetime) -> bool:
+        return self.start <= at and (self.end is None or at <= self.end)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Period:
+        end = data.get("end")
+        return cls(
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(end) if end else None,
+            text=data.get("text"),
+        )
+
+
+def parse_time(value: object, *, is_end: bool = False) -> int:
+    """Minutes since midnight from Soliguide's HHMM integers (930) or legacy strings ("09:30", "9h30").
+
+    Soliguide closes a day at 2359, which we read as midnight so that a night split across
+    midnight joins up again.
+    """
+    if isinstance(value, bool):
+        raise HoursError(f"time {value!r} is not a time")
+    if isinstance(value, int):
+        hours, minutes = divmod(value, 100)
+    elif isinstance(value, str):
+        text = value.strip()
+        if _HHMM_RE.match(text):
+            hours, minutes = divmod(int(text), 100)
+        elif match := _TIME_RE.match(text):
+            hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+        else:
+            raise HoursError(f"time {value!r} is not a time")
+    else:
+        raise HoursError(f"time {value!r} is not a time")
+    if not (0 <= minutes < 60) or not (0 <= hours <= 24) or (hours == 24 and minutes):
+        raise HoursError(f"time {value!r} is out of range")
+    total = hours * 60 + minutes
+    if is_end and total in (0, DAY_END - 1):
+        return DAY_END
+    return total
+
+
+def _merge(slots: list[Slot]) -> tuple[Slot, ...]:
+    merged: list[Slot] = []
+    for slot in sorted(slots, key=lambda s: s.start):
+        if merged and slot.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Slot(last.start, max(last.end, slot.end))
+        else:
+            merged.append(slot)
+    return tuple(merged)
+
+
+def parse_week(data: object) -> Week | None:
+    """A `newhours`-style object → Week; None when no day has any slot (hours unknown).
+
+    A slot whose end is before its start runs past midnight and is split onto the next day, the
+    way Soliguide itself stores night stops.
+    """
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise HoursError("hours are not an object")
+    if data.get("h24") is True:
+        return Week.always()
+    days: list[list[Slot]] = [[] for _ in WEEKDAYS]
+    for index, name in enumerate(WEEKDAYS):
+        day = data.get(name)
+        if day is None:
+            continue
+        if not isinstance(day, Mapping):
+            raise HoursError(f"{name} is not an object")
+        slots = day.get("timeslot") or []
+        if not isinstance(slots, list):
+            raise HoursError(f"{name}.timeslot is not a list")
+        if day.get("open") is False:
+            continue
+        for slot in slots:
+            if not isinstance(slot, Mapping):
+                raise HoursError(f"{name}.timeslot has a non-object slot")
+            start = parse_time(slot.get("start"))
+            end = parse_time(slot.get("end"), is_end=True)
+            if start >= DAY_END:
+                raise HoursError(f"{name} slot starts at midnight's end")
+            if end > start:
+                days[index].append(Slot(start, end))
+            else:
+                days[index].append(Slot(start, DAY_END))
+                if end > 0:
+                    days[(index + 1) % 7].append(Slot(0, end))
+    week = Week(tuple(_merge(d) for d in days))
+    return None if week.is_empty() else week
+
+
+def parse_instant(value: object) -> datetime | None:
+    """An ISO 8601 date from a Soliguide export (UTC "…Z", or Mongo's {"$date": …}) → aware datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Mapping) and "$date" in value:
+        value = value["$date"]
+    if not isinstance(value, str):
+        raise HoursError(f"date {value!r} is not a date")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise HoursError(f"date {value!r} is not a date") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_period(data: object, text_keys: Sequence[str] = ("description",)) -> Period | None:
+    """A `tempInfos.*` or service `close` object → Period, or None when it has no start date."""
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise HoursError("period is not an object")
+    start = parse_instant(data.get("dateDebut"))
+    if start is None:
+        return None
+    end = parse_instant(data.get("dateFin"))
+    if end is not None and end < start:
+        raise HoursError("period ends before it starts")
+    parts = [str(data[k]).strip() for k in text_keys if data.get(k)]
+    return Period(start=start, end=end, text=" — ".join(p for p in parts if p) or None)
