@@ -1,0 +1,43 @@
+"""Every knob of solibot, read from the environment (or a .env file) by pydantic-settings."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from db.engine import DEFAULT_URL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_URL, description="sqlite:///path or postgresql://user@host/db")
+    redis_url: str | None = Field(default=None, description="redis://host:6379/0: shared sessions and de-duplication")
+    user_key_secret: SecretStr = Field(
+        default=SecretStr("solibot-local-development-only"),
+        description="HMAC key turning a phone number or chat id into a user key; set it in production",
+    )
+    session_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    home_departments: tuple[str, ...] = Field(default=("67", "68"), description="tie-break for homonym towns")
+    geocoder: str = Field(default="offline", description="offline | ban | nominatim")
+    geocoder_domain: str | None = Field(default=None, description="self-hosted addok / Nominatim host")
+    geocoder_timeout_seconds: float = Field(default=1.5, gt=0)
+    seed_sample: bool = Field(default=True, description="seed an empty SQLite database with the sample on first run")
+
+    public_base_url: str | None = Field(default=None, description="https://host as Twilio sees it, behind a proxy")
+    twilio_auth_token: SecretStr | None = None
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    sms_max_segments: int = Field(default=3, ge=1, le=10)
+    sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and not (self.telegram_bot_token and self.telegram_webhook_secret):
+            raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
+        return self

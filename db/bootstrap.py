@@ -1,0 +1,53 @@
+"""First start: bring the schema up to date and, on an empty embedded database, load the sample."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from db.engine import is_sqlite, make_engine, migrate
+from db.importer import ImportReport, import_documents, import_file, sync_categories
+from db.models import PlaceRow
+
+log = logging.getLogger(__name__)
+
+FIXTURES = "data/soliguide_test_places.json.gz"
+SAMPLE_SOURCE = "solibot-sample"
+FIXTURE_SOURCE = "soliguide"
+
+
+def fixtures_path() -> Path:
+    return Path(str(resources.files("db").joinpath(FIXTURES)))
+
+
+def load_sample(
+    engine: Engine, *, now: datetime, seed: int = 2026, services: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """The generated directory goes through the same importer as a real export."""
+    from db.sample import generate
+
+    docs = generate(seed=seed, services=services, now=now)
+    return import_documents(engine, docs, source=SAMPLE_SOURCE, filename="solibot sample", progress=progress)
+
+
+def place_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(PlaceRow)).scalar_one())
+
+
+def prepare(url: str, *, now: datetime, seed_sample: bool = True) -> Engine:
+    """Migrate; an empty SQLite database gets the taxonomy, Soliguide's fixtures and the Alsace sample."""
+    migrate(url)
+    engine = make_engine(url)
+    sync_categories(engine)
+    if seed_sample and is_sqlite(url) and place_count(engine) == 0:
+        log.info("empty embedded database: seeding the Alsace sample and the Soliguide fixtures")
+        import_file(engine, fixtures_path(), source=FIXTURE_SOURCE)
+        load_sample(engine, now=now)
+    return engine

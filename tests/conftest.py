@@ -1,0 +1,95 @@
+"""Shared fixtures: databases (SQLite file, and the real local PostgreSQL), the fixed clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import make_async_engine, make_engine, migrate
+from db.importer import sync_categories
+
+PARIS = ZoneInfo("Europe/Paris")
+PG_ADMIN = os.environ.get("SOLIBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("SOLIBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REQUIRED = os.environ.get("SOLIBOT_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(what: str, exc: Exception) -> None:
+    """Skip with the reason on a user's machine; on CI (.ci/run sets the flag) fail instead."""
+    message = f"{what} not reachable ({exc.__class__.__name__}: {exc})"
+    if REQUIRED:
+        pytest.fail(message + " — .ci/run requires it")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            pass
+    except psycopg.OperationalError as exc:
+        service_missing("PostgreSQL at 127.0.0.1:5432", exc)
+    return PG_ADMIN
+
+
+def _migrated(url: str) -> None:
+    migrate(url)
+    eng = make_engine(url)
+    sync_categories(eng)
+    eng.dispose()
+
+
+def _fresh_pg_database(admin_url: str) -> tuple[str, str]:
+    name = f"solibot_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(admin_url: str, name: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database with the taxonomy: every test using it runs on both backends."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'solibot.db'}"
+        _migrated(url)
+        yield url
+        return
+    admin = request.getfixturevalue("pg_server")
+    name, url = _fresh_pg_database(admin)
+    try:
+        _migrated(url)
+        yield url
+    finally:
+        _drop_pg_database(admin, name)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+async def async_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_async_engine(database_url)
+    yield eng
+    await eng.dispose()

@@ -1,0 +1,146 @@
+"""Importing Soliguide exports: the fixtures whole, idempotence, rejected records, all-or-nothing files."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, select
+
+from db.bootstrap import fixtures_path
+from db.importer import ImportFileError, import_documents, import_file, read_documents
+from db.models import PlaceRow, ServiceRow, StopRow
+from db.schedule import Week
+
+
+def fixture_docs() -> list[dict[str, Any]]:
+    return read_documents(fixtures_path())
+
+
+def by_lieu(docs: list[dict[str, Any]], lieu_id: int) -> dict[str, Any]:
+    return copy.deepcopy(next(d for d in docs if d["lieu_id"] == lieu_id))
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (PlaceRow, StopRow, ServiceRow)
+        )
+
+
+def test_soliguide_fixtures_import_whole_and_reimport_updates(engine: Engine) -> None:
+    report = import_file(engine, fixtures_path(), source="soliguide")
+    assert (report.created, report.updated, report.rejected) == (142, 0, ())
+    first = counts(engine)
+    with engine.connect() as conn:
+        ids = dict(conn.execute(select(PlaceRow.lieu_id, PlaceRow.id)).all())
+    again = import_file(engine, fixtures_path(), source="soliguide")
+    assert (again.created, again.updated) == (0, 142)
+    assert counts(engine) == first
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(PlaceRow.lieu_id, PlaceRow.id)).all()) == ids
+
+
+def test_fixture_details_survive_the_import(engine: Engine) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    with engine.connect() as conn:
+        place = conn.execute(select(PlaceRow).where(PlaceRow.lieu_id == 6)).one()
+        assert place.temp_closure["start"].startswith("2022-03-02T23:00:00")
+        assert place.temp_closure["end"] is None
+        week = Week.from_json(place.temp_hours["week"])
+        assert week.days[0][0].start == 8 * 60 and week.days[1] == ()
+        assert "<p>" not in place.temp_message["text"] and "actuellement en cours" in place.temp_message["text"]
+        closed = conn.execute(
+            select(ServiceRow.closure).join(PlaceRow).where(PlaceRow.lieu_id == 8)
+        ).scalar_one()
+        assert closed["start"].startswith("2022-03-03T00:00:00") and closed["end"] is None
+        stops = conn.execute(select(func.count()).select_from(StopRow).join(PlaceRow).where(PlaceRow.lieu_id == 29))
+        assert stops.scalar_one() >= 2
+        description = conn.execute(select(PlaceRow.description).where(PlaceRow.lieu_id == 1)).scalar_one()
+        assert description.startswith("Consultations jeunes consommateurs") and "<" not in description
+        categories = conn.execute(select(ServiceRow.category).join(PlaceRow).where(PlaceRow.lieu_id == 23)).scalars()
+        assert set(categories) == {"emergency_accommodation", "food_distribution", "sport_activities"}
+
+
+def test_legacy_times_and_overnight_slots(engine: Engine) -> None:
+    doc = by_lieu(fixture_docs(), 7)
+    doc["lieu_id"] = 900001
+    doc["newhours"]["monday"] = {"open": True, "timeslot": [{"start": "9h30", "end": "12:00"}, {"start": 1900, "end": 2359}]}
+    doc["newhours"]["tuesday"] = {"open": True, "timeslot": [{"start": 0, "end": 800}]}
+    doc["newhours"]["friday"] = {"open": True, "timeslot": [{"start": "20h", "end": "6h"}]}
+    report = import_documents(engine, [doc], source="test")
+    assert report.rejected == ()
+    with engine.connect() as conn:
+        week = Week.from_json(conn.execute(select(PlaceRow.hours).where(PlaceRow.lieu_id == 900001)).scalar_one())
+    assert [(s.start, s.end) for s in week.days[0]] == [(570, 720), (1140, 1440)]
+    assert [(s.start, s.end) for s in week.days[1]][0] == (0, 480)
+    assert [(s.start, s.end) for s in week.days[4]] == [(1200, 1440)]
+    assert [(s.start, s.end) for s in week.days[5]][0] == (0, 360)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda d: d.update(lieu_id="abc"), "lieu_id"),
+        (lambda d: d.update(lieu_id=True), "lieu_id"),
+        (lambda d: d["position"]["location"].update(coordinates=[7.3, 95.0]), "out of range"),
+        (lambda d: d["position"]["location"].update(coordinates=["7.3", 47.7]), "not numbers"),
+        (lambda d: d["services_all"][0].update(category="free_beer", categorie=99999), "unknown category"),
+        (lambda d: d["newhours"]["monday"].update(timeslot=[{"start": 900, "end": 2500}]), "out of range"),
+        (lambda d: d["newhours"]["monday"].update(timeslot=[{"start": "abc", "end": 1200}]), "not a time"),
+        (lambda d: d.update(status="MAYBE"), "status"),
+        (lambda d: d.update(name=None), "name"),
+        (lambda d: d.update(services_all="nope"), "services_all"),
+        (lambda d: d["tempInfos"]["closure"].update(dateDebut="yesterday"), "date"),
+    ],
+)
+def test_bad_records_are_skipped_with_a_reason(engine: Engine, mutate: Any, reason: str) -> None:
+    docs = fixture_docs()
+    good, bad = by_lieu(docs, 7), by_lieu(docs, 12)
+    mutate(bad)
+    report = import_documents(engine, [good, bad, "not a record"], source="test")
+    assert report.created == 1
+    assert [r.index for r in report.rejected] == [1, 2]
+    assert reason in report.rejected[0].reason
+    assert counts(engine)[0] == 1
+
+
+def test_unreadable_files_raise_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "obj.json").write_text('{"lieu_id": 1}')
+    (tmp_path / "broken.json").write_text("[{")
+    (tmp_path / "bad.json.gz").write_bytes(b"\x1f\x8bnot gzip")
+    for name in ("obj.json", "broken.json", "bad.json.gz", "missing.json"):
+        with pytest.raises(ImportFileError):
+            read_documents(tmp_path / name)
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps(fixture_docs()[:3]))
+    packed = tmp_path / "packed.json.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert read_documents(plain) == read_documents(packed)
+
+
+def test_a_database_error_mid_file_leaves_nothing_half_written(engine: Engine) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    before = counts(engine)
+    docs = fixture_docs()
+    for doc in docs:
+        doc["name"] = "RENAMED " + doc["name"]
+
+    def explode(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO SERVICE"):
+            raise RuntimeError("disk full")
+
+    event.listen(engine, "before_cursor_execute", explode)
+    try:
+        with pytest.raises(RuntimeError):
+            import_documents(engine, docs, source="soliguide")
+    finally:
+        event.remove(engine, "before_cursor_execute", explode)
+    assert counts(engine) == before
+    with engine.connect() as conn:
+        names = conn.execute(select(PlaceRow.name)).scalars().all()
+    assert not any(n.startswith("RENAMED") for n in names)
