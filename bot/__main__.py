@@ -1,0 +1,86 @@
+"""The `solibot` command: chat, serve, telegram, import, sample, search, parse."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import commands
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="solibot", description="Find social help nearby: SMS, Telegram, console.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal (SQLite + sample data, no account)")
+    chat.add_argument("--once", metavar="TEXT", help="answer one message and exit")
+    chat.add_argument("--channel", choices=("console", "sms", "telegram"), default="console")
+    chat.add_argument("--user", default="console", help="a name that keeps your session across calls")
+    chat.add_argument("--at", metavar="ISO8601", help="fix the clock (aware or Europe/Paris)")
+    chat.add_argument("--lang", help="reply language (12 Soliguide languages)")
+
+    serve = sub.add_parser("serve", help="run the web service (Twilio SMS and Telegram webhooks)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    telegram = sub.add_parser("telegram", help="run the Telegram bot")
+    telegram.add_argument("--polling", action="store_true", required=True, help="long polling, for local use")
+
+    imp = sub.add_parser("import", help="import Soliguide place exports (JSON array, gzipped or not)")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument("--source", default="soliguide", help="name of the source (re-import replaces its places)")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
+    sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")
+    sample.add_argument("--seed", type=int, default=2026)
+    sample.add_argument("--at", metavar="ISO8601", help="the 'now' the sample's dates are relative to")
+    sample.add_argument("--output", metavar="FILE", help="write the Soliguide JSON to FILE instead of importing")
+
+    search = sub.add_parser("search", help="nearby services, one JSON object per line with --json")
+    where = search.add_mutually_exclusive_group(required=True)
+    where.add_argument("--near", metavar="LAT,LON")
+    where.add_argument("--insee", metavar="CODE")
+    search.add_argument("--category", action="append", default=[], metavar="ID")
+    search.add_argument("--at", metavar="ISO8601")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--offset", type=int, default=0)
+    search.add_argument("--radius", type=float, metavar="KM", help="fixed radius instead of widening")
+    search.add_argument("--lang", default="fr")
+    search.add_argument("--json", action="store_true")
+
+    parse = sub.add_parser("parse", help="understand messages: need, place, time, language")
+    parse.add_argument("text", nargs="?", help="one message; without it, JSON lines {id, text} on stdin")
+    parse.add_argument("--now", metavar="ISO8601")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        print(f"solibot: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    handler = getattr(commands, f"cmd_{args.command}")
+    try:
+        return int(handler(args, settings) or 0)
+    except commands.CommandError as exc:
+        print(f"solibot {args.command}: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

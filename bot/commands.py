@@ -1,0 +1,180 @@
+"""What each `solibot` sub-command does; argument parsing lives in bot/__main__.py."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tqdm import tqdm
+
+from bot.settings import Settings
+from db.bootstrap import load_sample, prepare
+from db.communes import communes
+from db.engine import make_async_engine
+from db.importer import ImportFileError, import_file, read_documents
+from search.engine import Directory, Query, Result, SearchPage
+from search.geo import Point
+from search.hours import describe
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class CommandError(Exception):
+    """A user mistake on the command line: printed as one line, exit status 2."""
+
+
+def parse_instant(value: str | None) -> datetime:
+    """An ISO 8601 instant; without an offset it is read as Europe/Paris wall-clock time."""
+    if not value:
+        return datetime.now(PARIS)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise CommandError(f"not an ISO 8601 date-time: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=PARIS)
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    engine = prepare(settings.database_url, now=datetime.now(PARIS), seed_sample=False)
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            docs = read_documents(path)
+        except ImportFileError as exc:
+            _out(json.dumps({"file": name, "error": str(exc)}) if args.json else f"{name}: cannot read: {exc}")
+            status = 1
+            continue
+        with tqdm(total=len(docs), unit="place", desc=path.name, disable=len(docs) < 2000, file=sys.stderr) as bar:
+            report = import_file(engine, path, source=args.source, progress=bar.update)
+        if args.json:
+            _out(
+                json.dumps(
+                    {
+                        "file": name,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "rejected": [
+                            {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in report.rejected
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            _out(f"{name}: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected")
+            for rejected in report.rejected:
+                _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
+    return status
+
+
+def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    now = parse_instant(args.at)
+    if args.output:
+        from db.sample import generate
+
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write("[\n")
+            for index, doc in enumerate(generate(seed=args.seed, services=args.services, now=now)):
+                handle.write((",\n" if index else "") + json.dumps(doc, ensure_ascii=False))
+            handle.write("\n]\n")
+        _out(f"wrote {args.output}")
+        return 0
+    engine = prepare(settings.database_url, now=now, seed_sample=False)
+    with tqdm(unit="place", desc="sample", file=sys.stderr) as bar:
+        report = load_sample(engine, now=now, seed=args.seed, services=args.services, progress=bar.update)
+    _out(f"sample: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected")
+    for rejected in report.rejected[:20]:
+        _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
+    return 1 if report.rejected else 0
+
+
+def _point(args: argparse.Namespace) -> Point:
+    if args.near:
+        try:
+            lat, lon = (float(x) for x in args.near.split(","))
+            return Point(lat, lon)
+        except ValueError as exc:
+            raise CommandError(f"--near wants LAT,LON in degrees, got {args.near!r}") from exc
+    commune = communes().get(args.insee)
+    if commune is None:
+        raise CommandError(f"unknown INSEE code {args.insee!r}")
+    return Point(commune.lat, commune.lon)
+
+
+def result_json(result: Result, at: datetime, lang: str, radius_km: float) -> dict[str, object]:
+    state = result.state
+    return {
+        "lieu_id": result.lieu_id,
+        "source": result.source,
+        "name": result.place_name,
+        "service": result.service_name,
+        "category": result.category,
+        "distance_m": round(result.distance_m),
+        "lat": result.point.lat,
+        "lon": result.point.lon,
+        "address": result.address,
+        "postal_code": result.postal_code,
+        "city": result.city,
+        "phone": result.phone,
+        "open": state.open,
+        "closes_at": state.closes_at.isoformat() if state.closes_at else None,
+        "opens_at": state.opens_at.isoformat() if state.opens_at else None,
+        "hours_today": [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in state.today],
+        "state": describe(state, at, lang),
+        "temp_message": result.temp_message,
+        "conditions": [kind for kind, _ in result.conditions],
+        "verified_at": result.verified_at.isoformat() if result.verified_at else None,
+        "radius_km": radius_km,
+    }
+
+
+async def _search(settings: Settings, query: Query) -> SearchPage:
+    engine = make_async_engine(settings.database_url)
+    try:
+        return await Directory(engine).search(query)
+    finally:
+        await engine.dispose()
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    at = parse_instant(args.at)
+    try:
+        query = Query(
+            point=_point(args),
+            at=at,
+            categories=tuple(args.category),
+            radius_km=args.radius,
+            limit=args.limit,
+            offset=args.offset,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    from db.categories import taxonomy
+
+    unknown = [c for c in query.categories if c not in taxonomy().by_id]
+    if unknown:
+        raise CommandError(f"unknown category {', '.join(unknown)}")
+    prepare(settings.database_url, now=at, seed_sample=settings.seed_sample)
+    page = asyncio.run(_search(settings, query))
+    for result in page.results:
+        row = result_json(result, at, args.lang, page.radius_km)
+        if args.json:
+            _out(json.dumps(row, ensure_ascii=False))
+        else:
+            _out(
+                f"{row['distance_m']:>6} m  {result.place_name} — {result.service_name or result.category}"
+                f"  [{row['state']}]  {result.address}  {result.phone or ''}"
+            )
+    if not args.json:
+        _out(f"{len(page.results)} of {page.total} within {page.radius_km:g} km")
+    return 0

@@ -1,0 +1,232 @@
+"""Search: the engine against a brute-force reference on random data, fixtures' edge cases, filters."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from db.bootstrap import fixtures_path
+from db.categories import taxonomy
+from db.engine import make_async_engine
+from db.importer import import_documents, import_file, read_documents
+from db.schedule import Period, parse_week
+from search.engine import RADII_KM, Directory, Filters, Query, SearchPage
+from search.geo import Point, distance_m
+from search.hours import Openness, Timing, state_at
+
+PARIS = ZoneInfo("Europe/Paris")
+CENTER = Point(47.7490, 7.3255)  # Mulhouse
+CATEGORIES = ("food_distribution", "shower", "emergency_accommodation", "clothing", "wifi", "legal_advice")
+PATTERNS = (
+    {d: [(900, 1200), (1400, 1700)] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+    {d: [(1830, 2000)] for d in ("monday", "wednesday", "friday", "saturday")},
+    {d: [(0, 2359)] for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+    {"saturday": [(1000, 1600)], "sunday": [(1000, 1600)]},
+    {},
+)
+
+
+def _hours(pattern: dict[str, list[tuple[int, int]]]) -> dict[str, Any]:
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    out: dict[str, Any] = {
+        d: {"open": d in pattern, "timeslot": [{"start": a, "end": b} for a, b in pattern.get(d, [])]} for d in days
+    }
+    out["closedHolidays"] = "UNKNOWN"
+    return out
+
+
+def random_places(seed: int, n: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        lat = CENTER.lat + rng.uniform(-0.3, 0.3)
+        lon = CENTER.lon + rng.uniform(-0.45, 0.45)
+        closure = {"actif": False, "dateDebut": None, "dateFin": None, "description": None}
+        if rng.random() < 0.1:
+            closure = {"actif": True, "dateDebut": "2026-11-10T00:00:00Z", "dateFin": "2026-11-20T00:00:00Z",
+                       "description": "Travaux"}
+        docs.append(
+            {
+                "lieu_id": 10_000 + i,
+                "name": f"Lieu {i}",
+                "status": rng.choice(["ONLINE"] * 8 + ["DRAFT", "OFFLINE"]),
+                "visibility": rng.choice(["ALL"] * 9 + ["PRO"]),
+                "placeType": "LIEU",
+                "position": {"location": {"type": "Point", "coordinates": [lon, lat]}, "address": f"{i} rue X",
+                             "postalCode": "68100", "city": "Mulhouse", "departmentCode": "68",
+                             "timeZone": "Europe/Paris"},
+                "newhours": _hours(rng.choice(PATTERNS)),
+                "tempInfos": {"closure": closure},
+                "publics": {"accueil": 0},
+                "modalities": {},
+                "services_all": [
+                    {"category": c, "differentHours": False}
+                    for c in rng.sample(CATEGORIES, rng.randint(1, 3))
+                ],
+            }
+        )
+    return docs
+
+
+def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> list[tuple[int, int]]:
+    """Brute force over the raw documents: (lieu_id, rounded distance) in ranking order."""
+    wanted = taxonomy().expand(query.categories)
+    rows = []
+    for doc in docs:
+        if doc["status"] != "ONLINE" or doc["visibility"] != "ALL":
+            continue
+        if not any(s["category"] in wanted for s in doc["services_all"]):
+            continue
+        lon, lat = doc["position"]["location"]["coordinates"]
+        dist = distance_m(query.point, Point(lat, lon))
+        if dist > radius_km * 1000:
+            continue
+        closure = doc["tempInfos"]["closure"]
+        closures = ()
+        if closure["dateDebut"]:
+            closures = (Period(datetime.fromisoformat(closure["dateDebut"]), datetime.fromisoformat(closure["dateFin"])),)
+        timing = Timing(tz="Europe/Paris", week=parse_week(doc["newhours"]), department="68", closures=closures)
+        state = state_at(timing, query.at)
+        if state.openness is Openness.OPEN:
+            tier = 0
+        elif state.openness is Openness.UNKNOWN:
+            tier = 1
+        elif state.opens_at and state.opens_at - query.at <= timedelta(hours=24):
+            tier = 2
+        else:
+            tier = 3
+        rows.append((tier, dist, doc["lieu_id"]))
+    rows.sort()
+    return [(lieu_id, round(dist)) for _tier, dist, lieu_id in rows]
+
+
+@pytest.fixture
+def random_db(engine: Engine, database_url: str) -> tuple[str, list[dict[str, Any]]]:
+    docs = random_places(7, 400)
+    report = import_documents(engine, docs, source="random")
+    assert report.rejected == ()
+    return database_url, docs
+
+
+def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]]) -> None:
+    url, docs = random_db
+    loop = asyncio.new_event_loop()
+    async_engine = make_async_engine(url)
+    directory = Directory(async_engine)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        dlat=st.floats(-0.25, 0.25),
+        dlon=st.floats(-0.35, 0.35),
+        categories=st.lists(st.sampled_from(CATEGORIES + ("food", "hygiene_and_wellness")), min_size=1, max_size=2),
+        radius=st.sampled_from((1.0, 3.0, 10.0, 30.0)),
+        hours=st.integers(0, 24 * 7 - 1),
+    )
+    def check(dlat: float, dlon: float, categories: list[str], radius: float, hours: int) -> None:
+        at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
+        query = Query(point=Point(CENTER.lat + dlat, CENTER.lon + dlon), at=at, categories=tuple(categories),
+                      radius_km=radius, limit=100)
+        page = loop.run_until_complete(directory.search(query))
+        got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
+        assert got == reference(docs, query, radius)[:100]
+        assert page.radius_km == radius
+
+    try:
+        check()
+    finally:
+        loop.run_until_complete(async_engine.dispose())
+        loop.close()
+
+
+async def test_radius_widens_until_a_page_is_filled(engine: Engine, async_engine: Any) -> None:
+    docs = random_places(11, 60)
+    import_documents(engine, docs, source="random")
+    directory = Directory(async_engine)
+    far = Point(CENTER.lat + 0.29, CENTER.lon + 0.44)
+    page = await directory.search(Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS),
+                                        categories=("food",), limit=3))
+    assert page.radius_km in RADII_KM
+    assert len(page.results) <= 3
+    smaller = [r for r in RADII_KM if r < page.radius_km]
+    if smaller:
+        narrow = await directory.search(Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS),
+                                              categories=("food",), radius_km=smaller[-1], limit=100))
+        assert sum(1 for r in narrow.results if r.state.openness is not Openness.CLOSED or r.state.opens_at) < 3
+
+
+async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    directory = Directory(async_engine)
+    at = datetime(2026, 11, 16, 10, tzinfo=PARIS)  # a Monday, 10:00
+    page: SearchPage = await directory.search(
+        Query(point=Point(48.8634914, 2.3525585), at=at, categories=("accomodation_and_housing",), radius_km=1,
+              limit=100)
+    )
+    by_name = {r.place_name: r for r in page.results}
+    assert "LIEU_BROUILLON" not in by_name  # drafts are never shown
+    assert "LIEU_HORS_LIGNE" not in by_name and "LIEU_FERME_DEFINITIVEMENT" not in by_name
+    assert "LIEU_RESERVE_AUX_PROS" not in by_name  # visibility PRO
+    closed = by_name["LIEU_INFOS_TEMP_ACTIVE"]
+    assert closed.state.openness is Openness.CLOSED and closed.state.reason == "temporary_closure"
+    assert closed.temp_message and "actuellement en cours" in closed.temp_message
+    service_closed = by_name["LIEU_SERVICE_INFOS_TEMP_ACTIVE"]
+    assert service_closed.state.openness is Openness.CLOSED
+    assert by_name["LIEU_INFOS_TEMP_INACTIVE"].state.openness is Openness.OPEN
+    ranks = [r.state.openness for r in page.results]
+    assert ranks.index(Openness.OPEN) < ranks.index(Openness.CLOSED)
+    assert [r.distance_m for r in page.results if r.state.openness is Openness.OPEN] == sorted(
+        r.distance_m for r in page.results if r.state.openness is Openness.OPEN
+    )
+
+    # an itinerary: every stop is searchable with its own hours; the stop a person can reach open wins
+    stop2 = Point(44.8353218, -0.5724102)  # runs Thursday 19:00-20:00; the first stop, 500 m away, 18:00-19:00
+    at_1830 = datetime(2026, 11, 19, 18, 30, tzinfo=PARIS)
+    page = await directory.search(Query(point=stop2, at=at_1830, categories=("food",), radius_km=1))
+    mobile = next(r for r in page.results if r.place_name == "PARCOURS_MOBILE_EN_LIGNE")
+    assert mobile.itinerary and 400 < mobile.distance_m < 600
+    assert mobile.state.openness is Openness.OPEN
+    assert mobile.state.closes_at == datetime(2026, 11, 19, 19, tzinfo=PARIS)
+    at_1930 = datetime(2026, 11, 19, 19, 30, tzinfo=PARIS)
+    page = await directory.search(Query(point=stop2, at=at_1930, categories=("food",), radius_km=1))
+    mobile = next(r for r in page.results if r.place_name == "PARCOURS_MOBILE_EN_LIGNE")
+    assert mobile.distance_m < 50 and mobile.state.openness is Openness.OPEN
+    at_1730 = datetime(2026, 11, 19, 17, 30, tzinfo=PARIS)
+    page = await directory.search(Query(point=stop2, at=at_1730, categories=("food",), radius_km=1))
+    mobile = next(r for r in page.results if r.place_name == "PARCOURS_MOBILE_EN_LIGNE")
+    assert mobile.distance_m < 50 and mobile.state.opens_at == datetime(2026, 11, 19, 19, tzinfo=PARIS)
+
+
+async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_engine: Any) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    directory = Directory(async_engine)
+    at = datetime(2026, 11, 16, 10, tzinfo=PARIS)
+    base = Query(point=Point(48.8634914, 2.3525585), at=at, categories=("emergency_accommodation",),
+                 radius_km=1, limit=100)
+    everyone = {r.place_name for r in (await directory.search(base)).results}
+    assert "LIEU_PUBLIC_EXCLUSIF" in everyone  # no filter: shown (the details say who it is for)
+    men = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
+                filters=Filters(gender="men"))
+    names = {r.place_name for r in (await directory.search(men)).results}
+    assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only, exclusive
+    assert "LIEU_PUBLIC_PREFERENTIEL" in names  # preferential admits everyone
+    no_referral = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
+                        filters=Filters(no_appointment=True))
+    names = {r.place_name for r in (await directory.search(no_referral)).results}
+    assert "LIEU_RDV_INSCRIPTION" not in names
+
+
+def test_query_refuses_naive_instants_and_bad_limits() -> None:
+    with pytest.raises(ValueError):
+        Query(point=CENTER, at=datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ValueError):
+        Query(point=CENTER, at=datetime(2026, 1, 1, tzinfo=PARIS), limit=0)
+    with pytest.raises(ValueError):
+        Point(91, 0)
