@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, tuple_
+from sqlalchemy import Engine, delete, insert, select, text, tuple_
 
 from db.categories import Taxonomy, taxonomy
 from db.models import CategoryRow, ImportRunRow, PlaceRow, ServiceRow, StopRow
@@ -158,6 +158,8 @@ def import_documents(
                 report=[{"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in rejected[:1000]],
             )
         )
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))  # fresh statistics: SQLite then drives searches from the R*Tree
     log.info("import file=%s created=%d updated=%d rejected=%d", filename, created, updated, len(rejected))
     return ImportReport(filename, source, created, updated, tuple(rejected))
 

@@ -10,22 +10,24 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import Row, Text, bindparam, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.categories import Taxonomy, taxonomy
 from db.models import PlaceRow, ServiceRow, StopRow
 from db.schedule import Period, Week
-from search.geo import Point, bounding_box, distance_m
+from search.geo import Point, bounding_box, haversine_m
 from search.hours import OpenState, Openness, Timing, state_at
 
 log = logging.getLogger(__name__)
 
 RADII_KM = (1.0, 3.0, 10.0, 30.0)
+_FETCH_STEPS = {3.0: 10.0}  # widening past 1 km fetches 10 km at once: one query serves 3 and 10
 SOON = timedelta(hours=24)
 MAX_LIMIT = 100
 
@@ -127,18 +129,30 @@ def _tier(state: OpenState, at: datetime) -> int:
     return 3
 
 
-def _week(value: Any) -> Week | None:
-    data = json.loads(value) if isinstance(value, str) else value
+def _json(value: Any) -> Any:
+    """JSON columns are read as text (cast in SQL) so that parsing can be cached by content."""
+    return _parse_json(value) if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=65_536)
+def _parse_json(value: str) -> Any:
+    return json.loads(value)
+
+
+@lru_cache(maxsize=65_536)
+def _week(value: str | None) -> Week | None:
+    data = json.loads(value) if value else None
     return Week.from_json(data) if data else None
 
 
-def _period(value: Any) -> Period | None:
-    data = json.loads(value) if isinstance(value, str) else value
+@lru_cache(maxsize=65_536)
+def _period(value: str | None) -> Period | None:
+    data = json.loads(value) if value else None
     return Period.from_json(data) if data else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    data = json.loads(value) if isinstance(value, str) else value
+    data = _json(value)
     return data if isinstance(data, Mapping) else {}
 
 
@@ -220,7 +234,7 @@ _COLUMNS = (
     StopRow.address.label("stop_address"),  # type: ignore[attr-defined]
     StopRow.postal_code.label("stop_postal_code"),  # type: ignore[attr-defined]
     StopRow.city.label("stop_city"),  # type: ignore[attr-defined]
-    StopRow.hours.label("stop_hours"),  # type: ignore[attr-defined]
+    cast(StopRow.hours, Text).label("stop_hours"),
     StopRow.closed_holidays.label("stop_holidays"),  # type: ignore[attr-defined]
     PlaceRow.id.label("place_id"),  # type: ignore[union-attr]
     PlaceRow.source,
@@ -230,83 +244,102 @@ _COLUMNS = (
     PlaceRow.place_type,
     PlaceRow.department_code,
     PlaceRow.timezone,
-    PlaceRow.phones,
+    cast(PlaceRow.phones, Text).label("phones"),
     PlaceRow.email,
     PlaceRow.website,
-    PlaceRow.languages,
-    PlaceRow.publics.label("place_publics"),  # type: ignore[attr-defined]
-    PlaceRow.modalities.label("place_modalities"),  # type: ignore[attr-defined]
-    PlaceRow.hours.label("place_hours"),  # type: ignore[attr-defined]
+    cast(PlaceRow.languages, Text).label("languages"),
+    cast(PlaceRow.publics, Text).label("place_publics"),
+    cast(PlaceRow.modalities, Text).label("place_modalities"),
+    cast(PlaceRow.hours, Text).label("place_hours"),
     PlaceRow.closed_holidays.label("place_holidays"),  # type: ignore[attr-defined]
-    PlaceRow.temp_closure,
-    PlaceRow.temp_hours,
-    PlaceRow.temp_message,
+    cast(PlaceRow.temp_closure, Text).label("temp_closure"),
+    cast(PlaceRow.temp_hours, Text).label("temp_hours"),
+    cast(PlaceRow.temp_message, Text).label("temp_message"),
     PlaceRow.updated_by_user_at,
     ServiceRow.id.label("service_id"),  # type: ignore[union-attr]
     ServiceRow.category,
     ServiceRow.name.label("service_name"),  # type: ignore[attr-defined]
     ServiceRow.description.label("service_description"),  # type: ignore[attr-defined]
     ServiceRow.different_hours,
-    ServiceRow.hours.label("service_hours"),  # type: ignore[attr-defined]
+    cast(ServiceRow.hours, Text).label("service_hours"),
     ServiceRow.closed_holidays.label("service_holidays"),  # type: ignore[attr-defined]
-    ServiceRow.publics.label("service_publics"),  # type: ignore[attr-defined]
-    ServiceRow.modalities.label("service_modalities"),  # type: ignore[attr-defined]
-    ServiceRow.closure.label("service_closure"),  # type: ignore[attr-defined]
+    cast(ServiceRow.publics, Text).label("service_publics"),
+    cast(ServiceRow.modalities, Text).label("service_modalities"),
+    cast(ServiceRow.closure, Text).label("service_closure"),
     ServiceRow.saturation,
 )
 
 
 def timing_of(row: Row[Any]) -> Timing:
     """The hours that apply to one service at one stop, in Soliguide's order of precedence."""
-    if row.stop_hours:
-        week, policy = _week(row.stop_hours), row.stop_holidays
+    if row.stop_hours and row.stop_hours != "null":
+        hours, policy = row.stop_hours, row.stop_holidays
     elif row.different_hours:
-        week, policy = _week(row.service_hours), row.service_holidays
+        hours, policy = row.service_hours, row.service_holidays
     else:
-        week, policy = _week(row.place_hours), row.place_holidays
-    closures = tuple(p for p in (_period(row.temp_closure), _period(row.service_closure)) if p)
-    temp = _mapping(row.temp_hours)
-    temp_hours = (Period.from_json(temp), _week(temp.get("week"))) if temp else None
-    return Timing(
-        tz=row.timezone,
-        week=week,
-        department=row.department_code or None,
-        closed_holidays=policy or "UNKNOWN",
-        closures=closures,
-        temp_hours=temp_hours,
+        hours, policy = row.place_hours, row.place_holidays
+    return _timing(
+        row.timezone, hours, row.department_code or None, policy or "UNKNOWN",
+        row.temp_closure, row.service_closure, row.temp_hours,
     )
 
 
-def _result(row: Row[Any], origin: Point, at: datetime) -> tuple[Result, Mapping[str, Any], Mapping[str, Any]]:
-    timing = timing_of(row)
-    publics = _mapping(row.service_publics) or _mapping(row.place_publics)
-    modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
+@lru_cache(maxsize=65_536)
+def _timing(
+    tz: str, hours: str | None, department: str | None, policy: str,
+    temp_closure: str | None, service_closure: str | None, temp_hours: str | None,
+) -> Timing:
+    closures = tuple(p for p in (_period(temp_closure), _period(service_closure)) if p)
+    temp = _mapping(temp_hours)
+    return Timing(
+        tz=tz,
+        week=_week(hours),
+        department=department,
+        closed_holidays=policy,
+        closures=closures,
+        temp_hours=(Period.from_json(temp), _week(json.dumps(temp.get("week")))) if temp else None,
+    )
+
+
+@dataclass(slots=True)
+class _Hit:
+    """A matching service at one stop, ranked before the costly parts of a Result are built."""
+
+    key: tuple[int, float, int]
+    row: Row[Any]
+    distance_m: float
+    timing: Timing
+    state: OpenState
+    categories: set[str]
+
+
+def _result(hit: _Hit, at: datetime) -> Result:
+    row = hit.row
     message = _period(row.temp_message)
     verified = row.updated_by_user_at
     if isinstance(verified, str):
         verified = datetime.fromisoformat(verified)
-    point = Point(row.lat, row.lon)
-    phones = tuple(str(p.get("number")) for p in (json.loads(row.phones) if isinstance(row.phones, str) else row.phones or ()))
-    result = Result(
+    phones = _json(row.phones) or ()
+    return Result(
         source=row.source,
         lieu_id=row.lieu_id,
         service_id=row.service_id,
         place_name=row.place_name,
         service_name=row.service_name,
         category=row.category,
-        other_categories=(),
-        distance_m=distance_m(origin, point),
-        point=point,
+        other_categories=tuple(sorted(hit.categories - {row.category})),
+        distance_m=hit.distance_m,
+        point=Point(row.lat, row.lon),
         address=row.stop_address,
         postal_code=row.stop_postal_code,
         city=row.stop_city,
-        phones=phones,
-        state=state_at(timing, at),
-        timing=timing,
+        phones=tuple(str(p.get("number")) for p in phones if isinstance(p, Mapping)),
+        state=hit.state,
+        timing=hit.timing,
         temp_message=message.text if message and message.covers(at) else None,
-        conditions=conditions_of(modalities),
-        audience=audience_of(publics),
-        languages=_strings(json.loads(row.languages) if isinstance(row.languages, str) else row.languages),
+        conditions=conditions_of(_mapping(row.service_modalities) or _mapping(row.place_modalities)),
+        audience=audience_of(_mapping(row.service_publics) or _mapping(row.place_publics)),
+        languages=_strings(_json(row.languages)),
         verified_at=verified,
         description=row.service_description or row.place_description,
         email=row.email,
@@ -314,7 +347,6 @@ def _result(row: Row[Any], origin: Point, at: datetime) -> tuple[Result, Mapping
         saturation=row.saturation,
         itinerary=row.place_type == "PARCOURS_MOBILE",
     )
-    return result, publics, modalities
 
 
 class Directory:
@@ -344,7 +376,8 @@ class Directory:
             )
         return statement.where(text("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(stop.lat, stop.lon)"))
 
-    async def _within(self, query: Query, categories: frozenset[str], radius_km: float) -> list[Result]:
+    async def _fetch(self, query: Query, categories: frozenset[str], radius_km: float) -> list[tuple[float, Row[Any]]]:
+        """Matching service rows within radius_km, with their distance, nearest first."""
         radius_m = radius_km * 1000
         min_lat, max_lat, min_lon, max_lon = bounding_box(query.point, radius_m)
         params: dict[str, Any] = {
@@ -360,46 +393,57 @@ class Directory:
             params["categories"] = sorted(categories)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(self._statement(categories), params)).all()
-        best: dict[int, tuple[tuple[int, float, int], Result, set[str]]] = {}
-        for row in rows:
-            if distance_m(query.point, Point(row.lat, row.lon)) > radius_m:
-                continue
-            result, publics, modalities = _result(row, query.point, query.at)
-            if not admits(result.audience, query.filters) or not accepts(modalities, query.filters):
-                continue
-            key = (_tier(result.state, query.at), result.distance_m, result.service_id)
+        lat, lon = query.point.lat, query.point.lon
+        found = [(haversine_m(lat, lon, row.lat, row.lon), row) for row in rows]
+        return sorted((item for item in found if item[0] <= radius_m), key=lambda item: item[0])
+
+    @staticmethod
+    def _rank(query: Query, rows: Sequence[tuple[float, Row[Any]]], states: dict[int, tuple[Timing, OpenState]]) -> list[_Hit]:
+        """One hit per place (its best-ranked matching service), open first, then nearest."""
+        filtered = query.filters != Filters()
+        best: dict[int, _Hit] = {}
+        for distance, row in rows:
+            if filtered:
+                publics = _mapping(row.service_publics) or _mapping(row.place_publics)
+                modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
+                if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
+                    continue
+            timing = timing_of(row)
+            known = states.get(id(timing))  # services sharing their place's hours share one Timing object
+            if known is not None and known[0] is timing:
+                state = known[1]
+            else:
+                state = state_at(timing, query.at)
+                states[id(timing)] = (timing, state)
+            key = (_tier(state, query.at), distance, row.service_id)
             seen = best.get(row.place_id)
             if seen is None:
-                best[row.place_id] = (key, result, {result.category})
+                best[row.place_id] = _Hit(key, row, distance, timing, state, {row.category})
             else:
-                seen[2].add(result.category)
-                if key < seen[0]:
-                    best[row.place_id] = (key, result, seen[2])
-        ranked = sorted(best.values(), key=lambda item: (item[0], item[1].lieu_id))
-        return [
-            _with_others(result, categories_seen) for _key, result, categories_seen in ranked
-        ]
+                seen.categories.add(row.category)
+                if key < seen.key:
+                    best[row.place_id] = _Hit(key, row, distance, timing, state, seen.categories)
+        return sorted(best.values(), key=lambda hit: (hit.key, hit.row.lieu_id))
 
     async def search(self, query: Query) -> SearchPage:
+        """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a
+        day); rows are fetched for 1, then 10, then 30 km, and each radius reads from what was fetched."""
         categories = self._taxonomy.expand(query.categories)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else RADII_KM
         wanted = query.offset + query.limit
-        results: list[Result] = []
+        rows: list[tuple[float, Row[Any]]] = []
+        fetched = 0.0
+        states: dict[int, tuple[Timing, OpenState]] = {}
+        hits: list[_Hit] = []
         radius = radii[-1]
         for radius in radii:
-            results = await self._within(query, categories, radius)
-            useful = sum(1 for r in results if _tier(r.state, query.at) < 3)
-            if useful >= wanted:
+            if radius > fetched:
+                fetched = max(r for r in radii if r <= max(radius, _FETCH_STEPS.get(radius, radius)))
+                rows = await self._fetch(query, categories, fetched)
+            radius_m = radius * 1000
+            hits = self._rank(query, [item for item in rows if item[0] <= radius_m], states)
+            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
                 break
-        log.info(
-            "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, len(results)
-        )
-        page = results[query.offset : query.offset + query.limit]
-        return SearchPage(results=tuple(page), radius_km=radius, total=len(results))
-
-
-def _with_others(result: Result, categories: set[str]) -> Result:
-    others = tuple(sorted(categories - {result.category}))
-    if not others:
-        return result
-    return replace(result, other_categories=others)
+        log.info("search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, len(hits))
+        page = tuple(_result(hit, query.at) for hit in hits[query.offset : query.offset + query.limit])
+        return SearchPage(results=page, radius_km=radius, total=len(hits))
