@@ -1,0 +1,182 @@
+"""When a free-text message means ("ce soir", "demain à 9h", "samedi", "tonight"), as a time window."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from search.textnorm import token_spans
+
+__all__ = ["TimeWindow", "find_when", "PARIS"]
+
+log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+MAX_CHARS = 1500
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_KEYS = frozenset({"today", "tomorrow", "after_tomorrow", "weekend", *WEEKDAYS})
+# Parts of the day: (start hour, end hour); an end past 24 runs into the next morning.
+PARTS = {
+    "morning": (8, 12), "noon": (12, 14), "afternoon": (14, 18),
+    "evening": (18, 24), "night": (20, 32), "tonight": (18, 32),
+}
+PART_ORDER = ("tonight", "night", "evening", "afternoon", "noon", "morning")
+# "18h", "18h30", "18 h 30", "18:30", "6pm", "6 pm", "6:30pm", "9am", "20 heures", "ساعت 6" is left out.
+_CLOCK = re.compile(
+    r"(?:(?:ساعت|الساعة|ساعة|بجے)\s?(?=\d))?(?<![\w:/.,])(\d{1,2})"
+    r"(?:\s?(h|heures?|hrs?|uhr|часов|часа|час|годині|години|год|ore|horas|hores|ora)\s?(\d{2})?"
+    r"|:(\d{2})|\s?(am|pm|a\.m\.|p\.m\.)|(?<=\d)(?=\s?(?:عصر|صبح|شب|بعد از ظهر)))(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    start: datetime
+    end: datetime
+    # label: now today tonight evening night noon morning afternoon tomorrow after_tomorrow day weekend time
+    label: str
+    span: tuple[int, int] | None  # characters of the input that said it
+
+
+@cache
+def _lexicon() -> tuple[dict[tuple[str, ...], str], int]:
+    text = resources.files("locales").joinpath("places/when_words.tsv").read_text(encoding="utf-8")
+    phrases: dict[tuple[str, ...], str] = {}
+    longest = 1
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        key, forms = line.split("\t")
+        for form in forms.split("|"):
+            toks = tuple(t for t, _, _ in token_spans(form))
+            if toks and toks not in phrases:
+                phrases[toks] = key
+                longest = max(longest, len(toks))
+    return phrases, longest
+
+
+def find_when(text: str, now: datetime) -> TimeWindow | None:
+    """The window a message asks about, relative to the instant it was sent; None if it names no time."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        return _find(text[:MAX_CHARS], _aware(now).astimezone(PARIS))
+    except Exception:  # noqa: BLE001 - a parsing bug must not lose the user's message
+        log.exception("find_when failed")
+        return None
+
+
+def _aware(now: datetime) -> datetime:
+    return now if now.tzinfo is not None else now.replace(tzinfo=PARIS)
+
+
+def _at(day: date, hour: float) -> datetime:
+    """Wall-clock hour on a day in Paris; hours past 24 fall on the next day."""
+    extra, h = divmod(hour, 24)
+    minutes = round((h % 1) * 60)
+    naive = datetime.combine(day + timedelta(days=int(extra)), time(int(h), minutes))
+    return naive.replace(tzinfo=PARIS)
+
+
+def _find(text: str, now: datetime) -> TimeWindow | None:
+    phrases, longest = _lexicon()
+    spans = token_spans(text)
+    toks = [t for t, _, _ in spans]
+    found: dict[str, tuple[int, int]] = {}  # key -> character span of its first mention
+    i = 0
+    while i < len(toks):
+        for m in range(min(longest, len(toks) - i), 0, -1):
+            key = phrases.get(tuple(toks[i : i + m]))
+            if key is None:
+                continue
+            found.setdefault(key, (spans[i][1], spans[i + m - 1][2]))
+            i += m - 1
+            break
+        i += 1
+    clock = _clock(text)
+    if not found and clock is None:
+        return None
+    marks = list(found.values()) + ([clock[2]] if clock else [])
+    span = (min(s for s, _ in marks), max(e for _, e in marks))
+
+    today = now.date()
+    day: date | None = None
+    day_key = next((k for k in found if k in DAY_KEYS), None)
+    if day_key == "tomorrow":
+        day = today + timedelta(days=1)
+    elif day_key == "after_tomorrow":
+        day = today + timedelta(days=2)
+    elif day_key == "today":
+        day = today
+    elif day_key in WEEKDAYS:
+        ahead = (WEEKDAYS.index(day_key) - today.weekday()) % 7
+        if ahead == 0 and ("next" in found or now.hour >= 20):
+            ahead = 7
+        day = today + timedelta(days=ahead)
+    elif day_key == "weekend":
+        sat = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6:
+            sat = today - timedelta(days=1)
+        start = max(now, _at(sat, 0)) if sat <= today else _at(sat, 0)
+        if clock is None and not any(k in PARTS for k in found):
+            return TimeWindow(start, _at(sat, 23 + 59 / 60) + timedelta(days=1), "weekend", span)
+        day = sat if sat >= today else today
+
+    part = next((k for k in PART_ORDER if k in found), None)
+    if clock is not None:
+        hour, minute, _ = clock
+        if part in ("evening", "night", "tonight", "afternoon") and hour < 12:
+            hour += 12
+        at_day = day or today
+        start = _at(at_day, hour + minute / 60)
+        if day is None and start < now - timedelta(hours=1):
+            start = _at(today + timedelta(days=1), hour + minute / 60)
+        return TimeWindow(start, start + timedelta(hours=1), "time", span)
+    if part is not None:
+        lo, hi = PARTS[part]
+        at_day = day or today
+        if day is None and part in ("night", "tonight") and now.hour < 6:
+            at_day = today - timedelta(days=1)  # "cette nuit" at 2 a.m. is the night in progress
+        start, end = _at(at_day, lo), _at(at_day, hi) - (timedelta(minutes=1) if hi == 24 else timedelta(0))
+        if day is None and end <= now:
+            start, end = start + timedelta(days=1), end + timedelta(days=1)
+        if start < now < end and day in (None, today):
+            start = now
+        return TimeWindow(start, end, part, span)
+    if day is not None:
+        if day == today:
+            end = max(_at(today, 20), now + timedelta(hours=2))
+            return TimeWindow(now, end, "today", span)
+        label = day_key if day_key in ("tomorrow", "after_tomorrow") else "day"
+        return TimeWindow(_at(day, 8), _at(day, 20), label or "day", span)
+    if "now" in found:
+        return TimeWindow(now, now + timedelta(hours=1), "now", span)
+    return None
+
+
+def _clock(text: str) -> tuple[int, int, tuple[int, int]] | None:
+    """An explicit clock time. A bare number is not one: "paris 18", "68100" or "2 enfants" stay numbers."""
+    for m in _CLOCK.finditer(text):
+        hour = int(m.group(1))
+        minute = int(m.group(3) or m.group(4) or 0)
+        suffix = (m.group(5) or "").lower().replace(".", "")
+        if m.group(4) is not None and m.group(2) is None and not suffix and hour > 23:
+            continue
+        if suffix == "pm" and hour < 12:
+            hour += 12
+        elif suffix == "am" and hour == 12:
+            hour = 0
+        if suffix and not 1 <= int(m.group(1)) <= 12:
+            continue
+        if hour > 23 or minute > 59:
+            continue
+        if m.group(2) and text[m.end() : m.end() + 1] == "/":
+            continue  # "24h/24", "7h/7": opening hours, not a time
+        return hour, minute, (m.start(), m.end())
+    return None

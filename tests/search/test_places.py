@@ -1,0 +1,225 @@
+import asyncio
+import http.server
+import json
+import socket
+import threading
+
+import pytest
+from geopy.adapters import URLLibAdapter
+from geopy.geocoders import BANFrance
+
+from search.geo import Point, distance_m
+from search.places import FallbackGeocoder, GazetteerGeocoder, find_place
+
+CASES = [
+    # commune names anywhere in a sentence
+    ("je cherche a manger a colmar", "68066", "commune"),
+    ("ya un endroit pour manger ce soir vers illzach", "68154", "commune"),
+    ("dormir lutterbach", "68195", "commune"),
+    ("douche horbourg-wihr", "68145", "commune"),
+    ("horbourg wihr", "68145", "commune"),
+    ("Femme avec enfant, hébergement d'urgence ce soir à Mulhouse", "68224", "commune"),
+    ("st louis", "68297", "commune"),
+    ("Sainte-Marie-aux-Mines", "68298", "commune"),
+    ("ste marie aux mines", "68298", "commune"),
+    ("illkirch", "67218", "commune"),
+    ("manger rennes", "35238", "commune"),
+    ("HOENHEIM", "67204", "commune"),
+    # postcodes
+    ("douche 68100", "68224", "postcode"),
+    ("67000", "67482", "postcode"),
+    ("manger 67100", "67482", "postcode"),
+    # arrondissements
+    ("paris 20", "75120", "arrondissement"),
+    ("manger paris 18e", "75118", "arrondissement"),
+    ("75013", "75113", "postcode"),
+    ("lyon 3e", "69383", "arrondissement"),
+    ("marseille 13eme", "13213", "arrondissement"),
+    ("dans le 13e arrondissement de marseille", "13213", "arrondissement"),
+    ("paris", "75056", "commune"),
+    # typos and SMS spellings
+    ("mulhous", "68224", "commune"),
+    ("wittenhei", "68376", "commune"),
+    ("selesta", "67462", "commune"),
+    ("strasbour", "67482", "commune"),
+    ("colmr", "68066", "commune"),
+    ("manger mulhosue", "68224", "commune"),
+    ("dormir lingolshem", "67267", "commune"),
+    # homonyms
+    ("munster 68", "68226", "commune"),
+    ("munster 57", "57494", "commune"),
+    ("munster", "68226", "commune"),
+    # localities and former communes
+    ("bourtzwiller", "68224", "locality"),
+    ("manger a dornach", "68224", "locality"),
+    # stations and hospitals
+    ("gare de selestat", "67462", "station"),
+    ("gare mulhouse", "68224", "station"),
+    ("je suis a la gare de colmar", "68066", "station"),
+    ("hopital pasteur colmar", "68066", "hospital"),
+    ("hôpital de Hautepierre", "67482", "hospital"),
+    # other languages and scripts, with inflected forms
+    ("їжа Страсбург", "67482", "commune"),
+    ("де поспати у Страсбурзі", "67482", "commune"),
+    ("ночлег в Кольмаре", "68066", "commune"),
+    ("Кольмарі", "68066", "commune"),
+    ("де поспати Мюлуз", "68224", "commune"),
+    ("еда в Мюлузе", "68224", "commune"),
+    ("у Парижі", "75056", "commune"),
+    ("в Париже", "75056", "commune"),
+    ("Ліон", "69123", "commune"),
+    ("Марсель", "13055", "commune"),
+    ("Лілль", "59350", "commune"),
+    ("طعام مولوز", "68224", "commune"),
+    ("مكان للنوم كولمار", "68066", "commune"),
+    ("أين أنام في ستراسبورغ", "67482", "commune"),
+    ("بمولوز", "68224", "commune"),
+    ("غذا مولوز", "68224", "commune"),
+    ("استراسبورگ", "67482", "commune"),
+    ("کلمار", "68066", "commune"),
+    ("پاریس", "75056", "commune"),
+    ("مرسيليا", "13055", "commune"),
+    ("ډوډۍ په ستراسبورغ کې", "67482", "commune"),
+    ("სტრასბურგში", "67482", "commune"),
+    ("საჭმელი კოლმარში", "68066", "commune"),
+    ("პარიზი", "75056", "commune"),
+    ("comida Estrasburgo", "67482", "commune"),
+    ("dormir en Marsella", "13055", "commune"),
+    ("menjar a Estrasburg", "67482", "commune"),
+    ("comida grátis Colmar", "68066", "commune"),
+    ("mâncare Mulhouse", "68224", "commune"),
+    ("Burdeos", "33063", "commune"),
+    ("food in Lyons", "69123", "commune"),
+]
+
+
+@pytest.mark.parametrize(("text", "insee", "kind"), CASES)
+def test_finds_the_place(text, insee, kind):
+    m = find_place(text)
+    assert m is not None, text
+    assert (m.insee, m.kind) == (insee, kind)
+    assert 0.0 < m.confidence <= 1.0
+
+
+def test_span_points_at_the_words_that_named_the_place():
+    text = "je cherche a manger a Colmar ce soir"
+    m = find_place(text)
+    assert m is not None and m.span is not None
+    assert text[m.span[0] : m.span[1]] == "Colmar"
+    text = "dormir à Horbourg-Wihr"
+    m = find_place(text)
+    assert m is not None and m.span is not None and text[m.span[0] : m.span[1]] == "Horbourg-Wihr"
+
+
+def test_points_and_labels():
+    m = find_place("mulhouse")
+    assert m is not None and m.label == "Mulhouse (68)"
+    assert distance_m(m.point, Point(47.749, 7.32547)) < 10
+    a = find_place("paris 18")
+    assert a is not None and a.label == "Paris 18e (75)"
+
+
+def test_home_departments_are_configurable():
+    assert find_place("munster").insee == "68226"
+    assert find_place("munster", home_depts=("57",)).insee == "57494"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["manger", "douche", "dormir", "pain", "ou", "rue", "nuit", "soir", "salut", "merci", "bonjour", "aide",
+     "femme", "enfant", "gare", "centre", "hello", "ok merci", "je dors dans la rue",
+     "i need a place to sleep",
+     "titre de sejour", "cours de francais", "en ville", "Bonjour je m'appelle Marie",
+     "Je m'appelle Laurent", "i still need food", "y a til une douche", "bains douches", "eu", "Nice",
+     "hopital", "la gare", "2 enfants",
+     "j'ai 25 ans", "12345", "68", "ليل", "мне нужна еда", "სად დავიძინო", "کجا بخوابم"],
+)
+def test_ordinary_words_are_not_places(text):
+    assert find_place(text) is None
+
+
+def test_a_common_word_town_needs_a_cue():
+    assert find_place("manger à Nice") is not None
+    assert find_place("food in Nice").insee == "06088"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "🙂🙂🙂", "\x00\x01\x02\u202e\u200b", "'; DROP TABLE places; --", "1 OR 1=1", "\ud800abc",
+     "x" * 10_000, "manger " * 2000, bytes(range(256)).decode("latin-1")],
+)
+def test_bad_input_never_raises(text):
+    assert find_place(text) is None or find_place(text).insee is not None
+
+
+def test_non_string_input_is_none():
+    assert find_place(None) is None  # type: ignore[arg-type]
+
+
+def test_gazetteer_geocoder_speaks_geopy():
+    geo = GazetteerGeocoder()
+    loc = geo.geocode("gare de selestat")
+    assert loc is not None and loc.raw["insee"] == "67462"
+    assert abs(loc.latitude - 48.26) < 0.01
+    assert geo.geocode("bonjour") is None
+    assert isinstance(geo.geocode("colmar", exactly_one=False), list)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    answer: dict = {}
+
+    def do_GET(self):  # noqa: N802
+        body = json.dumps(self.answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def _feature(lat, lon, label, citycode):
+    return {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"label": label, "citycode": citycode}}]}
+
+
+@pytest.fixture
+def stub_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _ban(port):
+    return BANFrance(domain=f"127.0.0.1:{port}", scheme="http", adapter_factory=URLLibAdapter)
+
+
+def test_remote_answer_is_used_when_in_france(stub_server):
+    _Handler.answer = _feature(47.7475, 7.3390, "Place de la Réunion 68100 Mulhouse", "68224")
+    geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
+    m = geo.locate("place de la reunion mulhouse")
+    assert m is not None and m.kind == "geocoder" and m.insee == "68224"
+    assert m.label.startswith("Place de la Réunion")
+
+
+def test_remote_answer_outside_france_falls_back(stub_server):
+    _Handler.answer = _feature(40.7, -74.0, "Colmar, USA", "00000")
+    geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
+    m = geo.locate("colmar")
+    assert m is not None and m.kind == "commune" and m.insee == "68066"
+
+
+async def test_closed_port_falls_back_to_the_gazetteer():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    geo = FallbackGeocoder(_ban(port), timeout=0.5)
+    m = await geo.alocate("douche 68100")
+    assert m is not None and m.kind == "postcode" and m.insee == "68224"
+    assert await asyncio.wait_for(geo.alocate("bonjour"), 5) is None

@@ -1,0 +1,50 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search.textnorm import fold, fold_map, token_spans, tokens
+
+
+def test_latin_accents_case_ligatures_apostrophes():
+    assert fold("  Sélestat’s  CŒUR ") == "selestat's coeur"
+    assert fold("Hôpital PASTEUR – Colmar") == "hopital pasteur - colmar"
+    assert fold("Straße") == "strasse"
+    assert fold("e\u0301te\u0301") == "ete"  # decomposed input
+    assert fold("mâine, amanhã, demà, mañana") == "maine, amanha, dema, manana"
+
+
+def test_other_scripts_keep_their_letters():
+    assert fold("Страсбурзі Й ёлка") == "страсбурзі й ёлка"
+    assert fold("სტრასბურგში") == "სტრასბურგში"
+    assert fold("مُحَمَّد ستراسبورغ") == "محمد ستراسبورغ"  # harakat dropped
+    assert fold("И\u0306") == "й"  # decomposed й recomposes
+
+
+def test_control_and_bidi_characters_disappear():
+    assert fold("a\u202eb\u200bc\x00d\u2066e\u2069") == "abc d" + "e"
+    assert fold("\ufeffmulhouse\r\n\t") == "mulhouse"
+    assert fold("") == ""
+    assert fold("🙂🙂") == "🙂🙂"
+
+
+def test_tokens_split_on_punctuation_hyphen_apostrophe():
+    assert tokens("Horbourg-Wihr, l’hôpital!") == ["horbourg", "wihr", "l", "hopital"]
+    assert tokens("18h30 à 68100") == ["18h30", "a", "68100"]
+    assert tokens("🙂 !!") == []
+    assert tokens("ترید_x") == ["ترید", "x"]
+
+
+def test_token_spans_point_into_the_original_text():
+    text = "Dormir à  Sélestat\u200b ce soir"
+    for tok, start, end in token_spans(text):
+        assert fold(text[start:end]) == tok
+    assert [t for t, _, _ in token_spans(text)] == ["dormir", "a", "selestat", "ce", "soir"]
+
+
+@given(st.text())
+def test_fold_never_fails_and_map_is_consistent(text):
+    folded, where = fold_map(text)
+    assert len(folded) == len(where)
+    assert all(0 <= i < len(text) for i in where)
+    assert where == sorted(where)
+    assert "  " not in folded and folded == folded.strip()
+    assert fold(folded) == folded  # idempotent

@@ -1,0 +1,163 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from search.when import PARIS, find_when
+
+NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday
+
+
+def at(day, hour, minute=0):
+    return datetime(2026, 11, day, hour, minute, tzinfo=PARIS)
+
+
+CASES = [
+    # (text, an instant the window must contain, label or None)
+    ("maintenant", NOW + timedelta(minutes=1), "now"),
+    ("tout de suite", NOW + timedelta(minutes=1), "now"),
+    ("now", NOW + timedelta(minutes=1), "now"),
+    ("manger ce midi", at(17, 12, 30), "noon"),
+    ("repas gratuit strasbourg ce soir", at(17, 19, 30), "evening"),
+    ("dormir ce soir", at(17, 19, 30), "evening"),
+    ("where can I sleep in Colmar tonight", at(17, 19, 30), "tonight"),
+    ("where can I sleep in Colmar tonight", at(17, 23), "tonight"),
+    ("hebergement d'urgence strasbourg cette nuit", at(17, 23), "night"),
+    ("cette nuit", at(18, 7), "night"),
+    ("cet nuit", at(17, 23), "night"),
+    ("cette nui", at(17, 23), "night"),
+    ("ce matin", at(17, 11), "morning"),
+    ("cet aprem", at(17, 15), "afternoon"),
+    ("cet après-midi", at(17, 15), "afternoon"),
+    ("manger demain a haguenau", at(18, 12), "tomorrow"),
+    ("2main", at(18, 12), "tomorrow"),
+    ("dem1", at(18, 12), "tomorrow"),
+    ("demain matin", at(18, 9), "morning"),
+    ("demain soir", at(18, 19, 30), "evening"),
+    ("après-demain", at(19, 12), "after_tomorrow"),
+    ("apres demain", at(19, 12), "after_tomorrow"),
+    ("prendre une douche mulhouse samedi", at(21, 11), "day"),
+    ("saturday", at(21, 11), "day"),
+    ("dimanche", at(22, 11), "day"),
+    ("lundi prochain", at(23, 11), "day"),
+    ("mardi prochain", at(24, 11), "day"),
+    ("samedi soir", at(21, 19, 30), "evening"),
+    ("ce week-end", at(21, 1), "weekend"),
+    ("ce w-e", at(22, 22), "weekend"),
+    ("this weekend", at(22, 12), "weekend"),
+    ("à 18h", at(17, 18, 30), "time"),
+    ("18h30", at(17, 18, 45), "time"),
+    ("vers 20h", at(17, 20, 10), "time"),
+    ("at 6pm", at(17, 18, 5), "time"),
+    ("a 9h", at(18, 9, 30), "time"),  # 9h has passed today: tomorrow morning
+    ("demain à 9h", at(18, 9, 30), "time"),
+    ("ce soir à 8h", at(17, 20, 30), "time"),
+    ("18:30", at(17, 18, 40), "time"),
+    ("aujourd'hui", NOW + timedelta(hours=1), "today"),
+    # other languages
+    ("this evening", at(17, 19, 30), "evening"),
+    ("today", NOW + timedelta(hours=1), "today"),
+    ("tomorrow", at(18, 12), "tomorrow"),
+    ("esta noche", at(17, 23), "tonight"),
+    ("mañana", at(18, 12), "tomorrow"),
+    ("hoy", NOW + timedelta(hours=1), "today"),
+    ("сегодня вечером", at(17, 19, 30), "evening"),
+    ("где поспать ночью", at(17, 23), "night"),
+    ("завтра", at(18, 12), "tomorrow"),
+    ("сьогодні ввечері", at(17, 19, 30), "evening"),
+    ("вночі", at(17, 23), "night"),
+    ("الليلة", at(17, 23), "tonight"),
+    ("غدا", at(18, 12), "tomorrow"),
+    ("اليوم", NOW + timedelta(hours=1), "today"),
+    ("امشب", at(17, 23), "tonight"),
+    ("فردا", at(18, 12), "tomorrow"),
+    ("امروز", NOW + timedelta(hours=1), "today"),
+    ("نن شپه", at(17, 23), "tonight"),
+    ("سبا", at(18, 12), "tomorrow"),
+    ("aquesta nit", at(17, 23), "tonight"),
+    ("demà", at(18, 12), "tomorrow"),
+    ("avui", NOW + timedelta(hours=1), "today"),
+    ("ამაღამ", at(17, 23), "tonight"),
+    ("ხვალ", at(18, 12), "tomorrow"),
+    ("დღეს", NOW + timedelta(hours=1), "today"),
+    ("diseară", at(17, 19, 30), "evening"),
+    ("mâine", at(18, 12), "tomorrow"),
+    ("azi", NOW + timedelta(hours=1), "today"),
+    ("esta noite", at(17, 23), "tonight"),
+    ("amanhã", at(18, 12), "tomorrow"),
+    ("hoje", NOW + timedelta(hours=1), "today"),
+    ("ساعت ۶ عصر", at(17, 18, 30), "time"),
+]
+
+
+@pytest.mark.parametrize(("text", "instant", "label"), CASES)
+def test_window_contains_the_meant_instant(text, instant, label):
+    w = find_when(text, NOW)
+    assert w is not None, text
+    assert w.start <= instant <= w.end, (w.start, w.end)
+    assert w.label == label
+    assert w.start < w.end
+    assert w.start.utcoffset() == timedelta(hours=1)
+
+
+def test_span_covers_the_time_words():
+    text = "repas gratuit strasbourg ce soir"
+    w = find_when(text, NOW)
+    assert w is not None and w.span is not None and text[w.span[0] : w.span[1]] == "ce soir"
+    text = "manger demain à 9h svp"
+    w = find_when(text, NOW)
+    assert w is not None and text[w.span[0] : w.span[1]] == "demain à 9h"
+
+
+def test_weekday_today_is_today_while_it_is_daytime():
+    w = find_when("mardi", NOW)
+    assert w is not None and w.start == NOW and w.end >= at(17, 20)
+
+
+def test_ce_soir_late_is_still_tonight_and_night_after_midnight_is_the_current_one():
+    late = datetime(2026, 11, 17, 21, 0, tzinfo=PARIS)
+    w = find_when("ce soir", late)
+    assert w is not None and w.start == late and w.end.day == 17
+    small_hours = datetime(2026, 11, 18, 2, 0, tzinfo=PARIS)
+    w = find_when("cette nuit", small_hours)
+    assert w is not None and w.start <= small_hours + timedelta(minutes=1) <= w.end
+
+
+def test_sunday_weekend_and_daylight_saving():
+    sunday = datetime(2026, 11, 22, 15, 0, tzinfo=PARIS)
+    w = find_when("ce week-end", sunday)
+    assert w is not None and w.start <= sunday + timedelta(hours=1) <= w.end
+    summer = datetime(2026, 7, 1, 10, 0, tzinfo=PARIS)
+    w = find_when("ce soir", summer)
+    assert w is not None and w.start.utcoffset() == timedelta(hours=2)
+
+
+def test_utc_now_is_read_in_paris_time():
+    utc_now = datetime(2026, 11, 17, 9, 15, tzinfo=UTC)
+    w = find_when("ce soir", utc_now)
+    assert w is not None and w.start == at(17, 18)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["manger paris 18", "douche 68100", "67000", "2", "2 enfants", "j'ai 25 ans", "ouvert 24h/24", "7j/7",
+     "manger mulhouse", "hello", "salut", "je dors dans la rue", "paris 18e", "lyon 3e", "appelle le 115",
+     "06 12 34 56 78", "version 1.2", "score 3:0 ce match"],
+)
+def test_numbers_that_are_not_times(text):
+    w = find_when(text, NOW)
+    assert w is None, (text, w)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "🙂🙂🙂", "\x00\x01\u202e\u200b", "'; DROP TABLE t; --", "x" * 10_000, "\ud800",
+     bytes(range(256)).decode("latin-1"), "ce soir " * 2000],
+)
+def test_bad_input_never_raises(text):
+    w = find_when(text, NOW)
+    assert w is None or w.start <= w.end
+
+
+def test_naive_now_is_taken_as_paris_time():
+    w = find_when("demain", datetime(2026, 11, 17, 10, 15))  # noqa: DTZ001
+    assert w is not None and w.start == at(18, 8)
