@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from search.geo import Point
 from search.hours import describe
 
 PARIS = ZoneInfo("Europe/Paris")
+log = logging.getLogger(__name__)
 
 
 class CommandError(Exception):
@@ -177,4 +179,48 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
             )
     if not args.json:
         _out(f"{len(page.results)} of {page.total} within {page.radius_km:g} km")
+    return 0
+
+
+def _understanding_json(item_id: object, text: str, now: datetime) -> dict[str, object]:
+    from search.understand import understand
+
+    try:
+        found = understand(text, now)
+    except Exception:  # a reader bug must not stop a batch: the line gets an empty reading
+        log.exception("parse failed id=%s", item_id)
+        return {"id": item_id, "language": "fr", "needs": [], "candidates": [], "place": None, "when": None,
+                "confidence": 0.0}
+    place = found.place
+    return {
+        "id": item_id,
+        "language": found.language,
+        "needs": [n.category for n in found.needs],
+        "candidates": [n.category for n in found.candidates],
+        "place": {"lat": place.point.lat, "lon": place.point.lon, "label": place.label, "insee": place.insee}
+        if place
+        else None,
+        "when": {"start": found.when.start.isoformat(), "end": found.when.end.isoformat()} if found.when else None,
+        "confidence": found.confidence,
+    }
+
+
+def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
+    now = parse_instant(args.now)
+    if args.text is not None:
+        _out(json.dumps(_understanding_json(None, args.text, now), ensure_ascii=False, indent=2))
+        return 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item.get("text") if isinstance(item, dict) else None
+        except json.JSONDecodeError:
+            item, text = {}, None
+        if not isinstance(text, str):
+            _out(json.dumps({"id": item.get("id") if isinstance(item, dict) else None, "line": number,
+                             "error": "expected a JSON object with a text field"}))
+            continue
+        _out(json.dumps(_understanding_json(item.get("id"), text, now), ensure_ascii=False))
     return 0

@@ -1,0 +1,42 @@
+"""A message → what the search needs: needs, place, time window and the reply language."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from search.language import detect_language
+from search.needs import Need, find_needs
+from search.places import PlaceMatch, find_place
+from search.when import TimeWindow, find_when
+
+log = logging.getLogger(__name__)
+
+MAX_CHARS = 2000  # an SMS is 160; past this a message is junk or a paste, and reading it costs time
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    language: str
+    needs: tuple[Need, ...]
+    candidates: tuple[Need, ...]  # unsure readings the conversation may offer as a numbered choice
+    place: PlaceMatch | None
+    when: TimeWindow | None
+    confidence: float
+
+
+def understand(
+    text: str, now: datetime, *, language_hint: str | None = None, home_depts: tuple[str, ...] = ("67", "68")
+) -> Understanding:
+    """The place and time are read first so that their words (a town called "Pain", "ce soir") are
+    not read again as needs."""
+    text = text[:MAX_CHARS]
+    place = find_place(text, home_depts=home_depts)
+    when = find_when(text, now)
+    spans = tuple(s for s in (place.span if place else None, when.span if when else None) if s)
+    language = detect_language(text, hint=language_hint)
+    reading = find_needs(text, ignore_spans=spans, lang=language)
+    parts = [n.confidence for n in reading.needs] + ([place.confidence] if place else [])
+    confidence = round(min(parts), 3) if parts else 0.0
+    return Understanding(language, reading.needs, reading.candidates, place, when, confidence)
