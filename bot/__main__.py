@@ -19,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (SQLite + sample data, no account)")
     chat.add_argument("--once", metavar="TEXT", help="answer one message and exit")
     chat.add_argument("--channel", choices=("console", "sms", "telegram"), default="console")
-    chat.add_argument("--user", default="console", help="a name that keeps your session across calls")
+    chat.add_argument("--user", help="a name that keeps your session across calls (stored in the database)")
     chat.add_argument("--at", metavar="ISO8601", help="fix the clock (aware or Europe/Paris)")
     chat.add_argument("--lang", help="reply language (12 Soliguide languages)")
 

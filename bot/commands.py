@@ -224,3 +224,32 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
             continue
         _out(json.dumps(_understanding_json(item.get("id"), text, now), ensure_ascii=False))
     return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_chat
+
+    return run_chat(
+        once=args.once,
+        channel=args.channel,
+        user=args.user,
+        at=parse_instant(args.at) if args.at else None,
+        lang=args.lang,
+        settings=settings,
+    )
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import serve
+
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    return serve(settings, host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.telegram import run_polling
+
+    if settings.telegram_bot_token is None:
+        raise CommandError("set TELEGRAM_BOT_TOKEN to run the Telegram bot")
+    return run_polling(settings)
