@@ -27,7 +27,6 @@ from search.hours import OpenState, Openness, Timing, state_at
 log = logging.getLogger(__name__)
 
 RADII_KM = (1.0, 3.0, 10.0, 30.0)
-_FETCH_STEPS = {3.0: 10.0}  # widening past 1 km fetches 10 km at once: one query serves 3 and 10
 SOON = timedelta(hours=24)
 MAX_LIMIT = 100
 
@@ -227,45 +226,53 @@ def accepts(modalities: Mapping[str, Any], filters: Filters) -> bool:
     return not (filters.wheelchair and not _checked(modalities, "pmr"))
 
 
-_COLUMNS = (
+_ID_COLUMNS = (
     StopRow.id.label("stop_id"),  # type: ignore[union-attr]
+    ServiceRow.id.label("service_id"),  # type: ignore[union-attr]
+)
+_CANDIDATE_COLUMNS = (*_ID_COLUMNS, StopRow.lat, StopRow.lon, PlaceRow.id.label("place_id"))  # type: ignore[union-attr]
+_RANK_COLUMNS = (  # what ranking reads for the candidates it looks at
+    *_ID_COLUMNS,
     StopRow.lat,
     StopRow.lon,
-    StopRow.address.label("stop_address"),  # type: ignore[attr-defined]
-    StopRow.postal_code.label("stop_postal_code"),  # type: ignore[attr-defined]
-    StopRow.city.label("stop_city"),  # type: ignore[attr-defined]
     cast(StopRow.hours, Text).label("stop_hours"),
     StopRow.closed_holidays.label("stop_holidays"),  # type: ignore[attr-defined]
     PlaceRow.id.label("place_id"),  # type: ignore[union-attr]
-    PlaceRow.source,
     PlaceRow.lieu_id,
-    PlaceRow.name.label("place_name"),  # type: ignore[attr-defined]
-    PlaceRow.description.label("place_description"),  # type: ignore[attr-defined]
-    PlaceRow.place_type,
     PlaceRow.department_code,
     PlaceRow.timezone,
-    cast(PlaceRow.phones, Text).label("phones"),
-    PlaceRow.email,
-    PlaceRow.website,
-    cast(PlaceRow.languages, Text).label("languages"),
-    cast(PlaceRow.publics, Text).label("place_publics"),
-    cast(PlaceRow.modalities, Text).label("place_modalities"),
     cast(PlaceRow.hours, Text).label("place_hours"),
     PlaceRow.closed_holidays.label("place_holidays"),  # type: ignore[attr-defined]
     cast(PlaceRow.temp_closure, Text).label("temp_closure"),
     cast(PlaceRow.temp_hours, Text).label("temp_hours"),
-    cast(PlaceRow.temp_message, Text).label("temp_message"),
-    PlaceRow.updated_by_user_at,
-    ServiceRow.id.label("service_id"),  # type: ignore[union-attr]
     ServiceRow.category,
-    ServiceRow.name.label("service_name"),  # type: ignore[attr-defined]
-    ServiceRow.description.label("service_description"),  # type: ignore[attr-defined]
     ServiceRow.different_hours,
     cast(ServiceRow.hours, Text).label("service_hours"),
     ServiceRow.closed_holidays.label("service_holidays"),  # type: ignore[attr-defined]
+    cast(ServiceRow.closure, Text).label("service_closure"),
+)
+_FILTER_COLUMNS = (  # read only when the query filters on publics or modalities
+    cast(PlaceRow.publics, Text).label("place_publics"),
+    cast(PlaceRow.modalities, Text).label("place_modalities"),
     cast(ServiceRow.publics, Text).label("service_publics"),
     cast(ServiceRow.modalities, Text).label("service_modalities"),
-    cast(ServiceRow.closure, Text).label("service_closure"),
+)
+_PAGE_COLUMNS = (  # read only for the results on the page
+    StopRow.address.label("stop_address"),  # type: ignore[attr-defined]
+    StopRow.postal_code.label("stop_postal_code"),  # type: ignore[attr-defined]
+    StopRow.city.label("stop_city"),  # type: ignore[attr-defined]
+    PlaceRow.source,
+    PlaceRow.name.label("place_name"),  # type: ignore[attr-defined]
+    PlaceRow.description.label("place_description"),  # type: ignore[attr-defined]
+    PlaceRow.place_type,
+    cast(PlaceRow.phones, Text).label("phones"),
+    PlaceRow.email,
+    PlaceRow.website,
+    cast(PlaceRow.languages, Text).label("languages"),
+    cast(PlaceRow.temp_message, Text).label("temp_message"),
+    PlaceRow.updated_by_user_at,
+    ServiceRow.name.label("service_name"),  # type: ignore[attr-defined]
+    ServiceRow.description.label("service_description"),  # type: ignore[attr-defined]
     ServiceRow.saturation,
 )
 
@@ -301,6 +308,22 @@ def _timing(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    distance_m: float
+    place_id: int
+    stop_id: int
+    service_id: int
+
+
+@dataclass(slots=True)
+class _Memo:
+    """What one search has read and computed, reused as the radius widens."""
+
+    rows: dict[tuple[int, int], Row[Any]] = field(default_factory=dict)
+    states: dict[int, tuple[Timing, OpenState]] = field(default_factory=dict)
+
+
 @dataclass(slots=True)
 class _Hit:
     """A matching service at one stop, ranked before the costly parts of a Result are built."""
@@ -313,8 +336,8 @@ class _Hit:
     categories: set[str]
 
 
-def _result(hit: _Hit, at: datetime) -> Result:
-    row = hit.row
+def _result(hit: _Hit, row: Row[Any], at: datetime) -> Result:
+    """`row` holds the page columns of the hit's stop and service."""
     message = _period(row.temp_message)
     verified = row.updated_by_user_at
     if isinstance(verified, str):
@@ -322,14 +345,14 @@ def _result(hit: _Hit, at: datetime) -> Result:
     phones = _json(row.phones) or ()
     return Result(
         source=row.source,
-        lieu_id=row.lieu_id,
-        service_id=row.service_id,
+        lieu_id=hit.row.lieu_id,
+        service_id=hit.row.service_id,
         place_name=row.place_name,
         service_name=row.service_name,
-        category=row.category,
-        other_categories=tuple(sorted(hit.categories - {row.category})),
+        category=hit.row.category,
+        other_categories=tuple(sorted(hit.categories - {hit.row.category})),
         distance_m=hit.distance_m,
-        point=Point(row.lat, row.lon),
+        point=Point(hit.row.lat, hit.row.lon),
         address=row.stop_address,
         postal_code=row.stop_postal_code,
         city=row.stop_city,
@@ -357,14 +380,16 @@ class Directory:
         self._taxonomy = tax or taxonomy()
         self._sqlite = engine.dialect.name == "sqlite"
 
-    def _statement(self, categories: frozenset[str]) -> Any:
-        statement = (
-            select(*_COLUMNS)
+    def _joined(self, *columns: Any) -> Any:
+        return (
+            select(*columns)
             .select_from(StopRow)
             .join(PlaceRow, PlaceRow.id == StopRow.place_id)  # type: ignore[arg-type]
             .join(ServiceRow, ServiceRow.place_id == PlaceRow.id)  # type: ignore[arg-type]
-            .where(PlaceRow.status == "ONLINE", PlaceRow.visibility == "ALL")
         )
+
+    def _candidates_statement(self, categories: frozenset[str]) -> Any:
+        statement = self._joined(*_CANDIDATE_COLUMNS).where(PlaceRow.status == "ONLINE", PlaceRow.visibility == "ALL")
         if categories:
             statement = statement.where(ServiceRow.category.in_(bindparam("categories", expanding=True)))  # type: ignore[attr-defined]
         if self._sqlite:
@@ -376,8 +401,8 @@ class Directory:
             )
         return statement.where(text("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(stop.lat, stop.lon)"))
 
-    async def _fetch(self, query: Query, categories: frozenset[str], radius_km: float) -> list[tuple[float, Row[Any]]]:
-        """Matching service rows within radius_km, with their distance, nearest first."""
+    async def _candidates(self, query: Query, categories: frozenset[str], radius_km: float) -> list[_Candidate]:
+        """Matching (stop, service) pairs within radius_km, nearest first: ids and coordinates only."""
         radius_m = radius_km * 1000
         min_lat, max_lat, min_lon, max_lon = bounding_box(query.point, radius_m)
         params: dict[str, Any] = {
@@ -392,58 +417,106 @@ class Directory:
         if categories:
             params["categories"] = sorted(categories)
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(self._statement(categories), params)).all()
+            rows = (await conn.execute(self._candidates_statement(categories), params)).all()
         lat, lon = query.point.lat, query.point.lon
-        found = [(haversine_m(lat, lon, row.lat, row.lon), row) for row in rows]
-        return sorted((item for item in found if item[0] <= radius_m), key=lambda item: item[0])
+        found = [
+            _Candidate(haversine_m(lat, lon, r.lat, r.lon), r.place_id, r.stop_id, r.service_id) for r in rows
+        ]
+        return sorted((c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id))
 
-    @staticmethod
-    def _rank(query: Query, rows: Sequence[tuple[float, Row[Any]]], states: dict[int, tuple[Timing, OpenState]]) -> list[_Hit]:
-        """One hit per place (its best-ranked matching service), open first, then nearest."""
+    async def _rows(self, wanted: Sequence[_Candidate], filtered: bool) -> dict[tuple[int, int], Row[Any]]:
+        """The ranking columns (hours, closures; publics and modalities when filtering) of some pairs."""
+        statement = self._joined(*_RANK_COLUMNS, *(_FILTER_COLUMNS if filtered else ())).where(
+            StopRow.id.in_({c.stop_id for c in wanted}),  # type: ignore[union-attr]
+            ServiceRow.id.in_({c.service_id for c in wanted}),  # type: ignore[union-attr]
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        return {(row.stop_id, row.service_id): row for row in rows}
+
+    async def _rank(self, query: Query, candidates: list[_Candidate], memo: _Memo) -> list[_Hit]:
+        """One hit per place (its best-ranked matching service), open first, then nearest.
+
+        Candidates are read in order of distance, in growing batches; reading stops once `wanted`
+        places are open at a distance boundary, since nothing farther can rank before them. A query
+        with filters reads every candidate (a filter can drop any of them).
+        """
         filtered = query.filters != Filters()
+        wanted = query.offset + query.limit
         best: dict[int, _Hit] = {}
-        for distance, row in rows:
-            if filtered:
-                publics = _mapping(row.service_publics) or _mapping(row.place_publics)
-                modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
-                if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
-                    continue
-            timing = timing_of(row)
-            known = states.get(id(timing))  # services sharing their place's hours share one Timing object
-            if known is not None and known[0] is timing:
-                state = known[1]
-            else:
-                state = state_at(timing, query.at)
-                states[id(timing)] = (timing, state)
-            key = (_tier(state, query.at), distance, row.service_id)
-            seen = best.get(row.place_id)
-            if seen is None:
-                best[row.place_id] = _Hit(key, row, distance, timing, state, {row.category})
-            else:
-                seen.categories.add(row.category)
-                if key < seen.key:
-                    best[row.place_id] = _Hit(key, row, distance, timing, state, seen.categories)
+        open_places: set[int] = set()
+        batch, index = 32, 0
+        while index < len(candidates):
+            chunk = candidates[index : index + batch]
+            index += len(chunk)
+            while index < len(candidates) and candidates[index].distance_m == chunk[-1].distance_m:
+                chunk.append(candidates[index])
+                index += 1
+            missing = [c for c in chunk if (c.stop_id, c.service_id) not in memo.rows]
+            if missing:
+                memo.rows.update(await self._rows(missing, filtered))
+            for candidate in chunk:
+                row = memo.rows[(candidate.stop_id, candidate.service_id)]
+                if filtered:
+                    publics = _mapping(row.service_publics) or _mapping(row.place_publics)
+                    modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
+                    if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
+                        continue
+                timing = timing_of(row)
+                known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing
+                if known is not None and known[0] is timing:
+                    state = known[1]
+                else:
+                    state = state_at(timing, query.at)
+                    memo.states[id(timing)] = (timing, state)
+                key = (_tier(state, query.at), candidate.distance_m, row.service_id)
+                seen = best.get(row.place_id)
+                if seen is None:
+                    best[row.place_id] = _Hit(key, row, candidate.distance_m, timing, state, {row.category})
+                else:
+                    seen.categories.add(row.category)
+                    if key < seen.key:
+                        best[row.place_id] = _Hit(key, row, candidate.distance_m, timing, state, seen.categories)
+                if key[0] == 0:
+                    open_places.add(row.place_id)
+            if not filtered and len(open_places) >= wanted:
+                break
+            batch *= 2
         return sorted(best.values(), key=lambda hit: (hit.key, hit.row.lieu_id))
 
     async def search(self, query: Query) -> SearchPage:
-        """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a
-        day); rows are fetched for 1, then 10, then 30 km, and each radius reads from what was fetched."""
+        """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a day).
+        Candidates are ids and coordinates; hours are read for as few of them as the ranking needs,
+        and the page's results are then read whole."""
         categories = self._taxonomy.expand(query.categories)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else RADII_KM
         wanted = query.offset + query.limit
-        rows: list[tuple[float, Row[Any]]] = []
-        fetched = 0.0
-        states: dict[int, tuple[Timing, OpenState]] = {}
+        memo = _Memo()
         hits: list[_Hit] = []
+        total = 0
         radius = radii[-1]
         for radius in radii:
-            if radius > fetched:
-                fetched = max(r for r in radii if r <= max(radius, _FETCH_STEPS.get(radius, radius)))
-                rows = await self._fetch(query, categories, fetched)
-            radius_m = radius * 1000
-            hits = self._rank(query, [item for item in rows if item[0] <= radius_m], states)
+            candidates = await self._candidates(query, categories, radius)
+            hits = await self._rank(query, candidates, memo)
+            total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
             if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
                 break
-        log.info("search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, len(hits))
-        page = tuple(_result(hit, query.at) for hit in hits[query.offset : query.offset + query.limit])
-        return SearchPage(results=page, radius_km=radius, total=len(hits))
+        log.info("search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total)
+        chosen = hits[query.offset : query.offset + query.limit]
+        details = await self._page_rows(chosen)
+        page = tuple(_result(hit, details[(hit.row.stop_id, hit.row.service_id)], query.at) for hit in chosen)
+        return SearchPage(results=page, radius_km=radius, total=total)
+
+    async def _page_rows(self, hits: Sequence[_Hit]) -> dict[tuple[int, int], Row[Any]]:
+        if not hits:
+            return {}
+        statement = (
+            self._joined(*_ID_COLUMNS, *_PAGE_COLUMNS, *_FILTER_COLUMNS)
+            .where(
+                StopRow.id.in_([hit.row.stop_id for hit in hits]),  # type: ignore[union-attr]
+                ServiceRow.id.in_([hit.row.service_id for hit in hits]),  # type: ignore[union-attr]
+            )
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+        return {(row.stop_id, row.service_id): row for row in rows}

@@ -122,21 +122,27 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
     async_engine = make_async_engine(url)
     directory = Directory(async_engine)
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
         dlat=st.floats(-0.25, 0.25),
         dlon=st.floats(-0.35, 0.35),
         categories=st.lists(st.sampled_from(CATEGORIES + ("food", "hygiene_and_wellness")), min_size=1, max_size=2),
         radius=st.sampled_from((1.0, 3.0, 10.0, 30.0)),
         hours=st.integers(0, 24 * 7 - 1),
+        limit=st.sampled_from((3, 10, 100)),
+        offset=st.sampled_from((0, 0, 5)),
     )
-    def check(dlat: float, dlon: float, categories: list[str], radius: float, hours: int) -> None:
+    def check(
+        dlat: float, dlon: float, categories: list[str], radius: float, hours: int, limit: int, offset: int
+    ) -> None:
         at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
         query = Query(point=Point(CENTER.lat + dlat, CENTER.lon + dlon), at=at, categories=tuple(categories),
-                      radius_km=radius, limit=100)
+                      radius_km=radius, limit=limit, offset=offset)
         page = loop.run_until_complete(directory.search(query))
         got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
-        assert got == reference(docs, query, radius)[:100]
+        expected = reference(docs, query, radius)
+        assert got == expected[offset : offset + limit]
+        assert page.total == len(expected)
         assert page.radius_km == radius
 
     try:
