@@ -1,0 +1,68 @@
+"""What the conversation needs from below (search, understanding, clock), passed in: `respond` does no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from search.engine import Query, SearchPage
+from search.geo import Point
+
+
+class NeedLike(Protocol):
+    @property
+    def category(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+
+
+class PlaceLike(Protocol):
+    @property
+    def point(self) -> Point: ...
+    @property
+    def label(self) -> str: ...
+
+
+class WindowLike(Protocol):
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+
+
+class UnderstandingLike(Protocol):
+    """The shape of `search.understand.Understanding`; a Protocol so handlers need not import it."""
+
+    @property
+    def language(self) -> str: ...
+    @property
+    def needs(self) -> tuple[NeedLike, ...]: ...
+    @property
+    def candidates(self) -> tuple[NeedLike, ...]: ...
+    @property
+    def place(self) -> PlaceLike | None: ...
+    @property
+    def when(self) -> WindowLike | None: ...
+    @property
+    def confidence(self) -> float: ...
+
+
+class Understand(Protocol):
+    def __call__(
+        self, text: str, now: datetime, *, language_hint: str | None = None
+    ) -> UnderstandingLike: ...
+
+
+class Searcher(Protocol):
+    """`search.engine.Directory` satisfies it."""
+
+    async def search(self, query: Query) -> SearchPage: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    directory: Searcher
+    understand: Understand
+    clock: Callable[[], datetime]  # aware, Europe/Paris

@@ -1,0 +1,98 @@
+"""Words that come before any search: violence (3919), immediate danger (17/112), a minor alone (119),
+a shelter wanted at night (115). Matched loosely on purpose: a needless number costs one line, a missed
+one may cost a life."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from handlers.keywords import fold
+
+# Terms are comma-separated and folded like messages; a trailing * matches any ending.
+_VIOLENCE = """
+frappe, frappee, frapper, me frappe, m'a frappe, m a frappe, il me bat, elle me bat, me bat,
+me tape, violence*, violent*, viol, violee, viole, violer, agresse*, agression*, battue, maltrait*,
+harcel*, abus sexuel*, inceste, abuse, abused, abusive, abusing, battered, beats me, beat me,
+hit me, hits me, hitting me, rape*, assault*, violencia*, me pega, me golpea, maltrato*, violada,
+violacion, abuso*, agredid*, violência, me bate, agressao, estupr*, abusad*, violència, em pega,
+maltract*, abus, violență, violenta, ma bate, bataie, abuz*, agresat*, agresiune, насили*, бьет,
+бьёт, избива*, изнасил*, побои, насильств*, б'є, бʼє, б’є, бьє, побив*, зґвалт*, знущ*, عنف,
+يضربني, يضربنى, اغتصاب*, اعتداء*, تعنيف, خشونت, کتک*, منو میزنه, تجاوز*, آزار*, تاوتریخوال*,
+وهي مې, زورزیاتی, جنسي تیری, ძალადობ*, მცემს, მცემენ, გაუპატიურ*
+"""
+_DANGER = """
+danger, en danger, il va me tuer, va me tuer, me tuer, au secours, sos, menace de mort,
+menace de mort*, help me now, in danger, kill me, going to kill, help me please, peligro,
+me va a matar, socorro, auxilio, perigo, vai me matar, perill, em matara, em matarà, auxili,
+pericol, ma omoara, mă omoară, опасност*, убьет, убьёт, убить меня, спасите, небезпек*, вб'є, вбʼє,
+уб'є, вбити мене, рятуйте, خطر, سيقتلني, يقتلني, النجدة, منو میکشه, می‌کشد, میکشه, وژني, مې وژني,
+საფრთხე, მომკლავს, მიშველეთ
+"""
+_MINOR = """
+mineur, mineure, mineurs, moins de 18 ans, fugue, fugueur, fugueuse, minor, underage, under 18,
+runaway, menor, menor de edad, menor d'edat, menor de idade, minora, несовершеннолет*,
+неповнолітн*, قاصر, قاصرة, زیر ۱۸, زیر 18, کم عمر, არასრულწლოვან*
+"""
+_AGE = re.compile(
+    r"(?:\bi'?m|\bi am|عمري|عمرم)\s*(\d{1,2})(?!\d|\s*(?!and\b|alone\b|years?\b|yo\b)[^\W\d])"
+    r"|(\d{1,2})\s*(?:ans|years?|yo|y\.o|años|anos|anys|ani|лет|года|год|років|роки|рік|سنة|عاما|سالمه|ساله|سال|کلن|წლის)(?!\w)"
+)
+
+
+def _compile(block: str) -> re.Pattern[str]:
+    parts = []
+    terms = {term.strip() for term in block.replace("\n", " ").split(",") if term.strip()}
+    for term in sorted(terms, key=len, reverse=True):
+        folded = " ".join(fold(word) for word in term.rstrip("*").split())
+        if not folded:
+            continue
+        body = re.escape(folded).replace(r"\ ", r"\s+")
+        parts.append(body + (r"\w*" if term.endswith("*") else ""))
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+
+
+_VIOLENCE_RE = _compile(_VIOLENCE)
+_DANGER_RE = _compile(_DANGER)
+_MINOR_RE = _compile(_MINOR)
+_SHELTER = frozenset(
+    {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    violence: bool = False
+    danger: bool = False
+    minor: bool = False
+    night_shelter: bool = False
+
+    def __bool__(self) -> bool:
+        return self.violence or self.danger or self.minor or self.night_shelter
+
+
+def _folded_text(text: str) -> str:
+    return " ".join(fold(word) or word for word in text.lower().replace("’", "'").split())
+
+
+def is_minor(text: str) -> bool:
+    folded = _folded_text(text)
+    if _MINOR_RE.search(folded):
+        return True
+    for match in _AGE.finditer(folded):
+        age = int(match.group(1) or match.group(2))
+        if 5 <= age < 18:
+            return True
+    return False
+
+
+def read_alerts(text: str, categories: tuple[str, ...], at: datetime) -> Alerts:
+    folded = _folded_text(text)
+    night = at.hour >= 17 or at.hour < 8
+    return Alerts(
+        violence=bool(_VIOLENCE_RE.search(folded)),
+        danger=bool(_DANGER_RE.search(folded)),
+        minor=is_minor(text),
+        night_shelter=night and any(c in _SHELTER for c in categories),
+    )

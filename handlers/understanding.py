@@ -1,0 +1,12 @@
+"""The reader the conversation uses by default: search.understand, behind the `Understand` seam."""
+
+from __future__ import annotations
+
+from handlers.deps import Understand
+
+
+def default_understand() -> Understand:
+    """Imported on demand: building the gazetteer and lexicons is the caller's (first message's) cost."""
+    from search.understand import understand
+
+    return understand

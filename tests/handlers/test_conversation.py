@@ -1,0 +1,326 @@
+"""Whole conversations on the real directory (Alsace sample + Soliguide fixtures), fixed clock."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime
+
+from handlers import Channel, Conversation, ReplyKind
+from search.geo import Point
+
+from .conftest import NOW, PARIS, Chat
+
+OSM = re.compile(r"https://www\.openstreetmap\.org/directions\?to=\d+\.\d+,\d+\.\d+")
+
+
+def numbered(text: str) -> list[int]:
+    return [int(m) for m in re.findall(r"^(\d+)\. ", text, re.M)]
+
+
+async def test_french_need_then_place_then_pages_then_details(chat: Chat) -> None:
+    replies = await chat.send("je cherche à manger")
+    assert [r.kind for r in replies] == [ReplyKind.QUESTION]
+    assert replies[0].ask_location
+    assert "Où êtes-vous ? Envoyez une ville ou un code postal." in replies[0].text
+    assert chat.conv.pending == "place"
+
+    page1 = await chat.text("Mulhouse")
+    assert page1.startswith("Alimentation près de Mulhouse (68) :")
+    assert numbered(page1) == [1, 2, 3, 4, 5]
+    assert page1.endswith("PLUS pour la suite, un numéro pour le détail.")
+    assert re.search(r"\(\d+ m\)|\(\d+,\d km\)", page1)
+    assert "STOP" not in page1
+
+    page2 = await chat.text("plus")
+    assert numbered(page2) == [6, 7, 8, 9, 10]
+
+    details = await chat.send("7")
+    assert details[0].kind is ReplyKind.DETAILS
+    text = details[0].text
+    assert "Adresse : " in text and "68" in text
+    assert "Horaires :" in text and "Mardi : " in text
+    assert OSM.search(text)
+    assert "Infos vérifiées le " in text
+    assert details[0].venues and 47 < details[0].venues[0].lat < 48
+    # the same line of the page names the same place as the details
+    line = next(line for line in page2.splitlines() if line.startswith("7. "))
+    assert line[3:].split(" (")[0] in text
+
+
+async def test_english_shower_in_colmar_sms_pages_of_three(sms: Chat) -> None:
+    sms.hint = "en"
+    first = await sms.send("I need a shower")
+    assert "Where are you? Send a town or a postcode." in first[0].text
+    page = await sms.text("Colmar")
+    assert "near Colmar (68):" in page
+    assert numbered(page) == [1, 2, 3]
+    more = await sms.text("more")
+    assert numbered(more) == [4, 5, 6] or "That was everything within" in more
+    details = await sms.text("1")
+    assert "Address: " in details and OSM.search(details)
+
+
+async def test_shared_location_answers_the_place_question(chat: Chat) -> None:
+    await chat.send("douche")
+    page = await chat.text(location=Point(47.7508, 7.3359))  # Mulhouse centre
+    assert "près de votre position :" in page
+    assert numbered(page)[:1] == [1]
+
+
+async def test_need_menu_and_number_choice(chat: Chat) -> None:
+    menu = await chat.send("menu")
+    assert menu[0].kind is ReplyKind.QUESTION
+    assert [c.label for c in menu[0].choices][:2] == ["Manger", "Dormir"]
+    asked = await chat.send("2")
+    assert asked[0].ask_location and "Hébergement et logement" in asked[0].text
+    page = await chat.text("Strasbourg")
+    assert "Hébergement et logement près de Strasbourg (67) :" in page
+
+
+async def test_place_first_then_need(chat: Chat) -> None:
+    replies = await chat.send("Haguenau")
+    assert "Haguenau (67) : de quoi avez-vous besoin ?" in replies[0].text
+    page = await chat.text("1")
+    assert "Alimentation près de Haguenau (67) :" in page
+
+
+async def test_evening_window_searches_at_its_start_and_says_so(chat: Chat) -> None:
+    page = await chat.text("ya un endroit pour manger ce soir vers illzach")
+    head = page.splitlines()[0]
+    assert re.fullmatch(r"Ce soir vers (\d+)h – Alimentation près de Illzach \(68\) :", head), head
+    hour = int(head.split("vers ")[1].split("h")[0])
+    assert chat.conv.when is not None and chat.conv.extra["at"] == chat.conv.when[0]
+    assert datetime.fromisoformat(chat.conv.extra["at"]).hour == hour >= 17
+
+
+async def test_night_shelter_shows_115_first(chat: Chat) -> None:
+    chat.at = datetime(2026, 11, 17, 22, 30, tzinfo=PARIS)
+    replies = await chat.send("où dormir à Colmar")
+    assert replies[0].kind is ReplyKind.SAFETY
+    assert "115" in replies[0].text
+    assert replies[1].kind is ReplyKind.RESULTS
+
+
+async def test_morning_food_question_has_no_115(chat: Chat) -> None:
+    replies = await chat.send("manger Colmar")
+    assert all(r.kind is not ReplyKind.SAFETY for r in replies)
+
+
+async def test_stop_silence_start(chat: Chat) -> None:
+    await chat.send("manger Mulhouse")
+    stop = await chat.send("STOP")
+    assert len(stop) == 1 and stop[0].kind is ReplyKind.CONFIRMATION
+    assert "START" in stop[0].text
+    assert chat.conv.opted_out and not chat.conv.need
+    assert await chat.send("manger Mulhouse") == ()
+    assert await chat.send("ARRÊT") == ()  # a second STOP is not confirmed again
+    assert await chat.send("aide") == ()
+    back = await chat.send("START")
+    assert back[0].kind is ReplyKind.CONFIRMATION and not chat.conv.opted_out
+    assert "Bon retour" in back[0].text
+    assert "Alimentation" in await chat.text("manger Mulhouse")
+
+
+async def test_unsubscribe_words(chat: Chat) -> None:
+    for word in ("stop", "Arret", "ARRÊT", "STOPALL", "unsubscribe"):
+        chat.conv = type(chat.conv)()
+        replies = await chat.send(word)
+        assert replies and replies[0].kind is ReplyKind.CONFIRMATION, word
+
+
+async def test_language_menu_then_number_then_direct_switch(chat: Chat) -> None:
+    menu = await chat.text("langue")
+    for autonym in (
+        "Français",
+        "English",
+        "العربية",
+        "Español",
+        "Русский",
+        "پښتو",
+        "فارسی",
+        "Українська",
+        "Català",
+        "ქართული",
+        "Română",
+        "Português",
+    ):
+        assert autonym in menu
+    arabic = await chat.send("3")
+    assert arabic[0].lang == "ar" and "اللغة: العربية" in arabic[0].text
+    assert chat.conv.lang == "ar" and chat.conv.lang_chosen
+    english = await chat.send("english")
+    assert english[0].text.startswith("OK. Language: English.")
+    # an explicit choice is not overridden by detection
+    page = await chat.text("je cherche à manger à Colmar")
+    assert "near Colmar (68):" in page
+
+
+async def test_detected_language_is_remembered(chat: Chat) -> None:
+    page = await chat.text("де переночувати у Кольмарі?")
+    assert chat.conv.lang == "uk"
+    assert "Colmar (68)" in page and "поруч із" in page
+    details = await chat.text("1")
+    assert "Адреса:" in details
+    assert "Мова" not in details or True
+    assert chat.conv.lang == "uk"
+
+
+async def test_violence_3919_in_several_languages(chat: Chat) -> None:
+    for text, lang_word in (
+        ("mon mari me frappe", "Violences"),
+        ("my partner beats me", "Violence"),
+        ("mi pareja me pega", "Violencia"),
+        ("чоловік мене б'є", "Насильство"),
+        ("زوجي يضربني", "العنف"),
+    ):
+        chat.conv = type(chat.conv)()
+        replies = await chat.send(text)
+        assert replies[0].kind is ReplyKind.SAFETY, text
+        assert "3919" in replies[0].text and lang_word in replies[0].text, text
+        assert replies[1].kind is ReplyKind.QUESTION  # and then: what can we find for you?
+
+
+async def test_immediate_danger_17_112(chat: Chat) -> None:
+    replies = await chat.send("il va me tuer, il me bat")
+    text = replies[0].text
+    assert replies[0].kind is ReplyKind.SAFETY
+    assert "17" in text and "112" in text and "3919" in text
+    assert text.index("112") < text.index("3919")  # danger first
+
+
+async def test_minor_alone_119(chat: Chat) -> None:
+    for text in (
+        "j'ai 15 ans je dors dehors à Mulhouse",
+        "I'm 16 and need a bed in Colmar",
+        "je suis mineur",
+    ):
+        chat.conv = type(chat.conv)()
+        replies = await chat.send(text)
+        assert replies[0].kind is ReplyKind.SAFETY and "119" in replies[0].text, text
+
+
+async def test_adult_age_is_not_a_minor(chat: Chat) -> None:
+    replies = await chat.send("j'ai 45 ans, manger à Colmar")
+    assert all("119" not in r.text for r in replies)
+
+
+async def test_nothing_found_names_radius_nearest_town_and_115(chat: Chat) -> None:
+    await chat.send("dormir")
+    replies = await chat.send(location=Point(48.6921, 6.1844))  # Nancy: no data within 30 km
+    text = replies[-1].text
+    assert replies[-1].kind is ReplyKind.NOTICE
+    assert "dans un rayon de 30 km autour de votre position" in text
+    assert re.search(r"Le plus proche est à [A-ZÉ][\w' -]+ \(\d+ km\)", text)
+    assert "115" in text
+
+
+def _closed_now(url: str) -> tuple[str, str, Point]:
+    """A place of the prepared directory whose temporary closure covers the test clock."""
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT p.name, p.temp_closure, p.lat, p.lon, s.category "
+            "FROM place p JOIN service s ON s.place_id = p.id "
+            "WHERE p.temp_closure IS NOT NULL AND p.temp_closure != 'null' "
+            "AND p.department_code IN ('67', '68') "
+            "ORDER BY p.name"
+        ).fetchall()
+    for name, closure, lat, lon, category in rows:
+        period = json.loads(closure)
+        start = datetime.fromisoformat(period["start"])
+        end = datetime.fromisoformat(period["end"]) if period.get("end") else None
+        if start <= NOW and (end is None or end > NOW):
+            return name, category, Point(lat, lon)
+    raise AssertionError("the sample has no temporary closure in effect")
+
+
+async def test_temporary_closure_never_listed_as_open(chat: Chat, directory_url: str) -> None:
+    name, category, point = _closed_now(directory_url)
+    chat.conv = Conversation(need=(category,), pending="place")
+    seen = await chat.text(location=point)
+    for _ in range(40):
+        if name in seen:
+            break
+        seen = await chat.text("plus")
+    line = next(line for line in seen.splitlines() if name in line)
+    state = line.rsplit(") – ", 1)[1]
+    assert "ouvert" not in state and "fermé temporairement" in state, line
+    number = int(line.split(".")[0])
+    details = await chat.text(str(number))
+    assert "En ce moment : fermé temporairement" in details
+
+
+async def test_stale_information_is_flagged(chat: Chat) -> None:
+    page = await chat.text("dormir Colmar")
+    assert "Infos de plus de 6 mois, appelez avant." in page
+
+
+async def test_filters_from_words_and_fallback_when_nothing_fits(chat: Chat) -> None:
+    replies = await chat.send("Couple avec un chien, cherche où dormir vers Haguenau cette nuit")
+    kinds = [r.kind for r in replies]
+    assert kinds[0] is ReplyKind.SAFETY and "115" in replies[0].text
+    assert ReplyKind.RESULTS in kinds
+    assert chat.conv.need == ("accomodation_and_housing",)
+
+
+async def test_page_size_by_channel(sms: Chat, chat: Chat) -> None:
+    assert numbered(await sms.text("manger Mulhouse")) == [1, 2, 3]
+    assert numbered(await chat.text("manger Mulhouse")) == [1, 2, 3, 4, 5]
+
+
+async def test_more_past_the_end(sms: Chat) -> None:
+    await sms.send("douche Haguenau")
+    for _ in range(30):
+        text = await sms.text("plus")
+        if "C'est tout dans un rayon de" in text:
+            break
+    else:
+        raise AssertionError("never reached the end")
+
+
+async def test_bad_input_always_gets_a_short_helpful_answer(chat: Chat, sms: Chat) -> None:
+    for text in ("", "   ", "😀😀😀", "\x00\x07\x1b[2J", "a" * 10_000, "plus", "42", "+", "?", "0", "🤷‍♂️ 🙏"):
+        for who in (chat, sms):
+            who.conv = type(who.conv)()
+            replies = await who.send(text)
+            assert replies, repr(text)
+            assert all(r.text.strip() for r in replies), repr(text)
+            assert sum(len(r.text) for r in replies) < 1200, repr(text)
+    chat.conv = type(chat.conv)()
+    assert "Pas encore de recherche" in await chat.text("plus")
+    await chat.send("manger Mulhouse")
+    out_of_range = await chat.text("999")
+    assert "Il n'y a pas de résultat 999" in out_of_range
+
+
+async def test_help(chat: Chat) -> None:
+    replies = await chat.send("aide")
+    assert replies[0].kind is ReplyKind.HELP
+    assert "115" in replies[0].text and "STOP" not in replies[0].text
+
+
+async def test_telegram_place_question_mentions_location(deps: object) -> None:
+    tg = Chat(deps, channel=Channel.TELEGRAM)  # type: ignore[arg-type]
+    replies = await tg.send("douche")
+    assert replies[0].ask_location and "partagez votre position" in replies[0].text
+
+
+async def test_state_keeps_no_message_text(chat: Chat) -> None:
+    await chat.send("mon mari me frappe, je cherche à dormir à Colmar")
+    from handlers.sessions import dump
+
+    stored = dump(chat.conv)
+    assert "frappe" not in stored and "mari" not in stored
+
+
+async def test_greetings_and_thanks(chat: Chat) -> None:
+    hello = await chat.send("سلام")
+    assert hello[0].kind is ReplyKind.HELP and hello[0].lang in ("fa", "ar", "ps")
+    chat.conv = Conversation()
+    assert (await chat.send("Bonjour"))[0].kind is ReplyKind.HELP
+    await chat.send("manger Colmar")
+    thanks = await chat.text("merci")
+    assert thanks.startswith("Je vous en prie.")
+    assert chat.conv.need  # the search is still there for a later "plus"
