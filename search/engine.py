@@ -27,7 +27,7 @@ from search.hours import OpenState, Openness, Timing, state_at
 log = logging.getLogger(__name__)
 
 RADII_KM = (1.0, 3.0, 10.0, 30.0)
-SOON = timedelta(hours=24)
+SOON = timedelta(hours=3)  # closed now but opening within this counts as useful when widening
 MAX_LIMIT = 100
 
 
@@ -187,6 +187,8 @@ def admits(audience: Audience, filters: Filters) -> bool:
             return False
     if filters.family and audience.family and filters.family not in audience.family:
         return False
+    if filters.family == "couple" and audience.genders and not {"men", "women"} <= set(audience.genders):
+        return False  # a single-gender place cannot take in a couple together
     return not (
         filters.administrative and audience.administrative and filters.administrative not in audience.administrative
     )

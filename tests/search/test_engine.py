@@ -18,7 +18,7 @@ from db.categories import taxonomy
 from db.engine import make_async_engine
 from db.importer import import_documents, import_file, read_documents
 from db.schedule import Period, parse_week
-from search.engine import RADII_KM, Directory, Filters, Query, SearchPage
+from search.engine import RADII_KM, SOON, Directory, Filters, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
 
@@ -99,7 +99,7 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
             tier = 0
         elif state.openness is Openness.UNKNOWN:
             tier = 1
-        elif state.opens_at and state.opens_at - query.at <= timedelta(hours=24):
+        elif state.opens_at and state.opens_at - query.at <= SOON:
             tier = 2
         else:
             tier = 3
@@ -223,6 +223,10 @@ async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_eng
     names = {r.place_name for r in (await directory.search(men)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only, exclusive
     assert "LIEU_PUBLIC_PREFERENTIEL" in names  # preferential admits everyone
+    couple = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
+                   filters=Filters(family="couple"))
+    names = {r.place_name for r in (await directory.search(couple)).results}
+    assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only: not for a couple, though it lists couples
     no_referral = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
                         filters=Filters(no_appointment=True))
     names = {r.place_name for r in (await directory.search(no_referral)).results}
