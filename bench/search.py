@@ -110,7 +110,9 @@ def report(label: str, timings: list[float], services: int, backend: str) -> str
         f"p99_ms={percentile(timings, 0.99):.2f} qps={qps:.0f} rss_mb={rss_mb():.0f}"
     )
     print(line, flush=True)
-    return f"search p99_ms={percentile(timings, 0.99):.2f} qps={qps:.0f} services={services} backend={backend}"
+    return (
+        f"search p99_ms={percentile(timings, 0.99):.2f} qps={qps:.0f} services={services} backend={backend}"
+    )
 
 
 def prepare(url: str, services: int | None) -> int:
@@ -143,7 +145,10 @@ def main() -> None:
     args = parser.parse_args()
     last = ""
     with TemporaryDirectory() as tmp:
-        for label, services, depts in (("alsace sample", None, ("67", "68")), ("national", args.services, None)):
+        for label, services, depts in (
+            ("alsace sample", None, ("67", "68")),
+            ("national", args.services, None),
+        ):
             queries = query_points(args.queries, depts)
             slug = label.replace(" ", "_")
             backends = [("sqlite", f"sqlite:///{Path(tmp) / (slug + '.db')}")]
@@ -155,7 +160,9 @@ def main() -> None:
             for backend, url in backends:
                 start = time.perf_counter()
                 count = prepare(url, services)
-                print(f"{label}: loaded {count} services into {backend} in {time.perf_counter() - start:.1f} s")
+                print(
+                    f"{label}: loaded {count} services into {backend} in {time.perf_counter() - start:.1f} s"
+                )
                 line = report(label, asyncio.run(run_queries(url, queries)), count, backend)
                 if backend == "sqlite":
                     sqlite_line = line

@@ -12,7 +12,9 @@ from bot.settings import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="solibot", description="Find social help nearby: SMS, Telegram, console.")
+    parser = argparse.ArgumentParser(
+        prog="solibot", description="Find social help nearby: SMS, Telegram, console."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -33,14 +35,18 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import Soliguide place exports (JSON array, gzipped or not)")
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--source", default="soliguide", help="name of the source (re-import replaces its places)")
+    imp.add_argument(
+        "--source", default="soliguide", help="name of the source (re-import replaces its places)"
+    )
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")
     sample.add_argument("--seed", type=int, default=2026)
     sample.add_argument("--at", metavar="ISO8601", help="the 'now' the sample's dates are relative to")
-    sample.add_argument("--output", metavar="FILE", help="write the Soliguide JSON to FILE instead of importing")
+    sample.add_argument(
+        "--output", metavar="FILE", help="write the Soliguide JSON to FILE instead of importing"
+    )
 
     search = sub.add_parser("search", help="nearby services, one JSON object per line with --json")
     where = search.add_mutually_exclusive_group(required=True)

@@ -53,10 +53,14 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         try:
             docs = read_documents(path)
         except ImportFileError as exc:
-            _out(json.dumps({"file": name, "error": str(exc)}) if args.json else f"{name}: cannot read: {exc}")
+            _out(
+                json.dumps({"file": name, "error": str(exc)}) if args.json else f"{name}: cannot read: {exc}"
+            )
             status = 1
             continue
-        with tqdm(total=len(docs), unit="place", desc=path.name, disable=len(docs) < 2000, file=sys.stderr) as bar:
+        with tqdm(
+            total=len(docs), unit="place", desc=path.name, disable=len(docs) < 2000, file=sys.stderr
+        ) as bar:
             report = import_file(engine, path, source=args.source, progress=bar.update)
         if args.json:
             _out(
@@ -66,14 +70,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                         "created": report.created,
                         "updated": report.updated,
                         "rejected": [
-                            {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in report.rejected
+                            {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
+                            for r in report.rejected
                         ],
                     },
                     ensure_ascii=False,
                 )
             )
         else:
-            _out(f"{name}: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected")
+            _out(
+                f"{name}: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected"
+            )
             for rejected in report.rejected:
                 _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
     return status
@@ -189,8 +196,15 @@ def _understanding_json(item_id: object, text: str, now: datetime) -> dict[str, 
         found = understand(text, now)
     except Exception:  # a reader bug must not stop a batch: the line gets an empty reading
         log.exception("parse failed id=%s", item_id)
-        return {"id": item_id, "language": "fr", "needs": [], "candidates": [], "place": None, "when": None,
-                "confidence": 0.0}
+        return {
+            "id": item_id,
+            "language": "fr",
+            "needs": [],
+            "candidates": [],
+            "place": None,
+            "when": None,
+            "confidence": 0.0,
+        }
     place = found.place
     return {
         "id": item_id,
@@ -200,7 +214,9 @@ def _understanding_json(item_id: object, text: str, now: datetime) -> dict[str, 
         "place": {"lat": place.point.lat, "lon": place.point.lon, "label": place.label, "insee": place.insee}
         if place
         else None,
-        "when": {"start": found.when.start.isoformat(), "end": found.when.end.isoformat()} if found.when else None,
+        "when": {"start": found.when.start.isoformat(), "end": found.when.end.isoformat()}
+        if found.when
+        else None,
         "confidence": found.confidence,
     }
 
@@ -219,8 +235,15 @@ def cmd_parse(args: argparse.Namespace, settings: Settings) -> int:
         except json.JSONDecodeError:
             item, text = {}, None
         if not isinstance(text, str):
-            _out(json.dumps({"id": item.get("id") if isinstance(item, dict) else None, "line": number,
-                             "error": "expected a JSON object with a text field"}))
+            _out(
+                json.dumps(
+                    {
+                        "id": item.get("id") if isinstance(item, dict) else None,
+                        "line": number,
+                        "error": "expected a JSON object with a text field",
+                    }
+                )
+            )
             continue
         _out(json.dumps(_understanding_json(item.get("id"), text, now), ensure_ascii=False))
     return 0

@@ -12,7 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = Field(default=DEFAULT_URL, description="sqlite:///path or postgresql://user@host/db")
-    redis_url: str | None = Field(default=None, description="redis://host:6379/0: shared sessions and de-duplication")
+    redis_url: str | None = Field(
+        default=None, description="redis://host:6379/0: shared sessions and de-duplication"
+    )
     user_key_secret: SecretStr = Field(
         default=SecretStr("solibot-local-development-only"),
         description="HMAC key turning a phone number or chat id into a user key; set it in production",
@@ -22,9 +24,13 @@ class Settings(BaseSettings):
     geocoder: str = Field(default="offline", description="offline | ban | nominatim")
     geocoder_domain: str | None = Field(default=None, description="self-hosted addok / Nominatim host")
     geocoder_timeout_seconds: float = Field(default=1.5, gt=0)
-    seed_sample: bool = Field(default=True, description="seed an empty SQLite database with the sample on first run")
+    seed_sample: bool = Field(
+        default=True, description="seed an empty SQLite database with the sample on first run"
+    )
 
-    public_base_url: str | None = Field(default=None, description="https://host as Twilio sees it, behind a proxy")
+    public_base_url: str | None = Field(
+        default=None, description="https://host as Twilio sees it, behind a proxy"
+    )
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from_number: str | None = None

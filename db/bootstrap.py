@@ -26,7 +26,11 @@ def fixtures_path() -> Path:
 
 
 def load_sample(
-    engine: Engine, *, now: datetime, seed: int = 2026, services: int | None = None,
+    engine: Engine,
+    *,
+    now: datetime,
+    seed: int = 2026,
+    services: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """The generated directory goes through the same importer as a real export."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, text, tuple_
+from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.models import CategoryRow, ImportRunRow, PlaceRow, ServiceRow, StopRow
@@ -52,7 +53,7 @@ def read_documents(path: Path) -> list[Any]:
         with path.open("rb") as handle:
             magic = handle.read(2)
         opener = gzip.open if magic == b"\x1f\x8b" else open
-        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportFileError(f"{path}: {exc}") from exc
@@ -118,24 +119,32 @@ def import_documents(
     with engine.begin() as conn:
         for batch in _chunks(records, BATCH):
             keys = [(source, r.lieu_id) for r in batch]
-            existing = dict(
-                conn.execute(
-                    select(PlaceRow.lieu_id, PlaceRow.id).where(tuple_(PlaceRow.source, PlaceRow.lieu_id).in_(keys))
-                ).all()
+            found = conn.execute(
+                select(col(PlaceRow.lieu_id), col(PlaceRow.id)).where(
+                    tuple_(col(PlaceRow.source), col(PlaceRow.lieu_id)).in_(keys)
+                )
             )
+            existing: dict[int, int | None] = {lieu_id: pid for lieu_id, pid in found}
             if existing:
                 ids = list(existing.values())
-                conn.execute(delete(ServiceRow).where(ServiceRow.place_id.in_(ids)))  # type: ignore[attr-defined]
-                conn.execute(delete(StopRow).where(StopRow.place_id.in_(ids)))  # type: ignore[attr-defined]
-                conn.execute(delete(PlaceRow).where(PlaceRow.id.in_(ids)))  # type: ignore[union-attr]
-            old = [{**r.place, "source": source, "id": existing[r.lieu_id]} for r in batch if r.lieu_id in existing]
+                conn.execute(delete(ServiceRow).where(col(ServiceRow.place_id).in_(ids)))
+                conn.execute(delete(StopRow).where(col(StopRow.place_id).in_(ids)))
+                conn.execute(delete(PlaceRow).where(col(PlaceRow.id).in_(ids)))
+            old = [
+                {**r.place, "source": source, "id": existing[r.lieu_id]}
+                for r in batch
+                if r.lieu_id in existing
+            ]
             new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
             place_ids = {row["lieu_id"]: row["id"] for row in old}
             if old:
                 conn.execute(insert(PlaceRow), old)
             if new:
                 returned = conn.execute(
-                    insert(PlaceRow).returning(PlaceRow.id, PlaceRow.lieu_id, sort_by_parameter_order=True), new
+                    insert(PlaceRow).returning(
+                        col(PlaceRow.id), col(PlaceRow.lieu_id), sort_by_parameter_order=True
+                    ),
+                    new,
                 )
                 place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
             stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
@@ -155,7 +164,9 @@ def import_documents(
                 started_at=datetime.now(UTC),
                 imported=created + updated,
                 rejected=len(rejected),
-                report=[{"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in rejected[:1000]],
+                report=[
+                    {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in rejected[:1000]
+                ],
             )
         )
     with engine.begin() as conn:
@@ -167,4 +178,6 @@ def import_documents(
 def import_file(
     engine: Engine, path: Path, *, source: str, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    return import_documents(engine, read_documents(path), source=source, filename=str(path), progress=progress)
+    return import_documents(
+        engine, read_documents(path), source=source, filename=str(path), progress=progress
+    )

@@ -10,19 +10,20 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Text, bindparam, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.models import PlaceRow, ServiceRow, StopRow
 from db.schedule import Period, Week
 from search.geo import Point, bounding_box, haversine_m
-from search.hours import OpenState, Openness, Timing, state_at
+from search.hours import Openness, OpenState, Timing, state_at
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def audience_of(publics: Mapping[str, Any]) -> Audience:
-    age = publics.get("age") if isinstance(publics.get("age"), Mapping) else {}
+    raw_age = publics.get("age")
+    age: Mapping[str, Any] = raw_age if isinstance(raw_age, Mapping) else {}
     welcome = publics.get("accueil")
     return Audience(
         welcome=welcome if isinstance(welcome, int) else 0,
@@ -190,7 +192,9 @@ def admits(audience: Audience, filters: Filters) -> bool:
     if filters.family == "couple" and audience.genders and not {"men", "women"} <= set(audience.genders):
         return False  # a single-gender place cannot take in a couple together
     return not (
-        filters.administrative and audience.administrative and filters.administrative not in audience.administrative
+        filters.administrative
+        and audience.administrative
+        and filters.administrative not in audience.administrative
     )
 
 
@@ -221,60 +225,64 @@ def conditions_of(modalities: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
 def accepts(modalities: Mapping[str, Any], filters: Filters) -> bool:
     if filters.free and _checked(modalities, "price"):
         return False
-    if filters.no_appointment and (_checked(modalities, "appointment") or _checked(modalities, "inscription")):
+    if filters.no_appointment and (
+        _checked(modalities, "appointment") or _checked(modalities, "inscription")
+    ):
         return False
     if filters.animals and not _checked(modalities, "animal"):
         return False
     return not (filters.wheelchair and not _checked(modalities, "pmr"))
 
 
-_ID_COLUMNS = (
-    StopRow.id.label("stop_id"),  # type: ignore[union-attr]
-    ServiceRow.id.label("service_id"),  # type: ignore[union-attr]
+_ID_COLUMNS: tuple[Any, ...] = (
+    col(StopRow.id).label("stop_id"),
+    col(ServiceRow.id).label("service_id"),
 )
-_CANDIDATE_COLUMNS = (*_ID_COLUMNS, StopRow.lat, StopRow.lon, PlaceRow.id.label("place_id"))  # type: ignore[union-attr]
-_RANK_COLUMNS = (  # what ranking reads for the candidates it looks at
+_CANDIDATE_COLUMNS: tuple[Any, ...] = (
+    *_ID_COLUMNS, StopRow.lat, StopRow.lon, col(PlaceRow.id).label("place_id")
+)
+_RANK_COLUMNS: tuple[Any, ...] = (  # what ranking reads for the candidates it looks at
     *_ID_COLUMNS,
     StopRow.lat,
     StopRow.lon,
-    cast(StopRow.hours, Text).label("stop_hours"),
-    StopRow.closed_holidays.label("stop_holidays"),  # type: ignore[attr-defined]
-    PlaceRow.id.label("place_id"),  # type: ignore[union-attr]
+    cast(col(StopRow.hours), Text).label("stop_hours"),
+    col(StopRow.closed_holidays).label("stop_holidays"),
+    col(PlaceRow.id).label("place_id"),
     PlaceRow.lieu_id,
     PlaceRow.department_code,
     PlaceRow.timezone,
-    cast(PlaceRow.hours, Text).label("place_hours"),
-    PlaceRow.closed_holidays.label("place_holidays"),  # type: ignore[attr-defined]
-    cast(PlaceRow.temp_closure, Text).label("temp_closure"),
-    cast(PlaceRow.temp_hours, Text).label("temp_hours"),
+    cast(col(PlaceRow.hours), Text).label("place_hours"),
+    col(PlaceRow.closed_holidays).label("place_holidays"),
+    cast(col(PlaceRow.temp_closure), Text).label("temp_closure"),
+    cast(col(PlaceRow.temp_hours), Text).label("temp_hours"),
     ServiceRow.category,
     ServiceRow.different_hours,
-    cast(ServiceRow.hours, Text).label("service_hours"),
-    ServiceRow.closed_holidays.label("service_holidays"),  # type: ignore[attr-defined]
-    cast(ServiceRow.closure, Text).label("service_closure"),
+    cast(col(ServiceRow.hours), Text).label("service_hours"),
+    col(ServiceRow.closed_holidays).label("service_holidays"),
+    cast(col(ServiceRow.closure), Text).label("service_closure"),
 )
-_FILTER_COLUMNS = (  # read only when the query filters on publics or modalities
-    cast(PlaceRow.publics, Text).label("place_publics"),
-    cast(PlaceRow.modalities, Text).label("place_modalities"),
-    cast(ServiceRow.publics, Text).label("service_publics"),
-    cast(ServiceRow.modalities, Text).label("service_modalities"),
+_FILTER_COLUMNS: tuple[Any, ...] = (  # read only when the query filters on publics or modalities
+    cast(col(PlaceRow.publics), Text).label("place_publics"),
+    cast(col(PlaceRow.modalities), Text).label("place_modalities"),
+    cast(col(ServiceRow.publics), Text).label("service_publics"),
+    cast(col(ServiceRow.modalities), Text).label("service_modalities"),
 )
-_PAGE_COLUMNS = (  # read only for the results on the page
-    StopRow.address.label("stop_address"),  # type: ignore[attr-defined]
-    StopRow.postal_code.label("stop_postal_code"),  # type: ignore[attr-defined]
-    StopRow.city.label("stop_city"),  # type: ignore[attr-defined]
+_PAGE_COLUMNS: tuple[Any, ...] = (  # read only for the results on the page
+    col(StopRow.address).label("stop_address"),
+    col(StopRow.postal_code).label("stop_postal_code"),
+    col(StopRow.city).label("stop_city"),
     PlaceRow.source,
-    PlaceRow.name.label("place_name"),  # type: ignore[attr-defined]
-    PlaceRow.description.label("place_description"),  # type: ignore[attr-defined]
+    col(PlaceRow.name).label("place_name"),
+    col(PlaceRow.description).label("place_description"),
     PlaceRow.place_type,
-    cast(PlaceRow.phones, Text).label("phones"),
+    cast(col(PlaceRow.phones), Text).label("phones"),
     PlaceRow.email,
     PlaceRow.website,
-    cast(PlaceRow.languages, Text).label("languages"),
-    cast(PlaceRow.temp_message, Text).label("temp_message"),
+    cast(col(PlaceRow.languages), Text).label("languages"),
+    cast(col(PlaceRow.temp_message), Text).label("temp_message"),
     PlaceRow.updated_by_user_at,
-    ServiceRow.name.label("service_name"),  # type: ignore[attr-defined]
-    ServiceRow.description.label("service_description"),  # type: ignore[attr-defined]
+    col(ServiceRow.name).label("service_name"),
+    col(ServiceRow.description).label("service_description"),
     ServiceRow.saturation,
 )
 
@@ -288,15 +296,25 @@ def timing_of(row: Row[Any]) -> Timing:
     else:
         hours, policy = row.place_hours, row.place_holidays
     return _timing(
-        row.timezone, hours, row.department_code or None, policy or "UNKNOWN",
-        row.temp_closure, row.service_closure, row.temp_hours,
+        row.timezone,
+        hours,
+        row.department_code or None,
+        policy or "UNKNOWN",
+        row.temp_closure,
+        row.service_closure,
+        row.temp_hours,
     )
 
 
 @lru_cache(maxsize=65_536)
 def _timing(
-    tz: str, hours: str | None, department: str | None, policy: str,
-    temp_closure: str | None, service_closure: str | None, temp_hours: str | None,
+    tz: str,
+    hours: str | None,
+    department: str | None,
+    policy: str,
+    temp_closure: str | None,
+    service_closure: str | None,
+    temp_hours: str | None,
 ) -> Timing:
     closures = tuple(p for p in (_period(temp_closure), _period(service_closure)) if p)
     temp = _mapping(temp_hours)
@@ -391,9 +409,11 @@ class Directory:
         )
 
     def _candidates_statement(self, categories: frozenset[str]) -> Any:
-        statement = self._joined(*_CANDIDATE_COLUMNS).where(PlaceRow.status == "ONLINE", PlaceRow.visibility == "ALL")
+        statement = self._joined(*_CANDIDATE_COLUMNS).where(
+            PlaceRow.status == "ONLINE", PlaceRow.visibility == "ALL"
+        )
         if categories:
-            statement = statement.where(ServiceRow.category.in_(bindparam("categories", expanding=True)))  # type: ignore[attr-defined]
+            statement = statement.where(col(ServiceRow.category).in_(bindparam("categories", expanding=True)))
         if self._sqlite:
             return statement.where(
                 text(
@@ -401,9 +421,13 @@ class Directory:
                     "AND min_lon >= :min_lon AND max_lon <= :max_lon)"
                 )
             )
-        return statement.where(text("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(stop.lat, stop.lon)"))
+        return statement.where(
+            text("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(stop.lat, stop.lon)")
+        )
 
-    async def _candidates(self, query: Query, categories: frozenset[str], radius_km: float) -> list[_Candidate]:
+    async def _candidates(
+        self, query: Query, categories: frozenset[str], radius_km: float
+    ) -> list[_Candidate]:
         """Matching (stop, service) pairs within radius_km, nearest first: ids and coordinates only."""
         radius_m = radius_km * 1000
         min_lat, max_lat, min_lon, max_lon = bounding_box(query.point, radius_m)
@@ -424,13 +448,15 @@ class Directory:
         found = [
             _Candidate(haversine_m(lat, lon, r.lat, r.lon), r.place_id, r.stop_id, r.service_id) for r in rows
         ]
-        return sorted((c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id))
+        return sorted(
+            (c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id)
+        )
 
     async def _rows(self, wanted: Sequence[_Candidate], filtered: bool) -> dict[tuple[int, int], Row[Any]]:
         """The ranking columns (hours, closures; publics and modalities when filtering) of some pairs."""
         statement = self._joined(*_RANK_COLUMNS, *(_FILTER_COLUMNS if filtered else ())).where(
-            StopRow.id.in_({c.stop_id for c in wanted}),  # type: ignore[union-attr]
-            ServiceRow.id.in_({c.service_id for c in wanted}),  # type: ignore[union-attr]
+            col(StopRow.id).in_({c.stop_id for c in wanted}),
+            col(ServiceRow.id).in_({c.service_id for c in wanted}),
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).all()
@@ -462,7 +488,9 @@ class Directory:
                 if filtered:
                     publics = _mapping(row.service_publics) or _mapping(row.place_publics)
                     modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
-                    if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
+                    if not admits(audience_of(publics), query.filters) or not accepts(
+                        modalities, query.filters
+                    ):
                         continue
                 timing = timing_of(row)
                 known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing
@@ -478,7 +506,9 @@ class Directory:
                 else:
                     seen.categories.add(row.category)
                     if key < seen.key:
-                        best[row.place_id] = _Hit(key, row, candidate.distance_m, timing, state, seen.categories)
+                        best[row.place_id] = _Hit(
+                            key, row, candidate.distance_m, timing, state, seen.categories
+                        )
                 if key[0] == 0:
                     open_places.add(row.place_id)
             if not filtered and len(open_places) >= wanted:
@@ -503,7 +533,9 @@ class Directory:
             total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
             if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
                 break
-        log.info("search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total)
+        log.info(
+            "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
+        )
         chosen = hits[query.offset : query.offset + query.limit]
         details = await self._page_rows(chosen)
         page = tuple(_result(hit, details[(hit.row.stop_id, hit.row.service_id)], query.at) for hit in chosen)
@@ -512,12 +544,9 @@ class Directory:
     async def _page_rows(self, hits: Sequence[_Hit]) -> dict[tuple[int, int], Row[Any]]:
         if not hits:
             return {}
-        statement = (
-            self._joined(*_ID_COLUMNS, *_PAGE_COLUMNS, *_FILTER_COLUMNS)
-            .where(
-                StopRow.id.in_([hit.row.stop_id for hit in hits]),  # type: ignore[union-attr]
-                ServiceRow.id.in_([hit.row.service_id for hit in hits]),  # type: ignore[union-attr]
-            )
+        statement = self._joined(*_ID_COLUMNS, *_PAGE_COLUMNS, *_FILTER_COLUMNS).where(
+            col(StopRow.id).in_([hit.row.stop_id for hit in hits]),
+            col(ServiceRow.id).in_([hit.row.service_id for hit in hits]),
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).all()

@@ -28,7 +28,8 @@ def by_lieu(docs: list[dict[str, Any]], lieu_id: int) -> dict[str, Any]:
 def counts(engine: Engine) -> tuple[int, int, int]:
     with engine.connect() as conn:
         return tuple(  # type: ignore[return-value]
-            conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (PlaceRow, StopRow, ServiceRow)
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (PlaceRow, StopRow, ServiceRow)
         )
 
 
@@ -53,29 +54,40 @@ def test_fixture_details_survive_the_import(engine: Engine) -> None:
         assert place.temp_closure["end"] is None
         week = Week.from_json(place.temp_hours["week"])
         assert week.days[0][0].start == 8 * 60 and week.days[1] == ()
-        assert "<p>" not in place.temp_message["text"] and "actuellement en cours" in place.temp_message["text"]
+        assert (
+            "<p>" not in place.temp_message["text"] and "actuellement en cours" in place.temp_message["text"]
+        )
         closed = conn.execute(
             select(ServiceRow.closure).join(PlaceRow).where(PlaceRow.lieu_id == 8)
         ).scalar_one()
         assert closed["start"].startswith("2022-03-03T00:00:00") and closed["end"] is None
-        stops = conn.execute(select(func.count()).select_from(StopRow).join(PlaceRow).where(PlaceRow.lieu_id == 29))
+        stops = conn.execute(
+            select(func.count()).select_from(StopRow).join(PlaceRow).where(PlaceRow.lieu_id == 29)
+        )
         assert stops.scalar_one() >= 2
         description = conn.execute(select(PlaceRow.description).where(PlaceRow.lieu_id == 1)).scalar_one()
         assert description.startswith("Consultations jeunes consommateurs") and "<" not in description
-        categories = conn.execute(select(ServiceRow.category).join(PlaceRow).where(PlaceRow.lieu_id == 23)).scalars()
+        categories = conn.execute(
+            select(ServiceRow.category).join(PlaceRow).where(PlaceRow.lieu_id == 23)
+        ).scalars()
         assert set(categories) == {"emergency_accommodation", "food_distribution", "sport_activities"}
 
 
 def test_legacy_times_and_overnight_slots(engine: Engine) -> None:
     doc = by_lieu(fixture_docs(), 7)
     doc["lieu_id"] = 900001
-    doc["newhours"]["monday"] = {"open": True, "timeslot": [{"start": "9h30", "end": "12:00"}, {"start": 1900, "end": 2359}]}
+    doc["newhours"]["monday"] = {
+        "open": True,
+        "timeslot": [{"start": "9h30", "end": "12:00"}, {"start": 1900, "end": 2359}],
+    }
     doc["newhours"]["tuesday"] = {"open": True, "timeslot": [{"start": 0, "end": 800}]}
     doc["newhours"]["friday"] = {"open": True, "timeslot": [{"start": "20h", "end": "6h"}]}
     report = import_documents(engine, [doc], source="test")
     assert report.rejected == ()
     with engine.connect() as conn:
-        week = Week.from_json(conn.execute(select(PlaceRow.hours).where(PlaceRow.lieu_id == 900001)).scalar_one())
+        week = Week.from_json(
+            conn.execute(select(PlaceRow.hours).where(PlaceRow.lieu_id == 900001)).scalar_one()
+        )
     assert [(s.start, s.end) for s in week.days[0]] == [(570, 720), (1140, 1440)]
     assert [(s.start, s.end) for s in week.days[1]][0] == (0, 480)
     assert [(s.start, s.end) for s in week.days[4]] == [(1200, 1440)]

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from db.bootstrap import fixtures_path
 from db.categories import taxonomy
 from db.engine import make_async_engine
-from db.importer import import_documents, import_file, read_documents
+from db.importer import import_documents, import_file
 from db.schedule import Period, parse_week
 from search.engine import RADII_KM, SOON, Directory, Filters, Query, SearchPage
 from search.geo import Point, distance_m
@@ -37,7 +37,8 @@ PATTERNS = (
 def _hours(pattern: dict[str, list[tuple[int, int]]]) -> dict[str, Any]:
     days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     out: dict[str, Any] = {
-        d: {"open": d in pattern, "timeslot": [{"start": a, "end": b} for a, b in pattern.get(d, [])]} for d in days
+        d: {"open": d in pattern, "timeslot": [{"start": a, "end": b} for a, b in pattern.get(d, [])]}
+        for d in days
     }
     out["closedHolidays"] = "UNKNOWN"
     return out
@@ -51,8 +52,12 @@ def random_places(seed: int, n: int) -> list[dict[str, Any]]:
         lon = CENTER.lon + rng.uniform(-0.45, 0.45)
         closure = {"actif": False, "dateDebut": None, "dateFin": None, "description": None}
         if rng.random() < 0.1:
-            closure = {"actif": True, "dateDebut": "2026-11-10T00:00:00Z", "dateFin": "2026-11-20T00:00:00Z",
-                       "description": "Travaux"}
+            closure = {
+                "actif": True,
+                "dateDebut": "2026-11-10T00:00:00Z",
+                "dateFin": "2026-11-20T00:00:00Z",
+                "description": "Travaux",
+            }
         docs.append(
             {
                 "lieu_id": 10_000 + i,
@@ -60,9 +65,14 @@ def random_places(seed: int, n: int) -> list[dict[str, Any]]:
                 "status": rng.choice(["ONLINE"] * 8 + ["DRAFT", "OFFLINE"]),
                 "visibility": rng.choice(["ALL"] * 9 + ["PRO"]),
                 "placeType": "LIEU",
-                "position": {"location": {"type": "Point", "coordinates": [lon, lat]}, "address": f"{i} rue X",
-                             "postalCode": "68100", "city": "Mulhouse", "departmentCode": "68",
-                             "timeZone": "Europe/Paris"},
+                "position": {
+                    "location": {"type": "Point", "coordinates": [lon, lat]},
+                    "address": f"{i} rue X",
+                    "postalCode": "68100",
+                    "city": "Mulhouse",
+                    "departmentCode": "68",
+                    "timeZone": "Europe/Paris",
+                },
                 "newhours": _hours(rng.choice(PATTERNS)),
                 "tempInfos": {"closure": closure},
                 "publics": {"accueil": 0},
@@ -92,8 +102,14 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
         closure = doc["tempInfos"]["closure"]
         closures = ()
         if closure["dateDebut"]:
-            closures = (Period(datetime.fromisoformat(closure["dateDebut"]), datetime.fromisoformat(closure["dateFin"])),)
-        timing = Timing(tz="Europe/Paris", week=parse_week(doc["newhours"]), department="68", closures=closures)
+            closures = (
+                Period(
+                    datetime.fromisoformat(closure["dateDebut"]), datetime.fromisoformat(closure["dateFin"])
+                ),
+            )
+        timing = Timing(
+            tz="Europe/Paris", week=parse_week(doc["newhours"]), department="68", closures=closures
+        )
         state = state_at(timing, query.at)
         if state.openness is Openness.OPEN:
             tier = 0
@@ -126,7 +142,9 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
     @given(
         dlat=st.floats(-0.25, 0.25),
         dlon=st.floats(-0.35, 0.35),
-        categories=st.lists(st.sampled_from(CATEGORIES + ("food", "hygiene_and_wellness")), min_size=1, max_size=2),
+        categories=st.lists(
+            st.sampled_from(CATEGORIES + ("food", "hygiene_and_wellness")), min_size=1, max_size=2
+        ),
         radius=st.sampled_from((1.0, 3.0, 10.0, 30.0)),
         hours=st.integers(0, 24 * 7 - 1),
         limit=st.sampled_from((3, 10, 100)),
@@ -136,8 +154,14 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         dlat: float, dlon: float, categories: list[str], radius: float, hours: int, limit: int, offset: int
     ) -> None:
         at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
-        query = Query(point=Point(CENTER.lat + dlat, CENTER.lon + dlon), at=at, categories=tuple(categories),
-                      radius_km=radius, limit=limit, offset=offset)
+        query = Query(
+            point=Point(CENTER.lat + dlat, CENTER.lon + dlon),
+            at=at,
+            categories=tuple(categories),
+            radius_km=radius,
+            limit=limit,
+            offset=offset,
+        )
         page = loop.run_until_complete(directory.search(query))
         got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
         expected = reference(docs, query, radius)
@@ -157,15 +181,25 @@ async def test_radius_widens_until_a_page_is_filled(engine: Engine, async_engine
     import_documents(engine, docs, source="random")
     directory = Directory(async_engine)
     far = Point(CENTER.lat + 0.29, CENTER.lon + 0.44)
-    page = await directory.search(Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS),
-                                        categories=("food",), limit=3))
+    page = await directory.search(
+        Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS), categories=("food",), limit=3)
+    )
     assert page.radius_km in RADII_KM
     assert len(page.results) <= 3
     smaller = [r for r in RADII_KM if r < page.radius_km]
     if smaller:
-        narrow = await directory.search(Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS),
-                                              categories=("food",), radius_km=smaller[-1], limit=100))
-        assert sum(1 for r in narrow.results if r.state.openness is not Openness.CLOSED or r.state.opens_at) < 3
+        narrow = await directory.search(
+            Query(
+                point=far,
+                at=datetime(2026, 11, 17, 12, tzinfo=PARIS),
+                categories=("food",),
+                radius_km=smaller[-1],
+                limit=100,
+            )
+        )
+        assert (
+            sum(1 for r in narrow.results if r.state.openness is not Openness.CLOSED or r.state.opens_at) < 3
+        )
 
 
 async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -> None:
@@ -173,8 +207,13 @@ async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -
     directory = Directory(async_engine)
     at = datetime(2026, 11, 16, 10, tzinfo=PARIS)  # a Monday, 10:00
     page: SearchPage = await directory.search(
-        Query(point=Point(48.8634914, 2.3525585), at=at, categories=("accomodation_and_housing",), radius_km=1,
-              limit=100)
+        Query(
+            point=Point(48.8634914, 2.3525585),
+            at=at,
+            categories=("accomodation_and_housing",),
+            radius_km=1,
+            limit=100,
+        )
     )
     by_name = {r.place_name: r for r in page.results}
     assert "LIEU_BROUILLON" not in by_name  # drafts are never shown
@@ -193,7 +232,9 @@ async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -
     )
 
     # an itinerary: every stop is searchable with its own hours; the stop a person can reach open wins
-    stop2 = Point(44.8353218, -0.5724102)  # runs Thursday 19:00-20:00; the first stop, 500 m away, 18:00-19:00
+    stop2 = Point(
+        44.8353218, -0.5724102
+    )  # runs Thursday 19:00-20:00; the first stop, 500 m away, 18:00-19:00
     at_1830 = datetime(2026, 11, 19, 18, 30, tzinfo=PARIS)
     page = await directory.search(Query(point=stop2, at=at_1830, categories=("food",), radius_km=1))
     mobile = next(r for r in page.results if r.place_name == "PARCOURS_MOBILE_EN_LIGNE")
@@ -214,21 +255,44 @@ async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_eng
     import_file(engine, fixtures_path(), source="soliguide")
     directory = Directory(async_engine)
     at = datetime(2026, 11, 16, 10, tzinfo=PARIS)
-    base = Query(point=Point(48.8634914, 2.3525585), at=at, categories=("emergency_accommodation",),
-                 radius_km=1, limit=100)
+    base = Query(
+        point=Point(48.8634914, 2.3525585),
+        at=at,
+        categories=("emergency_accommodation",),
+        radius_km=1,
+        limit=100,
+    )
     everyone = {r.place_name for r in (await directory.search(base)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" in everyone  # no filter: shown (the details say who it is for)
-    men = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
-                filters=Filters(gender="men"))
+    men = Query(
+        point=base.point,
+        at=at,
+        categories=base.categories,
+        radius_km=1,
+        limit=100,
+        filters=Filters(gender="men"),
+    )
     names = {r.place_name for r in (await directory.search(men)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only, exclusive
     assert "LIEU_PUBLIC_PREFERENTIEL" in names  # preferential admits everyone
-    couple = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
-                   filters=Filters(family="couple"))
+    couple = Query(
+        point=base.point,
+        at=at,
+        categories=base.categories,
+        radius_km=1,
+        limit=100,
+        filters=Filters(family="couple"),
+    )
     names = {r.place_name for r in (await directory.search(couple)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only: not for a couple, though it lists couples
-    no_referral = Query(point=base.point, at=at, categories=base.categories, radius_km=1, limit=100,
-                        filters=Filters(no_appointment=True))
+    no_referral = Query(
+        point=base.point,
+        at=at,
+        categories=base.categories,
+        radius_km=1,
+        limit=100,
+        filters=Filters(no_appointment=True),
+    )
     names = {r.place_name for r in (await directory.search(no_referral)).results}
     assert "LIEU_RDV_INSCRIPTION" not in names
 

@@ -112,7 +112,8 @@ def upgrade() -> None:
                    "DELETE FROM stop_rtree WHERE id = old.id; END")
         op.execute(
             "CREATE TRIGGER stop_rtree_update AFTER UPDATE OF lat, lon ON stop BEGIN "
-            "UPDATE stop_rtree SET min_lat = new.lat, max_lat = new.lat, min_lon = new.lon, max_lon = new.lon "
+            "UPDATE stop_rtree SET min_lat = new.lat, max_lat = new.lat, "
+            "min_lon = new.lon, max_lon = new.lon "
             "WHERE id = new.id; END"
         )
     else:
