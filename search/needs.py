@@ -196,12 +196,35 @@ def correct(word: str) -> tuple[str, int] | None:
     bucket = lex.buckets.get(word[0], ()) if limit else ()
     if not bucket:
         return None
-    found = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=limit)
-    if found is None:
+    found = process.extract(word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=12)
+    if not found:
         return None
-    return found[0], int(found[1])
+    # Ties: senders drop letters at the end far more often than they add them ("laveri" is
+    # "laverie", not "laver"), so a word the typo begins is the likelier reading.
+    best = min(found, key=lambda f: (f[1], not f[0].startswith(word), abs(len(f[0]) - len(word)), f[0]))
+    return best[0], int(best[1])
 
 
+# Arabic clitics written onto the word: "للاستحمام" (for the shower), "المرحاض" (the toilet),
+# "وبالأكل". Longest first; the lexicon may list the word with or without its article.
+_AR_CLITICS = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
+
+
+def _declitic(word: str) -> str | None:
+    """The lexicon word an Arabic-script token is once its prefixed particles are taken off."""
+    vocabulary = lexicon().vocabulary
+    if not ("\u0600" <= word[0] <= "\u06ff"):
+        return None
+    for prefix in _AR_CLITICS:
+        rest = word[len(prefix) :]
+        if word.startswith(prefix) and len(rest) >= 3:
+            for form in (rest, "ال" + rest):
+                if form in vocabulary:
+                    return form
+    return None
+
+
+@cache
 def _stem(word: str) -> str | None:
     stems = lexicon().stems
     if word in _town_words():  # "Douchy" is a town, not a shower
@@ -247,6 +270,10 @@ def _read_tokens(text: str, ignore_spans: Sequence[tuple[int, int]]) -> list[lis
         if stem is not None:
             runs[-1].append(_Token(stem + "*", 0.97, start, end, upper))
             continue
+        bare = _declitic(key)
+        if bare is not None:
+            runs[-1].append(_Token(bare, 0.97, start, end, upper))
+            continue
         fixed = correct(key)
         if fixed is not None:
             runs[-1].append(_Token(fixed[0], 1.0 - 0.12 * fixed[1], start, end, upper))
@@ -262,6 +289,10 @@ def _matches(run: list[_Token]) -> list[_Match]:
     for tok_index, tok in enumerate(run):
         if tok.key.endswith("*"):
             found.append(_Match(tok_index, tok_index, lex.stems[tok.key[:-1]], tok.quality))
+        elif (tok.key,) not in lex.phrases and (stem := _stem(tok.key)) is not None:
+            # A word the lexicon only knows inside a phrase ("psychologique" of "soutien
+            # psychologique") still reads through its stem when the phrase is not there.
+            found.append(_Match(tok_index, tok_index, lex.stems[stem], tok.quality * 0.97))
     for table, positions in (
         (lex.phrases, list(range(len(run)))),
         (lex.content, [i for i, tok in enumerate(run) if tok.key not in lex.glue]),

@@ -103,7 +103,9 @@ class _Gazetteer:
     stems: dict[str, list[str]] = field(default_factory=dict)  # Cyrillic/Georgian/Arabic stem -> insee
     pois: list[_Poi] = field(default_factory=list)
     common: frozenset[str] = frozenset()
+    time_starts: frozenset[str] = frozenset()  # first words of time phrases ("ce" soir, "demain")
     fuzzy_keys: list[str] = field(default_factory=list)
+    sounds: dict[str, list[str]] = field(default_factory=dict)  # _sound(key) -> fuzzy keys
     max_n: int = 1
 
 
@@ -169,6 +171,14 @@ def _build() -> _Gazetteer:
         if not line.startswith("#"):
             common.update(fold(w) for w in line.split())
     g.common = frozenset(common)
+    starts = {"svp", "stp", "please", "pls", "merci", "thanks", "por", "favor"}
+    for line in _locale_text("when_words.tsv").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            for form in line.split("\t", 1)[1].split("|"):
+                toks = [t for t, _, _ in token_spans(form)]
+                if toks:
+                    starts.add(toks[0])
+    g.time_starts = frozenset(starts)
 
     seen: set[tuple[str, str]] = set()
 
@@ -201,6 +211,9 @@ def _build() -> _Gazetteer:
         if (len(key) > 1 and len(key[0]) >= 5 and key[0] not in _GENERIC_FIRST and key[0] not in common
                 and (c.pop >= 20000 or dept in ("67", "68"))):
             add(key[:1], insee, "alias", 0.8)
+        if (len(key) > 2 and key[0] in ("saint", "sainte") and key[1] not in common and len(key[1]) >= 3
+                and (c.pop >= 10000 or dept in ("67", "68"))):
+            add(key[:2], insee, "alias", 0.8)  # "saint dié" for Saint-Dié-des-Vosges
     for row in _read_rows("fr_localities.csv.gz"):
         if row[2] in g.communes:
             add(_key_tokens(row[0]), row[2], "locality", 0.75)
@@ -227,7 +240,25 @@ def _build() -> _Gazetteer:
         if k.isascii() and len(k) >= 5 and k not in common
         and any(s >= 0.95 and _big_enough(g.communes[i], home) for i, _, s in lst)
     )
+    for k in g.fuzzy_keys:
+        g.sounds.setdefault(_sound(k), []).append(k)
     return g
+
+
+# French spelling that sounds alike, for town names written by ear: "ribovillé" (Ribeauvillé),
+# "selesta" (Sélestat), "kolmar", "vittenaim". Applied to both the name and the message word.
+_SOUNDS = (
+    (re.compile(r"eau|au"), "o"), (re.compile(r"ph"), "f"), (re.compile(r"ck|qu|c(?=[aou])"), "k"),
+    (re.compile(r"(?<![cs])h"), ""), (re.compile(r"y"), "i"), (re.compile(r"w"), "v"),
+    (re.compile(r"ei|ai"), "e"), (re.compile(r"gu(?=[ei])"), "g"), (re.compile(r"z"), "s"),
+    (re.compile(r"(.)\1+"), r"\1"), (re.compile(r"(?<=...)[estxdg]+$"), ""),
+)
+
+
+def _sound(key: str) -> str:
+    for pattern, repl in _SOUNDS:
+        key = pattern.sub(repl, key)
+    return key
 
 
 def _big_enough(c: _Commune, home: tuple[str, ...]) -> bool:
@@ -310,7 +341,12 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
         if key.isdigit():
             return False
         if all(t in g.common for t in key.split()) or len(key) <= 2:
-            return strong or (cap and local_or_big and len(key) > 3)
+            # "douche a nice" names the town, "a nice place" does not: after a weak cue, a common
+            # word counts only when nothing but a time, a number or the end of the message follows.
+            ends = j == n or toks[j].isdigit() or toks[j] in g.time_starts
+            before_tok = toks[i - 1] if i > 0 else ""  # "en ville" is no town, "a nice" is
+            tail = before_tok in ("a", "in", "at") and ends and local_or_big and len(key) > 3
+            return strong or tail or (cap and local_or_big and len(key) > 3)
         if len(key) <= 3:
             return strong or weak or cap
         if kind == "locality":
@@ -422,9 +458,12 @@ def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
 
 def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     """Typos and SMS spellings against the towns people are likely to name (big or local ones)."""
+    from search.needs import lexicon  # the need words of 12 languages: "tardes" is no typo of Tarbes
+
+    words = lexicon().vocabulary
     hits: list[_Hit] = []
     for i, t in enumerate(toks):
-        if used[i] or not t.isalpha() or not t.isascii() or len(t) < 5 or t in g.common:
+        if used[i] or not t.isalpha() or not t.isascii() or len(t) < 5 or t in g.common or t in words:
             continue
         for m in (2, 1):
             if i + m > len(toks):
@@ -433,6 +472,8 @@ def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
             maxd = 1 if len(q) <= 8 else 2
             found = process.extract(q, g.fuzzy_keys, scorer=OSA.distance, score_cutoff=maxd, limit=8)
             found = [f for f in found if f[0][0] == q[0] and f[0] != q]
+            if not found and len(q) >= 6 and len(sound := _sound(q)) >= 5:
+                found = [(k, maxd, 0) for k in g.sounds.get(sound, ())]
             if not found:
                 continue
             d = min(f[1] for f in found)

@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
-from search.textnorm import token_spans
+from search.textnorm import fold_map, token_spans
 
 __all__ = ["TimeWindow", "find_when", "PARIS"]
 
@@ -33,6 +33,22 @@ _CLOCK = re.compile(
     r"|:(\d{2})|\s?(am|pm|a\.m\.|p\.m\.)|(?<=\d)(?=\s?(?:عصر|صبح|شب|بعد از ظهر)))(?![\w/])",
     re.IGNORECASE,
 )
+
+
+# "dans 2 heures", "dans une heure", "in 30 min", "en una hora", "daqui a 2 horas", "через час":
+# a delay from the sending instant, read on the folded text before any clock time ("2 heures" is
+# not 2 a.m.).
+_RELATIVE = re.compile(
+    r"(?<!\w)(?:dans|d ici|in|en|em|daqui a|d aqui a|peste|через|за)\s+"
+    r"(\d{1,3}|une?|an|a|one|two|three|deux|trois|una|uma|dos|duas|doua|o|tres|пару|два|две|дві)?\s*"
+    r"(h|heures?|hours?|hrs?|horas?|hores?|ore|ora|часа|часов|час|годину|години|годин|"
+    r"min|mins|minutes?|mn|minutos?|minuts?|minute|минут[уы]?|хвилин[уи]?)(?!\w)"
+)
+_WORD_NUMBERS = dict.fromkeys("une un an a one una uma o".split(), 1) | dict.fromkeys(
+    "two deux dos duas doua два две дві пару".split(), 2
+) | dict.fromkeys("three trois tres".split(), 3)
+# A word just before a clock time that makes it the end of the window: "avant 22h", "before 9pm".
+_BEFORE = frozenset("avant before antes abans inainte pana до перед قبل".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +100,26 @@ def _at(day: date, hour: float) -> datetime:
     return naive.replace(tzinfo=PARIS)
 
 
+def _relative(text: str, now: datetime) -> TimeWindow | None:
+    folded, where = fold_map(text)
+    m = _RELATIVE.search(folded)
+    if m is None:
+        return None
+    count = m.group(1)
+    amount = int(count) if count and count.isdigit() else _WORD_NUMBERS.get(count or "", 1)
+    unit = m.group(2)
+    minutes = amount if unit.startswith(("min", "mn", "мин", "хв")) else amount * 60
+    if not 0 < minutes <= 24 * 60:
+        return None
+    at = now + timedelta(minutes=minutes)
+    span = (where[m.start()], where[m.end() - 1] + 1)
+    return TimeWindow(max(now, at - timedelta(minutes=15)), at + timedelta(hours=1), "time", span)
+
+
 def _find(text: str, now: datetime) -> TimeWindow | None:
+    relative = _relative(text, now)
+    if relative is not None:
+        return relative
     phrases, longest = _lexicon()
     spans = token_spans(text)
     toks = [t for t, _, _ in spans]
@@ -137,6 +172,11 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
         start = _at(at_day, hour + minute / 60)
         if day is None and start < now - timedelta(hours=1):
             start = _at(today + timedelta(days=1), hour + minute / 60)
+        before = [t for t, _, e in spans if e <= clock[2][0]]
+        if before and before[-1] in _BEFORE:  # "avant 22h": from now (or the day's start) until then
+            opening = now if start.date() == today else _at(start.date(), 8)
+            if opening < start:
+                return TimeWindow(opening, start, "time", span)
         return TimeWindow(start, start + timedelta(hours=1), "time", span)
     if part is not None:
         lo, hi = PARTS[part]
