@@ -1,0 +1,226 @@
+"""The web service: one Starlette app serving the Twilio and Telegram webhooks and a health check."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import uvicorn
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram.request import BaseRequest
+from twilio.http import HttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.dedup import DedupStore, MemoryDedupStore, RedisDedupStore
+from bot.settings import Settings
+from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
+from bot.telegram import TelegramChannel, build_application, set_webhook
+from db.bootstrap import prepare
+from db.engine import make_async_engine
+from handlers import (
+    Conversation,
+    Deps,
+    Incoming,
+    RedisSessionStore,
+    SessionStore,
+    SqliteSessionStore,
+    Turn,
+    default_understand,
+    respond,
+)
+from search.engine import Directory
+
+log = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+HEALTH_TIMEOUT_SECONDS = 2.0
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(PARIS)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What every channel shares: the database, the session and de-duplication stores, the conversation."""
+
+    engine: AsyncEngine
+    sessions: SessionStore
+    dedup: DedupStore
+    deps: Deps
+    redis: Redis | None
+    turns: asyncio.Semaphore
+
+    async def converse(self, msg: Incoming) -> Turn:
+        """load → respond → save: the adapter's part of a turn, identical for every channel.
+
+        At most a few turns run at once: beyond the database pool they only contend for connections,
+        SQLite's write lock and the GIL, which stretches the slowest answers; waiting here is first come,
+        first served."""
+        async with self.turns:
+            conv = await self.sessions.load(msg.user_key) or Conversation()
+            turn = await respond(conv, msg, self.deps)
+            await self.sessions.save(msg.user_key, turn.conversation)
+        return turn
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, settings: Settings, clock: Clock = _now) -> AsyncIterator[Resources]:
+        """A database that is down at start does not stop the service: it answers "call 115" until the
+        database is back, rather than crash-looping while people wait for an answer."""
+        try:
+            sync_engine = await asyncio.to_thread(
+                prepare, settings.database_url, now=clock(), seed_sample=settings.seed_sample
+            )
+            sync_engine.dispose()
+        except Exception:
+            log.exception("database not ready at start; serving degraded answers")
+        engine = make_async_engine(settings.database_url)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        ttl = settings.session_ttl_seconds
+        sessions: SessionStore = (
+            RedisSessionStore(redis, ttl_seconds=ttl)
+            if redis is not None
+            else SqliteSessionStore(engine, ttl_seconds=ttl)
+        )
+        dedup: DedupStore = RedisDedupStore(redis) if redis is not None else MemoryDedupStore()
+        deps = Deps(directory=Directory(engine), understand=default_understand(), clock=clock)
+        try:
+            yield cls(engine, sessions, dedup, deps, redis, asyncio.Semaphore(settings.turn_concurrency))
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+
+def _sms_sender(settings: Settings, http_client: HttpClient | None) -> SmsSender | None:
+    if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number):
+        return None
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), http_client=http_client
+    )
+    return TwilioRestSender(client, settings.twilio_from_number)
+
+
+async def sms_twilio(request: Request) -> Response:
+    channel: SmsChannel = request.state.sms
+    return await channel.handle(request)
+
+
+async def telegram_webhook(request: Request) -> Response:
+    channel: TelegramChannel | None = request.state.telegram
+    if channel is None:
+        return Response("telegram is not configured", status_code=404, media_type="text/plain")
+    return await channel.handle(request)
+
+
+async def healthz(request: Request) -> Response:
+    """Load balancers take a worker out when its database is unreachable."""
+    engine: AsyncEngine = request.state.resources.engine
+
+    async def ping() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(ping(), HEALTH_TIMEOUT_SECONDS)
+    except Exception as exc:
+        log.warning("health check failed: %s", exc.__class__.__name__)
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = _now,
+    telegram_request: BaseRequest | None = None,
+    twilio_http_client: HttpClient | None = None,
+) -> Starlette:
+    """The composition root. `telegram_request` and `twilio_http_client` are the two network boundaries
+    we do not run in tests; everything else (database, Redis, PTB's Application) is real."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        async with Resources.open(settings, clock) as resources:
+            secret = settings.user_key_secret.get_secret_value().encode()
+            token = settings.twilio_auth_token
+            sms = SmsChannel(
+                SmsConfig(
+                    secret,
+                    settings.public_base_url,
+                    settings.sms_max_segments,
+                    settings.sms_rest_threshold_seconds,
+                ),
+                RequestValidator(token.get_secret_value()) if token else None,
+                resources.dedup,
+                resources.converse,
+                _sms_sender(settings, twilio_http_client),
+            )
+            telegram: TelegramChannel | None = None
+            if settings.telegram_bot_token is not None:
+                hook = settings.telegram_webhook_secret
+                telegram = TelegramChannel(
+                    build_application(settings, request=telegram_request),
+                    resources.converse,
+                    secret,
+                    resources.sessions,
+                    resources.dedup,
+                    hook.get_secret_value() if hook else None,
+                )
+                await telegram.application.initialize()
+                await telegram.application.start()
+                await set_webhook(telegram.application, settings)
+            try:
+                yield {"resources": resources, "sms": sms, "telegram": telegram}
+            finally:
+                await sms.drain()
+                if telegram is not None:
+                    await telegram.application.stop()
+                    await telegram.application.shutdown()
+
+    return Starlette(
+        routes=[
+            Route("/sms/twilio", sms_twilio, methods=["POST"]),
+            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def factory() -> Starlette:
+    """For uvicorn's import string (several workers): each worker reads the same environment."""
+    return create_app(Settings())
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> int:
+    if workers > 1:
+        uvicorn.run(
+            "bot.app:factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            proxy_headers=False,
+            access_log=False,
+        )
+    else:
+        app = create_app(settings)
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, access_log=False)
+    return 0

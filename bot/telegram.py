@@ -1,0 +1,313 @@
+"""The Telegram channel: python-telegram-bot's Application fed by our webhook route, or polling locally."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import MessageLimit, ParseMode
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.request import BaseRequest
+
+import locales
+from bot.dedup import DedupStore
+from bot.settings import Settings
+from handlers import Channel, Choice, Incoming, Reply, SessionStore, Turn, user_key
+from search.geo import Point
+
+log = logging.getLogger(__name__)
+
+Converse = Callable[[Incoming], Awaitable[Turn]]
+SHARE_LOCATION = "Share my location"
+MEDIA_HELP = "I only read text and locations. Write what you need and where, e.g. food Strasbourg."
+UNAVAILABLE = "Service unavailable right now, try again later. For a bed tonight, call 115 (free, 24/7)."
+MAX_BODY_BYTES = 256 * 1024
+_COMMANDS = {
+    "start": "start",
+    "help": "help",
+    "aide": "aide",
+    "stop": "stop",
+    "menu": "menu",
+    "langue": "langue",
+}
+
+
+def command_text(text: str) -> str:
+    """ "/start@solibot" is Telegram's way to say START; other slash commands lose only the slash."""
+    if not text.startswith("/"):
+        return text
+    word, _, rest = text[1:].partition(" ")
+    word = word.split("@", 1)[0].lower()
+    return " ".join(part for part in (_COMMANDS.get(word, word), rest) if part)
+
+
+def _callback_data(reply: str) -> str:
+    return reply.encode("utf-8")[:64].decode("utf-8", "ignore")
+
+
+def choice_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup:
+    """Short answers ("1", "+") share rows of five; labelled ones get a row each, readable on a phone."""
+    buttons = [InlineKeyboardButton(c.label[:60], callback_data=_callback_data(c.reply)) for c in choices]
+    width = 5 if all(len(c.label) <= 4 for c in choices) else 1
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+def location_keyboard(lang: str) -> ReplyKeyboardMarkup:
+    label = locales.gettext(lang, "channels", SHARE_LOCATION)
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(label, request_location=True)]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
+def render_text(reply: Reply) -> str:
+    """parse_mode=HTML, so every "<" or "&" from a place's name is escaped; cut to Telegram's limit."""
+    escaped = html.escape(reply.text, quote=False)
+    limit = MessageLimit.MAX_TEXT_LENGTH
+    return escaped if len(escaped) <= limit else escaped[: limit - 1].rsplit("\n", 1)[0] + "\n…"
+
+
+class TelegramChannel:
+    """Our conversation behind PTB handlers: decode an Update to an Incoming, render Replies as
+    messages with keyboards and venue pins. The webhook route only verifies and feeds updates in."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        converse: Converse,
+        secret: bytes,
+        sessions: SessionStore,
+        dedup: DedupStore,
+        webhook_secret: str | None,
+    ) -> None:
+        self.application = application
+        self._converse, self._secret, self._sessions, self._dedup = converse, secret, sessions, dedup
+        self._webhook_secret = webhook_secret
+        new = filters.UpdateType.MESSAGE  # an edited message is not a new question
+        media = (
+            filters.PHOTO
+            | filters.Sticker.ALL
+            | filters.VOICE
+            | filters.AUDIO
+            | filters.VIDEO
+            | filters.VIDEO_NOTE
+            | filters.ANIMATION
+            | filters.Document.ALL
+            | filters.CONTACT
+        )
+        application.add_handler(CallbackQueryHandler(self._on_callback))
+        application.add_handler(MessageHandler(new & filters.LOCATION, self._on_location))
+        application.add_handler(MessageHandler(new & filters.TEXT, self._on_text))
+        application.add_handler(MessageHandler(new & media, self._on_media))
+        application.add_error_handler(self._on_error)
+
+    # --- webhook ---------------------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        """Telegram echoes the secret given to setWebhook; a request without it is not Telegram's."""
+        received = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not self._webhook_secret or not hmac.compare_digest(
+            received.encode(), self._webhook_secret.encode()
+        ):
+            log.warning("telegram refused: bad or missing secret token")
+            return Response("forbidden", status_code=403, media_type="text/plain")
+        body = await request.body()
+        try:
+            if len(body) > MAX_BODY_BYTES:
+                raise ValueError("body too large")
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except Exception as exc:  # de_json raises whatever a malformed nested object provokes
+            log.info("telegram refused: %s", exc.__class__.__name__)
+            return Response("bad request", status_code=400, media_type="text/plain")
+        if not await self._first_time(f"tg:{self.application.bot.id}:{update.update_id}"):
+            log.info("telegram update repeated, ignored")
+            return Response(status_code=200)
+        try:
+            await self.application.process_update(update)
+        except Exception:  # a 500 would make Telegram retry the same update again and again
+            log.exception("telegram update failed")
+        return Response(status_code=200)
+
+    async def _first_time(self, key: str) -> bool:
+        try:
+            return await self._dedup.claim(key)
+        except Exception:
+            log.exception("dedup store failed; processing anyway")
+            return True
+
+    # --- decode ----------------------------------------------------------------------------------
+    def _incoming(self, update: Update, text: str = "", location: Point | None = None) -> Incoming | None:
+        chat = update.effective_chat
+        if chat is None:
+            return None
+        user = update.effective_user
+        return Incoming(
+            Channel.TELEGRAM,
+            user_key(self._secret, Channel.TELEGRAM.value, str(chat.id)),
+            text=text,
+            location=location,
+            language_hint=user.language_code if user else None,
+        )
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await self._turn(update, context, self._incoming(update, command_text(message.text)))
+
+    async def _on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.location is None:
+            return
+        try:
+            point = Point(message.location.latitude, message.location.longitude)
+        except ValueError:
+            return
+        await self._turn(update, context, self._incoming(update, location=point))
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        await self._turn(update, context, self._incoming(update, text=query.data or ""))
+
+    async def _on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Photos, stickers, voice: we cannot read them, so we say what we can read."""
+        msg = self._incoming(update)
+        chat = update.effective_chat
+        if msg is None or chat is None:
+            return
+        lang = await self._lang(msg)
+        await context.bot.send_message(
+            chat.id, html.escape(locales.gettext(lang, "channels", MEDIA_HELP)), parse_mode=ParseMode.HTML
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram handler failed", exc_info=context.error)
+
+    async def _lang(self, msg: Incoming) -> str:
+        try:
+            conv = await self._sessions.load(msg.user_key)
+        except Exception:
+            conv = None
+        hint = (msg.language_hint or "")[:2].lower()
+        return (conv.lang if conv and conv.lang else None) or (hint if hint in locales.LANGUAGES else "fr")
+
+    # --- converse and render ---------------------------------------------------------------------
+    async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, msg: Incoming | None) -> None:
+        chat = update.effective_chat
+        if msg is None or chat is None:
+            return
+        try:
+            turn = await self._converse(msg)
+        except Exception:
+            log.exception("telegram turn failed user=%s", msg.user_key[:12])
+            lang = (msg.language_hint or "fr")[:2].lower()
+            text = locales.gettext(lang if lang in locales.LANGUAGES else "fr", "channels", UNAVAILABLE)
+            await context.bot.send_message(chat.id, html.escape(text), parse_mode=ParseMode.HTML)
+            return
+        await send_replies(context.bot, chat.id, turn.replies)
+
+
+async def send_replies(bot: Any, chat_id: int, replies: Sequence[Reply]) -> None:
+    """A location question gets the "share my location" keyboard; choices become inline buttons whose
+    callback data is what typing the choice would send; results follow as map pins."""
+    for reply in replies:
+        if reply.text:
+            markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None
+            if reply.ask_location:
+                markup = location_keyboard(reply.lang)
+            elif reply.choices:
+                markup = choice_keyboard(reply.choices)
+            await bot.send_message(
+                chat_id,
+                render_text(reply),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        for venue in reply.venues:
+            await bot.send_venue(
+                chat_id,
+                latitude=venue.lat,
+                longitude=venue.lon,
+                title=venue.title[:100],
+                address=venue.address[:200],
+            )
+
+
+def build_application(
+    settings: Settings, *, request: BaseRequest | None = None, polling: bool = False
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """`request` is the network boundary: tests give an offline BaseRequest that records the calls."""
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = Application.builder().token(settings.telegram_bot_token.get_secret_value())
+    builder = builder.base_url(settings.telegram_api_base_url)
+    if not polling:
+        builder = builder.updater(None)
+    if request is not None:
+        builder = builder.request(request)
+        if polling:
+            builder = builder.get_updates_request(request)
+    return builder.build()
+
+
+async def set_webhook(application: Application[Any, Any, Any, Any, Any, Any], settings: Settings) -> None:
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret:
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+            allowed_updates=["message", "callback_query"],
+        )
+        log.info("telegram webhook registered")
+
+
+def run_polling(settings: Settings) -> int:
+    """Local use: long polling, no public URL needed; same conversation and stores as the web service."""
+    from bot.app import Resources
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with Resources.open(settings) as resources:
+            application = build_application(settings, polling=True)
+            channel = TelegramChannel(
+                application,
+                resources.converse,
+                settings.user_key_secret.get_secret_value().encode(),
+                resources.sessions,
+                resources.dedup,
+                None,
+            )
+            async with channel.application:
+                await channel.application.bot.delete_webhook()
+                assert channel.application.updater is not None
+                await channel.application.updater.start_polling(allowed_updates=["message", "callback_query"])
+                await channel.application.start()
+                log.info("telegram polling; Ctrl-C to stop")
+                await stop.wait()
+                await channel.application.updater.stop()
+                await channel.application.stop()
+
+    asyncio.run(main())
+    return 0

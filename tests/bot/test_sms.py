@@ -1,0 +1,247 @@
+"""The SMS adapter's parts: form parsing, public URL, signature, decoding, rendering, the REST slow path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.datastructures import Headers, ImmutableMultiDict
+from starlette.requests import Request
+from twilio.http import HttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.request_validator import RequestValidator
+
+import locales
+from bot.gsm import LATIN_LANGUAGES, is_gsm, segments
+from bot.sms import BadRequest, bodies, decode, parse_form, public_url, twiml, unavailable, verify
+from handlers import Channel, Reply, ReplyKind
+from tests.e2e.support import (
+    NOW,
+    TWILIO_TOKEN,
+    copy_database,
+    make_settings,
+    messages,
+    post_sms,
+    prepare_template,
+    running,
+    twilio_form,
+)
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _request(
+    path: str = "/sms/twilio",
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    scheme: str = "http",
+    server: tuple[str, int] = ("10.0.0.5", 8000),
+) -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {"host": "10.0.0.5:8000"}).items()]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": raw,
+        "scheme": scheme,
+        "server": server,
+        "root_path": "",
+    }
+    return Request(scope)
+
+
+def test_parse_form_accepts_twilio_forms_only() -> None:
+    form = parse_form(b"Body=caf%C3%A9+Strasbourg&From=%2B33612345678&Empty=", FORM + "; charset=utf-8")
+    assert form["Body"] == "café Strasbourg" and form["From"] == "+33612345678" and form["Empty"] == ""
+    assert len(parse_form(b"", FORM)) == 0
+    for body, content_type in (
+        (b"\xff\xfe", FORM),
+        (b"a=1", "application/json"),
+        (b"a=1", None),
+        (b"x" * 70_000, FORM),
+    ):
+        with pytest.raises(BadRequest):
+            parse_form(body, content_type)
+
+
+def test_public_url_rebuilt_from_the_proxy_headers() -> None:
+    assert public_url(_request(), None) == "http://10.0.0.5:8000/sms/twilio"
+    behind = _request(
+        query="a=1",
+        headers={
+            "host": "10.0.0.5:8000",
+            "x-forwarded-proto": "https, http",
+            "x-forwarded-host": "sms.example.org",
+        },
+    )
+    assert public_url(behind, None) == "https://sms.example.org/sms/twilio?a=1"
+    assert public_url(behind, "https://public.example.org/") == "https://public.example.org/sms/twilio?a=1"
+
+
+def test_verify_uses_the_url_and_every_field() -> None:
+    validator = RequestValidator(TWILIO_TOKEN)
+    url = "https://sms.example.org/sms/twilio"
+    form = ImmutableMultiDict([("Body", "aide"), ("From", "+33600000000"), ("MessageSid", "SM1")])
+    good = validator.compute_signature(url, dict(form))
+    assert verify(validator, url, form, Headers({"x-twilio-signature": good}))
+    assert not verify(validator, url + "?x=1", form, Headers({"x-twilio-signature": good}))
+    extra = ImmutableMultiDict([*form.multi_items(), ("Injected", "1")])
+    assert not verify(validator, url, extra, Headers({"x-twilio-signature": good}))
+    assert not verify(validator, url, form, Headers({}))
+    sha256 = validator.compute_signature(url, dict(form), algorithm="HMAC_SHA256")
+    settings = {
+        "x-twilio-signature": sha256,
+        "x-twilio-webhooks-signature-settings": "key=k,algorithm=HMAC_SHA256",
+    }
+    assert verify(validator, url, form, Headers(settings))
+
+
+def test_decode_hides_the_phone_number() -> None:
+    msg = decode({"From": "+33612345678", "Body": "manger"}, b"secret")
+    assert msg.channel is Channel.SMS and msg.text == "manger"
+    assert "33612345678" not in msg.user_key and len(msg.user_key) == 64
+    assert decode({"From": "+33612345678"}, b"secret").user_key == msg.user_key
+    assert decode({"From": "+33612345678"}, b"other").user_key != msg.user_key
+
+
+def test_twiml_escapes_and_keeps_one_message_per_page() -> None:
+    reply = Reply(ReplyKind.NOTICE, "fr", "Café <Les Amis> & co\n\n   Adresse : 1 rue «\u00a0Haute\u00a0»")
+    out = bodies([reply], 3)
+    assert out == ('Café <Les Amis> & co\nAdresse : 1 rue "Haute"',)
+    assert messages(twiml(out)) == list(out)
+    assert messages(twiml(())) == []
+
+
+def test_long_reply_is_paged_then_cut_cleanly() -> None:
+    lines = "\n".join(
+        f"{i}. Une ligne de résultat assez longue pour remplir un SMS, numéro {i}" for i in range(60)
+    )
+    out = bodies([Reply(ReplyKind.RESULTS, "fr", lines)], 3)
+    assert len(out) == 3
+    assert all(segments(body).count <= 3 and is_gsm(body) for body in out)
+    assert out[-1].endswith("...")
+
+
+@pytest.mark.parametrize("lang", locales.LANGUAGES)
+def test_unavailable_is_short_in_every_language(lang: str) -> None:
+    body = unavailable(lang, 3)
+    assert "115" in body
+    assert segments(body).count <= 2
+    if lang in LATIN_LANGUAGES:
+        assert is_gsm(body)
+
+
+class RecordingTwilioHttp(HttpClient):
+    """The Twilio REST API at the network boundary: records each call, answers like Twilio's Messages API."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.getLogger("twilio.http_client"), is_async=False)
+        self.calls: list[dict[str, Any]] = []
+        self.sent = threading.Event()
+
+    def request(
+        self,
+        method: str,
+        uri: str,
+        params: Any = None,
+        data: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+        timeout: Any = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        assert method == "POST" and uri.endswith("/Messages.json"), (method, uri)
+        self.calls.append(dict(data or {}))
+        self.sent.set()
+        body = {"sid": f"SM{len(self.calls):032d}", "status": "queued", "body": (data or {}).get("Body")}
+        return TwilioResponse(201, json.dumps(body))
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepare_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
+    yield copy_database(template, tmp_path)
+
+
+async def test_slow_turn_goes_out_through_the_rest_api(database_url: str) -> None:
+    http = RecordingTwilioHttp()
+    settings = make_settings(
+        database_url,
+        sms_rest_threshold_seconds=0.000001,
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_from_number="+33700000001",
+    )
+    from bot.app import create_app
+
+    async with running(create_app(settings, clock=lambda: NOW, twilio_http_client=http)) as client:
+        response = await post_sms(client, twilio_form("manger Strasbourg", "+33612340000"))
+        assert response.status_code == 200 and messages(response.text) == []
+    # The lifespan drains the background sends before it ends.
+    assert http.calls, "the reply was never sent"
+    assert {call["To"] for call in http.calls} == {"+33612340000"}
+    assert {call["From"] for call in http.calls} == {"+33700000001"}
+    text = "\n".join(call["Body"] for call in http.calls)
+    assert "Strasbourg" in text and "1." in text
+    assert all(is_gsm(call["Body"]) and segments(call["Body"]).count <= 3 for call in http.calls)
+
+
+async def test_without_rest_credentials_a_slow_turn_is_still_answered_inline(database_url: str) -> None:
+    from bot.app import create_app
+
+    settings = make_settings(database_url, sms_rest_threshold_seconds=0.000001)
+    async with running(create_app(settings, clock=lambda: NOW)) as client:
+        response = await post_sms(client, twilio_form("manger Strasbourg", "+33612340001"))
+        assert messages(response.text)
+
+
+async def test_memory_dedup_claims_once_expires_and_stays_bounded() -> None:
+    from bot.dedup import MemoryDedupStore
+
+    now = [0.0]
+    store = MemoryDedupStore(ttl_seconds=60, max_keys=3, clock=lambda: now[0])
+    assert await store.claim("a") and not await store.claim("a")
+    await store.release("a")
+    assert await store.claim("a"), "released after a failure: the retry is answered"
+    now[0] = 61
+    assert await store.claim("a"), "expired"
+    for key in "bcde":
+        assert await store.claim(key)
+    assert await store.claim("a"), "the oldest keys make room"
+
+
+async def test_redis_dedup_is_shared_between_stores() -> None:
+    import uuid
+
+    import redis.asyncio as aioredis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from bot.dedup import RedisDedupStore
+    from tests.conftest import REDIS_URL, service_missing
+
+    first, second = aioredis.Redis.from_url(REDIS_URL), aioredis.Redis.from_url(REDIS_URL)
+    try:
+        try:
+            await first.ping()
+        except (RedisConnectionError, OSError) as exc:
+            service_missing(f"Redis at {REDIS_URL}", exc)
+        key = f"test:{uuid.uuid4().hex}"
+        a, b = RedisDedupStore(first, ttl_seconds=60), RedisDedupStore(second, ttl_seconds=60)
+        assert await a.claim(key)
+        assert not await b.claim(key)
+        assert 0 < await first.ttl(f"solibot:dedup:{key}") <= 60
+        await b.release(key)
+        assert await a.claim(key)
+        await a.release(key)
+    finally:
+        await first.aclose()
+        await second.aclose()

@@ -1,0 +1,213 @@
+"""Signed Twilio form posts through the whole ASGI app: SQLite directory, real conversation, TwiML out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import locales
+from bot.app import create_app
+from bot.gsm import LATIN_LANGUAGES, is_gsm, segments
+from tests.e2e.support import (
+    NOW,
+    SMS_URL,
+    copy_database,
+    make_settings,
+    messages,
+    post_sms,
+    prepare_template,
+    running,
+    sign,
+    twilio_form,
+)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return prepare_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
+    yield copy_database(template, tmp_path)
+
+
+def _assert_sms_rules(bodies: list[str], lang: str, max_segments: int = 3) -> None:
+    for body in bodies:
+        assert body.strip(), "an empty <Message> costs a segment and says nothing"
+        assert segments(body).count <= max_segments, (lang, body)
+        if lang in LATIN_LANGUAGES:
+            assert is_gsm(body), (lang, body)
+
+
+async def test_multi_turn_search_more_and_details(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    sender = "+33611111111"
+    async with running(app) as client:
+        first = await post_sms(client, twilio_form("manger Strasbourg", sender))
+        assert first.status_code == 200
+        assert first.headers["content-type"].startswith("application/xml")
+        page1 = messages(first.text)
+        assert page1 and "1." in page1[0] and "Strasbourg" in page1[0]
+        _assert_sms_rules(page1, "fr")
+
+        more = messages((await post_sms(client, twilio_form("PLUS", sender))).text)
+        assert "4." in more[0]
+        assert more[0] != page1[0]
+
+        details = messages((await post_sms(client, twilio_form("1", sender))).text)
+        joined = "\n".join(details)
+        assert "openstreetmap.org" in joined.replace("\n", "")
+        _assert_sms_rules(details, "fr")
+
+        # Another number has its own conversation.
+        other = messages((await post_sms(client, twilio_form("PLUS", "+33622222222"))).text)
+        assert other and "4." not in other[0]
+
+
+async def test_forged_or_missing_signature_is_refused_and_not_processed(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        form = twilio_form("manger Strasbourg", "+33633333333", sid="SMforged")
+        forged = await post_sms(client, form, signature=sign(SMS_URL, form, token="not-the-token"))
+        assert forged.status_code == 403
+        tampered = dict(form)
+        signature = sign(SMS_URL, form)
+        tampered["Body"] = "STOP"
+        assert (await post_sms(client, tampered, signature=signature)).status_code == 403
+        missing = await client.post("/sms/twilio", data=form)
+        assert missing.status_code == 403
+        wrong_url = await post_sms(client, form, signature=sign("https://evil.example/sms/twilio", form))
+        assert wrong_url.status_code == 403
+        # Nothing was processed: the same MessageSid, correctly signed, is answered (not seen as a retry).
+        genuine = await post_sms(client, form)
+        assert genuine.status_code == 200 and messages(genuine.text)
+
+
+async def test_retried_message_sid_is_answered_once(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        form = twilio_form("manger Mulhouse", "+33644444444", sid="SMretry0001")
+        first, second = await post_sms(client, form), await post_sms(client, form)
+        assert messages(first.text)
+        assert second.status_code == 200 and messages(second.text) == []
+        # Retries racing each other: exactly one of them gets the answer.
+        race = twilio_form("manger Colmar", "+33644444444", sid="SMrace0001")
+        answers = await asyncio.gather(*(post_sms(client, race) for _ in range(5)))
+        assert sorted(len(messages(r.text)) > 0 for r in answers) == [False] * 4 + [True]
+
+
+async def test_stop_then_silence_then_start(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    sender = "+33655555555"
+    async with running(app) as client:
+        stop = messages((await post_sms(client, twilio_form("STOP", sender))).text)
+        assert len(stop) == 1 and "START" in stop[0]
+        silent = await post_sms(client, twilio_form("manger Strasbourg", sender))
+        assert silent.status_code == 200 and messages(silent.text) == []
+        back = messages((await post_sms(client, twilio_form("START", sender))).text)
+        assert back
+        again = messages((await post_sms(client, twilio_form("manger Strasbourg", sender))).text)
+        assert again and "1." in again[0]
+
+
+async def test_proxy_url_from_forwarded_headers_and_public_base_url(database_url: str) -> None:
+    behind = "https://sms.solibot.example/sms/twilio"
+    form = twilio_form("aide", "+33666666666")
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app, base_url="http://10.0.0.5:8000") as client:
+        ok = await post_sms(
+            client,
+            form,
+            url=behind,
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "sms.solibot.example"},
+        )
+        assert ok.status_code == 200
+        plain = await post_sms(client, twilio_form("aide"), url=behind)
+        assert plain.status_code == 403  # without the headers the URL is http://10.0.0.5:8000/...
+    app = create_app(
+        make_settings(database_url, public_base_url="https://sms.solibot.example/"), clock=lambda: NOW
+    )
+    async with running(app, base_url="http://10.0.0.5:8000") as client:
+        assert (await post_sms(client, twilio_form("aide"), url=behind)).status_code == 200
+
+
+async def test_bad_input_never_500(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        bad = await client.post(
+            "/sms/twilio",
+            content=b"\xff\xfe not a form",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert bad.status_code == 400
+        as_json = await client.post("/sms/twilio", json={"Body": "hi"})
+        assert as_json.status_code == 400
+        for body in ("x" * 10_000, "😀🍞🛏️", "", "\u200f\u0000\t", "<Message>&amp;</Message>"):
+            response = await post_sms(client, twilio_form(body, "+33677777777"))
+            assert response.status_code == 200, body
+            _assert_sms_rules(messages(response.text), "fr")
+
+
+async def test_every_latin_locale_stays_gsm7_within_three_segments(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    script = (
+        "aide",
+        "menu",
+        "1",
+        "Strasbourg",
+        "PLUS",
+        "1",
+        "langue",
+        "manger Colmar",
+        "2",
+        "douche",
+        "Mulhouse",
+    )
+    async with running(app) as client:
+        for index, lang in enumerate(sorted(LATIN_LANGUAGES)):
+            sender = f"+336880000{index:02d}"
+            messages((await post_sms(client, twilio_form(lang, sender))).text)
+            for text in script:
+                bodies = messages((await post_sms(client, twilio_form(text, sender))).text)
+                _assert_sms_rules(bodies, lang)
+            assert locales.LANGUAGES  # the catalogs load for every language
+
+
+async def test_non_latin_replies_fit_ucs2_pages(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        for index, (lang, text) in enumerate(
+            (
+                ("ar", "طعام ستراسبورغ"),
+                ("ru", "еда Страсбург"),
+                ("uk", "їжа Страсбург"),
+                ("fa", "غذا استراسبورگ"),
+            )
+        ):
+            sender = f"+336990000{index:02d}"
+            for step in (lang, text, "1"):
+                bodies = messages((await post_sms(client, twilio_form(step, sender))).text)
+                _assert_sms_rules(bodies, lang)
+
+
+async def test_healthz(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        response = await client.get("/healthz")
+        assert response.status_code == 200 and response.json()["database"] == "up"
+
+
+async def test_database_down_answers_115_with_status_200() -> None:
+    down = make_settings("postgresql://solibot@127.0.0.1:1/solibot")  # nothing listens on port 1
+    app = create_app(down, clock=lambda: NOW)
+    async with running(app) as client:
+        assert (await client.get("/healthz")).status_code == 503
+        response = await post_sms(client, twilio_form("manger Strasbourg", "+33612000000"))
+        assert response.status_code == 200
+        (body,) = messages(response.text)
+        assert "115" in body and "indisponible" in body
+        assert is_gsm(body) and segments(body).count <= 2
