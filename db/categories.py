@@ -28,6 +28,20 @@ class Taxonomy:
     by_id: dict[str, Category]
     by_legacy_id: dict[int, str]
     children: dict[str, tuple[str, ...]]
+    codes: dict[str, tuple[int, int]]  # depth-first numbering: a category and its descendants are one range
+
+    def code(self, category_id: str) -> int:
+        return self.codes[category_id][0]
+
+    def code_ranges(self, category_ids: tuple[str, ...] | list[str]) -> tuple[tuple[int, int], ...]:
+        """The merged code ranges covering these categories and everything below them."""
+        merged: list[tuple[int, int]] = []
+        for low, high in sorted(self.codes[c] for c in category_ids):
+            if merged and low <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        return tuple(merged)
 
     def resolve(self, value: object) -> str | None:
         """A category id or a legacy numeric id (Soliguide's `categorie`) → the id, None if unknown."""
@@ -78,4 +92,18 @@ def taxonomy() -> Taxonomy:
             legacy[old] = cat.id
         if cat.parent:
             children.setdefault(cat.parent, []).append(cat.id)
-    return Taxonomy(by_id, legacy, {k: tuple(v) for k, v in children.items()})
+    kids = {k: tuple(sorted(v, key=lambda c: (by_id[c].rank, c))) for k, v in children.items()}
+    codes: dict[str, tuple[int, int]] = {}
+
+    def number(category_id: str, next_code: int) -> int:
+        first = next_code
+        next_code += 1
+        for child in kids.get(category_id, ()):
+            next_code = number(child, next_code)
+        codes[category_id] = (first, next_code - 1)
+        return next_code
+
+    counter = 1
+    for root in sorted((c for c in by_id.values() if not c.parent), key=lambda c: (c.rank, c.id)):
+        counter = number(root.id, counter)
+    return Taxonomy(by_id, legacy, kids, codes)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, text, tuple_
+from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
-from db.models import CategoryRow, ImportRunRow, PlaceRow, ServiceRow, StopRow
+from db.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 from db.soliguide import PlaceRecord, RecordError, read_place
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,48 @@ def _chunks(items: list[PlaceRecord], size: int) -> Iterator[list[PlaceRecord]]:
         yield items[start : start + size]
 
 
+def _insert_returning(
+    conn: Connection, table: type[StopRow] | type[ServiceRow], rows: list[dict[str, Any]]
+) -> list[int]:
+    if not rows:
+        return []
+    returned = conn.execute(insert(table).returning(col(table.id), sort_by_parameter_order=True), rows)
+    return [row_id for (row_id,) in returned.all()]
+
+
+def _search_points(
+    batch: list[PlaceRecord],
+    place_ids: dict[int, int | None],
+    stops: list[dict[str, Any]],
+    stop_ids: list[int],
+    services: list[dict[str, Any]],
+    service_ids: list[int],
+    tax: Taxonomy,
+) -> list[dict[str, Any]]:
+    """Every (stop, service) pair of the places a search may show: ONLINE and visible to all."""
+    searchable = {
+        place_ids[r.lieu_id]
+        for r in batch
+        if r.place["status"] == "ONLINE" and r.place["visibility"] == "ALL"
+    }
+    by_place: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    for service_id, service in zip(service_ids, services, strict=True):
+        by_place.setdefault(service["place_id"], []).append((service_id, service))
+    return [
+        {
+            "place_id": stop["place_id"],
+            "stop_id": stop_id,
+            "service_id": service_id,
+            "lat": stop["lat"],
+            "lon": stop["lon"],
+            "category_code": tax.code(service["category"]),
+        }
+        for stop_id, stop in zip(stop_ids, stops, strict=True)
+        if stop["place_id"] in searchable
+        for service_id, service in by_place.get(stop["place_id"], ())
+    ]
+
+
 def import_documents(
     engine: Engine,
     docs: Iterable[Any],
@@ -127,6 +169,7 @@ def import_documents(
             existing: dict[int, int | None] = {lieu_id: pid for lieu_id, pid in found}
             if existing:
                 ids = list(existing.values())
+                conn.execute(delete(SearchPointRow).where(col(SearchPointRow.place_id).in_(ids)))
                 conn.execute(delete(ServiceRow).where(col(ServiceRow.place_id).in_(ids)))
                 conn.execute(delete(StopRow).where(col(StopRow.place_id).in_(ids)))
                 conn.execute(delete(PlaceRow).where(col(PlaceRow.id).in_(ids)))
@@ -149,10 +192,11 @@ def import_documents(
                 place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
             stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
             services = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.services]
-            if stops:
-                conn.execute(insert(StopRow), stops)
-            if services:
-                conn.execute(insert(ServiceRow), services)
+            stop_ids = _insert_returning(conn, StopRow, stops)
+            service_ids = _insert_returning(conn, ServiceRow, services)
+            points = _search_points(batch, place_ids, stops, stop_ids, services, service_ids, tax)
+            if points:
+                conn.execute(insert(SearchPointRow), points)
             updated += len(old)
             created += len(new)
             if progress:

@@ -108,6 +108,25 @@ class ServiceRow(SQLModel, table=True):
     saturation_note: str | None = None
 
 
+class SearchPointRow(SQLModel, table=True):
+    """One searchable (stop, service) pair of an ONLINE place visible to all: what nearby search scans.
+
+    The category is a depth-first code, so "a category and all below it" is one range; SQLite
+    indexes (lat, lon, code) in an R*Tree, PostgreSQL the point with earthdistance and the code.
+    """
+
+    __tablename__ = "search_point"
+    __table_args__ = (Index("ix_search_point_place", "place_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    place_id: int = Field(foreign_key="place.id", ondelete="CASCADE")
+    stop_id: int = Field(foreign_key="stop.id", ondelete="CASCADE")
+    service_id: int = Field(foreign_key="service.id", ondelete="CASCADE")
+    lat: float
+    lon: float
+    category_code: int
+
+
 class ImportRunRow(SQLModel, table=True):
     """One imported file: what came in and what was rejected, so an operator can see the last load."""
 

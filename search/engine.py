@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, cast, select, text
+from sqlalchemy import Row, Text, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 RADII_KM = (1.0, 3.0, 10.0, 30.0)
 SOON = timedelta(hours=3)  # closed now but opening within this counts as useful when widening
 MAX_LIMIT = 100
+DENSE = 150  # places within the radius: past this, widening only adds far places (at night, closed ones)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +239,6 @@ _ID_COLUMNS: tuple[Any, ...] = (
     col(StopRow.id).label("stop_id"),
     col(ServiceRow.id).label("service_id"),
 )
-_CANDIDATE_COLUMNS: tuple[Any, ...] = (
-    *_ID_COLUMNS, StopRow.lat, StopRow.lon, col(PlaceRow.id).label("place_id")
-)
 _RANK_COLUMNS: tuple[Any, ...] = (  # what ranking reads for the candidates it looks at
     *_ID_COLUMNS,
     StopRow.lat,
@@ -408,29 +406,28 @@ class Directory:
             .join(ServiceRow, ServiceRow.place_id == PlaceRow.id)  # type: ignore[arg-type]
         )
 
-    def _candidates_statement(self, categories: frozenset[str]) -> Any:
-        statement = self._joined(*_CANDIDATE_COLUMNS).where(
-            PlaceRow.status == "ONLINE", PlaceRow.visibility == "ALL"
-        )
-        if categories:
-            statement = statement.where(col(ServiceRow.category).in_(bindparam("categories", expanding=True)))
+    def _candidates_sql(self, ranges: tuple[tuple[int, int], ...]) -> Any:
+        """SQLite reads the 3-D R*Tree alone (its auxiliary columns carry ids and exact coordinates);
+        PostgreSQL reads search_point through the earthdistance GiST index."""
         if self._sqlite:
-            return statement.where(
-                text(
-                    "stop.id IN (SELECT id FROM stop_rtree WHERE min_lat >= :min_lat AND max_lat <= :max_lat "
-                    "AND min_lon >= :min_lon AND max_lon <= :max_lon)"
-                )
-            )
-        return statement.where(
-            text("earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(stop.lat, stop.lon)")
-        )
+            where = "min_lat >= :min_lat AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon"
+            table = "search_rtree"
+            code = ("min_code >= :lo{i} AND max_code <= :hi{i}")
+        else:
+            where = "earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(lat, lon)"
+            table = "search_point"
+            code = "category_code BETWEEN :lo{i} AND :hi{i}"
+        if ranges:
+            where += " AND (" + " OR ".join(code.format(i=i) for i in range(len(ranges))) + ")"
+        return text(f"SELECT place_id, stop_id, service_id, lat, lon FROM {table} WHERE {where}")  # noqa: S608
 
-    async def _candidates(
-        self, query: Query, categories: frozenset[str], radius_km: float
-    ) -> list[_Candidate]:
+    async def _candidates(self, query: Query, categories: tuple[str, ...], radius_km: float) -> list[_Candidate]:
         """Matching (stop, service) pairs within radius_km, nearest first: ids and coordinates only."""
         radius_m = radius_km * 1000
         min_lat, max_lat, min_lon, max_lon = bounding_box(query.point, radius_m)
+        # The R*Tree keeps 32-bit floats rounded outwards: a margin of ~10 m keeps every edge point.
+        min_lat, max_lat, min_lon, max_lon = min_lat - 1e-4, max_lat + 1e-4, min_lon - 1e-4, max_lon + 1e-4
+        ranges = self._taxonomy.code_ranges(categories)
         params: dict[str, Any] = {
             "min_lat": min_lat,
             "max_lat": max_lat,
@@ -440,17 +437,13 @@ class Directory:
             "lon": query.point.lon,
             "radius_m": radius_m,
         }
-        if categories:
-            params["categories"] = sorted(categories)
+        for i, (low, high) in enumerate(ranges):
+            params[f"lo{i}"], params[f"hi{i}"] = low, high
         async with self._engine.connect() as conn:
-            rows = (await conn.execute(self._candidates_statement(categories), params)).all()
+            rows = (await conn.execute(self._candidates_sql(ranges), params)).all()
         lat, lon = query.point.lat, query.point.lon
-        found = [
-            _Candidate(haversine_m(lat, lon, r.lat, r.lon), r.place_id, r.stop_id, r.service_id) for r in rows
-        ]
-        return sorted(
-            (c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id)
-        )
+        found = [_Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2]) for r in rows]
+        return sorted((c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id))
 
     async def _rows(self, wanted: Sequence[_Candidate], filtered: bool) -> dict[tuple[int, int], Row[Any]]:
         """The ranking columns (hours, closures; publics and modalities when filtering) of some pairs."""
@@ -520,7 +513,9 @@ class Directory:
         """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a day).
         Candidates are ids and coordinates; hours are read for as few of them as the ranking needs,
         and the page's results are then read whole."""
-        categories = self._taxonomy.expand(query.categories)
+        categories = tuple(c for c in query.categories if c in self._taxonomy.codes)
+        if query.categories and not categories:
+            return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else RADII_KM
         wanted = query.offset + query.limit
         memo = _Memo()
@@ -531,7 +526,7 @@ class Directory:
             candidates = await self._candidates(query, categories, radius)
             hits = await self._rank(query, candidates, memo)
             total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
-            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
+            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted or total >= DENSE:
                 break
         log.info(
             "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
