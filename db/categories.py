@@ -29,6 +29,7 @@ class Taxonomy:
     by_legacy_id: dict[int, str]
     children: dict[str, tuple[str, ...]]
     codes: dict[str, tuple[int, int]]  # depth-first numbering: a category and its descendants are one range
+    by_code: dict[int, str]
 
     def code(self, category_id: str) -> int:
         return self.codes[category_id][0]
@@ -106,4 +107,4 @@ def taxonomy() -> Taxonomy:
     counter = 1
     for root in sorted((c for c in by_id.values() if not c.parent), key=lambda c: (c.rank, c.id)):
         counter = number(root.id, counter)
-    return Taxonomy(by_id, legacy, kids, codes)
+    return Taxonomy(by_id, legacy, kids, codes, {low: cid for cid, (low, _) in codes.items()})

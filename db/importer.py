@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
+from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
 from db.soliguide import PlaceRecord, RecordError, read_place
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def _insert_returning(
     if not rows:
         return []
     returned = conn.execute(insert(table).returning(col(table.id), sort_by_parameter_order=True), rows)
-    return [row_id for (row_id,) in returned.all()]
+    return [cast(int, row_id) for row_id in returned.scalars()]
 
 
 def _search_points(
@@ -120,7 +121,7 @@ def _search_points(
 ) -> list[dict[str, Any]]:
     """Every (stop, service) pair of the places a search may show: ONLINE and visible to all."""
     searchable = {
-        place_ids[r.lieu_id]
+        place_ids[r.lieu_id]: r.place
         for r in batch
         if r.place["status"] == "ONLINE" and r.place["visibility"] == "ALL"
     }
@@ -135,11 +136,29 @@ def _search_points(
             "lat": stop["lat"],
             "lon": stop["lon"],
             "category_code": tax.code(service["category"]),
+            "hour_mask": _mask_hex(searchable[stop["place_id"]], stop, service),
         }
         for stop_id, stop in zip(stop_ids, stops, strict=True)
         if stop["place_id"] in searchable
         for service_id, service in by_place.get(stop["place_id"], ())
     ]
+
+
+def _mask_hex(place: dict[str, Any], stop: dict[str, Any], service: dict[str, Any]) -> str:
+    """The hours of the week this service may be open at this stop, as search reads them (Paris time)."""
+    if place["timezone"] != SEARCH_ZONE:
+        return f"{ALL_HOURS:042x}"
+    if stop.get("hours"):
+        regular = stop["hours"]
+    elif service["different_hours"]:
+        regular = service["hours"]
+    else:
+        regular = place["hours"]
+    weeks = [Week.from_json(regular) if regular else None]
+    temp = place.get("temp_hours")
+    if temp and temp.get("week"):
+        weeks.append(Week.from_json(temp["week"]))
+    return f"{hour_mask(weeks):042x}"
 
 
 def import_documents(

@@ -125,6 +125,7 @@ class SearchPointRow(SQLModel, table=True):
     lat: float
     lon: float
     category_code: int
+    hour_mask: str = Field(max_length=42)  # 168 bits as hex: hours of the week it may be open
 
 
 class ImportRunRow(SQLModel, table=True):

@@ -189,3 +189,25 @@ def parse_period(data: object, text_keys: Sequence[str] = ("description",)) -> P
         raise HoursError("period ends before it starts")
     parts = [str(data[k]).strip() for k in text_keys if data.get(k)]
     return Period(start=start, end=end, text=" — ".join(p for p in parts if p) or None)
+
+
+SEARCH_ZONE = "Europe/Paris"  # hour masks are read in this zone; places elsewhere set every bit
+WEEK_HOURS = 7 * 24
+ALL_HOURS = (1 << WEEK_HOURS) - 1
+
+
+def hour_mask(weeks: Sequence[Week | None]) -> int:
+    """Bit h (hour h of the week, Monday 00:00 local = 0) is set when any slot of any of these weeks
+    touches that hour; unknown hours (None) set every bit. Search skips reading the hours of a
+    service whose mask rules out being open, or opening soon, at the asked time."""
+    if any(week is None for week in weeks):
+        return ALL_HOURS
+    mask = 0
+    for week in weeks:
+        assert week is not None
+        for day, slots in enumerate(week.days):
+            for slot in slots:
+                first, last = slot.start // 60, (slot.end - 1) // 60
+                for hour in range(first, last + 1):
+                    mask |= 1 << (day * 24 + hour)
+    return mask

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Text, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,7 +22,7 @@ from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.models import PlaceRow, ServiceRow, StopRow
-from db.schedule import Period, Week
+from db.schedule import SEARCH_ZONE, WEEK_HOURS, Period, Week
 from search.geo import Point, bounding_box, haversine_m
 from search.hours import Openness, OpenState, Timing, state_at
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 RADII_KM = (1.0, 3.0, 10.0, 30.0)
 SOON = timedelta(hours=3)  # closed now but opening within this counts as useful when widening
 MAX_LIMIT = 100
+_SEARCH_ZONE = ZoneInfo(SEARCH_ZONE)
 DENSE = 150  # places within the radius: past this, widening only adds far places (at night, closed ones)
 
 
@@ -332,6 +334,31 @@ class _Candidate:
     place_id: int
     stop_id: int
     service_id: int
+    category_code: int
+    hour_mask: int
+
+
+@lru_cache(maxsize=8192)
+def _mask(value: str) -> int:
+    return int(value, 16)
+
+
+def _hours_mask(at: datetime) -> int:
+    """Hours of the week (Paris wall clock) from `at` to `at + SOON`: a service whose mask misses
+    them all can be neither open nor opening soon, so it ranks last without reading its hours."""
+    start = at.astimezone(_SEARCH_ZONE)
+    end = (at + SOON).astimezone(_SEARCH_ZONE)
+    first = start.weekday() * 24 + start.hour
+    hours = int(
+        (
+            end.replace(tzinfo=None) - start.replace(tzinfo=None).replace(minute=0, second=0, microsecond=0)
+        ).total_seconds()
+        // 3600
+    )
+    mask = 0
+    for offset in range(hours + 1):
+        mask |= 1 << ((first + offset) % WEEK_HOURS)
+    return mask
 
 
 @dataclass(slots=True)
@@ -344,18 +371,20 @@ class _Memo:
 
 @dataclass(slots=True)
 class _Hit:
-    """A matching service at one stop, ranked before the costly parts of a Result are built."""
+    """A matching service at one stop, ranked before the costly parts of a Result are built.
+    A hit whose hour mask ruled it out ranks last and has its row and state read only if shown."""
 
     key: tuple[int, float, int]
-    row: Row[Any]
-    distance_m: float
-    timing: Timing
-    state: OpenState
-    categories: set[str]
+    candidate: _Candidate
+    row: Row[Any] | None
+    timing: Timing | None
+    state: OpenState | None
+    categories: set[int]
 
 
-def _result(hit: _Hit, row: Row[Any], at: datetime) -> Result:
+def _result(hit: _Hit, row: Row[Any], at: datetime, tax: Taxonomy) -> Result:
     """`row` holds the page columns of the hit's stop and service."""
+    assert hit.row is not None and hit.state is not None and hit.timing is not None
     message = _period(row.temp_message)
     verified = row.updated_by_user_at
     if isinstance(verified, str):
@@ -368,8 +397,10 @@ def _result(hit: _Hit, row: Row[Any], at: datetime) -> Result:
         place_name=row.place_name,
         service_name=row.service_name,
         category=hit.row.category,
-        other_categories=tuple(sorted(hit.categories - {hit.row.category})),
-        distance_m=hit.distance_m,
+        other_categories=tuple(
+            sorted(tax.by_code[c] for c in hit.categories if tax.by_code[c] != hit.row.category)
+        ),
+        distance_m=hit.candidate.distance_m,
         point=Point(hit.row.lat, hit.row.lon),
         address=row.stop_address,
         postal_code=row.stop_postal_code,
@@ -410,18 +441,24 @@ class Directory:
         """SQLite reads the 3-D R*Tree alone (its auxiliary columns carry ids and exact coordinates);
         PostgreSQL reads search_point through the earthdistance GiST index."""
         if self._sqlite:
-            where = "min_lat >= :min_lat AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon"
+            where = (
+                "min_lat >= :min_lat AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon"
+            )
             table = "search_rtree"
-            code = ("min_code >= :lo{i} AND max_code <= :hi{i}")
+            code = "min_code >= :lo{i} AND max_code <= :hi{i}"
         else:
             where = "earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(lat, lon)"
             table = "search_point"
             code = "category_code BETWEEN :lo{i} AND :hi{i}"
         if ranges:
             where += " AND (" + " OR ".join(code.format(i=i) for i in range(len(ranges))) + ")"
-        return text(f"SELECT place_id, stop_id, service_id, lat, lon FROM {table} WHERE {where}")  # noqa: S608
+        code_column = "min_code" if self._sqlite else "category_code"
+        columns = f"place_id, stop_id, service_id, lat, lon, {code_column}, hour_mask"
+        return text(f"SELECT {columns} FROM {table} WHERE {where}")  # noqa: S608 - fixed fragments, bound values
 
-    async def _candidates(self, query: Query, categories: tuple[str, ...], radius_km: float) -> list[_Candidate]:
+    async def _candidates(
+        self, query: Query, categories: tuple[str, ...], radius_km: float
+    ) -> list[_Candidate]:
         """Matching (stop, service) pairs within radius_km, nearest first: ids and coordinates only."""
         radius_m = radius_km * 1000
         min_lat, max_lat, min_lon, max_lon = bounding_box(query.point, radius_m)
@@ -442,8 +479,13 @@ class Directory:
         async with self._engine.connect() as conn:
             rows = (await conn.execute(self._candidates_sql(ranges), params)).all()
         lat, lon = query.point.lat, query.point.lon
-        found = [_Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2]) for r in rows]
-        return sorted((c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id))
+        found = [
+            _Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2], int(r[5]), _mask(r[6]))
+            for r in rows
+        ]
+        return sorted(
+            (c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id)
+        )
 
     async def _rows(self, wanted: Sequence[_Candidate], filtered: bool) -> dict[tuple[int, int], Row[Any]]:
         """The ranking columns (hours, closures; publics and modalities when filtering) of some pairs."""
@@ -464,6 +506,7 @@ class Directory:
         """
         filtered = query.filters != Filters()
         wanted = query.offset + query.limit
+        soon = _hours_mask(query.at)
         best: dict[int, _Hit] = {}
         open_places: set[int] = set()
         batch, index = 32, 0
@@ -473,41 +516,51 @@ class Directory:
             while index < len(candidates) and candidates[index].distance_m == chunk[-1].distance_m:
                 chunk.append(candidates[index])
                 index += 1
-            missing = [c for c in chunk if (c.stop_id, c.service_id) not in memo.rows]
+            needed = [c for c in chunk if filtered or c.hour_mask & soon]
+            missing = [c for c in needed if (c.stop_id, c.service_id) not in memo.rows]
             if missing:
                 memo.rows.update(await self._rows(missing, filtered))
             for candidate in chunk:
-                row = memo.rows[(candidate.stop_id, candidate.service_id)]
-                if filtered:
-                    publics = _mapping(row.service_publics) or _mapping(row.place_publics)
-                    modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
-                    if not admits(audience_of(publics), query.filters) or not accepts(
-                        modalities, query.filters
-                    ):
+                if filtered or candidate.hour_mask & soon:
+                    hit = self._evaluate(query, candidate, memo)
+                    if hit is None:
                         continue
-                timing = timing_of(row)
-                known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing
-                if known is not None and known[0] is timing:
-                    state = known[1]
                 else:
-                    state = state_at(timing, query.at)
-                    memo.states[id(timing)] = (timing, state)
-                key = (_tier(state, query.at), candidate.distance_m, row.service_id)
-                seen = best.get(row.place_id)
+                    key = (3, candidate.distance_m, candidate.service_id)
+                    hit = _Hit(key, candidate, None, None, None, {candidate.category_code})
+                seen = best.get(candidate.place_id)
                 if seen is None:
-                    best[row.place_id] = _Hit(key, row, candidate.distance_m, timing, state, {row.category})
+                    best[candidate.place_id] = hit
                 else:
-                    seen.categories.add(row.category)
-                    if key < seen.key:
-                        best[row.place_id] = _Hit(
-                            key, row, candidate.distance_m, timing, state, seen.categories
-                        )
-                if key[0] == 0:
-                    open_places.add(row.place_id)
+                    seen.categories.add(candidate.category_code)
+                    if hit.key < seen.key:
+                        hit.categories = seen.categories
+                        best[candidate.place_id] = hit
+                if hit.key[0] == 0:
+                    open_places.add(candidate.place_id)
             if not filtered and len(open_places) >= wanted:
                 break
             batch *= 2
-        return sorted(best.values(), key=lambda hit: (hit.key, hit.row.lieu_id))
+        return sorted(best.values(), key=lambda hit: hit.key)
+
+    @staticmethod
+    def _evaluate(query: Query, candidate: _Candidate, memo: _Memo) -> _Hit | None:
+        """The hit with its state, or None when the query's filters turn it away."""
+        row = memo.rows[(candidate.stop_id, candidate.service_id)]
+        if query.filters != Filters():
+            publics = _mapping(row.service_publics) or _mapping(row.place_publics)
+            modalities = _mapping(row.service_modalities) or _mapping(row.place_modalities)
+            if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
+                return None
+        timing = timing_of(row)
+        known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing
+        if known is not None and known[0] is timing:
+            state = known[1]
+        else:
+            state = state_at(timing, query.at)
+            memo.states[id(timing)] = (timing, state)
+        key = (_tier(state, query.at), candidate.distance_m, candidate.service_id)
+        return _Hit(key, candidate, row, timing, state, {candidate.category_code})
 
     async def search(self, query: Query) -> SearchPage:
         """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a day).
@@ -532,16 +585,27 @@ class Directory:
             "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
         )
         chosen = hits[query.offset : query.offset + query.limit]
+        unread = [hit.candidate for hit in chosen if hit.row is None]
+        if unread:
+            memo.rows.update(await self._rows(unread, filtered=False))
+        for hit in chosen:
+            if hit.row is None:
+                complete = self._evaluate(query, hit.candidate, memo)
+                assert complete is not None and complete.key == hit.key, "an hour mask hid a useful service"
+                hit.row, hit.timing, hit.state = complete.row, complete.timing, complete.state
         details = await self._page_rows(chosen)
-        page = tuple(_result(hit, details[(hit.row.stop_id, hit.row.service_id)], query.at) for hit in chosen)
+        page = tuple(
+            _result(hit, details[(hit.candidate.stop_id, hit.candidate.service_id)], query.at, self._taxonomy)
+            for hit in chosen
+        )
         return SearchPage(results=page, radius_km=radius, total=total)
 
     async def _page_rows(self, hits: Sequence[_Hit]) -> dict[tuple[int, int], Row[Any]]:
         if not hits:
             return {}
         statement = self._joined(*_ID_COLUMNS, *_PAGE_COLUMNS, *_FILTER_COLUMNS).where(
-            col(StopRow.id).in_([hit.row.stop_id for hit in hits]),
-            col(ServiceRow.id).in_([hit.row.service_id for hit in hits]),
+            col(StopRow.id).in_([hit.candidate.stop_id for hit in hits]),
+            col(ServiceRow.id).in_([hit.candidate.service_id for hit in hits]),
         )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(statement)).all()

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 
 from db.bootstrap import fixtures_path
+from db.categories import taxonomy
 from db.importer import ImportFileError, import_documents, import_file, read_documents
-from db.models import PlaceRow, ServiceRow, StopRow
-from db.schedule import Week
+from db.models import PlaceRow, SearchPointRow, ServiceRow, StopRow
+from db.schedule import ALL_HOURS, Week
 
 
 def fixture_docs() -> list[dict[str, Any]]:
@@ -156,3 +157,51 @@ def test_a_database_error_mid_file_leaves_nothing_half_written(engine: Engine) -
     with engine.connect() as conn:
         names = conn.execute(select(PlaceRow.name)).scalars().all()
     assert not any(n.startswith("RENAMED") for n in names)
+
+
+def test_search_points_cover_online_public_pairs_only(engine: Engine) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    import_file(engine, fixtures_path(), source="soliguide")
+    docs = {d["lieu_id"]: d for d in fixture_docs()}
+    with engine.connect() as conn:
+        points = conn.execute(select(SearchPointRow.place_id, PlaceRow.lieu_id).join(PlaceRow)).all()
+    per_place: dict[int, int] = {}
+    for _, lieu_id in points:
+        per_place[lieu_id] = per_place.get(lieu_id, 0) + 1
+    for lieu_id, doc in docs.items():
+        searchable = doc["status"] == "ONLINE" and doc.get("visibility", "ALL") == "ALL"
+        stops = len(doc.get("parcours") or [None]) if searchable else 0
+        expected = stops * len(doc["services_all"]) if searchable else 0
+        assert per_place.get(lieu_id, 0) == expected, lieu_id
+
+
+def test_migration_backfills_search_points(tmp_path: Path) -> None:
+    """A database created before revision 0002 gets its search points (every hour bit set)."""
+    from alembic import command
+
+    from db.engine import alembic_config, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO place (id, source, lieu_id, name, description, status, visibility, place_type, "
+            "address, postal_code, city, city_code, department_code, timezone, lat, lon, closed_holidays) "
+            "VALUES (1, 's', 1, 'P', '', 'ONLINE', 'ALL', 'LIEU', '', '', '', '', '68', 'Europe/Paris', "
+            "47.7, 7.3, 'UNKNOWN')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO stop (id, place_id, position, lat, lon, address, postal_code, city) "
+            "VALUES (1, 1, 0, 47.7, 7.3, '', '', '')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO service (id, place_id, position, category, description, different_hours) "
+            "VALUES (1, 1, 0, 'shower', '', 0)"
+        )
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT category_code, hour_mask FROM search_point").one()
+        rtree = conn.exec_driver_sql("SELECT count(*) FROM search_rtree").scalar_one()
+    engine.dispose()
+    assert row[0] == taxonomy().code("shower") and int(row[1], 16) == ALL_HOURS and rtree == 1

@@ -304,3 +304,39 @@ def test_query_refuses_naive_instants_and_bad_limits() -> None:
         Query(point=CENTER, at=datetime(2026, 1, 1, tzinfo=PARIS), limit=0)
     with pytest.raises(ValueError):
         Point(91, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    week=st.lists(
+        st.lists(st.tuples(st.integers(0, 1439), st.integers(1, 1440)), max_size=3), min_size=7, max_size=7
+    ),
+    minutes=st.integers(0, 400 * 24 * 60),
+)
+def test_hour_mask_never_hides_an_open_or_soon_open_service(
+    week: list[list[tuple[int, int]]], minutes: int
+) -> None:
+    from db.schedule import Slot, Week, hour_mask
+    from search.engine import _hours_mask
+
+    days = tuple(tuple(sorted({Slot(min(a, b - 1), b) for a, b in d}, key=lambda s: s.start)) for d in week)
+    merged = Week(tuple(_merged(d) for d in days))
+    at = datetime(2026, 1, 1, tzinfo=PARIS) + timedelta(minutes=minutes)
+    state = state_at(Timing(tz="Europe/Paris", week=merged if not merged.is_empty() else None), at)
+    useful = state.openness is not Openness.CLOSED or (
+        state.opens_at is not None and state.opens_at - at <= SOON
+    )
+    if useful:
+        assert hour_mask([merged if not merged.is_empty() else None]) & _hours_mask(at)
+
+
+def _merged(day: tuple[Any, ...]) -> tuple[Any, ...]:
+    from db.schedule import Slot
+
+    out: list[Slot] = []
+    for slot in day:
+        if out and slot.start <= out[-1].end:
+            out[-1] = Slot(out[-1].start, max(out[-1].end, slot.end))
+        else:
+            out.append(slot)
+    return tuple(out)

@@ -9,6 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from db.categories import taxonomy
+from db.schedule import ALL_HOURS
+
+ALL_HOURS_HEX = f"{ALL_HOURS:042x}"  # rows that exist before this revision: hours are read, never skipped
 
 revision = "0002"
 down_revision = "0001"
@@ -26,6 +29,7 @@ def upgrade() -> None:
         sa.Column("lat", sa.Float, nullable=False),
         sa.Column("lon", sa.Float, nullable=False),
         sa.Column("category_code", sa.Integer, nullable=False),
+        sa.Column("hour_mask", sa.String(42), nullable=False),
     )
     op.create_index("ix_search_point_place", "search_point", ["place_id"])
     if op.get_bind().dialect.name == "sqlite":
@@ -34,12 +38,14 @@ def upgrade() -> None:
         # nearby search reads the R*Tree alone.
         op.execute(
             "CREATE VIRTUAL TABLE search_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon, "
-            "min_code, max_code, +place_id INTEGER, +stop_id INTEGER, +service_id INTEGER, +lat REAL, +lon REAL)"
+            "min_code, max_code, +place_id INTEGER, +stop_id INTEGER, +service_id INTEGER, "
+            "+lat REAL, +lon REAL, +hour_mask TEXT)"
         )
         op.execute(
             "CREATE TRIGGER search_rtree_insert AFTER INSERT ON search_point BEGIN "
             "INSERT INTO search_rtree VALUES (new.id, new.lat, new.lat, new.lon, new.lon, "
-            "new.category_code, new.category_code, new.place_id, new.stop_id, new.service_id, new.lat, new.lon); END"
+            "new.category_code, new.category_code, new.place_id, new.stop_id, new.service_id, "
+            "new.lat, new.lon, new.hour_mask); END"
         )
         op.execute(
             "CREATE TRIGGER search_rtree_delete AFTER DELETE ON search_point BEGIN "
@@ -55,20 +61,23 @@ def upgrade() -> None:
     stop = sa.table("stop", sa.column("id"), sa.column("place_id"), sa.column("lat"), sa.column("lon"))
     place = sa.table("place", sa.column("id"), sa.column("status"), sa.column("visibility"))
     backfill = (
-        sa.select(place.c.id, stop.c.id, service.c.id, stop.c.lat, stop.c.lon, codes)
+        sa.select(
+            place.c.id,
+            stop.c.id,
+            service.c.id,
+            stop.c.lat,
+            stop.c.lon,
+            codes,
+            sa.literal(ALL_HOURS_HEX, sa.String),
+        )
         .select_from(
             place.join(stop, stop.c.place_id == place.c.id).join(service, service.c.place_id == place.c.id)
         )
         .where(place.c.status == "ONLINE", place.c.visibility == "ALL")
     )
-    op.execute(
-        sa.insert(
-            sa.table(
-                "search_point",
-                *(sa.column(c) for c in ("place_id", "stop_id", "service_id", "lat", "lon", "category_code")),
-            )
-        ).from_select(["place_id", "stop_id", "service_id", "lat", "lon", "category_code"], backfill)
-    )
+    columns = ("place_id", "stop_id", "service_id", "lat", "lon", "category_code", "hour_mask")
+    target = sa.table("search_point", *(sa.column(c) for c in columns))
+    op.execute(sa.insert(target).from_select(list(columns), backfill))
 
 
 def downgrade() -> None:
