@@ -7,6 +7,7 @@ opening within a day, then the rest; nearest first inside each group. The radius
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -16,11 +17,12 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Text, cast, select, text
+from sqlalchemy import Connection, Row, Text, bindparam, cast, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
+from db.engine import make_engine
 from db.models import PlaceRow, ServiceRow, StopRow
 from db.schedule import SEARCH_ZONE, WEEK_HOURS, Period, Week
 from search.geo import Point, bounding_box, haversine_m
@@ -242,7 +244,6 @@ _ID_COLUMNS: tuple[Any, ...] = (
     col(ServiceRow.id).label("service_id"),
 )
 _RANK_COLUMNS: tuple[Any, ...] = (  # what ranking reads for the candidates it looks at
-    *_ID_COLUMNS,
     StopRow.lat,
     StopRow.lon,
     cast(col(StopRow.hours), Text).label("stop_hours"),
@@ -426,8 +427,24 @@ class Directory:
 
     def __init__(self, engine: AsyncEngine, tax: Taxonomy | None = None) -> None:
         self._engine = engine
+        self._sync_engine = (
+            make_engine(engine.url.render_as_string(hide_password=False))
+            if engine.dialect.name == "sqlite"
+            else None
+        )
         self._taxonomy = tax or taxonomy()
         self._sqlite = engine.dialect.name == "sqlite"
+        # Built once: expanding IN parameters keep SQLAlchemy from coercing every id of every query.
+        self._by_pairs = {
+            (columns, filtered): self._joined(
+                *_ID_COLUMNS, *columns, *(_FILTER_COLUMNS if filtered else ())
+            ).where(
+                col(StopRow.id).in_(bindparam("stops", expanding=True)),
+                col(ServiceRow.id).in_(bindparam("services", expanding=True)),
+            )
+            for columns in (_RANK_COLUMNS, _PAGE_COLUMNS)
+            for filtered in (False, True)
+        }
 
     def _joined(self, *columns: Any) -> Any:
         return (
@@ -456,8 +473,8 @@ class Directory:
         columns = f"place_id, stop_id, service_id, lat, lon, {code_column}, hour_mask"
         return text(f"SELECT {columns} FROM {table} WHERE {where}")  # noqa: S608 - fixed fragments, bound values
 
-    async def _candidates(
-        self, query: Query, categories: tuple[str, ...], radius_km: float
+    def _candidates(
+        self, conn: Connection, query: Query, categories: tuple[str, ...], radius_km: float
     ) -> list[_Candidate]:
         """Matching (stop, service) pairs within radius_km, nearest first: ids and coordinates only."""
         radius_m = radius_km * 1000
@@ -476,8 +493,7 @@ class Directory:
         }
         for i, (low, high) in enumerate(ranges):
             params[f"lo{i}"], params[f"hi{i}"] = low, high
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(self._candidates_sql(ranges), params)).all()
+        rows = conn.execute(self._candidates_sql(ranges), params).all()
         lat, lon = query.point.lat, query.point.lon
         found = [
             _Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2], int(r[5]), _mask(r[6]))
@@ -487,17 +503,18 @@ class Directory:
             (c for c in found if c.distance_m <= radius_m), key=lambda c: (c.distance_m, c.service_id)
         )
 
-    async def _rows(self, wanted: Sequence[_Candidate], filtered: bool) -> dict[tuple[int, int], Row[Any]]:
+    def _rows(
+        self, conn: Connection, wanted: Sequence[_Candidate], filtered: bool
+    ) -> dict[tuple[int, int], Row[Any]]:
         """The ranking columns (hours, closures; publics and modalities when filtering) of some pairs."""
-        statement = self._joined(*_RANK_COLUMNS, *(_FILTER_COLUMNS if filtered else ())).where(
-            col(StopRow.id).in_({c.stop_id for c in wanted}),
-            col(ServiceRow.id).in_({c.service_id for c in wanted}),
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(statement)).all()
-        return {(row.stop_id, row.service_id): row for row in rows}
+        statement = self._by_pairs[(_RANK_COLUMNS, filtered)]
+        params = {
+            "stops": sorted({c.stop_id for c in wanted}),
+            "services": sorted({c.service_id for c in wanted}),
+        }
+        return {(row.stop_id, row.service_id): row for row in conn.execute(statement, params)}
 
-    async def _rank(self, query: Query, candidates: list[_Candidate], memo: _Memo) -> list[_Hit]:
+    def _rank(self, conn: Connection, query: Query, candidates: list[_Candidate], memo: _Memo) -> list[_Hit]:
         """One hit per place (its best-ranked matching service), open first, then nearest.
 
         Candidates are read in order of distance, in growing batches; reading stops once `wanted`
@@ -519,7 +536,7 @@ class Directory:
             needed = [c for c in chunk if filtered or c.hour_mask & soon]
             missing = [c for c in needed if (c.stop_id, c.service_id) not in memo.rows]
             if missing:
-                memo.rows.update(await self._rows(missing, filtered))
+                memo.rows.update(self._rows(conn, missing, filtered))
             for candidate in chunk:
                 if filtered or candidate.hour_mask & soon:
                     hit = self._evaluate(query, candidate, memo)
@@ -563,6 +580,19 @@ class Directory:
         return _Hit(key, candidate, row, timing, state, {candidate.category_code})
 
     async def search(self, query: Query) -> SearchPage:
+        """SQLite: the whole search runs in one worker thread on a plain sqlite3 connection (aiosqlite
+        would hop threads for every cursor call); PostgreSQL: the same code on the async driver."""
+        if self._sync_engine is not None:
+            return await asyncio.to_thread(self._search_in_thread, query)
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(self._search, query)
+
+    def _search_in_thread(self, query: Query) -> SearchPage:
+        assert self._sync_engine is not None
+        with self._sync_engine.connect() as conn:
+            return self._search(conn, query)
+
+    def _search(self, conn: Connection, query: Query) -> SearchPage:
         """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a day).
         Candidates are ids and coordinates; hours are read for as few of them as the ranking needs,
         and the page's results are then read whole."""
@@ -576,8 +606,8 @@ class Directory:
         total = 0
         radius = radii[-1]
         for radius in radii:
-            candidates = await self._candidates(query, categories, radius)
-            hits = await self._rank(query, candidates, memo)
+            candidates = self._candidates(conn, query, categories, radius)
+            hits = self._rank(conn, query, candidates, memo)
             total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
             if sum(1 for hit in hits if hit.key[0] < 3) >= wanted or total >= DENSE:
                 break
@@ -587,26 +617,25 @@ class Directory:
         chosen = hits[query.offset : query.offset + query.limit]
         unread = [hit.candidate for hit in chosen if hit.row is None]
         if unread:
-            memo.rows.update(await self._rows(unread, filtered=False))
+            memo.rows.update(self._rows(conn, unread, filtered=False))
         for hit in chosen:
             if hit.row is None:
                 complete = self._evaluate(query, hit.candidate, memo)
                 assert complete is not None and complete.key == hit.key, "an hour mask hid a useful service"
                 hit.row, hit.timing, hit.state = complete.row, complete.timing, complete.state
-        details = await self._page_rows(chosen)
+        details = self._page_rows(conn, chosen)
         page = tuple(
             _result(hit, details[(hit.candidate.stop_id, hit.candidate.service_id)], query.at, self._taxonomy)
             for hit in chosen
         )
         return SearchPage(results=page, radius_km=radius, total=total)
 
-    async def _page_rows(self, hits: Sequence[_Hit]) -> dict[tuple[int, int], Row[Any]]:
+    def _page_rows(self, conn: Connection, hits: Sequence[_Hit]) -> dict[tuple[int, int], Row[Any]]:
         if not hits:
             return {}
-        statement = self._joined(*_ID_COLUMNS, *_PAGE_COLUMNS, *_FILTER_COLUMNS).where(
-            col(StopRow.id).in_([hit.candidate.stop_id for hit in hits]),
-            col(ServiceRow.id).in_([hit.candidate.service_id for hit in hits]),
-        )
-        async with self._engine.connect() as conn:
-            rows = (await conn.execute(statement)).all()
-        return {(row.stop_id, row.service_id): row for row in rows}
+        statement = self._by_pairs[(_PAGE_COLUMNS, True)]
+        params = {
+            "stops": sorted({h.candidate.stop_id for h in hits}),
+            "services": sorted({h.candidate.service_id for h in hits}),
+        }
+        return {(row.stop_id, row.service_id): row for row in conn.execute(statement, params)}
