@@ -228,6 +228,8 @@ def _quiet_state(week: Week, now: datetime, tz: ZoneInfo) -> OpenState:
         return (monday + timedelta(minutes=minutes)).replace(tzinfo=tz)
 
     intervals = _weekly(week)
+    if not intervals:  # a week with no slot at all: closed, and nothing to open in the horizon
+        return OpenState(Openness.CLOSED, "hours", None, None, today)
     for start, end in intervals:
         for shift in (0, WEEK_MINUTES):
             if start <= minute + shift < end:
