@@ -17,12 +17,18 @@ from rapidfuzz.distance import OSA
 from db.categories import LANGUAGES, taxonomy
 from search.textnorm import token_spans
 
-__all__ = ["Need", "NeedReading", "Lexicon", "find_needs", "lexicon", "match_key", "correct", "written_words"]
+__all__ = ["Need", "NeedReading", "Lexicon", "Pattern", "find_needs", "lexicon", "match_key", "correct"]
+__all__ += ["written_words"]
 
 log = logging.getLogger(__name__)
 
 GLUE = "~"  # a small word that may sit inside a phrase ("laver MON linge")
 NONE = "-"  # a word of the language that names no need
+SELF = "@self"  # the sender describing themselves: "je suis", "I'm", "soy", "я"
+# Kinds of term (fourth column): a job the sender may hold, a situation rather than a service.
+ROLE = "role"  # "travailleuse sociale": no need right after "je suis"
+SITUATION = "situation"  # "sans papiers", "no tengo papeles": a need only when nothing else is asked
+_PATTERN_WINDOW = 1  # other words allowed among the words of a pattern ("lăsa NIȘTE bagajele")
 LABEL_WEIGHT = 0.8  # a category's own name in the taxonomy, for operators who write it out
 # Labels that only mean something under their parent ("Consultations et soins" of addictions).
 _LABELS_NEED_PARENT = frozenset(
@@ -62,7 +68,18 @@ class Entry:
     category: str  # a category id, GLUE or NONE
     weight: float
     lang: str
-    upper: bool  # an acronym that only counts when written in capitals
+    upper: bool  # an acronym that only counts when written in capitals...
+    after: frozenset[str] = frozenset()  # ...or in lower case right after one of these words ("l ame")
+    kind: str = ""  # ROLE, SITUATION or ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A term with stems among its words ("бросить* пить*", "lăsa bagaj*"): its words match in any
+    order, inflected, with at most one other word among them; inflected languages move words around."""
+
+    elems: tuple[str, ...]  # a word, or a stem ending in "*"
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +93,8 @@ class Lexicon:
     buckets: dict[str, tuple[str, ...]]  # first letter -> vocabulary tokens worth correcting towards
     by_lang: dict[str, frozenset[str]]  # the tokens each language's file uses (for the language reader)
     accented: dict[str, frozenset[str]]  # its words written with their diacritics ("grátis" is Portuguese)
+    patterns: dict[str, tuple[Pattern, ...]]  # first three letters of a pattern's first word -> patterns
+    frames: frozenset[tuple[str, ...]]  # self-descriptions: ("je", "suis"), ("i", "m"), ("soy",)
 
 
 def match_key(word: str) -> str:
@@ -87,7 +106,7 @@ def _keys(term: str) -> tuple[str, ...]:
     return tuple(match_key(tok) for tok, _, _ in token_spans(term))
 
 
-def _rows(lang: str) -> Iterable[tuple[str, str, float]]:
+def _rows(lang: str) -> Iterable[tuple[str, str, float, str]]:
     path = resources.files("locales").joinpath(f"lexicon/{lang}.tsv")
     if not path.is_file():
         return
@@ -98,7 +117,35 @@ def _rows(lang: str) -> Iterable[tuple[str, str, float]]:
         if len(parts) < 2:
             continue
         weight = float(parts[2]) if len(parts) > 2 and parts[2].strip() else 1.0
-        yield parts[0].strip(), parts[1].strip(), weight
+        yield parts[0].strip(), parts[1].strip(), weight, parts[3].strip() if len(parts) > 3 else ""
+
+
+def _entry(term: str, category: str, weight: float, lang: str, flags: str) -> Entry:
+    """Fourth column: "role", "situation", or "after=l|la|mon" (an acronym also read in lower case
+    right after one of these words: "demande d ame", "la pass")."""
+    after: frozenset[str] = frozenset()
+    kind = ""
+    for flag in flags.split():
+        if flag.startswith("after="):
+            after = frozenset(match_key(w) for w in flag[len("after=") :].split("|") if w)
+        elif flag in (ROLE, SITUATION):
+            kind = flag
+        else:
+            log.warning("lexicon %s: unknown flag %s", lang, flag)
+    return Entry(category, weight, lang, upper=term != term.lower(), after=after, kind=kind)
+
+
+def _pattern_elems(term: str) -> tuple[str, ...]:
+    """The words of a term with stems, each folded like a message token; a stem keeps its "*"."""
+    elems: list[str] = []
+    for word in term.split():
+        stem = word.endswith("*")
+        keys = _keys(word[:-1] if stem else word)
+        if stem and len(keys) == 1:
+            elems.append(keys[0] + "*")
+        else:
+            elems.extend(keys)
+    return tuple(elems)
 
 
 @cache
@@ -110,13 +157,27 @@ def lexicon() -> Lexicon:
     glue: set[str] = set()
     by_lang: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
     accented: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
+    raw_patterns: dict[tuple[str, ...], list[Entry]] = {}
+    frames: set[tuple[str, ...]] = set()
     for lang in LANGUAGES:
-        for term, category, weight in _rows(lang):
+        for term, category, weight, flags in _rows(lang):
+            if category == SELF:
+                if key := _keys(term):
+                    frames.add(key)
+                continue
             if category not in known and category not in (GLUE, NONE):
                 log.warning("lexicon %s: unknown category %s", lang, category)
                 continue
-            entry = Entry(category, weight, lang, upper=term != term.lower())
+            entry = _entry(term, category, weight, lang, flags)
             accented[lang].update(w for w in written_words(term) if not w.isascii())
+            if "*" in term.rstrip("*") or (term.endswith("*") and " " in term):
+                elems = _pattern_elems(term)
+                if len(elems) > 1 and all(len(e) >= 4 or not e.endswith("*") for e in elems):
+                    raw_patterns.setdefault(elems, []).append(entry)
+                    by_lang[lang].update(e for e in elems if not e.endswith("*"))
+                else:
+                    log.warning("lexicon %s: bad pattern %s", lang, term)
+                continue
             if term.endswith("*"):
                 key = _keys(term[:-1])
                 if len(key) == 1 and len(key[0]) >= _MIN_STEM:
@@ -146,7 +207,19 @@ def lexicon() -> Lexicon:
     first: dict[str, set[int]] = {}
     for key in (*phrases, *content):
         first.setdefault(key[0], set()).add(len(key))
-    vocabulary = frozenset(tok for key in phrases for tok in key)
+    merged: dict[tuple[str, ...], list[Entry]] = {}
+    for elems, entries in raw_patterns.items():
+        content_elems = tuple(e for e in elems if e not in glue)  # "las* de băut*": "de" may be left out
+        if len(content_elems) < 2:
+            log.warning("lexicon: pattern %s has one content word", elems)
+            continue
+        kept = merged.setdefault(content_elems, [])
+        kept.extend(e for e in entries if e not in kept)
+    patterns: dict[str, list[Pattern]] = {}
+    for elems, entries in merged.items():
+        patterns.setdefault(elems[0].rstrip("*")[:3], []).append(Pattern(elems, tuple(entries)))
+    pattern_words = {e for elems in raw_patterns for e in elems if not e.endswith("*")}
+    vocabulary = frozenset({tok for key in phrases for tok in key} | pattern_words)
     buckets: dict[str, list[str]] = {}
     for tok in sorted(vocabulary):
         if len(tok) >= _MIN_FUZZ and not tok.isdigit():
@@ -161,6 +234,8 @@ def lexicon() -> Lexicon:
         buckets={k: tuple(v) for k, v in buckets.items()},
         by_lang={k: frozenset(v) for k, v in by_lang.items()},
         accented={k: frozenset(v) for k, v in accented.items()},
+        patterns={k: tuple(v) for k, v in patterns.items()},
+        frames=frozenset(frames),
     )
 
 
@@ -238,10 +313,12 @@ def _stem(word: str) -> str | None:
 @dataclass(frozen=True, slots=True)
 class _Token:
     key: str  # the lexicon word this token reads as
+    raw: str  # the word as written, folded
     quality: float  # 1.0 spelt as in the lexicon, less when corrected
     start: int
     end: int
     upper: bool  # written in capitals
+    plain: bool  # written without diacritics: "ame" may be the acronym, "âme" is the soul
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,22 +340,23 @@ def _read_tokens(text: str, ignore_spans: Sequence[tuple[int, int]]) -> list[lis
             continue
         key = match_key(word)
         upper = text[start:end].isupper()
+        plain = text[start:end].isascii()
         if key in lex.vocabulary:
-            runs[-1].append(_Token(key, 1.0, start, end, upper))
+            runs[-1].append(_Token(key, key, 1.0, start, end, upper, plain))
             continue
         stem = _stem(key)
         if stem is not None:
-            runs[-1].append(_Token(stem + "*", 0.97, start, end, upper))
+            runs[-1].append(_Token(stem + "*", key, 0.97, start, end, upper, plain))
             continue
         bare = _declitic(key)
         if bare is not None:
-            runs[-1].append(_Token(bare, 0.97, start, end, upper))
+            runs[-1].append(_Token(bare, key, 0.97, start, end, upper, plain))
             continue
         fixed = correct(key)
         if fixed is not None:
-            runs[-1].append(_Token(fixed[0], 1.0 - 0.12 * fixed[1], start, end, upper))
+            runs[-1].append(_Token(fixed[0], key, 1.0 - 0.12 * fixed[1], start, end, upper, plain))
             continue
-        runs[-1].append(_Token(key, 1.0, start, end, upper))
+        runs[-1].append(_Token(key, key, 1.0, start, end, upper, plain))
     return [run for run in runs if run]
 
 
@@ -307,12 +385,70 @@ def _matches(run: list[_Token]) -> list[_Match]:
                     continue
                 used = [run[i] for i in positions[at : at + size]]
                 upper = all(tok.upper for tok in used)
-                entries = tuple(e for e in entries if upper or not e.upper)
+                before = run[positions[at] - 1].raw if positions[at] > 0 else ""
+                lower_ok = bool(before) and all(tok.plain for tok in used)
+                entries = tuple(
+                    e for e in entries if upper or not e.upper or (lower_ok and before in e.after)
+                )
                 if entries:
                     quality = 1.0
                     for tok in used:
                         quality *= tok.quality
                     found.append(_Match(positions[at], positions[at + size - 1], entries, quality))
+    found.extend(_pattern_matches(run))
+    return found
+
+
+_AR_START = "\u0600"
+_AR_END = "\u06ff"
+
+
+@cache
+def _forms(raw: str) -> tuple[str, ...]:
+    """A written word, and for Arabic script the word without the particles written onto it."""
+    if not raw or not (_AR_START <= raw[0] <= _AR_END):
+        return (raw,)
+    return (raw, *(raw[len(p) :] for p in _AR_CLITICS if raw.startswith(p) and len(raw) - len(p) >= 3))
+
+
+def _fits(elem: str, tok: _Token) -> bool:
+    if elem.endswith("*"):
+        stem = elem[:-1]
+        return tok.key.startswith(stem) or any(form.startswith(stem) for form in _forms(tok.raw))
+    return tok.key == elem or elem in _forms(tok.raw)
+
+
+def _pattern_matches(run: list[_Token]) -> list[_Match]:
+    """Terms with stems: each word found once, in any order, with at most _PATTERN_WINDOW other
+    words among them besides small ones. Any token may be a pattern word, even one another language
+    uses as a small word ("las" is Spanish glue, Romanian "leave")."""
+    lex = lexicon()
+    glue = lex.glue
+    found: list[_Match] = []
+    for index, tok in enumerate(run):
+        seen: set[int] = set()
+        for prefix in {form[:3] for form in (tok.key, *_forms(tok.raw))}:
+            for pattern in lex.patterns.get(prefix, ()):
+                if id(pattern) in seen or not _fits(pattern.elems[0], tok):
+                    continue
+                seen.add(id(pattern))
+                reach = len(pattern.elems) + _PATTERN_WINDOW + 2
+                window = range(max(0, index - reach), min(len(run), index + reach + 1))
+                used = [index]
+                for elem in pattern.elems[1:]:
+                    hit = next((i for i in window if i not in used and _fits(elem, run[i])), None)
+                    if hit is None:
+                        break
+                    used.append(hit)
+                else:
+                    first, last = min(used), max(used)
+                    others = [i for i in range(first, last + 1) if i not in used and run[i].key not in glue]
+                    if len(others) > _PATTERN_WINDOW:
+                        continue
+                    quality = 1.0
+                    for i in used:
+                        quality *= run[i].quality if run[i].key == run[i].raw else 0.97
+                    found.append(_Match(first, last, pattern.entries, quality))
     return found
 
 
@@ -358,12 +494,22 @@ def find_needs(
         lang = detect_language(text)
     best: dict[str, Need] = {}
     unsure: dict[str, Need] = {}
+    situations: set[str] = set()  # needs only named as the sender's situation
+    asked: set[str] = set()  # needs named by another word
     for run in _read_tokens(text, ignore_spans):
         text_matches = _choose(_matches(run))
+        quiet: tuple[set[str], int] = (set(), -1)  # the sender's own job, and the last token it reaches
         for match in text_matches:
             entries = _readings(match.entries, lang)
             if not entries:
                 continue
+            if all(e.kind == ROLE for e in entries) and _self_described(run, match.first):
+                quiet = ({e.category for e in entries}, match.last + 4)
+                continue
+            if match.first <= quiet[1] and {e.category for e in entries} <= quiet[0]:
+                continue  # "travailleuse sociale AU CCAS": where the sender works is not a need either
+            for entry in entries:
+                (situations if entry.kind == SITUATION else asked).add(entry.category)
             span = (run[match.first].start, run[match.last].end)
             categories = {e.category for e in entries}
             for entry in entries:
@@ -373,10 +519,24 @@ def find_needs(
                 table = best if sure else unsure
                 if entry.category not in table or table[entry.category].confidence < confidence:
                     table[entry.category] = need
+    if asked & set(best):  # "un médecin, no tengo papeles": the papers are the sender's situation
+        for category in situations - asked:
+            best.pop(category, None)
+            unsure.pop(category, None)
     needs = _most_specific(best.values())
     if needs:
         return NeedReading(needs, ())
     return NeedReading((), _most_specific(unsure.values()))
+
+
+def _self_described(run: list[_Token], first: int) -> bool:
+    """Whether the words just before a token are the sender saying who they are ("je suis une",
+    "I'm a", "soy"): a frame ending right there, so "je suis SANS médecin" still asks for one."""
+    frames = lexicon().frames
+    return any(
+        len(frame) <= first and tuple(tok.raw for tok in run[first - len(frame) : first]) == frame
+        for frame in frames
+    )
 
 
 def _most_specific(needs: Iterable[Need]) -> tuple[Need, ...]:

@@ -75,7 +75,12 @@ def fold_map(text: str) -> tuple[str, list[int]]:
         if unicodedata.combining(ch):
             # Marks arrive separately in decomposed input: keep them only after scripts that need them.
             if prev_base_script and prev_base_script not in _STRIP_MARKS_AFTER and out:
-                out[-1] = unicodedata.normalize("NFC", out[-1] + ch)
+                joined = unicodedata.normalize("NFC", out[-1] + ch)
+                if len(joined) == 1:
+                    out[-1] = joined
+                else:  # no precomposed letter: the mark stays a character of its own, mapped to itself
+                    out.append(ch)
+                    where.append(i)
             continue
         piece = _fold_char(ch)
         if not piece:
@@ -86,7 +91,7 @@ def fold_map(text: str) -> tuple[str, list[int]]:
             prev_space = True
         else:
             prev_space = False
-            prev_base_script = _script(ch) if not ch.isascii() else "LATIN"
+            prev_base_script = _script(piece[0]) if not piece[0].isascii() else "LATIN"
         for c in piece:
             out.append(c)
             where.append(i)

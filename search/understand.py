@@ -5,15 +5,23 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from db.categories import taxonomy
 from search.language import detect_language
 from search.needs import Need, find_needs
 from search.places import PlaceMatch, find_place
-from search.when import TimeWindow, find_when
+from search.when import TimeWindow, find_when, for_the_night
 
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 2000  # an SMS is 160; past this a message is junk or a paste, and reading it costs time
+SHELTER = "accomodation_and_housing"
+
+
+@cache
+def _sleeping_needs() -> frozenset[str]:
+    return taxonomy().descendants(SHELTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +45,9 @@ def understand(
     spans = tuple(s for s in (place.span if place else None, when.span if when else None) if s)
     language = detect_language(text, hint=language_hint)
     reading = find_needs(text, ignore_spans=spans, lang=language)
+    named = (*reading.needs, *reading.candidates)
+    if when is not None and any(n.category in _sleeping_needs() for n in named):
+        when = for_the_night(when)  # "a bed for today" is for tonight
     parts = [n.confidence for n in reading.needs] + ([place.confidence] if place else [])
     confidence = round(min(parts), 3) if parts else 0.0
     return Understanding(language, reading.needs, reading.candidates, place, when, confidence)

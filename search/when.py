@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from search.textnorm import fold_map, token_spans
 
-__all__ = ["TimeWindow", "find_when", "PARIS"]
+__all__ = ["TimeWindow", "find_when", "for_the_night", "PARIS"]
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,21 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
     if "now" in found:
         return TimeWindow(now, now + timedelta(hours=1), "now", span)
     return None
+
+
+# Windows naming a whole day, which a request for a bed means as the night that follows it.
+_DAY_LABELS = frozenset({"today", "tomorrow", "after_tomorrow", "day"})
+MORNING_AFTER = 8  # a night's shelter runs until the next morning
+
+
+def for_the_night(window: TimeWindow) -> TimeWindow:
+    """A day asked about for a bed ("un lit aujourd'hui", "нічліг на сьогодні", "dormir samedi"):
+    the day and the night after it, until 08:00 the next morning, like "ce soir" or "tonight".
+    Windows that name a part of the day or a clock time are kept as they are."""
+    if window.label not in _DAY_LABELS:
+        return window
+    end = _at(window.start.astimezone(PARIS).date(), 24 + MORNING_AFTER)
+    return TimeWindow(window.start, max(window.end, end), window.label, window.span)
 
 
 def _clock(text: str) -> tuple[int, int, tuple[int, int]] | None:

@@ -346,3 +346,107 @@ def test_fast_enough() -> None:
         times.append(time.perf_counter() - start)
     times.sort()
     assert times[int(len(times) * 0.99)] < 0.005  # 1 ms in practice; slack for a loaded CI box
+
+
+# How people ask outside French and English: verbs, inflections, words in their own order.
+INDIRECT = [
+    ("как бросить курить, посоветуйте", {"addictions"}),
+    ("хочу завязать с алкоголем", {"addictions"}),
+    ("где оставить чемодан на пару дней", {"luggage_storage"}),
+    ("где можно подзарядить телефон", {"electrical_outlets_available"}),
+    ("нужно постирать одежду", {"laundry"}),
+    ("хочу кинути пити", {"addictions"}),
+    ("де залишити валізу", {"luggage_storage"}),
+    ("де можна випрати речі", {"laundry"}),
+    ("quiero dejar de beber", {"addictions"}),
+    ("dónde puedo dejar mi maleta", {"luggage_storage"}),
+    ("donde lavo la ropa", {"laundry"}),
+    ("necesito ver a un médico", {"health"}),
+    ("quero deixar de beber", {"addictions"}),
+    ("onde posso deixar a minha mala", {"luggage_storage"}),
+    ("preciso carregar o meu telemóvel", {"electrical_outlets_available"}),
+    ("vull deixar de beure", {"addictions"}),
+    ("on puc deixar la maleta", {"luggage_storage"}),
+    ("on puc rentar la meva roba", {"laundry"}),
+    ("vreau să las băutura", {"addictions"}),
+    ("unde îmi pot lăsa valiza", {"luggage_storage"}),
+    ("unde pot să-mi spăl hainele", {"laundry"}),
+    ("caut un loc de muncă", {"training_and_jobs"}),
+    ("أريد أن أتوقف عن الشرب", {"addictions"}),
+    ("أين أترك حقائبي", {"luggage_storage"}),
+    ("أين يمكنني غسل ملابسي", {"laundry"}),
+    ("أريد أن اشحن هاتفي", {"electrical_outlets_available"}),
+    ("می خواهم الکل را ترک کنم", {"addictions"}),
+    ("کجا لباس هامو بشورم", {"laundry"}),
+    ("کجا چمدانم را بگذارم", {"luggage_storage"}),
+    ("زه غواړم خپلې جامې ومینځم", {"laundry"}),
+    ("سامان چیرته پریږدم", {"luggage_storage"}),
+    ("სად შემიძლია ბარგის დატოვება", {"luggage_storage"}),
+    ("ალკოჰოლზე დამოკიდებული ვარ", {"addictions"}),
+    ("I want to quit drinking", {"addictions"}),
+    ("where can I leave my suitcase", {"luggage_storage"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), INDIRECT)
+def test_reads_indirect_phrasings(text: str, expected: set[str]) -> None:
+    assert {n.category for n in find_needs(text).needs} == expected
+
+
+def test_pattern_words_must_sit_close() -> None:
+    """A stem pattern's words match inflected and in any order, but not across the message."""
+    assert {n.category for n in find_needs("чемодан оставить").needs} == {"luggage_storage"}
+    assert {n.category for n in find_needs("leaving the bags").needs} == {"luggage_storage"}
+    assert find_needs("I leave at noon because my friend in Lyon has bags").needs == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("comment faire une demande d ame", {"health_coverage"}),
+        ("j ai pas encore la puma", {"health_coverage"}),
+        ("rdv a la pass de l hopital", {"health_access"}),
+        ("dossier ofii", {"administrative_assistance"}),
+        ("Où faire sa demande d'AME ?", {"health_coverage"}),
+    ],
+)
+def test_lower_case_acronyms_after_an_article(text: str, expected: set[str]) -> None:
+    assert {n.category for n in find_needs(text).needs} == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["une prière pour l'âme de mon père", "ame", "I have a pass", "le pass navigo", "puma"],
+)
+def test_acronym_words_alone_or_accented_stay_words(text: str) -> None:
+    assert find_needs(text).needs == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("je suis éducatrice, je cherche une douche pour un jeune", {"shower"}),
+        ("Bonjour, je suis une assistante sociale du CCAS, il faut un colis alimentaire", {"food_packages"}),
+        ("soy enfermera y busco comida para una familia", {"food"}),
+        ("I am a caseworker looking for a laundry", {"laundry"}),
+        ("я соцработник, нужен ночлег для семьи", {BED}),
+        ("je suis sans médecin traitant", {"general_practitioner"}),
+        ("I'm a nurse", set()),
+    ],
+)
+def test_the_senders_own_job_is_not_a_need(text: str, expected: set[str]) -> None:
+    assert {n.category for n in find_needs(text).needs} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sin papeles, necesito un dentista", {"dental_care"}),
+        ("I'm undocumented and I need a lawyer", {"legal_advice"}),
+        ("sans papiers, besoin de manger", {FOOD}),
+        ("sans papiers", {"regularization"}),
+        ("no tengo papeles", {"regularization"}),
+    ],
+)
+def test_no_papers_is_a_situation_beside_another_need(text: str, expected: set[str]) -> None:
+    assert {n.category for n in find_needs(text).needs} == expected

@@ -161,3 +161,21 @@ def test_bad_input_never_raises(text):
 def test_naive_now_is_taken_as_paris_time():
     w = find_when("demain", datetime(2026, 11, 17, 10, 15))  # noqa: DTZ001
     assert w is not None and w.start == at(18, 8)
+
+
+def test_for_the_night_runs_a_day_into_the_next_morning():
+    from search.when import for_the_night
+
+    today = find_when("aujourd'hui", NOW)
+    night = for_the_night(today)
+    assert night.start == today.start and night.end == at(18, 8)
+    saturday = for_the_night(find_when("samedi", NOW))
+    assert saturday.start == at(21, 8) and saturday.end == at(22, 8)
+
+
+@pytest.mark.parametrize("text", ["ce soir", "à 18h", "ce matin", "maintenant", "ce week-end"])
+def test_for_the_night_keeps_parts_of_the_day_and_clock_times(text):
+    from search.when import for_the_night
+
+    window = find_when(text, NOW)
+    assert for_the_night(window) == window
