@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,8 @@ from bot.settings import Settings
 from db.bootstrap import load_sample, prepare
 from db.communes import communes
 from db.engine import make_async_engine
-from db.importer import ImportFileError, import_file, read_documents
+from db.importer import ImportFileError, import_documents, read_documents
+from locales import LANGUAGES
 from search.engine import Directory, Query, Result, SearchPage
 from search.geo import Point
 from search.hours import describe
@@ -61,7 +62,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         with tqdm(
             total=len(docs), unit="place", desc=path.name, disable=len(docs) < 2000, file=sys.stderr
         ) as bar:
-            report = import_file(engine, path, source=args.source, progress=bar.update)
+            report = import_documents(engine, docs, source=args.source, filename=name, progress=bar.update)
+        if report.rejected:
+            status = 1  # scripts notice a partial import; the report says which records and why
         if args.json:
             _out(
                 json.dumps(
@@ -138,7 +141,9 @@ def result_json(result: Result, at: datetime, lang: str, radius_km: float) -> di
         "open": state.open,
         "closes_at": state.closes_at.isoformat() if state.closes_at else None,
         "opens_at": state.opens_at.isoformat() if state.opens_at else None,
-        "hours_today": [[a.strftime("%H:%M"), b.strftime("%H:%M")] for a, b in state.today],
+        "hours_today": [
+            [a.strftime("%H:%M"), "24:00" if b == time() else b.strftime("%H:%M")] for a, b in state.today
+        ],
         "state": describe(state, at, lang),
         "temp_message": result.temp_message,
         "conditions": [kind for kind, _ in result.conditions],
@@ -157,6 +162,8 @@ async def _search(settings: Settings, query: Query) -> SearchPage:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     at = parse_instant(args.at)
+    if args.lang not in LANGUAGES:
+        raise CommandError(f"unknown language {args.lang!r}: choose one of {', '.join(LANGUAGES)}")
     try:
         query = Query(
             point=_point(args),

@@ -57,9 +57,9 @@ def read_documents(path: Path) -> list[Any]:
         with opener(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFileError(f"{path}: {exc}") from exc
+        raise ImportFileError(str(exc)) from exc
     if not isinstance(data, list):
-        raise ImportFileError(f"{path}: expected a JSON array of places, got {type(data).__name__}")
+        raise ImportFileError(f"expected a JSON array of places, got {type(data).__name__}")
     return data
 
 

@@ -208,6 +208,8 @@ def read_place(doc: object, taxonomy: Taxonomy) -> PlaceRecord:
     if not name:
         raise RecordError("name is empty")
     status = doc.get("status")
+    if status is None:
+        raise RecordError("status is missing")
     if status not in STATUSES:
         raise RecordError(f"unknown status {status!r}")
     visibility = doc.get("visibility") or "ALL"

@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -390,6 +390,8 @@ def _result(hit: _Hit, row: Row[Any], at: datetime, tax: Taxonomy) -> Result:
     verified = row.updated_by_user_at
     if isinstance(verified, str):
         verified = datetime.fromisoformat(verified)
+    if verified is not None and verified.tzinfo is None:  # SQLite keeps no offset: it was stored in UTC
+        verified = verified.replace(tzinfo=UTC)
     phones = _json(row.phones) or ()
     return Result(
         source=row.source,

@@ -108,8 +108,10 @@ def upgrade() -> None:
             "CREATE TRIGGER stop_rtree_insert AFTER INSERT ON stop BEGIN "
             "INSERT INTO stop_rtree VALUES (new.id, new.lat, new.lat, new.lon, new.lon); END"
         )
-        op.execute("CREATE TRIGGER stop_rtree_delete AFTER DELETE ON stop BEGIN "
-                   "DELETE FROM stop_rtree WHERE id = old.id; END")
+        op.execute(
+            "CREATE TRIGGER stop_rtree_delete AFTER DELETE ON stop BEGIN "
+            "DELETE FROM stop_rtree WHERE id = old.id; END"
+        )
         op.execute(
             "CREATE TRIGGER stop_rtree_update AFTER UPDATE OF lat, lon ON stop BEGIN "
             "UPDATE stop_rtree SET min_lat = new.lat, max_lat = new.lat, "
