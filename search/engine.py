@@ -2,7 +2,7 @@
 
 Ranking puts what a person can walk into now first: open, then unknown hours, then closed but
 opening within a day, then the rest; nearest first inside each group. The radius widens
-(1 → 3 → 10 → 30 km) until a page is filled, and the page says which radius it used.
+(1, 2, 3, 5, 7, 10, 15, 20, 30 km) until a page is filled, and the page says which radius it used.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from search.hours import Openness, OpenState, Timing, state_at
 
 log = logging.getLogger(__name__)
 
-RADII_KM = (1.0, 3.0, 10.0, 30.0)
+RADII_KM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0)  # fine steps: dense areas stop early
 SOON = timedelta(hours=3)  # closed now but opening within this counts as useful when widening
 MAX_LIMIT = 100
 _SEARCH_ZONE = ZoneInfo(SEARCH_ZONE)
+RTREE_CODE_SCALE = 1e-4  # category codes in SQLite's R*Tree (see migration 0002)
 DENSE = 150  # places within the radius: past this, widening only adds far places (at night, closed ones)
 
 
@@ -464,7 +465,7 @@ class Directory:
                 "min_lat >= :min_lat AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon"
             )
             table = "search_rtree"
-            code = "min_code >= :lo{i} AND max_code <= :hi{i}"
+            code = "min_code >= :lo{i} AND max_code <= :hi{i}"  # codes are stored scaled by RTREE_CODE_SCALE
         else:
             where = "earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(lat, lon)"
             table = "search_point"
@@ -493,12 +494,13 @@ class Directory:
             "lon": query.point.lon,
             "radius_m": radius_m,
         }
+        scale = RTREE_CODE_SCALE if self._sqlite else 1
         for i, (low, high) in enumerate(ranges):
-            params[f"lo{i}"], params[f"hi{i}"] = low, high
+            params[f"lo{i}"], params[f"hi{i}"] = (low - 0.5) * scale, (high + 0.5) * scale
         rows = conn.execute(self._candidates_sql(ranges), params).all()
         lat, lon = query.point.lat, query.point.lon
         found = [
-            _Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2], int(r[5]), _mask(r[6]))
+            _Candidate(haversine_m(lat, lon, r[3], r[4]), r[0], r[1], r[2], round(r[5] / scale), _mask(r[6]))
             for r in rows
         ]
         return sorted(
@@ -595,7 +597,7 @@ class Directory:
             return self._search(conn, query)
 
     def _search(self, conn: Connection, query: Query) -> SearchPage:
-        """Widen 1 → 3 → 10 → 30 km until a page of useful results (open, unknown or opening within a day).
+        """Widen through RADII_KM until a page of useful results (open, unknown or opening within 3 hours).
         Candidates are ids and coordinates; hours are read for as few of them as the ranking needs,
         and the page's results are then read whole."""
         categories = tuple(c for c in query.categories if c in self._taxonomy.codes)

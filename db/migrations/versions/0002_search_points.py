@@ -35,7 +35,9 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         # Three dimensions (lat, lon, category code) so that one R*Tree lookup returns only the
         # matching services; the auxiliary columns keep the exact coordinates and the ids, so a
-        # nearby search reads the R*Tree alone.
+        # nearby search reads the R*Tree alone. Codes are scaled to 1e-4 (about 10 m of latitude):
+        # unscaled, the code axis dominated the node splits and the tree lost its spatial grouping
+        # (a rural lookup cost 1 ms instead of 7 µs).
         op.execute(
             "CREATE VIRTUAL TABLE search_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon, "
             "min_code, max_code, +place_id INTEGER, +stop_id INTEGER, +service_id INTEGER, "
@@ -44,7 +46,7 @@ def upgrade() -> None:
         op.execute(
             "CREATE TRIGGER search_rtree_insert AFTER INSERT ON search_point BEGIN "
             "INSERT INTO search_rtree VALUES (new.id, new.lat, new.lat, new.lon, new.lon, "
-            "new.category_code, new.category_code, new.place_id, new.stop_id, new.service_id, "
+            "new.category_code * 0.0001, new.category_code * 0.0001, new.place_id, new.stop_id, new.service_id, "
             "new.lat, new.lon, new.hour_mask); END"
         )
         op.execute(
