@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.gsm import Encoding, segments
 from bot.settings import Settings
+from bot.sms import bodies
 from db.bootstrap import prepare
 from db.engine import make_async_engine
 from handlers import (
@@ -46,13 +48,16 @@ def decode(line: str, channel: Channel, key: str) -> Incoming:
     return Incoming(channel, key, line)
 
 
-def render(replies: Sequence[Reply], channel: Channel) -> str:
-    """SMS: plain text, the numbered choices already in it; console/Telegram: the same plus what a button
-    would offer."""
+def render(replies: Sequence[Reply], channel: Channel, sms_segments: int = 3) -> str:
+    """SMS: exactly the bodies the webhook would send, each under a marker with its encoding and
+    cost, so that whoever tries the bot here sees what a phone receives and what it pays;
+    console/Telegram: the text plus what a button would offer."""
+    if channel is Channel.SMS:
+        return sms_transcript(bodies(replies, sms_segments))
     parts = []
     for reply in replies:
         body = reply.text
-        if reply.ask_location and channel is not Channel.SMS:
+        if reply.ask_location:
             body += "\n" + t(
                 reply.lang, "(To share a location here, type it as @LAT,LON, for example @47.75,7.34)"
             )
@@ -60,13 +65,28 @@ def render(replies: Sequence[Reply], channel: Channel) -> str:
     return "\n\n".join(parts)
 
 
-async def _turn(store: SessionStore, deps: Deps, msg: Incoming, lang: str | None) -> str:
+def sms_transcript(messages: Sequence[str]) -> str:
+    """ "--- SMS 1/2 (GSM-7, 3 segments) ---" above each body: a tester's annotation, not a reply."""
+    lines = []
+    for number, body in enumerate(messages, 1):
+        cost = segments(body)
+        encoding = "GSM-7" if cost.encoding is Encoding.GSM7 else "UCS-2"
+        plural = "" if cost.count == 1 else "s"
+        lines.append(
+            f"--- SMS {number}/{len(messages)} ({encoding}, {cost.count} segment{plural}) ---\n{body}"
+        )
+    return "\n".join(lines)
+
+
+async def _turn(
+    store: SessionStore, deps: Deps, msg: Incoming, lang: str | None, sms_segments: int = 3
+) -> str:
     conv = await store.load(msg.user_key) or Conversation()
     if lang and not conv.lang_chosen:
         conv = replace(conv, lang=lang, lang_chosen=True)
     turn = await respond(conv, msg, deps)
     await store.save(msg.user_key, turn.conversation)
-    return render(turn.replies, msg.channel)
+    return render(turn.replies, msg.channel, sms_segments)
 
 
 async def _chat(
@@ -89,7 +109,7 @@ async def _chat(
     key = user_key(settings.user_key_secret.get_secret_value().encode(), channel.value, user or "console")
     try:
         if once is not None:
-            answer = await _turn(store, deps, decode(once, channel, key), lang)
+            answer = await _turn(store, deps, decode(once, channel, key), lang, settings.sms_max_segments)
             if answer:  # silence after STOP stays silent
                 stdout.write(answer + "\n")
             return 0
@@ -105,7 +125,9 @@ async def _chat(
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 return 0
-            answer = await _turn(store, deps, decode(line.rstrip("\n"), channel, key), lang)
+            answer = await _turn(
+                store, deps, decode(line.rstrip("\n"), channel, key), lang, settings.sms_max_segments
+            )
             if answer:
                 stdout.write(answer + "\n\n")
                 stdout.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -14,7 +14,7 @@ BASIC = frozenset(
     "abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 EXTENSION = frozenset("^{}\\[~]|€\f")
-LATIN_LANGUAGES = frozenset({"fr", "en", "es", "ca", "ro", "pt"})
+LATIN_LANGUAGES = frozenset({"fr", "en", "es", "ca", "ro", "pt"})  # their replies always fit GSM-7
 
 # What NFKD cannot fold well, or folds to something outside the alphabet (ç → c, not Ç; œ → oe).
 _TABLE = str.maketrans(
@@ -63,6 +63,7 @@ _TABLE = str.maketrans(
         "→": "->",
         "←": "<-",
         "½": "1/2",
+        "ı": "i",
     }
 )
 
@@ -87,7 +88,9 @@ def is_gsm(text: str) -> bool:
 
 
 def _fold(char: str) -> str:
-    """One character into the alphabet: accents dropped by NFKD unless the accented letter is in it."""
+    """One character into the alphabet when it has a sensible Latin spelling (accents dropped by NFKD
+    unless the accented letter is in it). A letter or digit of another script is returned as it is:
+    it has no spelling here, and a "?" in its place would make the message unreadable."""
     if char in BASIC or char in EXTENSION:
         return char
     mapped = char.translate(_TABLE)
@@ -96,20 +99,33 @@ def _fold(char: str) -> str:
     bare = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
     if bare and is_gsm(bare):
         return bare
-    if unicodedata.category(char).startswith("Z"):
+    category = unicodedata.category(char)
+    if category == "Nd":
+        return str(unicodedata.decimal(char))  # Arabic-Indic or Persian digits: the same number
+    if category.startswith("Z"):
         return " "
-    if unicodedata.category(char) in ("Cc", "Cf", "Mn"):
+    if category in ("Cc", "Cf", "Mn"):
         return ""
-    return "?"
+    if category[0] in "LMN":
+        return char
+    return "?"  # a symbol or an emoji: not a word of the message
 
 
-def to_gsm(text: str) -> str:
-    """Latin-script replies stay in GSM-7: one stray "ê" would switch the whole SMS to UCS-2 and
-    cut a segment from 160 characters to 70, so we transliterate rather than pay three times."""
+def transliterate(text: str) -> str:
+    """The text folded into GSM-7 wherever a Latin spelling exists; letters of other scripts stay."""
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"\s+·\s+", " - ", text)  # "address · phone": a separator, not Catalan's l·l
     text = re.sub(r"«[\s\u00a0\u202f]*", "«", re.sub(r"[\s\u00a0\u202f]*»", "»", text))  # « Noël » → "Noël"
     return "".join(_fold(c) for c in text)
+
+
+def to_gsm(text: str) -> str | None:
+    """Latin-script replies stay in GSM-7: one stray "ê" would switch the whole SMS to UCS-2 and
+    cut a segment from 160 characters to 70, so we transliterate rather than pay three times.
+
+    None when a letter of another script remains: that message has to go out in UCS-2."""
+    folded = transliterate(text)
+    return folded if is_gsm(folded) else None
 
 
 def septets(text: str) -> int:
@@ -151,9 +167,12 @@ def compact(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def for_sms(text: str, lang: str) -> str:
+def for_sms(text: str) -> str:
+    """Compact, then GSM-7 when every character has a Latin spelling; otherwise the text unchanged,
+    to be sent as UCS-2 (70/67 per part): Arabic or Georgian names cannot be transliterated."""
     text = compact(text)
-    return to_gsm(text) if lang in LATIN_LANGUAGES else text
+    folded = to_gsm(text)
+    return text if folded is None else folded
 
 
 def _pieces(line: str, max_segments: int) -> Iterator[str]:
@@ -208,15 +227,83 @@ def paginate(text: str, max_segments: int, blocks: tuple[str, ...] | None = None
     return tuple(_pack(units, max_segments))
 
 
-def sms_blocks(text: str, lang: str) -> tuple[str, ...]:
+def sms_blocks(text: str) -> tuple[str, ...]:
     """A reply's lines grouped as the conversation indents them (an indented line continues the one
-    above), compacted and, for Latin scripts, in GSM-7."""
+    above), compacted, and in GSM-7 unless a letter of another script forces the whole reply to UCS-2.
+
+    The choice is made once for the whole reply, so that a Russian reply does not lose its "é"
+    in one block and keep it in the next."""
+    folded = to_gsm(text)
+    chosen = text if folded is None else folded
     groups: list[list[str]] = []
-    for line in text.splitlines():
+    for line in chosen.splitlines():
         if not line.strip():
             continue
         if groups and line[:1].isspace():
             groups[-1].append(line)
         else:
             groups.append([line])
-    return tuple(for_sms("\n".join(group), lang) for group in groups)
+    return tuple(compact("\n".join(group)) for group in groups)
+
+
+ELLIPSIS = "..."  # "…" is not in GSM-7: in GSM-7 it would cost a switch to UCS-2
+
+
+def ellipsize(line: str) -> str:
+    """One ellipsis at the end, never "...." after a sentence that already ends with a full stop."""
+    return line.rstrip(" .…") + ELLIPSIS
+
+
+def _shortened(line: str, fits_with: Callable[[str], bool]) -> str | None:
+    """The longest prefix of `line` (cut at a word when one is near) that still fits, or None."""
+    low, high = 0, len(line)
+    while low < high:  # the largest k with fits_with(ellipsize(line[:k]))
+        mid = (low + high + 1) // 2
+        if fits_with(ellipsize(line[:mid])):
+            low = mid
+        else:
+            high = mid - 1
+    prefix = line[:low]
+    space = prefix.rfind(" ")
+    if space >= len(prefix) - 12 and space > 0:
+        prefix = prefix[:space]
+    return ellipsize(prefix) if prefix.strip(" .…") else None
+
+
+def squeeze(
+    head: Sequence[str],
+    tail: Sequence[str],
+    max_segments: int,
+    *,
+    rank: Callable[[int, str], int],
+    truncated: bool = False,
+) -> str:
+    """One page holding every `tail` line (instructions, links) and as much of `head` as fits.
+
+    A footer alone on its own SMS costs a whole message and an instruction cut off leaves the person
+    stuck, so content gives way instead: head lines of the lowest `rank` go first, from the end; a
+    line of rank 2 or more is shortened with one "..." when that is enough, else dropped. With
+    `truncated`, the last head line kept ends with "..." to say that something is missing."""
+    lines = list(head)
+    ranks = [rank(i, line) for i, line in enumerate(lines)]
+
+    def render(candidate: Sequence[str]) -> str:
+        shown = list(candidate)
+        if truncated and shown:
+            shown[-1] = ellipsize(shown[-1])
+        return "\n".join([*shown, *tail])
+
+    while lines and not fits(render(lines), max_segments):
+        worst = min(range(len(lines)), key=lambda i: (ranks[i], -i))
+        if ranks[worst] >= 2:
+
+            def fits_with(line: str, at: int = worst) -> bool:
+                return fits(render([*lines[:at], line, *lines[at + 1 :]]), max_segments)
+
+            short = _shortened(lines[worst], fits_with)
+            enough = len(short or "") >= max(15, len(lines[worst]) // 2) or (len(lines) == 1 and not tail)
+            if short is not None and enough:
+                lines[worst] = short
+                break
+        del lines[worst], ranks[worst]
+    return render(lines)  # longer than a page only when the tail alone is: the caller pages it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 import locales
 from bot.dedup import DedupStore
-from bot.gsm import fits, paginate, sms_blocks
+from bot.gsm import paginate, sms_blocks, squeeze
 from handlers import Channel, Incoming, Reply, ReplyKind, Turn, user_key
 
 log = logging.getLogger(__name__)
@@ -91,24 +92,62 @@ def decode(form: Mapping[str, str], secret: bytes) -> Incoming:
     return Incoming(Channel.SMS, user_key(secret, Channel.SMS.value, sender), text=form.get("Body") or "")
 
 
-def _cut(text: str, max_segments: int) -> str:
-    """The last page when a reply is longer than the pages we allow: whole lines, then an ellipsis."""
-    lines = text.split("\n")
-    while len(lines) > 1 and not fits("\n".join(lines) + "\n...", max_segments):
-        lines.pop()
-    kept = "\n".join(lines)
-    while kept and not fits(kept + "...", max_segments):
-        kept = kept[:-1]
-    return kept + "..."
+_NUMBERED = re.compile(r"^\d+[.)] ")
+_LINK = "https://"
+
+
+def _tail(blocks: Sequence[str]) -> int:
+    """Where the lines that must reach the phone begin: the directions links at the end, and the
+    last line when it is an instruction ("PLUS pour la suite…", "Envoyez un numéro…") rather than
+    a numbered choice or a reply of one line."""
+    start = len(blocks)
+    if len(blocks) > 1 and "\n" not in blocks[-1] and not _NUMBERED.match(blocks[-1]):
+        start -= 1
+    while start > 0 and _LINK in blocks[start - 1]:
+        start -= 1
+    return start
+
+
+def _ranker(blocks: Sequence[str], earlier: Sequence[str], page: Sequence[str]) -> Callable[[int, str], int]:
+    """What to give up first on a full page: a line already said (the "call before you go" caveat
+    repeated under each result), then the third and later lines of a result, then its address, then
+    titles, the page's first line last. A link is never given up."""
+    depth: dict[str, int] = {}
+    for block in blocks:
+        for index, line in enumerate(block.split("\n")):
+            depth.setdefault(line, min(index, 2))
+    said = set(earlier)
+
+    def rank(position: int, line: str) -> int:
+        if _LINK in line:
+            return 99
+        if position == 0:
+            return 5
+        if line in said or line in page[:position]:
+            return 0
+        return {2: 1, 1: 2}.get(depth.get(line, 0), 3)
+
+    return rank
 
 
 def pages(reply: Reply, max_segments: int) -> tuple[str, ...]:
-    """One Reply as SMS bodies: compact, GSM-7 for Latin scripts, at most `max_segments` each."""
-    found = paginate("", max_segments, blocks=sms_blocks(reply.text, reply.lang))
-    if len(found) <= MAX_PAGES_PER_REPLY:
+    """One Reply as SMS bodies: compact, GSM-7 unless another script needs UCS-2, at most
+    `max_segments` each and `MAX_PAGES_PER_REPLY` in all. The instructions and links at the end always
+    arrive, on the last page rather than alone on one more SMS: content gives way to them."""
+    blocks = sms_blocks(reply.text)
+    start = _tail(blocks)
+    body, tail = blocks[:start], [line for block in blocks[start:] for line in block.split("\n")]
+    found = paginate("", max_segments, blocks=body) if body else ()
+    truncated = len(found) > MAX_PAGES_PER_REPLY
+    found = found[:MAX_PAGES_PER_REPLY]
+    if not tail and not truncated:
         return found
-    rest = "\n".join(found[MAX_PAGES_PER_REPLY - 1 :])
-    return (*found[: MAX_PAGES_PER_REPLY - 1], _cut(rest, max_segments))
+    *kept, last = found or ("",)
+    head = [line for line in last.split("\n") if line]
+    earlier = [line for page in kept for line in page.split("\n")]
+    rank = _ranker(body, earlier, head)
+    squeezed = squeeze(head, tail, max_segments, rank=rank, truncated=truncated)
+    return (*kept, *paginate(squeezed, max_segments))
 
 
 def bodies(replies: Sequence[Reply], max_segments: int) -> tuple[str, ...]:

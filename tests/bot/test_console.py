@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.console import decode, render, run_chat
+from bot.console import decode, render, run_chat, sms_transcript
+from bot.gsm import is_gsm, segments
 from bot.settings import Settings
+from bot.sms import bodies
 from handlers import Channel, Reply, ReplyKind
 
 AT = datetime(2026, 11, 17, 10, 15, tzinfo=ZoneInfo("Europe/Paris"))
@@ -39,9 +41,39 @@ def test_sms_renders_three_plain_results_without_location_hint(settings: Setting
     _, out = chat(settings, "manger Mulhouse", channel="sms")
     assert len(re.findall(r"^\d+\. ", out, re.M)) == 3
     _, ask = chat(settings, "douche", channel="sms")
-    assert "Où êtes-vous" in ask and "@LAT,LON" not in ask
+    assert "Où etes-vous" in ask and "@LAT,LON" not in ask, "what the phone receives: GSM-7"
     _, ask_console = chat(settings, "douche")
     assert "@LAT,LON" in ask_console
+
+
+def test_sms_prints_the_webhook_bodies_with_their_cost(settings: Settings) -> None:
+    _, out = chat(settings, "manger Strasbourg", channel="sms")
+    markers = re.findall(r"^--- SMS (\d+)/(\d+) \((GSM-7|UCS-2), (\d+) segments?\) ---$", out, re.M)
+    assert markers and all(total == str(len(markers)) for _, total, _, _ in markers)
+    assert [number for number, _, _, _ in markers] == [str(i) for i in range(1, len(markers) + 1)]
+    shown = re.split(r"^--- SMS .* ---\n", out.rstrip("\n"), flags=re.M)[1:]
+    assert all(is_gsm(body) for body in shown)
+    assert [int(count) for *_, count in markers] == [segments(body).count for body in shown]
+    assert "Alimentation près de Strasbourg" in shown[0] and "—" not in out
+
+    _, menu = chat(settings, "langue", channel="sms")
+    assert re.match(r"--- SMS 1/1 \(UCS-2, \d segments?\) ---\n", menu)
+    assert "Русский" in menu and "ქართული" in menu and "???" not in menu
+
+
+def test_sms_render_is_the_webhook_rendering() -> None:
+    replies = (
+        Reply(
+            ReplyKind.RESULTS,
+            "fr",
+            "Titre\n" + "\n".join(f"{i}. Lieu numéro {i} — ouvert" for i in range(60)),
+        ),
+        Reply(ReplyKind.QUESTION, "fr", "Où ?", ask_location=True),
+    )
+    sent = bodies(replies, 2)
+    assert render(replies, Channel.SMS, 2) == sms_transcript(sent)
+    assert render(replies, Channel.SMS, 2).count("--- SMS ") == len(sent) == 4
+    assert sms_transcript(("Où ?",)) == "--- SMS 1/1 (GSM-7, 1 segment) ---\nOù ?"
 
 
 def test_user_keeps_a_session_across_calls(settings: Settings) -> None:
@@ -85,5 +117,7 @@ def test_decode_and_render() -> None:
         Reply(ReplyKind.SAFETY, "fr", "115"),
         Reply(ReplyKind.QUESTION, "fr", "Où ?", ask_location=True),
     )
-    assert render(replies, Channel.SMS) == "115\n\nOù ?"
+    assert render(replies, Channel.SMS) == (
+        "--- SMS 1/2 (GSM-7, 1 segment) ---\n115\n--- SMS 2/2 (GSM-7, 1 segment) ---\nOù ?"
+    )
     assert render(replies, Channel.CONSOLE).startswith("115\n\nOù ?\n(")

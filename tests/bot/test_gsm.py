@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.gsm import Encoding, compact, for_sms, is_gsm, paginate, segments, sms_blocks, to_gsm
+from bot.gsm import Encoding, compact, ellipsize, for_sms, is_gsm, paginate, segments, sms_blocks, to_gsm
 
 
 @pytest.mark.parametrize(
@@ -23,12 +23,32 @@ from bot.gsm import Encoding, compact, for_sms, is_gsm, paginate, segments, sms_
 )
 def test_transliteration_keeps_gsm_letters_and_folds_the_rest(text: str, expected: str) -> None:
     assert to_gsm(text) == expected
-    assert is_gsm(to_gsm(text))
+    assert is_gsm(expected)
 
 
 @given(st.text(max_size=300))
-def test_to_gsm_always_lands_in_the_alphabet(text: str) -> None:
-    assert is_gsm(to_gsm(text))
+def test_to_gsm_lands_in_the_alphabet_or_gives_up(text: str) -> None:
+    folded = to_gsm(text)
+    assert folded is None or is_gsm(folded)
+    sent = for_sms(text)
+    assert sent == compact(text) or is_gsm(sent), "either GSM-7 or the text unchanged, as UCS-2"
+
+
+@pytest.mark.parametrize(
+    "name", ["العربية", "Русский", "پښتو", "فارسی", "Українська", "ქართული", "Ελληνικά", "中文"]
+)
+def test_a_letter_of_another_script_is_never_replaced_by_a_question_mark(name: str) -> None:
+    text = f"Choisissez votre langue, envoyez son numéro :\n1. Français\n3. {name}\n11. Română"
+    assert to_gsm(text) is None
+    sent = for_sms(text)
+    assert sent == text and "?" not in sent
+    assert segments(sent).encoding is Encoding.UCS2
+    assert sms_blocks(text)[-2] == f"3. {name}"
+
+
+def test_latin_replies_with_digits_or_symbols_of_elsewhere_stay_gsm() -> None:
+    assert to_gsm("Appelez le ١١٥ ou le ۱۱۵ ı") == "Appelez le 115 ou le 115 i"
+    assert for_sms("Je n'ai pas compris « 😀 »") == 'Je n\'ai pas compris "?"'
 
 
 def test_segment_limits_gsm7() -> None:
@@ -64,9 +84,23 @@ def test_compact_drops_blank_lines_and_indentation() -> None:
     assert compact("Titre\n\n   1. Lieu  A\n\t  adresse\n") == "Titre\n1. Lieu A\nadresse"
 
 
-def test_for_sms_only_transliterates_latin_languages() -> None:
-    assert for_sms("Crêpe", "fr") == "Crepe"
-    assert for_sms("Хлеб ê", "ru") == "Хлеб ê"
+def test_for_sms_transliterates_whole_latin_texts_only() -> None:
+    assert for_sms("Crêpe") == "Crepe"
+    assert for_sms("Хлеб ê") == "Хлеб ê"
+    assert sms_blocks("Адрес: Rue de l’Hôpital\nТел.: 03") == ("Адрес: Rue de l’Hôpital", "Тел.: 03")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Appelez avant.", "Appelez avant..."),
+        ("Suite…", "Suite..."),
+        ("Fin...", "Fin..."),
+        ("Mot ", "Mot..."),
+    ],
+)
+def test_one_ellipsis_never_four_dots(line: str, expected: str) -> None:
+    assert ellipsize(line) == expected
 
 
 @given(
@@ -95,7 +129,7 @@ def test_a_result_and_its_indented_lines_stay_on_one_page() -> None:
         f"   17 Rue des Tilleuls, Strasbourg · 03 53 01 72 40\n   Info de plus de 6 mois, appelez avant."
         for i in range(1, 4)
     )
-    blocks = sms_blocks(text, "fr")
+    blocks = sms_blocks(text)
     assert len(blocks) == 4 and all(is_gsm(b) for b in blocks)
     assert "Strasbourg - 03 53" in blocks[1]
     pages = paginate("", 3, blocks=blocks)

@@ -17,7 +17,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 import locales
-from bot.gsm import LATIN_LANGUAGES, is_gsm, segments
+from bot.gsm import LATIN_LANGUAGES, Encoding, is_gsm, segments
 from bot.sms import BadRequest, bodies, decode, parse_form, public_url, twiml, unavailable, verify
 from handlers import Channel, Reply, ReplyKind
 from tests.e2e.support import (
@@ -126,6 +126,82 @@ def test_long_reply_is_paged_then_cut_cleanly() -> None:
     assert len(out) == 3
     assert all(segments(body).count <= 3 and is_gsm(body) for body in out)
     assert out[-1].endswith("...")
+
+
+LANGUAGE_MENU = (
+    "Choisissez votre langue, envoyez son numéro :\n1. Français\n2. English\n3. العربية\n4. Español\n"
+    "5. Русский\n6. پښتو\n7. فارسی\n8. Українська\n9. Català\n10. ქართული\n11. Română\n12. Português"
+)
+
+
+def test_language_menu_keeps_every_script_in_ucs2() -> None:
+    (body,) = bodies([Reply(ReplyKind.QUESTION, "fr", LANGUAGE_MENU)], 3)
+    assert body == LANGUAGE_MENU, "sent unchanged, not transliterated to ?????"
+    assert "?" not in body
+    cost = segments(body)
+    assert cost.encoding is Encoding.UCS2 and cost.count == 3
+
+
+def test_latin_reply_stays_gsm7_exactly_as_before() -> None:
+    text = "Où êtes-vous ? Envoyez une ville, un code postal ou une adresse.\n« Noël » — 9h–12h"
+    (body,) = bodies([Reply(ReplyKind.QUESTION, "fr", text)], 3)
+    assert body == 'Où etes-vous ? Envoyez une ville, un code postal ou une adresse.\n"Noel" - 9h-12h'
+    assert segments(body).encoding is Encoding.GSM7
+
+
+FOOTER = "PLUS pour la suite, un numéro pour le détail."
+FULL_LIST = (
+    "Santé près de Mulhouse (68) :\n"
+    "1. Accueil de jour pour femmes La Ruche (180 m) – ouvert jusqu’à 12h\n"
+    "   35 Rue Hansi, Mulhouse · 03 53 01 66 97\n"
+    "2. Permanence médicale solidaire L’Escale (320 m) – ouvert jusqu’à 12h30\n"
+    "   31 Rue Gambetta, Mulhouse · 03 53 01 96 83\n"
+    "   Infos de plus de 6 mois, appelez avant.\n"
+    "3. Maison de la petite enfance de Mulhouse (380 m) – ouvert jusqu’à 12h\n"
+    "   15 Place de l’Hôtel de Ville, Mulhouse · 03 53 01 25 40\n" + FOOTER
+)
+
+
+def test_footer_shares_the_last_page_instead_of_an_sms_of_its_own() -> None:
+    out = bodies([Reply(ReplyKind.RESULTS, "fr", FULL_LIST)], 3)
+    assert len(out) == 1, out
+    (body,) = out
+    assert body.endswith("\n" + FOOTER)
+    assert segments(body).count == 3 and is_gsm(body)
+    for number in (1, 2, 3):
+        assert f"\n{number}. " in body
+    assert "15 Place de l'Hotel de Ville" in body and "...." not in body
+
+
+def test_cut_reply_keeps_its_instructions_and_one_ellipsis() -> None:
+    lines = "\n".join(
+        f"{i}. Une ligne de résultat assez longue pour remplir un SMS, numéro {i}.\n   Appelez avant."
+        for i in range(1, 40)
+    )
+    text = f"Titre :\n{lines}\nPLUS pour la suite…"
+    out = bodies([Reply(ReplyKind.RESULTS, "fr", text)], 3)
+    assert len(out) == 3
+    assert all(segments(body).count <= 3 and is_gsm(body) for body in out)
+    *rest, last = out[-1].split("\n")
+    assert last == "PLUS pour la suite..."
+    assert rest[-1].endswith("...") and not rest[-1].endswith("....")
+    assert not any("...." in body for body in out)
+
+
+@pytest.mark.parametrize(
+    ("lang", "link_label"), [("ru", "Маршрут: "), ("ar", "الطريق: "), ("fr", "Itinéraire : ")]
+)
+def test_directions_link_always_arrives(lang: str, link_label: str) -> None:
+    link = link_label + "https://www.openstreetmap.org/directions?to=48.57103,7.77011"
+    middle = "\n".join(
+        f"{'Строка' if lang == 'ru' else 'سطر' if lang == 'ar' else 'Ligne'} {i} " * 6 for i in range(40)
+    )
+    out = bodies([Reply(ReplyKind.DETAILS, lang, f"Secours populaire\n{middle}\n{link}")], 3)
+    assert len(out) == 3
+    expected = link.replace("é", "e") if lang == "fr" else link
+    assert out[-1].endswith("\n" + expected.replace("Itineraire", "Itinéraire"))
+    assert all(segments(body).count <= 3 for body in out)
+    assert not any("...." in body or "?" in body.replace("?to=", "") for body in out)
 
 
 @pytest.mark.parametrize("lang", locales.LANGUAGES)

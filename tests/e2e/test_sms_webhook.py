@@ -10,7 +10,7 @@ import pytest
 
 import locales
 from bot.app import create_app
-from bot.gsm import LATIN_LANGUAGES, is_gsm, segments
+from bot.gsm import LATIN_LANGUAGES, is_gsm, segments, to_gsm
 from tests.e2e.support import (
     NOW,
     SMS_URL,
@@ -40,7 +40,10 @@ def _assert_sms_rules(bodies: list[str], lang: str, max_segments: int = 3) -> No
         assert body.strip(), "an empty <Message> costs a segment and says nothing"
         assert segments(body).count <= max_segments, (lang, body)
         if lang in LATIN_LANGUAGES:
-            assert is_gsm(body), (lang, body)
+            # GSM-7 whenever transliteration can reach it; only another script (the language menu) is UCS-2.
+            assert is_gsm(body) or to_gsm(body) is None, (lang, body)
+        assert "...." not in body, (lang, body)
+        assert "??" not in body, "a letter of another script was replaced by a question mark"
 
 
 async def test_multi_turn_search_more_and_details(database_url: str) -> None:
@@ -192,6 +195,31 @@ async def test_non_latin_replies_fit_ucs2_pages(database_url: str) -> None:
             for step in (lang, text, "1"):
                 bodies = messages((await post_sms(client, twilio_form(step, sender))).text)
                 _assert_sms_rules(bodies, lang)
+
+
+async def test_language_menu_names_every_language_in_its_own_script(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        bodies = messages((await post_sms(client, twilio_form("langue", "+33698000001"))).text)
+        _assert_sms_rules(bodies, "ar")
+        menu = "\n".join(bodies)
+        for name in ("Français", "العربية", "Русский", "پښتو", "فارسی", "Українська", "ქართული", "Română"):
+            assert name in menu, name
+
+
+async def test_list_and_details_end_with_their_instructions(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    sender = "+33698000002"
+    async with running(app) as client:
+        for text in ("soins Mulhouse", "PLUS", "douche Strasbourg", "PLUS", "manger Colmar"):
+            bodies = messages((await post_sms(client, twilio_form(text, sender))).text)
+            _assert_sms_rules(bodies, "fr")
+            last = bodies[-1].split("\n")
+            assert len(last) > 1, "the instructions never travel alone in an SMS"
+            assert last[-1].startswith("PLUS pour la suite"), bodies
+        details = messages((await post_sms(client, twilio_form("2", sender))).text)
+        _assert_sms_rules(details, "fr")
+        assert details[-1].split("\n")[-1].startswith("Itinéraire : https://www.openstreetmap.org/")
 
 
 async def test_healthz(database_url: str) -> None:
