@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -79,6 +80,22 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         yield url
     finally:
         _drop_pg_database(admin, name)
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file with the Alsace sample and the Soliguide fixtures, prepared once per run."""
+    from tests.e2e.support import prepare_template
+
+    return prepare_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def sample_database_url(sample_template: Path, tmp_path: Path) -> str:
+    """A private copy of the prepared sample database, for tests that write to it."""
+    from tests.e2e.support import copy_database
+
+    return copy_database(sample_template, tmp_path)
 
 
 @pytest.fixture

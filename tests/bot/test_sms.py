@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +21,9 @@ from handlers import Channel, Reply, ReplyKind
 from tests.e2e.support import (
     NOW,
     TWILIO_TOKEN,
-    copy_database,
     make_settings,
     messages,
     post_sms,
-    prepare_template,
     running,
     twilio_form,
 )
@@ -239,14 +235,9 @@ class RecordingTwilioHttp(HttpClient):
         return TwilioResponse(201, json.dumps(body))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
-    yield copy_database(template, tmp_path)
+def database_url(sample_database_url: str) -> str:
+    return sample_database_url
 
 
 async def test_slow_turn_goes_out_through_the_rest_api(database_url: str) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +11,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import create_app
 from bot.telegram import command_text
-from tests.e2e.support import NOW, copy_database, make_settings, prepare_template, running
+from tests.e2e.support import NOW, make_settings, running
 
 SECRET = "hook-secret-0123456789"
 HOOK_URL = "https://bot.example.org/telegram/webhook"
@@ -117,14 +115,9 @@ def _callback(update_id: int, data: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
-    yield copy_database(template, tmp_path)
+def database_url(sample_database_url: str) -> str:
+    return sample_database_url
 
 
 def _settings(database_url: str, **overrides: Any) -> Any:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +12,18 @@ from bot.gsm import LATIN_LANGUAGES, is_gsm, segments, to_gsm
 from tests.e2e.support import (
     NOW,
     SMS_URL,
-    copy_database,
     make_settings,
     messages,
     post_sms,
-    prepare_template,
     running,
     sign,
     twilio_form,
 )
 
 
-@pytest.fixture(scope="session")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
-    yield copy_database(template, tmp_path)
+def database_url(sample_database_url: str) -> str:
+    return sample_database_url
 
 
 def _assert_sms_rules(bodies: list[str], lang: str, max_segments: int = 3) -> None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -15,24 +14,17 @@ from handlers import Channel, user_key
 from tests.conftest import REDIS_URL, service_missing
 from tests.e2e.support import (
     NOW,
-    copy_database,
     make_settings,
     messages,
     post_sms,
-    prepare_template,
     running,
     twilio_form,
 )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_template(tmp_path_factory.mktemp("template"))
-
-
 @pytest.fixture
-def database_url(template: Path, tmp_path: Path) -> Iterator[str]:
-    yield copy_database(template, tmp_path)
+def database_url(sample_database_url: str) -> str:
+    return sample_database_url
 
 
 @pytest.fixture

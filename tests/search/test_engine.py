@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 import random
 from datetime import datetime, timedelta
 from typing import Any
@@ -264,35 +265,14 @@ async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_eng
     )
     everyone = {r.place_name for r in (await directory.search(base)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" in everyone  # no filter: shown (the details say who it is for)
-    men = Query(
-        point=base.point,
-        at=at,
-        categories=base.categories,
-        radius_km=1,
-        limit=100,
-        filters=Filters(gender="men"),
-    )
+    men = replace(base, filters=Filters(gender="men"))
     names = {r.place_name for r in (await directory.search(men)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only, exclusive
     assert "LIEU_PUBLIC_PREFERENTIEL" in names  # preferential admits everyone
-    couple = Query(
-        point=base.point,
-        at=at,
-        categories=base.categories,
-        radius_km=1,
-        limit=100,
-        filters=Filters(family="couple"),
-    )
+    couple = replace(base, filters=Filters(family="couple"))
     names = {r.place_name for r in (await directory.search(couple)).results}
     assert "LIEU_PUBLIC_EXCLUSIF" not in names  # women only: not for a couple, though it lists couples
-    no_referral = Query(
-        point=base.point,
-        at=at,
-        categories=base.categories,
-        radius_km=1,
-        limit=100,
-        filters=Filters(no_appointment=True),
-    )
+    no_referral = replace(base, filters=Filters(no_appointment=True))
     names = {r.place_name for r in (await directory.search(no_referral)).results}
     assert "LIEU_RDV_INSCRIPTION" not in names
 
