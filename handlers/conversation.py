@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 from handlers.deps import Deps, UnderstandingLike
 from handlers.filters import from_json, read_filters, to_json
+from handlers.generic_needs import is_health, searched_categories
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, kilometres, t
 from handlers.keywords import Command, clean, parse
 from handlers.model import Channel, Conversation, Incoming, Reply, ReplyKind, Turn, Venue
 from handlers.pages import (
+    UCS2_LANGUAGES,
     details_text,
     header,
     need_label,
@@ -33,30 +35,53 @@ MAX_CHOICES = 5
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
-def page_size(channel: Channel) -> int:
-    """An SMS costs per 160 characters: three results fit in about three segments."""
-    return 3 if channel is Channel.SMS else 5
+def page_size(channel: Channel, lang: str | None = None) -> int:
+    """An SMS costs per 160 characters: three results fit in about three segments. In a UCS-2
+    script a segment holds 67 characters, so two results make the page."""
+    if channel is Channel.SMS:
+        return 2 if lang in UCS2_LANGUAGES else 3
+    return 5
+
+
+def _compact(ctx: _Ctx) -> bool:
+    return ctx.channel is Channel.SMS and ctx.lang in UCS2_LANGUAGES
 
 
 def _notice(lang: str, text: str) -> Reply:
     return Reply(ReplyKind.NOTICE, lang, text)
 
 
-def safety_replies(alerts: Alerts, lang: str) -> tuple[Reply, ...]:
+def safety_replies(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[Reply, ...]:
+    """Emergency numbers, most urgent first. `short` (SMS in a UCS-2 script) keeps every number in
+    a few words, so that all four fit one message of three segments."""
     lines = []
     if alerts.danger:
-        lines.append(t(lang, "In immediate danger: call 17 (police) or 112. If you cannot speak, text 114."))
+        lines.append(
+            t(lang, "Danger now: 17 or 112 (text 114 if you cannot speak).")
+            if short
+            else t(lang, "In immediate danger: call 17 (police) or 112. If you cannot speak, text 114.")
+        )
     if alerts.violence:
         lines.append(
-            t(
+            t(lang, "Violence: 3919, free, anonymous, 24/7.")
+            if short
+            else t(
                 lang,
                 "Violence: call 3919, free and anonymous, 24/7. The call does not show on the phone bill.",
             )
         )
     if alerts.minor:
-        lines.append(t(lang, "Under 18: call 119, free, 24/7. Someone will listen and protect you."))
-    if alerts.night_shelter:
-        lines.append(t(lang, "For a bed tonight, call 115 (free, 24/7)."))
+        lines.append(
+            t(lang, "Under 18: 119, free, 24/7.")
+            if short
+            else t(lang, "Under 18: call 119, free, 24/7. Someone will listen and protect you.")
+        )
+    if alerts.shelter:
+        lines.append(
+            t(lang, "A bed tonight: 115, free, 24/7.")
+            if short
+            else t(lang, "For a bed tonight, call 115 (free, 24/7).")
+        )
     return (Reply(ReplyKind.SAFETY, lang, "\n".join(lines)),) if lines else ()
 
 
@@ -106,6 +131,9 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     lang = conv.lang or (hint if hint in LANGUAGES else None) or DEFAULT_LANG
     ctx = _Ctx(deps, now, lang, msg.channel)
     parsed = parse(text) if msg.location is None else parse("")
+    if conv.lang is None and parsed.lang and parsed.command is not Command.LANGUAGE and hint not in LANGUAGES:
+        lang = parsed.lang  # a first "help" or "unsubscribe" is English: the word carries its language
+        ctx = replace(ctx, lang=lang)
 
     if parsed.command is Command.STOP:
         if conv.opted_out:
@@ -118,23 +146,30 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
             return Turn(conv, ())
         back = Conversation(lang=lang, lang_chosen=conv.lang_chosen)
         welcome = Reply(ReplyKind.CONFIRMATION, lang, t(lang, "Welcome back. You will get answers again."))
-        return Turn(back, (welcome, help_reply(lang)))
+        return Turn(back, (welcome, help_reply(lang, short=_compact(ctx))))
 
     command = parsed.command
     greeting = command in (Command.HELP, Command.THANKS, Command.START)
-    if conv.lang is None and greeting and _LETTERS.search(text):
+    if conv.lang is None and greeting and not parsed.lang and _LETTERS.search(text):
         lang = _first_language(text, msg, ctx) or lang  # a first "سلام" deserves an answer in Arabic
         ctx = replace(ctx, lang=lang)
     conv = replace(conv, lang=lang)
     if command is Command.START or command is Command.HELP:
-        return Turn(conv, (help_reply(lang),))
+        return Turn(conv, (help_reply(lang, short=_compact(ctx)),))
     if command is Command.THANKS:
         return Turn(
             conv, (_notice(lang, t(lang, "You're welcome. Take care, write again whenever you need.")),)
         )
+    if command is Command.ACK:
+        if conv.pending == "place" and conv.need:
+            return Turn(conv, (ask_place(lang, ctx.channel),))
+        kind = t(lang, "All right. I am here whenever you need.")
+        how = t(lang, 'Write what you need and where, for example: "eat Mulhouse".')
+        return Turn(conv, (_notice(lang, f"{kind}\n{how}"),))
     if command is Command.MENU:
         return Turn(
-            replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)), (need_menu(lang),)
+            replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
+            (need_menu(lang, short=_compact(ctx)),),
         )
     if command is Command.LANGUAGE_MENU:
         return Turn(replace(conv, pending="language"), (language_menu(lang),))
@@ -186,7 +221,11 @@ async def _number(conv: Conversation, number: int, ctx: _Ctx) -> Turn:
             chosen = conv.options[number - 1]
             conv = replace(conv, need=(chosen,), pending=None, options=(), page=0, results=())
             return await _proceed(conv, ctx)
-        again = need_menu(lang) if conv.pending == "need" else need_choice(conv.options, lang)
+        again = (
+            need_menu(lang, short=_compact(ctx))
+            if conv.pending == "need"
+            else need_choice(conv.options, lang)
+        )
         return Turn(
             conv,
             (_notice(lang, t(lang, "Send a number between 1 and {last}.", last=len(conv.options))), again),
@@ -209,7 +248,13 @@ async def _number(conv: Conversation, number: int, ctx: _Ctx) -> Turn:
                 ),
             ),
         )
-    return Turn(conv, (_notice(lang, t(lang, "There is no list to choose from yet.")), need_menu(lang)))
+    return Turn(
+        conv,
+        (
+            _notice(lang, t(lang, "There is no list to choose from yet.")),
+            need_menu(lang, short=_compact(ctx)),
+        ),
+    )
 
 
 def _query(
@@ -220,7 +265,7 @@ def _query(
     return Query(
         point=Point(conv.place[0], conv.place[1]),
         at=at or datetime.now(PARIS),
-        categories=conv.need,
+        categories=searched_categories(conv.need),
         radius_km=radius_km,
         filters=filters if filters is not None else from_json(conv.extra.get("filters")),
         limit=limit,
@@ -245,9 +290,8 @@ async def _details(conv: Conversation, number: int, ctx: _Ctx) -> Turn:
         )
     result = page.results[0]
     at = datetime.fromisoformat(str(conv.extra["at"]))
-    reply = Reply(
-        ReplyKind.DETAILS, ctx.lang, details_text(result, at, ctx.now, ctx.lang), venues=(_venue(result),)
-    )
+    text = details_text(result, at, ctx.now, ctx.lang, compact=_compact(ctx))
+    reply = Reply(ReplyKind.DETAILS, ctx.lang, text, venues=(_venue(result),))
     return Turn(replace(conv, pending=None), (reply,))
 
 
@@ -259,7 +303,7 @@ async def _more(conv: Conversation, ctx: _Ctx) -> Turn:
             'There is no search to continue yet. Tell me what you need and where, for example: "eat Mulhouse".',  # noqa: E501
         )
         return Turn(conv, (_notice(lang, text),))
-    size = page_size(ctx.channel)
+    size = page_size(ctx.channel, lang)
     total = int(conv.extra.get("total", 0))
     if (conv.page + 1) * size >= total:
         text = t(
@@ -288,6 +332,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
     needs = tuple(n.category for n in understanding.needs) if understanding else ()
     candidates = tuple(n.category for n in understanding.candidates) if understanding else ()
     filters = read_filters(text)
+    alerts = read_alerts(text, needs or conv.need)
+    if filters.gender == "men" and alerts.violence:
+        filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
     if filters.animals and len(needs) > 1:
         needs = tuple(
             n for n in needs if n != "animal_assitance"
@@ -299,9 +346,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
         place = understanding.place
         point = (place.point.lat, place.point.lon, place.label)
     window = understanding.when if understanding else None
-    search_at = max(ctx.now, window.start.astimezone(PARIS)) if window else ctx.now
-    alerts = read_alerts(text, needs or conv.need, search_at)
-    safety = safety_replies(alerts, lang)
+    safety = safety_replies(alerts, lang, short=_compact(ctx))
 
     if needs:
         conv = replace(
@@ -326,7 +371,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         return Turn(
             replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
-            (*safety, need_menu(lang, lead)),
+            (*safety, need_menu(lang, lead, short=_compact(ctx))),
         )
     if candidates:
         return _ask_choice(conv, candidates, lang, safety)
@@ -338,7 +383,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(
             replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
-            (*safety, need_menu(lang, lead)),
+            (*safety, need_menu(lang, lead, short=_compact(ctx))),
         )
     if conv.pending == "place" and conv.need:
         text_ = t(lang, "I did not find this place. Send the name of a town or a postcode.")
@@ -349,7 +394,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
         sorry = t(lang, "Sorry, I did not understand.")
     return Turn(
         replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
-        (_notice(lang, sorry), need_menu(lang)),
+        (_notice(lang, sorry), need_menu(lang, short=_compact(ctx))),
     )
 
 
@@ -370,14 +415,14 @@ async def _proceed(conv: Conversation, ctx: _Ctx, before: tuple[Reply, ...] = ()
     extra = {**conv.extra, "at": at.isoformat()}
     conv = replace(conv, page=0, radius_km=None, extra=extra, pending=None)
     if not any(r.kind is ReplyKind.SAFETY for r in before):
-        before = safety_replies(read_alerts("", conv.need, at), ctx.lang) + before
+        before = safety_replies(read_alerts("", conv.need), ctx.lang, short=_compact(ctx)) + before
     return await _show_page(conv, ctx, before)
 
 
 async def _show_page(conv: Conversation, ctx: _Ctx, before: tuple[Reply, ...]) -> Turn:
     place = conv.place
     assert place is not None
-    lang, size = ctx.lang, page_size(ctx.channel)
+    lang, size = ctx.lang, page_size(ctx.channel, ctx.lang)
     offset = conv.page * size
     radius = conv.radius_km if conv.page else None
     page = await ctx.deps.directory.search(_query(conv, limit=size, offset=offset, radius_km=radius))
@@ -402,9 +447,21 @@ async def _show_page(conv: Conversation, ctx: _Ctx, before: tuple[Reply, ...]) -
     if not page.results:
         return await _nothing_found(conv, ctx, page, before)
     later = conv.when is not None and at - ctx.now > timedelta(minutes=20)
-    head = header(conv.need, place[2], lang, when_label(at, ctx.now, lang) if later else None)
-    text = results_text(page.results, offset + 1, page.total, head, at, ctx.now, lang)
+    when = when_label(at, ctx.now, lang) if later else None
+    text = results_text(
+        page.results,
+        offset + 1,
+        page.total,
+        header(conv.need, place[2], lang, when),
+        at,
+        ctx.now,
+        lang,
+        needs=conv.need,
+        compact=_compact(ctx),
+        short_head=header(conv.need, place[2], lang, when, short=True),
+    )
     reply = Reply(ReplyKind.RESULTS, lang, text, venues=tuple(_venue(r) for r in page.results))
+    after = _health_emergency(conv, lang) if not any(r.state.open for r in page.results) else ()
     conv = replace(
         conv,
         radius_km=page.radius_km,
@@ -419,7 +476,14 @@ async def _show_page(conv: Conversation, ctx: _Ctx, before: tuple[Reply, ...]) -
         page.total,
         page.radius_km,
     )
-    return Turn(conv, (*before, *notes, reply))
+    return Turn(conv, (*before, *notes, reply, *after))
+
+
+def _health_emergency(conv: Conversation, lang: str) -> tuple[Reply, ...]:
+    """Nothing open for a health need (at night, mostly): care is still there, at 15 or the ER."""
+    if not is_health(conv.need):
+        return ()
+    return (_notice(lang, t(lang, "Medical emergency: 15 (SAMU), or the hospital emergency department.")),)
 
 
 async def _nothing_found(conv: Conversation, ctx: _Ctx, page: SearchPage, before: tuple[Reply, ...]) -> Turn:
@@ -433,4 +497,4 @@ async def _nothing_found(conv: Conversation, ctx: _Ctx, page: SearchPage, before
         conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not said_115
     )
     conv = replace(conv, radius_km=page.radius_km, results=(), extra={**conv.extra, "total": 0})
-    return Turn(conv, (*before, _notice(ctx.lang, text)))
+    return Turn(conv, (*before, _notice(ctx.lang, text), *_health_emergency(conv, ctx.lang)))

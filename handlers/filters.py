@@ -14,6 +14,11 @@ _WORDS: dict[str, str] = {
         "femme* fille une femme woman women mujer* mulher* dona dones femei* женщин* жінк* امرأة "
         "نساء زن زنان ښځ* ქალ*"
     ),
+    # A man must not be sent to a women-only shelter. Catalan "home" is left out: English "home".
+    "men": (
+        "homme hommes man men guy hombre hombres homem homens barbat barbati мужчина мужчин* чоловік "
+        "чоловіки رجل رجال مرد مردان سړی კაცი მამაკაც*"
+    ),
     "animals": (
         "chien* chat chats animal animaux dog* cat pet* perro* gato* cão cães cachorro* gos gossos "
         "câine* caine* собак* пес кошк* кіт кота كلب* سگ سپی* ძაღლ*"
@@ -46,8 +51,9 @@ def read_filters(text: str) -> Filters:
     words = " ".join(fold(w) or w for w in text.lower().split())
     found = {key for key, pattern in _PATTERNS.items() if pattern.search(words)}
     family = "couple" if "couple" in found else "family" if "family" in found else None
+    genders = sorted(found & {"women", "men"})  # both named: a couple or a family, no gender filter
     return Filters(
-        gender="women" if "women" in found else None,
+        gender=genders[0] if len(genders) == 1 else None,
         family=family,
         free="free" in found,
         animals="animals" in found,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from functools import cache
 
@@ -24,10 +26,29 @@ def nt(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
     return locales.ngettext(lang, DOMAIN, singular, plural, n, **values)
 
 
+LIST_SEPARATORS = {"ar": "، ", "fa": "، ", "ps": "، "}  # the Arabic comma; Latin "," looks wrong in RTL
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """A short enumeration ("femmes, familles"), with the comma the script uses."""
+    return LIST_SEPARATORS.get(lang, ", ").join(items)
+
+
+def capitalized(text: str) -> str:
+    """First letter up ("Dimanche vers 8h"), only in scripts that have case: Georgian's Mtavruli
+    capitals are not sentence case, and Arabic has none."""
+    first = text[:1]
+    if first and unicodedata.name(first, "").startswith(("LATIN", "CYRILLIC", "GREEK")):
+        return first.upper() + text[1:]
+    return text
+
+
 def distance(meters: float, lang: str) -> str:
-    """ "350 m" under a kilometre (rounded to 10 m), "1,2 km" above, decimals as the locale writes them."""
-    if meters < 1000:
-        return t(lang, "{meters} m", meters=format_decimal(max(10, round(meters, -1)), locale=lang))
+    """ "350 m" under a kilometre (rounded to 10 m), "1,2 km" above, decimals as the locale writes them.
+    The rounding comes first, so 996 m reads "1 km", not "1 000 m"."""
+    rounded = max(10, int(round(meters, -1)))
+    if rounded < 1000:
+        return t(lang, "{meters} m", meters=format_decimal(rounded, locale=lang))
     km = meters / 1000
     shown = format_decimal(round(km, 1) if km < 10 else round(km), format="#,##0.#", locale=lang)
     return t(lang, "{km} km", km=shown)
@@ -38,14 +59,19 @@ def kilometres(km: float, lang: str) -> str:
 
 
 def clock(value: time, lang: str) -> str:
-    """French says 19h / 19h30; other languages get CLDR's short time."""
+    """French says 19h / 19h30; other languages the 24-hour clock of France ("19:30"), never AM/PM:
+    the places keep French hours and a 7 PM misread as 7 AM is a night outside."""
     if lang == "fr":
         return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
-    return format_time(value, format="short", locale=lang).replace("\u202f", " ")
+    return format_time(value, format="H:mm", locale=lang)
 
 
 def long_date(day: date, lang: str) -> str:
-    return format_date(day, format="long", locale=lang)
+    """French writes the first of the month "1er décembre"."""
+    text = format_date(day, format="long", locale=lang)
+    if lang == "fr" and day.day == 1 and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
 def weekday(day: datetime, lang: str) -> str:
@@ -56,4 +82,4 @@ def weekday(day: datetime, lang: str) -> str:
 def autonym(lang: str) -> str:
     """A language in its own name ("français", "العربية"), from CLDR."""
     name = Locale.parse(lang).get_display_name(lang) or lang
-    return name[:1].upper() + name[1:] if lang != "ka" else name
+    return capitalized(name)

@@ -22,13 +22,14 @@ class Command(StrEnum):
     LANGUAGE_MENU = "language_menu"
     LANGUAGE = "language"
     THANKS = "thanks"
+    ACK = "ack"  # "ok", "oui": a nod, not a question
 
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
     command: Command | None
     number: int | None = None
-    lang: str | None = None
+    lang: str | None = None  # the language asked for (LANGUAGE), or the one the command word is in
 
 
 def clean(text: str) -> str:
@@ -51,7 +52,80 @@ def _folded(words: set[str]) -> frozenset[str]:
 
 
 _STOP = _folded(
-    {"stop", "arret", "arreter", "stopall", "unsubscribe", "cancel", "end", "quit", "desinscription"}
+    {
+        "stop",
+        "arret",
+        "arreter",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "desinscription",
+        "arreter les messages",
+        "arretez les messages",
+        "arrete les messages",
+        "arreter les sms",
+        "stop messages",
+        "stop sms",
+        "je veux plus de messages",
+        "je ne veux plus de messages",
+    }
+)
+_ACK = _folded(
+    {
+        "ok",
+        "okay",
+        "okey",
+        "oki",
+        "d'accord",
+        "dac",
+        "d'ac",
+        "oui",
+        "ouais",
+        "yes",
+        "yeah",
+        "yep",
+        "alright",
+        "all right",
+        "si",
+        "sí",
+        "vale",
+        "de acuerdo",
+        "sim",
+        "ta bom",
+        "tá bom",
+        "d'acord",
+        "da",
+        "bine",
+        "bun",
+        "да",
+        "хорошо",
+        "ладно",
+        "ок",
+        "так",
+        "добре",
+        "гаразд",
+        "نعم",
+        "حسنا",
+        "حسناً",
+        "طيب",
+        "باشه",
+        "بله",
+        "آره",
+        "اره",
+        "هو",
+        "ښه",
+        "კი",
+        "დიახ",
+        "კარგი",
+    }
+)
+# Politeness around a command word: "stop svp", "plus merci", "help please".
+_POLITE = re.compile(
+    r"^(?:please|pls|svp|stp|por favor|bitte)\s+"
+    r"|\s+(?:svp|stp|s'il vous pla[iî]t|s'il te pla[iî]t|please|pls|plz|merci|por favor|"
+    r"per favore|si us plau|va rog|vă rog|пожалуйста|будь ласка|لطفا|لطفاً|من فضلك|مهرباني وکړئ|გთხოვთ)$"
 )
 _START = _folded({"start", "demarrer", "unstop", "commencer", "reprendre"})
 _HELP = _folded(
@@ -150,6 +224,20 @@ _MORE = _folded(
         "نور",
         "მეტი",
         "suivant",
+        "suivants",
+        "la suite",
+        "дальше",
+        "далее",
+        "следующие",
+        "більше",
+        "наступні",
+        "siguiente",
+        "seguinte",
+        "urmatorul",
+        "următorul",
+        "التالي",
+        "بعدی",
+        "შემდეგი",
     }
 )
 _LANG_MENU = _folded(
@@ -194,14 +282,48 @@ for _lang, _words in {
         LANGUAGE_WORDS[fold(_word)] = _lang
 
 
+# Command words that only one of our languages uses: a first "unsubscribe" or "help" is answered in
+# English, a first "ayuda" in Spanish. Shared words ("stop", "menu", "info") say nothing.
+COMMAND_LANGUAGE: dict[str, str] = {}
+for _lang, _words in {
+    "en": "help unsubscribe cancel quit language languages more next thanks thank you yes yeah okay",
+    "es": "ayuda idioma gracias más siguiente vale",
+    "pt": "ajuda língua obrigado obrigada mais seguinte",
+    "ca": "llengua gràcies més",
+    "ro": "ajutor limba mulțumesc multumesc următorul",
+    "ru": "помощь язык спасибо ещё еще дальше далее хорошо",
+    "uk": "допомога мова дякую далі більше добре",
+    "ar": "مساعدة لغة اللغة المزيد شكرا نعم",
+    "fa": "کمک زبان بیشتر مرسی ممنون بله",
+    "ps": "مرسته ژبه مننه",
+    "ka": "დახმარება ენა მეტი მადლობა",
+    "fr": "aide langue langues merci suite suivant arreter oui",
+}.items():
+    for _word in _words.split():
+        COMMAND_LANGUAGE.setdefault(fold(_word), _lang)
+
+
+def _steering(text: str) -> str:
+    """The message folded, without the "svp"/"please" around a command word."""
+    word = fold(text)
+    return _POLITE.sub("", word).strip() or word
+
+
 def parse(text: str) -> Parsed:
     """What a short steering message asks; `command=None` for everything else (a need, a place…)."""
     bare = text.strip()
     if bare in ("+", "?"):
         return Parsed(Command.MORE if bare == "+" else Command.HELP)
-    word = fold(text)
+    word = _steering(text)
     if not word:
         return Parsed(None)
+    parsed = _command(word)
+    if parsed.command not in (None, Command.LANGUAGE, Command.NUMBER):
+        return Parsed(parsed.command, lang=COMMAND_LANGUAGE.get(word))
+    return parsed
+
+
+def _command(word: str) -> Parsed:
     if word in _STOP:
         return Parsed(Command.STOP)
     if word in _START:
@@ -216,6 +338,8 @@ def parse(text: str) -> Parsed:
         return Parsed(Command.MORE)
     if word in _LANG_MENU:
         return Parsed(Command.LANGUAGE_MENU)
+    if word in _ACK:
+        return Parsed(Command.ACK)
     if word in LANGUAGE_WORDS:
         return Parsed(Command.LANGUAGE, lang=LANGUAGE_WORDS[word])
     match = re.fullmatch(r"(?:n[°o]?\s*|#\s*)?(\d{1,6})", word)

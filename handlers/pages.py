@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from db.categories import taxonomy
-from handlers.i18n import clock, distance, kilometres, long_date, t, weekday
+from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
+from handlers.keywords import fold
 from search.engine import Audience, Result
 from search.hours import describe, describe_week
 
 PARIS = ZoneInfo("Europe/Paris")
+# Scripts outside GSM-7 travel as UCS-2: 67 UTF-16 units a segment once a text needs two. A reply
+# in these languages is written to fit three segments on SMS (a page of results with its footer,
+# or one result's details), so `compact` rendering drops or shortens until it does.
+UCS2_LANGUAGES = frozenset({"ar", "fa", "ps", "ru", "uk", "ka"})
+SMS_BUDGET = 3 * 67
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
 SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
@@ -22,7 +28,7 @@ SHELTER = frozenset(
 def need_label(categories: tuple[str, ...], lang: str) -> str:
     tax = taxonomy().by_id
     labels = [tax[c].label(lang) for c in categories if c in tax]
-    return ", ".join(labels) if labels else t(lang, "services")
+    return join(labels, lang) if labels else t(lang, "services")
 
 
 def is_shelter(categories: tuple[str, ...]) -> bool:
@@ -46,9 +52,13 @@ def when_label(start: datetime, now: datetime, lang: str) -> str:
     return t(lang, "{day} around {time}", day=weekday(start, lang), time=at)
 
 
-def header(categories: tuple[str, ...], place: str, lang: str, when: str | None) -> str:
-    what = t(lang, "{need} near {place}:", need=need_label(categories, lang), place=place)
-    return t(lang, "{when}: {what}", when=when, what=what) if when else what
+def header(
+    categories: tuple[str, ...], place: str, lang: str, when: str | None, *, short: bool = False
+) -> str:
+    """ "Dimanche vers 8h – Vêtements près de Strasbourg (67) :"; `short` leaves the place out."""
+    need = need_label(categories, lang)
+    what = f"{need}:" if short else t(lang, "{need} near {place}:", need=need, place=place)
+    return capitalized(t(lang, "{when}: {what}", when=when, what=what) if when else what)
 
 
 def short_address(result: Result) -> str:
@@ -68,38 +78,119 @@ def is_stale(result: Result, now: datetime) -> bool:
     return now - verified > STALE
 
 
-def result_lines(number: int, result: Result, at: datetime, now: datetime, lang: str) -> list[str]:
-    lines = [
-        t(
-            lang,
-            "{number}. {name} ({distance}) – {state}",
-            number=number,
-            name=result.place_name,
-            distance=distance(result.distance_m, lang),
-            state=describe(result.state, at, lang),
-        )
-    ]
+def units(text: str) -> int:
+    """UTF-16 code units, what a UCS-2 segment counts; indentation is dropped on SMS, so not counted."""
+    return sum(len(line.strip().encode("utf-16-le")) // 2 for line in text.split("\n")) + text.count("\n")
+
+
+def _says_more(what: str, place: str) -> bool:
+    folded = fold(what)
+    return bool(folded) and folded not in fold(place)
+
+
+def title(result: Result, needs: tuple[str, ...], lang: str) -> str:
+    """The place, plus what the service is when the place's name does not already say it:
+    "Sanisette — Rue du 11 Novembre – Eau potable" answers "manger" with water, not a meal."""
+    tax = taxonomy().by_id
+    what = result.service_name
+    if not what and result.category not in needs and result.category in tax:
+        what = tax[result.category].label(lang)
+    name = result.place_name
+    if what and _says_more(what, name):
+        name = f"{name} – {what}"
+    marker = audience_marker(result.audience, lang)
+    return f"{name} ({marker})" if marker else name
+
+
+def _line(
+    number: int, name: str, result: Result, at: datetime, now: datetime, lang: str, *, brief: bool = False
+) -> str:
+    return t(
+        lang,
+        "{number}. {name} ({distance}) – {state}",
+        number=number,
+        name=name,
+        distance=distance(result.distance_m, lang),
+        state=describe(result.state, at, lang, now=now, brief=brief),
+    )
+
+
+def result_lines(
+    number: int,
+    result: Result,
+    at: datetime,
+    now: datetime,
+    lang: str,
+    needs: tuple[str, ...] = (),
+) -> list[str]:
+    lines = [_line(number, title(result, needs, lang), result, at, now, lang)]
     contact = short_address(result)
     if result.phone:
         contact = f"{contact} · {result.phone}" if contact else result.phone
     if contact:
         lines.append(f"   {contact}")
     if is_stale(result, now):
-        lines.append("   " + t(lang, "Info over 6 months old, call before going."))
+        lines.append("   " + t(lang, "Old info: call first."))
+    return lines
+
+
+def _shortened(name: str, size: int) -> str:
+    return name if len(name) <= size else name[: max(1, size - 1)].rstrip(" –-,") + "…"
+
+
+def _compact_lines(
+    first: int,
+    results: tuple[Result, ...],
+    at: datetime,
+    now: datetime,
+    lang: str,
+    needs: tuple[str, ...],
+    size: int,
+) -> list[str]:
+    """Name, distance, state and phone: the address waits for the details."""
+    lines: list[str] = []
+    for index, result in enumerate(results):
+        name = _shortened(title(result, needs, lang), size)
+        lines.append(_line(first + index, name, result, at, now, lang, brief=True))
+        if result.phone:
+            lines.append("   " + result.phone.replace(" ", ""))
     return lines
 
 
 def results_text(
-    results: tuple[Result, ...], first: int, total: int, head: str, at: datetime, now: datetime, lang: str
+    results: tuple[Result, ...],
+    first: int,
+    total: int,
+    head: str,
+    at: datetime,
+    now: datetime,
+    lang: str,
+    *,
+    needs: tuple[str, ...] = (),
+    compact: bool = False,
+    short_head: str | None = None,
 ) -> str:
-    lines = [head]
-    for index, result in enumerate(results):
-        lines.extend(result_lines(first + index, result, at, now, lang))
+    """A page of results. `compact` (SMS in a UCS-2 script) shortens names, then swaps `head` for
+    `short_head`, until the page and its footer fit three segments."""
     more = first - 1 + len(results) < total
-    lines.append(
-        t(lang, "PLUS for more, a number for details.") if more else t(lang, "Send a number for details.")
-    )
-    return "\n".join(lines)
+    if compact:
+        footer = t(lang, "PLUS: more. A number: details.") if more else t(lang, "A number: details.")
+    else:
+        footer = (
+            t(lang, "PLUS for more, a number for details.") if more else t(lang, "Send a number for details.")
+        )
+    if not compact:
+        lines = [head]
+        for index, result in enumerate(results):
+            lines.extend(result_lines(first + index, result, at, now, lang, needs))
+        return "\n".join([*lines, footer])
+    text = ""
+    for heading, smallest in ((head, 24), (short_head or head, 12)):
+        for size in range(60, smallest - 1, -2):
+            text = "\n".join([heading, *_compact_lines(first, results, at, now, lang, needs, size), footer])
+            if units(text) <= SMS_BUDGET:
+                return text
+    return text
 
 
 _GENDERS = {"women": "women", "men": "men"}
@@ -136,6 +227,26 @@ _CONDITIONS = {
 }
 
 
+def audience_marker(audience: Audience, lang: str) -> str | None:
+    """ "femmes", "familles", "-25 ans": two words on a list line for a place that takes only some
+    people (Soliguide's exclusive welcome), so a man is not sent to a women's shelter."""
+    if audience.welcome != 2:
+        return None
+    parts: list[str] = []
+    if len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
+        parts.append(t(lang, _GENDERS[audience.genders[0]]))
+    if 0 < len(audience.family) < len(_FAMILY):
+        parts.extend(t(lang, _FAMILY[f]) for f in audience.family[:1] if f in _FAMILY)
+    low, high = audience.age_min or 0, audience.age_max if audience.age_max is not None else 99
+    if 0 < low and high < 99:
+        parts.append(t(lang, "{low}–{high} years", low=low, high=high))
+    elif high < 99:
+        parts.append(t(lang, "under {age}", age=high))
+    elif low > 0:
+        parts.append(t(lang, "{age} and over", age=low))
+    return join(parts[:2], lang) if parts else None
+
+
 def _audience(audience: Audience, lang: str) -> str | None:
     """Only what narrows the public: Soliguide lists every box as ticked for "everyone"."""
     if audience.welcome == 0:
@@ -155,60 +266,95 @@ def _audience(audience: Audience, lang: str) -> str | None:
     if not parts:
         return None
     msgid = "Only for: {who}." if audience.welcome == 2 else "Mainly for: {who}."
-    return t(lang, msgid, who=", ".join(parts))
+    return t(lang, msgid, who=join(parts, lang))
+
+
+def _language_name(code: str, lang: str) -> str | None:
+    """CLDR's name of a language in the reader's language; a code CLDR does not know ("lsf") is
+    skipped rather than shown raw."""
+    name = Locale.parse(lang).languages.get(code)
+    if name is None:
+        try:
+            name = Locale.parse(code).get_display_name(lang)
+        except (ValueError, UnknownLocaleError):
+            return None
+    return name or None
 
 
 def _language_names(codes: tuple[str, ...], lang: str) -> str:
-    names = Locale.parse(lang).languages
-    return ", ".join(names.get(code, code) for code in codes)
+    names = (_language_name(code, lang) for code in codes)
+    return join((name for name in names if name), lang)
 
 
 def osm_link(result: Result) -> str:
     return f"https://www.openstreetmap.org/directions?to={result.point.lat:.5f},{result.point.lon:.5f}"
 
 
-def details_text(result: Result, at: datetime, now: datetime, lang: str) -> str:
+def details_text(result: Result, at: datetime, now: datetime, lang: str, *, compact: bool = False) -> str:
+    """Everything about one result. `compact` (SMS in a UCS-2 script) keeps what gets someone there
+    first (directions, phone, state), hours by runs of days, and drops the rest from the least
+    useful up until three segments hold it."""
     tax = taxonomy().by_id
     what = result.service_name or (tax[result.category].label(lang) if result.category in tax else "")
-    lines = [f"{result.place_name} – {what}" if what else result.place_name]
-    lines.append(t(lang, "Address: {address}", address=result.address or result.city))
-    if result.phones:
-        lines.append(t(lang, "Phone: {phone}", phone=", ".join(result.phones)))
-    state = describe(result.state, at, lang)
+    name = (
+        f"{result.place_name} – {what}" if what and _says_more(what, result.place_name) else result.place_name
+    )
+    address = t(lang, "Address: {address}", address=result.address or result.city)
+    phone = t(lang, "Phone: {phone}", phone=join(result.phones, lang)) if result.phones else None
+    state = describe(result.state, at, lang, now=now)
     if at - now > timedelta(minutes=20):
-        lines.append(t(lang, "{when}: {what}", when=when_label(at, now, lang), what=state))
+        state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang)), what=state)
     else:
-        lines.append(t(lang, "Now: {state}", state=state))
-    if result.itinerary:
-        lines.append(t(lang, "Mobile service: the place changes, call first."))
-    week = describe_week(result.timing.week, lang)
-    if week:
-        lines.append(t(lang, "Opening hours:"))
-        lines.extend(f"  {line}" for line in week)
-    if result.temp_message:
-        lines.append(t(lang, "Message: {text}", text=result.temp_message))
+        state_line = t(lang, "Now: {state}", state=state)
+    mobile = t(lang, "Mobile service: the place changes, call first.") if result.itinerary else None
+    week = describe_week(result.timing.week, lang, compact=compact)
+    hours = [t(lang, "Opening hours:"), *(f"  {line}" for line in week)] if week else []
+    message = t(lang, "Message: {text}", text=result.temp_message) if result.temp_message else None
+    conditions = []
     for kind, precision in result.conditions:
         if kind == "other":
-            lines.append(t(lang, "Note: {text}", text=precision))
+            conditions.append(t(lang, "Note: {text}", text=precision))
             continue
         label = t(lang, _CONDITIONS.get(kind, kind))
-        lines.append(
+        conditions.append(
             t(lang, "{condition}: {detail}", condition=label, detail=precision) if precision else label
         )
     who = _audience(result.audience, lang)
-    if who:
-        lines.append(who)
-    if result.languages:
-        lines.append(
-            t(lang, "Languages spoken: {languages}", languages=_language_names(result.languages, lang))
-        )
+    spoken = _language_names(result.languages, lang)
+    languages = t(lang, "Languages spoken: {languages}", languages=spoken) if spoken else None
+    checked = None
     if result.verified_at is not None:
         checked = t(lang, "Information checked on {date}.", date=long_date(result.verified_at.date(), lang))
-        lines.append(checked.replace("..", "."))  # some locales end a long date with "г." or "р."
-    if is_stale(result, now):
-        lines.append(t(lang, "Info over 6 months old, call before going."))
-    lines.append(t(lang, "Directions: {link}", link=osm_link(result)))
-    return "\n".join(lines)
+        checked = checked.replace("..", ".")  # some locales end a long date with "г." or "р."
+    stale = t(lang, "Info over 6 months old, call before going.") if is_stale(result, now) else None
+    link = t(lang, "Directions: {link}", link=osm_link(result))
+    if not compact:
+        lines = [name, address, phone, state_line, mobile, *hours, message, *conditions, who, languages]
+        return "\n".join(line for line in [*lines, checked, stale, link] if line)
+    # In order of use: each block is kept only while the whole still fits.
+    ranked: list[tuple[int, list[str]]] = [
+        (0, [_shortened(name, 60)]),
+        (1, [link]),
+        (2, [phone] if phone else []),
+        (3, [state_line]),
+        (4, [mobile] if mobile else []),
+        (5, [stale] if stale else []),
+        (6, [message] if message else []),
+        (7, [t(lang, "Address: {address}", address=short_address(result))]),
+        (8, hours),
+        (9, [who] if who else []),
+        (10, conditions),
+        (11, [languages] if languages else []),
+        (12, [checked] if checked else []),
+    ]
+    kept: list[tuple[int, list[str]]] = []
+    for rank, block in ranked:
+        if not block:
+            continue
+        trial = sorted([*kept, (rank, block)])
+        if units("\n".join(line for _, b in trial for line in b)) <= SMS_BUDGET:
+            kept = trial
+    return "\n".join(line for _, block in kept for line in block)
 
 
 def nothing_found_text(

@@ -23,9 +23,13 @@ def numbered(choices: tuple[Choice, ...]) -> str:
     return "\n".join(f"{c.reply}. {c.label}" for c in choices)
 
 
-def need_menu(lang: str, lead: str | None = None) -> Reply:
+def need_menu(lang: str, lead: str | None = None, *, short: bool = False) -> Reply:
+    """`short` (SMS in a UCS-2 script): the eight needs under a head of a few words, in one message."""
     choices = tuple(Choice(str(i), t(lang, label)) for i, (_, label) in enumerate(MAIN_NEEDS, 1))
-    head = lead or t(lang, "What do you need? Send a number or write it in your words:")
+    if short:
+        head = t(lang, "What do you need? Send a number:")
+    else:
+        head = lead or t(lang, "What do you need? Send a number or write it in your words:")
     return Reply(ReplyKind.QUESTION, lang, f"{head}\n{numbered(choices)}", choices=choices)
 
 
@@ -53,15 +57,16 @@ def language_menu(lang: str) -> Reply:
     return Reply(ReplyKind.QUESTION, lang, f"{head}\n{numbered(choices)}", choices=choices)
 
 
-def help_reply(lang: str) -> Reply:
-    text = "\n".join(
-        (
-            t(lang, "I help you find food, a bed, a shower, care and other free help near you."),
-            t(lang, 'Write what you need and where, for example: "eat Mulhouse".'),
-            t(lang, "MENU: the list of needs. LANGUE: change language."),
-            t(lang, "PLUS: more results. A number: the details of a result."),
-            t(lang, "Emergency: 115 for shelter, 3919 violence, 119 children, 17 or 112 danger."),
-        )
+def help_reply(lang: str, *, short: bool = False) -> Reply:
+    """`short` (SMS in a UCS-2 script) keeps how to ask and the emergency numbers; what PLUS and
+    the numbers do is said again under every list."""
+    lines = (
+        t(lang, "I help you find food, a bed, a shower, care and other free help near you."),
+        t(lang, 'Write what you need and where, for example: "eat Mulhouse".'),
+        t(lang, "MENU: the list of needs. LANGUE: change language."),
+        t(lang, "PLUS: more results. A number: the details of a result."),
+        t(lang, "Emergency: 115 for shelter, 3919 violence, 119 children, 17 or 112 danger."),
     )
+    text = "\n".join((lines[1], lines[2], lines[4]) if short else lines)
     choices = (Choice("menu", t(lang, "Menu")), Choice("langue", t(lang, "Language")))
     return Reply(ReplyKind.HELP, lang, text, choices=choices)

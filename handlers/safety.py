@@ -1,12 +1,11 @@
 """Words that come before any search: violence (3919), immediate danger (17/112), a minor alone (119),
-a shelter wanted at night (115). Matched loosely on purpose: a needless number costs one line, a missed
+a shelter wanted (115). Matched loosely on purpose: a needless number costs one line, a missed
 one may cost a life."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from handlers.keywords import fold
 
@@ -14,6 +13,11 @@ from handlers.keywords import fold
 _VIOLENCE = """
 frappe, frappee, frapper, me frappe, m'a frappe, m a frappe, il me bat, elle me bat, me bat,
 me tape, violence*, violent*, viol, violee, viole, violer, agresse*, agression*, battue, maltrait*,
+frapp*, me cogne, m'a cogne, il cogne, cogne*, tabass*, coups, des coups, roue de coups, gifl*, etrangl*,
+battu, me bat*, m'a battu*, beaten, beating, beats, punched, kicked, strangl*, slapped, golpe*, me pego,
+pegan, bateu, espanc*, agred*, cops, em colpeja*, colpej*, m'ha pegat, lovit*, loveste, ma loveste,
+batut*, бил, бьют, избил*, ударил*, удары, побил*, б'ють, вдарив*, вдарила, удари, ضرب*, ضربني,
+يعنفني, میزنه, میزند, منو زد, کتکم, وهلی, وهي, მირტყამს, მცემა, ცემა*, დამარტყა,
 harcel*, abus sexuel*, inceste, abuse, abused, abusive, abusing, battered, beats me, beat me,
 hit me, hits me, hitting me, rape*, assault*, violencia*, me pega, me golpea, maltrato*, violada,
 violacion, abuso*, agredid*, violência, me bate, agressao, estupr*, abusad*, violència, em pega,
@@ -29,6 +33,17 @@ me va a matar, socorro, auxilio, perigo, vai me matar, perill, em matara, em mat
 pericol, ma omoara, mă omoară, опасност*, убьет, убьёт, убить меня, спасите, небезпек*, вб'є, вбʼє,
 уб'є, вбити мене, рятуйте, خطر, سيقتلني, يقتلني, النجدة, منو میکشه, می‌کشد, میکشه, وژني, مې وژني,
 საფრთხე, მომკლავს, მიშველეთ
+"""
+# A weapon or a threat is violence and an immediate danger at once: 3919 and 17/112.
+_THREAT = """
+couteau*, arme, armes, pistolet, fusil, menace*, il me menace, va me tuer, il va me tuer,
+me tuer, knife, knives, gun, guns, weapon*, threat*, kill me, cuchillo*, navaja*, pistola, arma,
+amenaz*, me va a matar, matarme, faca, facas, facada, ameac*, vai me matar, me matar, ganivet*,
+amenac*, em matara,
+cutit*, arma, pistol, amenint*, ma omoara, нож*, пистолет*, оружи*, угрож*, угроз*, убьет, убьёт,
+ножа, ножем, пістолет*, зброя, погрож*, загрож*, вб'є, вбʼє, уб'є, سكين*, سلاح,
+مسدس, يهدد*, تهدید*, تهديد*, سيقتلني, يقتلني, چاقو*, اسلحه, تفنگ, منو میکشه, میکشه, چړه, ټوپک,
+ګواښ*, وژني, დანა*, იარაღ*, დანით, მემუქრება, მუქარა*, მომკლავს
 """
 _MINOR = """
 mineur, mineure, mineurs, moins de 18 ans, fugue, fugueur, fugueuse, minor, underage, under 18,
@@ -56,7 +71,8 @@ def _compile(block: str) -> re.Pattern[str]:
 _VIOLENCE_RE = _compile(_VIOLENCE)
 _DANGER_RE = _compile(_DANGER)
 _MINOR_RE = _compile(_MINOR)
-_SHELTER = frozenset(
+_THREAT_RE = _compile(_THREAT)
+SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
 )
 
@@ -66,10 +82,10 @@ class Alerts:
     violence: bool = False
     danger: bool = False
     minor: bool = False
-    night_shelter: bool = False
+    shelter: bool = False  # 115: asked for a bed, or hurt with nowhere safe to go
 
     def __bool__(self) -> bool:
-        return self.violence or self.danger or self.minor or self.night_shelter
+        return self.violence or self.danger or self.minor or self.shelter
 
 
 def _folded_text(text: str) -> str:
@@ -87,12 +103,16 @@ def is_minor(text: str) -> bool:
     return False
 
 
-def read_alerts(text: str, categories: tuple[str, ...], at: datetime) -> Alerts:
+def read_alerts(text: str, categories: tuple[str, ...]) -> Alerts:
+    """115 goes with every shelter request, at any hour: its operators also know the places with a
+    bed left for tonight, and a queue at 10:00 is shorter than one at 22:00. Someone hurt who asks
+    for nothing yet is told of 115 too: a safe place to sleep is often the first need."""
     folded = _folded_text(text)
-    night = at.hour >= 17 or at.hour < 8
+    threat = bool(_THREAT_RE.search(folded))
+    violence = threat or bool(_VIOLENCE_RE.search(folded))
     return Alerts(
-        violence=bool(_VIOLENCE_RE.search(folded)),
-        danger=bool(_DANGER_RE.search(folded)),
+        violence=violence,
+        danger=threat or bool(_DANGER_RE.search(folded)),
         minor=is_minor(text),
-        night_shelter=night and any(c in _SHELTER for c in categories),
+        shelter=any(c in SHELTER for c in categories) or (violence and not categories),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -292,11 +293,30 @@ def _t(lang: str, msgid: str, **values: object) -> str:
 
 
 def _clock(value: time, lang: str, *, end: bool = False) -> str:
-    """French writes 18h / 18h30 (and 24h for an end at midnight); others get CLDR's short time."""
+    """French writes 18h / 18h30 (and 24h for an end at midnight); every other language the 24-hour
+    clock of France ("18:30"): an AM/PM misread turns an evening opening into a morning one."""
+    hour = 24 if end and value == time() else value.hour
     if lang == "fr":
-        hour = 24 if end and value == time() else value.hour
         return f"{hour}h{value.minute:02d}" if value.minute else f"{hour}h"
-    return format_time(value, format="short", locale=lang).replace("\u202f", " ")
+    if hour == 24:
+        return "24:00"
+    return format_time(value, format="H:mm", locale=lang)
+
+
+_CASED_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _capitalized(text: str) -> str:
+    """Sentence case only where the script has it: Georgian's Mtavruli letters are capitals of a
+    different use ("ᲝᲠᲨᲐᲑᲐᲗᲘ" shouting), and Arabic or Persian have no case at all."""
+    first = text[:1]
+    if first and unicodedata.name(first, "").startswith(_CASED_SCRIPTS):
+        return first.upper() + text[1:]
+    return text
+
+
+def _join(items: list[str], lang: str) -> str:
+    return ("، " if lang in ("ar", "fa", "ps") else ", ").join(items)
 
 
 def _day_name(day: date, lang: str) -> str:
@@ -304,13 +324,26 @@ def _day_name(day: date, lang: str) -> str:
 
 
 def _date(day: date, lang: str) -> str:
-    return format_skeleton("MMMMd", day, locale=lang)
+    """ "5 mars", "March 5"; French says the first of the month "1er"."""
+    text = str(format_skeleton("MMMMd", day, locale=lang))
+    if lang == "fr" and day.day == 1 and text.startswith("1 "):
+        return "1er " + text[2:]
+    return text
 
 
-def describe(state: OpenState, at: datetime, lang: str) -> str:
-    """A few words for an SMS: open until when, or when it opens next."""
+def describe(
+    state: OpenState, at: datetime, lang: str, now: datetime | None = None, *, brief: bool = False
+) -> str:
+    """A few words for an SMS: open until when, or when it opens next.
+
+    Args:
+        now: the real present, when `at` is a searched instant. If their local dates differ
+            ("clothes on Sunday" asked on a Tuesday), "today"/"tomorrow" would be read from the
+            phone's today, so days are named ("closed Sunday, opens Monday at 9h").
+        brief: for a list line that shows the phone number next to it (SMS in UCS-2 scripts):
+            "hours unknown", the phone says the rest."""
     if state.openness is Openness.UNKNOWN:
-        return _t(lang, "hours unknown, call first")
+        return _t(lang, "hours unknown") if brief else _t(lang, "hours unknown, call first")
     if state.reason == "status":
         return _t(lang, "closed")
     if state.reason == "temporary_closure":
@@ -324,35 +357,43 @@ def describe(state: OpenState, at: datetime, lang: str) -> str:
     target = state.closes_at if state.open else state.opens_at
     if target is None:
         return _t(lang, "open 24/7") if state.open else _t(lang, "closed")
-    today = _aware(at).astimezone(target.tzinfo).date()
+    searched = _aware(at).astimezone(target.tzinfo)
+    today = searched.date()
+    named = now is not None and _aware(now).astimezone(target.tzinfo).date() != today
     ahead = (target.date() - today).days
     clock = _clock(target.time(), lang)
+    day = _day_name(target.date(), lang)
     if state.open:
         if target.time() == time() and ahead == 1:
             return _t(lang, "open until midnight")
         if ahead == 0:
             return _t(lang, "open until {time}", time=clock)
-        if ahead == 1:
+        if ahead == 1 and not named:
             return _t(lang, "open until {time} tomorrow", time=clock)
-        return _t(lang, "open until {day} at {time}", day=_day_name(target.date(), lang), time=clock)
+        return _t(lang, "open until {day} at {time}", day=day, time=clock)
     if ahead == 0:
         return _t(lang, "opens at {time}", time=clock)
     if ahead > 6:
         return _t(lang, "closed, opens on {date} at {time}", date=_date(target.date(), lang), time=clock)
     if state.today:  # it did or will open today: "closed today" would be wrong
-        if ahead == 1:
+        if ahead == 1 and not named:
             return _t(lang, "closed, opens tomorrow at {time}", time=clock)
-        return _t(lang, "closed, opens {day} at {time}", day=_day_name(target.date(), lang), time=clock)
+        return _t(lang, "closed, opens {day} at {time}", day=day, time=clock)
+    if named:
+        return _t(
+            lang,
+            "closed {weekday}, opens {day} at {time}",
+            weekday=_day_name(today, lang),
+            day=day,
+            time=clock,
+        )
     if ahead == 1:
         return _t(lang, "closed today, opens tomorrow at {time}", time=clock)
-    return _t(lang, "closed today, opens {day} at {time}", day=_day_name(target.date(), lang), time=clock)
+    return _t(lang, "closed today, opens {day} at {time}", day=day, time=clock)
 
 
-def describe_week(week: Week | None, lang: str) -> tuple[str, ...]:
-    """Seven lines, Monday first; a night running past midnight reads as one range on its first day.
-    Empty when the hours are unknown (say so with `describe`)."""
-    if week is None:
-        return ()
+def _merged_nights(week: Week) -> list[list[tuple[int, int]]]:
+    """The week's slots per day, a night running past midnight joined onto its first day."""
     days = [list(d) for d in week.days]
     shown: list[list[tuple[int, int]]] = [[(s.start, s.end) for s in d] for d in days]
     for i in range(7):
@@ -362,18 +403,52 @@ def describe_week(week: Week | None, lang: str) -> tuple[str, ...]:
             if head.start == 0 and head.end < DAY_END and (head.start, head.end) in shown[(i + 1) % 7]:
                 shown[i][-1] = (days[i][-1].start, head.end)
                 shown[(i + 1) % 7].remove((head.start, head.end))
+    return shown
+
+
+def _hours(slots: list[tuple[int, int]], lang: str) -> str:
+    if slots == [(0, DAY_END)]:
+        return _t(lang, "open 24 hours")
+    if not slots:
+        return _t(lang, "closed")
+    return _join(
+        [
+            f"{_clock(time(a // 60, a % 60), lang)}–{_clock(time(b // 60 % 24, b % 60), lang, end=True)}"
+            for a, b in slots
+        ],
+        lang,
+    )
+
+
+def describe_week(week: Week | None, lang: str, *, compact: bool = False) -> tuple[str, ...]:
+    """Seven lines, Monday first; a night running past midnight reads as one range on its first day.
+    Empty when the hours are unknown (say so with `describe`).
+
+    `compact` is for SMS in UCS-2 scripts, where 67 characters make a segment: runs of days with
+    the same hours share one line under abbreviated names ("Пн–Пт: 9:00–17:00")."""
+    if week is None:
+        return ()
+    shown = _merged_nights(week)
+    if compact:
+        return _compact_week(shown, lang)
     names = get_day_names("wide", context="stand-alone", locale=lang)
-    lines = []
-    for i, slots in enumerate(shown):
-        if slots == [(0, DAY_END)]:
-            hours = _t(lang, "open 24 hours")
-        elif not slots:
-            hours = _t(lang, "closed")
-        else:
-            hours = ", ".join(
-                f"{_clock(time(a // 60, a % 60), lang)}–{_clock(time(b // 60 % 24, b % 60), lang, end=True)}"
-                for a, b in slots
-            )
-        name = str(names[i])
-        lines.append(_t(lang, "{day}: {hours}", day=name[:1].upper() + name[1:], hours=hours))
+    return tuple(
+        _t(lang, "{day}: {hours}", day=_capitalized(str(names[i])), hours=_hours(slots, lang))
+        for i, slots in enumerate(shown)
+    )
+
+
+def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, ...]:
+    names = get_day_names("abbreviated", context="stand-alone", locale=lang)
+    lines: list[str] = []
+    i = 0
+    while i < 7:
+        j = i
+        while j + 1 < 7 and shown[j + 1] == shown[i]:
+            j += 1
+        if shown[i]:  # closed days are the ones not listed
+            first = _capitalized(str(names[i]))
+            days = first if i == j else f"{first}–{_capitalized(str(names[j]))}"
+            lines.append(_t(lang, "{day}: {hours}", day=days, hours=_hours(shown[i], lang)))
+        i = j + 1
     return tuple(lines)

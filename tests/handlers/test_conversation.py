@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
 from handlers import Channel, Conversation, ReplyKind
+from handlers.deps import Searcher
+from search.engine import Query, Result, SearchPage
 from search.geo import Point
 
 from .conftest import NOW, PARIS, Chat
@@ -213,7 +216,7 @@ async def test_nothing_found_names_radius_nearest_town_and_115(chat: Chat) -> No
     assert replies[-1].kind is ReplyKind.NOTICE
     assert "dans un rayon de 30 km autour de votre position" in text
     assert re.search(r"Le plus proche est à [A-ZÉ][\w' -]+ \(\d+ km\)", text)
-    assert "115" in text
+    assert "115" in "\n".join(r.text for r in replies)
 
 
 def _closed_now(url: str) -> tuple[str, str, Point]:
@@ -252,9 +255,16 @@ async def test_temporary_closure_never_listed_as_open(chat: Chat, directory_url:
     assert "En ce moment : fermé temporairement" in details
 
 
-async def test_stale_information_is_flagged(chat: Chat) -> None:
+async def test_stale_information_is_flagged_short_in_lists_in_full_in_details(chat: Chat) -> None:
     page = await chat.text("dormir Colmar")
-    assert "Infos de plus de 6 mois, appelez avant." in page
+    assert "Infos anciennes : appelez avant." in page
+    assert "Infos de plus de 6 mois" not in page
+    line = next(line for line in page.splitlines() if "Infos anciennes" in line)
+    lines = page.splitlines()
+    number = next(
+        int(lines[i].split(".")[0]) for i in range(lines.index(line), -1, -1) if re.match(r"\d+\. ", lines[i])
+    )
+    assert "Infos de plus de 6 mois, appelez avant." in await chat.text(str(number))
 
 
 async def test_filters_from_words_and_fallback_when_nothing_fits(chat: Chat) -> None:
@@ -324,3 +334,121 @@ async def test_greetings_and_thanks(chat: Chat) -> None:
     thanks = await chat.text("merci")
     assert thanks.startswith("Je vous en prie.")
     assert chat.conv.need  # the search is still there for a later "plus"
+
+
+# --- fixes from the new-user trial ----------------------------------------------------------------
+
+
+class RecordingDirectory:
+    """The real directory, remembering every query and result it answered."""
+
+    def __init__(self, inner: Searcher) -> None:
+        self.inner = inner
+        self.queries: list[Query] = []
+        self.results: list[Result] = []
+
+    async def search(self, query: Query) -> SearchPage:
+        page = await self.inner.search(query)
+        self.queries.append(query)
+        self.results.extend(page.results)
+        return page
+
+
+def recording(chat: Chat) -> RecordingDirectory:
+    spy = RecordingDirectory(chat.deps.directory)
+    chat.deps = replace(chat.deps, directory=spy)
+    return spy
+
+
+async def test_sleep_means_a_bed_tonight_and_always_shows_115(chat: Chat) -> None:
+    spy = recording(chat)
+    replies = await chat.send("dormir strasbourg")  # 10:15 in the morning
+    assert replies[0].kind is ReplyKind.SAFETY and "115" in replies[0].text
+    assert replies[1].kind is ReplyKind.RESULTS
+    assert chat.conv.need == ("accomodation_and_housing",)
+    emergency = {"emergency_accommodation", "overnight_stop", "citizen_housing"}
+    assert set(spy.queries[0].categories) == emergency
+    assert spy.results and all(emergency & {r.category, *r.other_categories} for r in spy.results)
+
+
+async def test_eat_means_a_meal_or_food_not_a_fountain_or_a_garden(chat: Chat) -> None:
+    spy = recording(chat)
+    await chat.send("manger strasbourg")
+    categories = set(spy.queries[0].categories)
+    assert "food_distribution" in categories and "social_grocery_stores" in categories
+    assert not categories & {"fountain", "cooking_workshop", "community_garden", "food"}
+    assert all(r.category != "fountain" for r in spy.results)
+
+
+async def test_a_man_is_not_sent_to_women_only_places(chat: Chat) -> None:
+    spy = recording(chat)
+    await chat.send("je suis un homme, où dormir à Strasbourg")
+    assert chat.conv.extra["filters"] == {"gender": "men"}
+    for _ in range(3):
+        await chat.send("plus")
+    assert spy.results
+    assert not any(r.audience.welcome == 2 and r.audience.genders == ("women",) for r in spy.results)
+
+
+async def test_a_threat_with_a_knife_gets_17_112_3919_and_a_next_step(chat: Chat) -> None:
+    for text in ("il me menace avec un couteau", "il me cogne", "il m'a tabassée"):
+        chat.conv = Conversation()
+        replies = await chat.send(text)
+        safety = replies[0].text
+        assert replies[0].kind is ReplyKind.SAFETY and "3919" in safety, text
+        assert "115" in safety, text  # a safe place to sleep
+        assert replies[1].kind is ReplyKind.QUESTION and chat.conv.pending == "need", text
+    chat.conv = Conversation()
+    knife = (await chat.send("il me menace avec un couteau"))[0].text
+    assert "17" in knife and "112" in knife and knife.index("112") < knife.index("3919")
+
+
+async def test_health_at_night_with_nothing_open_points_to_15(chat: Chat) -> None:
+    chat.at = datetime(2026, 11, 17, 23, 30, tzinfo=PARIS)
+    replies = await chat.send("médecin Mulhouse")
+    assert ReplyKind.RESULTS in [r.kind for r in replies]
+    assert replies[-1].text == "Urgence médicale : 15 (SAMU), ou les urgences de l'hôpital."
+    chat.conv = Conversation()
+    chat.at = None
+    day = await chat.send("manger Mulhouse")
+    assert all("SAMU" not in r.text for r in day)
+
+
+async def test_a_search_for_sunday_sent_on_tuesday_names_the_days(chat: Chat) -> None:
+    page = await chat.text("vetements dimanche strasbourg")
+    lines = page.splitlines()
+    assert lines[0].startswith("Dimanche vers ")
+    states = [line.rsplit(") – ", 1)[1] for line in lines if re.match(r"\d+\. ", line)]
+    assert states and not any("demain" in s or "aujourd'hui" in s for s in states), states
+
+
+async def test_ok_gets_a_kind_answer_not_a_misunderstanding(chat: Chat) -> None:
+    for word in ("ok", "oui", "d'accord", "Yes", "OK merci"):
+        chat.conv = Conversation(lang="fr")
+        replies = await chat.send(word)
+        assert len(replies) == 1 and replies[0].kind is ReplyKind.NOTICE, word
+        assert "pas compris" not in replies[0].text and "manger Mulhouse" in replies[0].text, word
+
+
+async def test_polite_stop_and_other_more_words(chat: Chat) -> None:
+    for text in ("stop svp", "STOP STP", "arrêter les messages"):
+        chat.conv = Conversation()
+        replies = await chat.send(text)
+        assert replies[0].kind is ReplyKind.CONFIRMATION and chat.conv.opted_out, text
+    for word in ("дальше", "далее", "більше", "next"):
+        chat.conv = Conversation(lang="fr")
+        await chat.send("manger Mulhouse")
+        assert numbered(await chat.text(word)) == [6, 7, 8, 9, 10], word
+
+
+async def test_a_first_english_command_word_is_answered_in_english(chat: Chat) -> None:
+    for word, expected in (
+        ("unsubscribe", "Done: you will get no more messages"),
+        ("help", "I help you"),
+        ("language", "Choose your language"),
+    ):
+        chat.conv = Conversation()
+        replies = await chat.send(word)
+        assert replies[0].lang == "en" and expected in replies[0].text, word
+    chat.conv = Conversation()
+    assert (await chat.send("aide"))[0].lang == "fr"

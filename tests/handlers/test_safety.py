@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from handlers.safety import is_minor, read_alerts
-
-from .conftest import PARIS
-
-DAY = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)
-NIGHT = datetime(2026, 11, 17, 22, 0, tzinfo=PARIS)
 
 VIOLENCE = [
     "il me bat",
@@ -40,6 +33,40 @@ VIOLENCE = [
     "تاوتریخوالی",
     "ქმარი მცემს",
     "ძალადობა",
+    # words a new-user trial found missing
+    "il me cogne",
+    "mon ex m'a tabassée",
+    "il me tabasse",
+    "j'ai reçu des coups",
+    "il m'a frappé",
+    "il me frappait",
+    "he punched me",
+    "me dio golpes",
+    "ele me espancou",
+    "m'ha pegat",
+    "m-a lovit",
+    "он меня избил",
+    "він мене вдарив",
+    "ضربني زوجي",
+    "شوهرم منو زد",
+    "ქმარმა დამარტყა",
+]
+# a weapon or a threat: 3919 and 17/112 at once
+THREAT = [
+    "il me menace avec un couteau",
+    "il m'a menacée",
+    "il va me tuer",
+    "he threatened me with a knife",
+    "me amenaza con un cuchillo",
+    "ele me ameaçou com uma faca",
+    "m'amenaça amb un ganivet",
+    "mă amenință cu cuțitul",
+    "он угрожает мне ножом",
+    "він погрожує мені ножем",
+    "يهددني بسكين",
+    "با چاقو تهدیدم کرد",
+    "په چړه یې ګواښلې یم",
+    "დანით მემუქრება",
 ]
 DANGER = [
     "je suis en danger",
@@ -78,17 +105,27 @@ HARMLESS = [
     "ouvert 24h",
     "am 3 copii",
     "douche Mulhouse",
+    "un coup de main",
+    "un coup de fil",
+    "більше ніж три",
+    "tuer le temps",
 ]
 
 
 @pytest.mark.parametrize("text", VIOLENCE)
 def test_violence(text: str) -> None:
-    assert read_alerts(text, (), DAY).violence
+    assert read_alerts(text, ()).violence
 
 
 @pytest.mark.parametrize("text", DANGER)
 def test_danger(text: str) -> None:
-    assert read_alerts(text, (), DAY).danger
+    assert read_alerts(text, ()).danger
+
+
+@pytest.mark.parametrize("text", THREAT)
+def test_threat_is_violence_and_immediate_danger(text: str) -> None:
+    alerts = read_alerts(text, ())
+    assert alerts.violence and alerts.danger, text
 
 
 @pytest.mark.parametrize("text", MINOR)
@@ -98,13 +135,16 @@ def test_minor(text: str) -> None:
 
 @pytest.mark.parametrize("text", HARMLESS)
 def test_harmless(text: str) -> None:
-    assert not read_alerts(text, ("food",), NIGHT)
+    assert not read_alerts(text, ("food",))
 
 
-def test_night_shelter_only_at_night_and_for_shelter() -> None:
-    assert read_alerts("", ("emergency_accommodation",), NIGHT).night_shelter
-    assert read_alerts(
-        "", ("accomodation_and_housing",), datetime(2026, 11, 17, 6, 0, tzinfo=PARIS)
-    ).night_shelter
-    assert not read_alerts("", ("emergency_accommodation",), DAY).night_shelter
-    assert not read_alerts("", ("food",), NIGHT).night_shelter
+def test_shelter_at_any_hour_and_only_for_shelter() -> None:
+    assert read_alerts("", ("emergency_accommodation",)).shelter
+    assert read_alerts("", ("accomodation_and_housing",)).shelter
+    assert not read_alerts("", ("food",)).shelter
+    assert not read_alerts("", ("long_term_accomodation",)).shelter
+
+
+def test_violence_with_no_need_points_to_115_for_a_safe_night() -> None:
+    assert read_alerts("il me cogne", ()).shelter
+    assert not read_alerts("il me cogne", ("food",)).shelter

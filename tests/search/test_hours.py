@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import string
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -129,7 +130,7 @@ def test_overnight_slot_is_one_opening() -> None:
         assert state.open is True and state.reason == "hours"
         assert state.closes_at == paris(2026, 3, 3, 8)
     assert describe(state_at(timing, monday), monday, "fr") == "ouvert jusqu'à demain 8h"
-    assert describe(state_at(timing, monday), monday, "en") == "open until 8:00 AM tomorrow"
+    assert describe(state_at(timing, monday), monday, "en") == "open until 8:00 tomorrow"
     assert describe(state_at(timing, tuesday), tuesday, "fr") == "ouvert jusqu'à 8h"
     evening = state_at(timing, paris(2026, 3, 2, 18))
     assert evening.open is False and evening.opens_at == paris(2026, 3, 2, 19)
@@ -148,15 +149,15 @@ def test_opens_at_across_the_weekend_and_wording() -> None:
     state = state_at(timing, friday)
     assert state.open is False and state.opens_at == paris(2026, 3, 9, 9) and state.reason == "hours"
     assert describe(state, friday, "fr") == "fermé, ouvre lundi à 9h"
-    assert describe(state, friday, "en") == "closed, opens Monday at 9:00 AM"
+    assert describe(state, friday, "en") == "closed, opens Monday at 9:00"
     saturday = paris(2026, 3, 7, 10)
     sat_state = state_at(timing, saturday)
     assert sat_state.today == () and sat_state.opens_at == paris(2026, 3, 9, 9)
     assert describe(sat_state, saturday, "fr") == "fermé aujourd'hui, ouvre lundi à 9h"
-    assert describe(sat_state, saturday, "en") == "closed today, opens Monday at 9:00 AM"
+    assert describe(sat_state, saturday, "en") == "closed today, opens Monday at 9:00"
     sunday = paris(2026, 3, 8, 10)
     assert describe(state_at(timing, sunday), sunday, "fr") == "fermé aujourd'hui, ouvre demain à 9h"
-    assert describe(state_at(timing, sunday), sunday, "en") == "closed today, opens tomorrow at 9:00 AM"
+    assert describe(state_at(timing, sunday), sunday, "en") == "closed today, opens tomorrow at 9:00"
 
 
 def test_open_until_and_opens_at_later_today() -> None:
@@ -166,15 +167,15 @@ def test_open_until_and_opens_at_later_today() -> None:
     assert state.open is True and state.closes_at == paris(2026, 3, 6, 18, 30)
     assert state.today == ((time(9), time(18, 30)),)
     assert describe(state, noon, "fr") == "ouvert jusqu'à 18h30"
-    assert describe(state, noon, "en") == "open until 6:30 PM"
+    assert describe(state, noon, "en") == "open until 18:30"
     lunch = paris(2026, 3, 2, 12, 30)
     lunch_state = state_at(timing, lunch)
     assert lunch_state.opens_at == paris(2026, 3, 2, 14)
     assert describe(lunch_state, lunch, "fr") == "ouvre à 14h"
-    assert describe(lunch_state, lunch, "en") == "opens at 2:00 PM"
+    assert describe(lunch_state, lunch, "en") == "opens at 14:00"
     late = paris(2026, 3, 2, 18)
     assert describe(state_at(timing, late), late, "fr") == "fermé, ouvre demain à 9h"
-    assert describe(state_at(timing, late), late, "en") == "closed, opens tomorrow at 9:00 AM"
+    assert describe(state_at(timing, late), late, "en") == "closed, opens tomorrow at 9:00"
 
 
 def test_open_until_midnight() -> None:
@@ -197,7 +198,7 @@ def test_24_7() -> None:
     soon = state_at(Timing("Europe/Paris", Week.always(), closures=(closing,)), at)
     assert soon.closes_at == paris(2026, 3, 5, 10)
     assert describe(soon, at, "fr") == "ouvert jusqu'à jeudi 10h"
-    assert describe(soon, at, "en") == "open until Thursday at 10:00 AM"
+    assert describe(soon, at, "en") == "open until Thursday at 10:00"
 
 
 def test_naive_datetime_is_refused() -> None:
@@ -348,7 +349,7 @@ def test_opening_more_than_a_week_ahead_is_dated() -> None:
     state = state_at(timing, at)
     assert state.opens_at == paris(2026, 3, 12, 9)
     assert describe(state, at, "fr") == "fermé, ouvre le 12 mars à 9h"
-    assert describe(state, at, "en") == "closed, opens on March 12 at 9:00 AM"
+    assert describe(state, at, "en") == "closed, opens on March 12 at 9:00"
 
 
 def test_temporary_hours_on_unknown_regular_hours() -> None:
@@ -415,7 +416,7 @@ def test_describe_week() -> None:
         "Samedi : fermé",
         "Dimanche : fermé",
     )
-    assert describe_week(OFFICE, "en")[0] == "Monday: 9:00 AM–12:00 PM, 2:00 PM–5:00 PM"
+    assert describe_week(OFFICE, "en")[0] == "Monday: 9:00–12:00, 14:00–17:00"
     assert describe_week(OFFICE, "en")[6] == "Sunday: closed"
     assert describe_week(NIGHT, "fr")[0] == "Lundi : 19h–8h"
     split = describe_week(week(mo=[(19 * H, 24 * H)], tu=[(0, 8 * H)], we=[(20 * H, 24 * H)]), "fr")
@@ -425,6 +426,76 @@ def test_describe_week() -> None:
     for lang in LANGUAGES:
         lines = describe_week(OFFICE, lang)
         assert len(lines) == 7 and all(lines)
+
+
+def test_a_search_on_another_day_names_days_instead_of_today_and_tomorrow() -> None:
+    """ "vetements dimanche" sent on a Tuesday: "demain" would mean Wednesday to the reader."""
+    timing = Timing("Europe/Paris", OFFICE)
+    sunday, tuesday = paris(2026, 3, 8, 8), paris(2026, 3, 3, 10)
+    state = state_at(timing, sunday)
+    assert describe(state, sunday, "fr") == "fermé aujourd'hui, ouvre demain à 9h"
+    assert describe(state, sunday, "fr", now=tuesday) == "fermé dimanche, ouvre lundi à 9h"
+    assert describe(state, sunday, "en", now=tuesday) == "closed Sunday, opens Monday at 9:00"
+    night = Timing("Europe/Paris", NIGHT)
+    friday_night = paris(2026, 3, 6, 22)
+    assert describe(state_at(night, friday_night), friday_night, "fr", now=tuesday) == (
+        "ouvert jusqu'à samedi 8h"
+    )
+    thursday_evening = paris(2026, 3, 5, 19)
+    evening = state_at(timing, thursday_evening)
+    assert describe(evening, thursday_evening, "fr", now=tuesday) == "fermé, ouvre vendredi à 9h"
+    # the same day as now: today and tomorrow are right
+    assert describe(evening, thursday_evening, "fr", now=paris(2026, 3, 5, 8)) == "fermé, ouvre demain à 9h"
+    for lang in LANGUAGES:
+        text = describe(state, sunday, lang, now=tuesday)
+        assert "{" not in text and text != describe(state, sunday, lang)
+
+
+def test_georgian_and_caseless_scripts_are_not_capitalised() -> None:
+    """str.capitalize turns Georgian Mkhedruli into Mtavruli ("Ორშაბათი"), which is not sentence case."""
+    assert describe_week(OFFICE, "ka")[0].startswith("ორშაბათი")
+    assert describe_week(OFFICE, "ru")[0].startswith("Понедельник")
+    assert describe_week(OFFICE, "uk")[0].startswith("Понеділок")
+    assert describe_week(OFFICE, "ar")[0].startswith("الاثنين")
+    for lang in LANGUAGES:
+        for line in describe_week(OFFICE, lang) + describe_week(OFFICE, lang, compact=True):
+            assert not any("\u1c90" <= c <= "\u1cbf" for c in line), (lang, line)  # Mtavruli block
+
+
+def test_every_language_uses_the_24_hour_clock() -> None:
+    late = Timing("Europe/Paris", week(mo=[(14 * H, 21 * H + 30)]))
+    monday = paris(2026, 3, 2, 15)
+    for lang in LANGUAGES:
+        texts = [*describe_week(OFFICE, lang), describe(state_at(late, monday), monday, lang)]
+        joined = " ".join(texts)
+        assert not re.search(r"\b(?:AM|PM|a\.m\.|p\.m\.)\b|\sص|\sم\b|ق\.ظ|ب\.ظ", joined), (lang, joined)
+        if lang != "fr":
+            assert "21:30" in joined and "17:00" in joined, (lang, joined)
+
+
+def test_compact_week_groups_runs_of_days_and_leaves_closed_days_out() -> None:
+    assert describe_week(OFFICE, "ru", compact=True) == (
+        "Пн: 9:00–12:00, 14:00–17:00",
+        "Вт–Чт: 9:00–17:00",
+        "Пт: 9:00–18:30",
+    )
+    assert describe_week(OFFICE, "ar")[0] == "الاثنين: 9:00–12:00، 14:00–17:00"
+
+
+def test_french_first_of_the_month() -> None:
+    closure = Timing(
+        "Europe/Paris", OFFICE, closures=(Period(paris(2026, 11, 20), paris(2026, 12, 1, 23, 59)),)
+    )
+    at = paris(2026, 11, 24, 10)
+    assert describe(state_at(closure, at), at, "fr") == "fermé temporairement jusqu'au 1er décembre"
+    assert describe(state_at(closure, at), at, "en") == "temporarily closed until December 1"
+
+
+def test_unknown_hours_in_brief() -> None:
+    at = paris(2026, 3, 2)
+    state = state_at(Timing("Europe/Paris", None), at)
+    assert describe(state, at, "fr", brief=True) == "horaires inconnus"
+    assert describe(state, at, "ru", brief=True) == "часы неизвестны"
 
 
 def test_messages_fit_in_an_sms() -> None:

@@ -1,0 +1,42 @@
+"""What a person in need means by a generic word: "dormir" is a bed tonight, "manger" is a meal."""
+
+from __future__ import annotations
+
+from db.categories import taxonomy
+
+# A generic parent of the Soliguide taxonomy, as the reader understands "dormir", "sleep", "manger",
+# "eat", mapped to the sub-categories that answer a person writing from the street. Searching the
+# parent would expand to all its descendants: long-term housing agencies and housing advice for
+# "dormir", drinking fountains, cooking workshops and community gardens for "manger". An explicit
+# sub-need ("logement à long terme", "eau potable") is searched as it is: only the bare parent is
+# mapped, and the conversation keeps the parent for its labels ("Hébergement et logement").
+SEARCHED_FOR: dict[str, tuple[str, ...]] = {
+    "accomodation_and_housing": ("emergency_accommodation", "overnight_stop", "citizen_housing"),
+    "food": (
+        "food_distribution",
+        "food_packages",
+        "food_voucher",
+        "social_grocery_stores",
+        "solidarity_fridge",
+        "baby_parcel",
+    ),
+}
+
+# A veterinarian is under "health" in the taxonomy, but a night with a sick dog is not a case for 15.
+_NOT_HUMAN_HEALTH = frozenset({"vet_care"})
+
+
+def searched_categories(needs: tuple[str, ...]) -> tuple[str, ...]:
+    """The categories to search for the needs the person named, in order, without repeats."""
+    found: list[str] = []
+    for need in needs:
+        for category in SEARCHED_FOR.get(need, (need,)):
+            if category not in found:
+                found.append(category)
+    return tuple(found)
+
+
+def is_health(needs: tuple[str, ...]) -> bool:
+    """Health or any of its descendants (psychologist, dental care…): at night, the emergency is 15."""
+    human = taxonomy().expand(["health"]) - _NOT_HUMAN_HEALTH
+    return any(need in human for need in needs)

@@ -1,0 +1,133 @@
+"""List lines and details: what a result is, who it is for, distances, dates and lists per language."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, time
+
+import pytest
+
+import locales
+from handlers.deps import Deps
+from handlers.filters import read_filters
+from handlers.generic_needs import SEARCHED_FOR, is_health, searched_categories
+from handlers.i18n import capitalized, clock, distance, join, long_date
+from handlers.pages import _language_names, audience_marker, header, title
+from search.engine import Audience, Filters, Query, Result
+from search.geo import Point
+
+from .conftest import NOW
+
+STRASBOURG = Point(48.5734, 7.7521)
+
+
+async def _a_result(deps: Deps, category: str = "shower") -> Result:
+    page = await deps.directory.search(Query(STRASBOURG, NOW, (category,), limit=1))
+    assert page.results
+    return page.results[0]
+
+
+async def test_the_service_name_is_shown_when_it_says_more_than_the_place(deps: Deps) -> None:
+    result = await _a_result(deps)
+    sanisette = replace(
+        result, place_name="Sanisette — Rue du 11 Novembre", service_name="Eau potable", audience=Audience()
+    )
+    assert title(sanisette, ("food",), "fr") == "Sanisette — Rue du 11 Novembre – Eau potable"
+    same = replace(sanisette, place_name="Douches municipales", service_name="Douches")
+    assert title(same, ("shower",), "fr") == "Douches municipales"
+    # no service name: the sub-category tells what a generic search found, unless the name says it
+    unnamed = replace(sanisette, service_name=None, category="fountain")
+    assert title(unnamed, ("food",), "fr") == "Sanisette — Rue du 11 Novembre – Eau potable"
+    assert title(unnamed, ("fountain",), "fr") == "Sanisette — Rue du 11 Novembre"
+
+
+async def test_exclusive_places_carry_a_short_audience_marker(deps: Deps) -> None:
+    result = replace(await _a_result(deps), service_name=None)
+    women = replace(result, audience=Audience(welcome=2, genders=("women",)))
+    assert title(women, (result.category,), "fr").endswith(" (femmes)")
+    assert title(women, (result.category,), "en").endswith(" (women)")
+    assert audience_marker(Audience(welcome=2, family=("family",)), "fr") == "familles"
+    assert audience_marker(Audience(welcome=2, age_min=18, age_max=25), "fr") == "18-25 ans"
+    assert audience_marker(Audience(welcome=2, age_max=25), "fr") == "-25 ans"
+    assert audience_marker(Audience(welcome=2, genders=("men",), age_min=60), "ru") == "мужчины, от 60 лет"
+    assert audience_marker(Audience(welcome=2, genders=("women",), family=("family",)), "ar") == (
+        "النساء، العائلات"
+    )
+    # a preferred public is welcome but not exclusive: no marker on the list line
+    assert audience_marker(Audience(welcome=1, genders=("women",)), "fr") is None
+    assert audience_marker(Audience(welcome=0), "fr") is None
+    for lang in locales.LANGUAGES:
+        assert audience_marker(Audience(welcome=2, genders=("women",), age_max=25), lang)
+
+
+@pytest.mark.parametrize(
+    "text", ["homme", "je suis un homme", "un homme seul", "I'm a man", "hombre", "мужчина", "чоловік", "رجل"]
+)
+def test_men_are_read_as_a_gender_filter(text: str) -> None:
+    assert read_filters(text).gender == "men"
+
+
+def test_women_and_both() -> None:
+    assert read_filters("une femme").gender == "women"
+    assert read_filters("une femme et un homme").gender is None
+    assert read_filters("human rights") == Filters()
+
+
+def test_generic_needs_search_what_a_person_in_need_means() -> None:
+    assert searched_categories(("accomodation_and_housing",)) == (
+        "emergency_accommodation",
+        "overnight_stop",
+        "citizen_housing",
+    )
+    food = searched_categories(("food",))
+    assert "food_distribution" in food and "solidarity_fridge" in food
+    assert not {"fountain", "cooking_workshop", "community_garden", "shared_kitchen"} & set(food)
+    # explicit sub-needs stay as they are
+    assert searched_categories(("long_term_accomodation",)) == ("long_term_accomodation",)
+    assert searched_categories(("fountain", "food")) == ("fountain", *SEARCHED_FOR["food"])
+
+
+def test_health_like_needs() -> None:
+    assert is_health(("health",)) and is_health(("psychological_support",)) and is_health(("dental_care",))
+    assert not is_health(("food",)) and not is_health(("vet_care",))
+
+
+def test_distances_round_before_choosing_the_unit() -> None:
+    assert distance(994, "fr") == "990 m"
+    assert distance(996, "fr") == "1 km"
+    assert distance(1000, "fr") == "1 km"
+    assert distance(1240, "fr") == "1,2 km"
+    assert distance(1240, "en") == "1.2 km"
+
+
+def test_times_are_24_hour_in_every_language() -> None:
+    for lang in locales.LANGUAGES:
+        shown = clock(time(21, 30), lang)
+        assert "PM" not in shown and "م" not in shown
+        assert shown == ("21h30" if lang == "fr" else "21:30"), (lang, shown)
+
+
+def test_french_first_of_the_month_and_case() -> None:
+    assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
+    assert long_date(date(2026, 12, 2), "fr") == "2 décembre 2026"
+    assert capitalized("dimanche vers 8h") == "Dimanche vers 8h"
+    assert capitalized("ორშაბათი") == "ორშაბათი"
+    assert capitalized("вторник") == "Вторник"
+
+
+def test_lists_use_the_arabic_comma_in_arabic_scripts() -> None:
+    assert join(["أ", "ب"], "ar") == "أ، ب"
+    assert join(["a", "b"], "fa") == "a، b"
+    assert join(["a", "b"], "fr") == "a, b"
+
+
+def test_language_names_come_from_cldr_and_unknown_codes_are_skipped() -> None:
+    assert _language_names(("fr", "en", "lsf"), "fr") == "français, anglais"
+    assert _language_names(("ar", "xx-nothing"), "en") == "Arabic"
+    assert _language_names(("fr", "ru"), "ar") == "الفرنسية، الروسية"
+
+
+def test_a_header_about_another_time_starts_with_a_capital() -> None:
+    assert header(("clothing",), "Strasbourg (67)", "fr", "dimanche vers 8h").startswith(
+        "Dimanche vers 8h – "
+    )

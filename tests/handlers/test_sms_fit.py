@@ -1,0 +1,66 @@
+"""Every reply in a UCS-2 language fits three SMS segments (201 UTF-16 units) before any paging."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.gsm import Encoding, compact, segments
+from handlers import Channel, Conversation, Reply, ReplyKind, page_size
+from handlers.pages import UCS2_LANGUAGES
+from search.geo import Point
+
+from .conftest import PARIS, Chat
+
+MULHOUSE = Point(47.7508, 7.3359)
+NANCY = Point(48.6921, 6.1844)  # nothing within 30 km
+
+
+def test_sms_pages_hold_two_results_in_ucs2_languages() -> None:
+    for lang in UCS2_LANGUAGES:
+        assert page_size(Channel.SMS, lang) == 2
+    assert page_size(Channel.SMS, "fr") == 3 and page_size(Channel.SMS) == 3
+    assert page_size(Channel.TELEGRAM, "ru") == 5
+
+
+@pytest.mark.parametrize("lang", sorted(UCS2_LANGUAGES))
+async def test_every_reply_fits_three_ucs2_segments(sms: Chat, lang: str) -> None:
+    seen: list[Reply] = []
+
+    async def say(text: str = "", location: Point | None = None) -> None:
+        replies = await sms.send(text, location)
+        assert replies, text
+        seen.extend(replies)
+
+    sms.conv = Conversation(lang=lang, lang_chosen=True)
+    for message in ("aide", "menu", "1"):
+        await say(message)
+    await say(location=MULHOUSE)
+    await say("plus")
+    for number in ("1", "2", "3", "4"):
+        await say(number)
+    await say("999")
+    await say("langue")
+    await say("99")
+    await say("ok")
+    for need in ("health", "hygiene_and_wellness", "clothing", "accomodation_and_housing", "food"):
+        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending="place")
+        sms.at = datetime(2026, 11, 17, 23, 0, tzinfo=PARIS)
+        await say(location=MULHOUSE)
+        for number in ("1", "2"):
+            await say(number)
+    sms.conv = Conversation(lang=lang, lang_chosen=True, need=("accomodation_and_housing",), pending="place")
+    await say(location=NANCY)
+    await say("il me bat, il va me tuer, j'ai 15 ans")
+    await say("😀")
+    assert {r.kind for r in seen} >= set(ReplyKind) - {ReplyKind.CONFIRMATION}
+    assert any(r.kind is ReplyKind.DETAILS for r in seen) and any(r.kind is ReplyKind.RESULTS for r in seen)
+    too_long = []
+    for reply in seen:
+        body = compact(reply.text)
+        parts = segments(body)
+        assert parts.encoding is Encoding.UCS2
+        if parts.count > 3:
+            too_long.append(f"{reply.kind} is {parts.units} units:\n{body}")
+    assert not too_long, "\n\n".join(too_long)
