@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     sms_max_segments: int = Field(default=3, ge=1, le=10)
     sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
-    turn_concurrency: int = Field(default=4, ge=1, description="conversation turns computed at once per worker")
+    turn_concurrency: int = Field(default=4, ge=1, description="turns computed at once per worker")
 
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None

@@ -186,7 +186,8 @@ def _weekly(week: Week) -> tuple[tuple[int, int], ...]:
     """The week as merged intervals in minutes since Monday 00:00, joined across midnights; an
     interval running past Sunday midnight continues into Monday (its end is then > WEEK_MINUTES)."""
     merged: list[tuple[int, int]] = []
-    for start, end in sorted((d * DAY_END + s.start, d * DAY_END + s.end) for d, day in enumerate(week.days) for s in day):
+    edges = ((d * DAY_END + s.start, d * DAY_END + s.end) for d, day in enumerate(week.days) for s in day)
+    for start, end in sorted(edges):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:

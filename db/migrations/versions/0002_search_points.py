@@ -46,8 +46,8 @@ def upgrade() -> None:
         op.execute(
             "CREATE TRIGGER search_rtree_insert AFTER INSERT ON search_point BEGIN "
             "INSERT INTO search_rtree VALUES (new.id, new.lat, new.lat, new.lon, new.lon, "
-            "new.category_code * 0.0001, new.category_code * 0.0001, new.place_id, new.stop_id, new.service_id, "
-            "new.lat, new.lon, new.hour_mask); END"
+            "new.category_code * 0.0001, new.category_code * 0.0001, "
+            "new.place_id, new.stop_id, new.service_id, new.lat, new.lon, new.hour_mask); END"
         )
         op.execute(
             "CREATE TRIGGER search_rtree_delete AFTER DELETE ON search_point BEGIN "
