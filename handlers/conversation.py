@@ -44,7 +44,8 @@ def page_size(channel: Channel, lang: str | None = None) -> int:
 
 
 def _compact(ctx: _Ctx) -> bool:
-    return ctx.channel is Channel.SMS and ctx.lang in UCS2_LANGUAGES
+    """Every SMS reply is written to fit three segments in its encoding (pages.fits_sms)."""
+    return ctx.channel is Channel.SMS
 
 
 def _notice(lang: str, text: str) -> Reply:

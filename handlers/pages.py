@@ -18,7 +18,9 @@ PARIS = ZoneInfo("Europe/Paris")
 # in these languages is written to fit three segments on SMS (a page of results with its footer,
 # or one result's details), so `compact` rendering drops or shortens until it does.
 UCS2_LANGUAGES = frozenset({"ar", "fa", "ps", "ru", "uk", "ka"})
-SMS_BUDGET = 3 * 67
+SMS_BUDGET = 3 * 67  # UTF-16 units: three UCS-2 segments
+GSM_BUDGET = 3 * 153  # septets: three GSM-7 segments (Latin-script languages)
+_GSM_EXTENDED = frozenset("^{}\\[~]|€")
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
 SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
@@ -81,6 +83,16 @@ def is_stale(result: Result, now: datetime) -> bool:
 def units(text: str) -> int:
     """UTF-16 code units, what a UCS-2 segment counts; indentation is dropped on SMS, so not counted."""
     return sum(len(line.strip().encode("utf-16-le")) // 2 for line in text.split("\n")) + text.count("\n")
+
+
+def fits_sms(text: str, lang: str) -> bool:
+    """Whether a reply fits three SMS segments in the encoding its language travels in (the channel
+    transliterates Latin text to GSM-7, where an extension character costs two septets)."""
+    if lang in UCS2_LANGUAGES:
+        return units(text) <= SMS_BUDGET
+    septets = sum(len(line.strip()) for line in text.split("\n")) + text.count("\n")
+    septets += sum(1 for ch in text if ch in _GSM_EXTENDED) + 2 * text.count("…")  # "…" travels as "..."
+    return septets <= GSM_BUDGET
 
 
 def _says_more(what: str, place: str) -> bool:
@@ -146,14 +158,18 @@ def _compact_lines(
     lang: str,
     needs: tuple[str, ...],
     size: int,
+    with_address: bool = False,
 ) -> list[str]:
-    """Name, distance, state and phone: the address waits for the details."""
+    """Name, distance, state and phone; the address only when there is room, else in the details."""
     lines: list[str] = []
     for index, result in enumerate(results):
         name = _shortened(title(result, needs, lang), size)
         lines.append(_line(first + index, name, result, at, now, lang, brief=True))
+        contact = [short_address(result)] if with_address and short_address(result) else []
         if result.phone:
-            lines.append("   " + result.phone.replace(" ", ""))
+            contact.append(result.phone.replace(" ", ""))
+        if contact:
+            lines.append("   " + " · ".join(contact))
     return lines
 
 
@@ -170,7 +186,7 @@ def results_text(
     compact: bool = False,
     short_head: str | None = None,
 ) -> str:
-    """A page of results. `compact` (SMS in a UCS-2 script) shortens names, then swaps `head` for
+    """A page of results. `compact` (SMS) shortens names, then swaps `head` for
     `short_head`, until the page and its footer fit three segments."""
     more = first - 1 + len(results) < total
     if compact:
@@ -185,11 +201,13 @@ def results_text(
             lines.extend(result_lines(first + index, result, at, now, lang, needs))
         return "\n".join([*lines, footer])
     text = ""
-    for heading, smallest in ((head, 24), (short_head or head, 12)):
-        for size in range(60, smallest - 1, -2):
-            text = "\n".join([heading, *_compact_lines(first, results, at, now, lang, needs, size), footer])
-            if units(text) <= SMS_BUDGET:
-                return text
+    for with_address in (True, False) if lang not in UCS2_LANGUAGES else (False,):
+        for heading, smallest in ((head, 24), (short_head or head, 12)):
+            for size in range(60, smallest - 1, -2):
+                lines = _compact_lines(first, results, at, now, lang, needs, size, with_address)
+                text = "\n".join([heading, *lines, footer])
+                if fits_sms(text, lang):
+                    return text
     return text
 
 
@@ -291,7 +309,7 @@ def osm_link(result: Result) -> str:
 
 
 def details_text(result: Result, at: datetime, now: datetime, lang: str, *, compact: bool = False) -> str:
-    """Everything about one result. `compact` (SMS in a UCS-2 script) keeps what gets someone there
+    """Everything about one result. `compact` (SMS) keeps what gets someone there
     first (directions, phone, state), hours by runs of days, and drops the rest from the least
     useful up until three segments hold it."""
     tax = taxonomy().by_id
@@ -352,7 +370,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, comp
         if not block:
             continue
         trial = sorted([*kept, (rank, block)])
-        if units("\n".join(line for _, b in trial for line in b)) <= SMS_BUDGET:
+        if fits_sms("\n".join(line for _, b in trial for line in b), lang):
             kept = trial
     return "\n".join(line for _, block in kept for line in block)
 

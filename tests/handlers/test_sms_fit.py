@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.gsm import Encoding, compact, segments
+from bot.gsm import Encoding, compact, for_sms, segments
 from handlers import Channel, Conversation, Reply, ReplyKind, page_size
 from handlers.pages import UCS2_LANGUAGES
 from search.geo import Point
@@ -63,4 +63,26 @@ async def test_every_reply_fits_three_ucs2_segments(sms: Chat, lang: str) -> Non
         assert parts.encoding is Encoding.UCS2
         if parts.count > 3:
             too_long.append(f"{reply.kind} is {parts.units} units:\n{body}")
+    assert not too_long, "\n\n".join(too_long)
+
+
+LATIN = sorted({"fr", "en", "es", "ca", "ro", "pt"})
+
+
+@pytest.mark.parametrize("lang", LATIN)
+async def test_results_and_details_fit_three_gsm_segments(sms: Chat, lang: str) -> None:
+    """A page of three results, or one result's details, is one SMS of at most three segments."""
+    seen: list[Reply] = []
+    for need in ("health", "hygiene_and_wellness", "clothing", "accomodation_and_housing", "food"):
+        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending="place")
+        sms.at = datetime(2026, 11, 17, 18, 0, tzinfo=PARIS)
+        for text, location in (("", MULHOUSE), ("plus", None), ("1", None), ("4", None)):
+            seen.extend(await sms.send(text, location))
+    checked = [r for r in seen if r.kind in (ReplyKind.RESULTS, ReplyKind.DETAILS)]
+    assert len(checked) >= 15
+    too_long = []
+    for reply in checked:
+        parts = segments(for_sms(reply.text))
+        if parts.count > 3:
+            too_long.append(f"{reply.kind} {parts.encoding} {parts.units}:\n{reply.text}")
     assert not too_long, "\n\n".join(too_long)
