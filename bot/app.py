@@ -41,7 +41,7 @@ from handlers import (
     default_understand,
     respond,
 )
-from search.engine import Directory
+from search import Directory
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,7 @@ from db.communes import communes
 from db.engine import make_async_engine
 from db.importer import ImportFileError, import_documents, read_documents
 from locales import LANGUAGES
-from search.engine import Directory, Query, Result, SearchPage
-from search.geo import Point
-from search.hours import describe
+from search import Directory, Point, Query, Result, SearchPage, describe
 
 PARIS = ZoneInfo("Europe/Paris")
 log = logging.getLogger(__name__)
@@ -197,7 +195,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _understanding_json(item_id: object, text: str, now: datetime) -> dict[str, object]:
-    from search.understand import understand
+    from search import understand
 
     try:
         found = understand(text, now)

@@ -30,8 +30,7 @@ from handlers import (
     user_key,
 )
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, t
-from search.engine import Directory
-from search.geo import Point
+from search import Directory, Point
 
 PARIS = ZoneInfo("Europe/Paris")
 _LOCATION = re.compile(r"^\s*(?:@|geo:)\s*(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)

@@ -29,7 +29,7 @@ import locales
 from bot.dedup import DedupStore
 from bot.settings import Settings
 from handlers import Channel, Choice, Incoming, Reply, SessionStore, Turn, user_key
-from search.geo import Point
+from search import Point
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,7 @@ from handlers.pages import (
 )
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import Alerts, read_alerts
-from search.engine import Filters, Query, Result, SearchPage
-from search.geo import Point
+from search import Filters, Point, Query, Result, SearchPage
 
 log = logging.getLogger(__name__)
 

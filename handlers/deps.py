@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from search.engine import Query, SearchPage
-from search.geo import Point
+from search import Point, Query, SearchPage
 
 
 class NeedLike(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from handlers.keywords import fold
-from search.engine import Filters
+from search import Filters
 
 _WORDS: dict[str, str] = {
     "women": (

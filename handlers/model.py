@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from search.geo import Point
+from search import Point
 
 
 class Channel(StrEnum):

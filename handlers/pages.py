@@ -10,8 +10,7 @@ from babel import Locale, UnknownLocaleError
 from db.categories import taxonomy
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.keywords import fold
-from search.engine import Audience, Result
-from search.hours import describe, describe_week
+from search import Audience, Result, describe, describe_week
 
 PARIS = ZoneInfo("Europe/Paris")
 # Scripts outside GSM-7 travel as UCS-2: 67 UTF-16 units a segment once a text needs two. A reply

@@ -7,6 +7,6 @@ from handlers.deps import Understand
 
 def default_understand() -> Understand:
     """Imported on demand: building the gazetteer and lexicons is the caller's (first message's) cost."""
-    from search.understand import understand
+    from search import understand
 
     return understand

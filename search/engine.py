@@ -25,6 +25,7 @@ from db.categories import Taxonomy, taxonomy
 from db.engine import make_engine
 from db.models import PlaceRow, ServiceRow, StopRow
 from db.schedule import SEARCH_ZONE, WEEK_HOURS, Period, Week
+from search.audience import Audience, Filters, accepts, admits, audience_of, conditions_of, strings
 from search.geo import Point, bounding_box, haversine_m
 from search.hours import Openness, OpenState, Timing, state_at
 
@@ -36,20 +37,6 @@ MAX_LIMIT = 100
 _SEARCH_ZONE = ZoneInfo(SEARCH_ZONE)
 RTREE_CODE_SCALE = 1e-4  # category codes in SQLite's R*Tree (see migration 0002)
 DENSE = 150  # places within the radius: past this, widening only adds far places (at night, closed ones)
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Who is asking and what they need; a public restricts only where a place is exclusive (accueil 2)."""
-
-    gender: str | None = None  # "men" | "women"
-    age: int | None = None
-    family: str | None = None  # "isolated" | "family" | "couple" | "pregnant"
-    administrative: str | None = None  # "regular" | "asylum" | "refugee" | "undocumented"
-    free: bool = False
-    no_appointment: bool = False
-    animals: bool = False
-    wheelchair: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +56,6 @@ class Query:
             raise ValueError("limit must be 1..100 and offset >= 0")
         if self.radius_km is not None and not (0 < self.radius_km <= 200):
             raise ValueError("radius_km must be in (0, 200]")
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who a service is for (Soliguide `publics`): accueil 0 everyone, 1 preferred, 2 exclusive."""
-
-    welcome: int = 0
-    genders: tuple[str, ...] = ()
-    age_min: int | None = None
-    age_max: int | None = None
-    family: tuple[str, ...] = ()
-    administrative: tuple[str, ...] = ()
-    other: tuple[str, ...] = ()
-    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,84 +133,6 @@ def _period(value: str | None) -> Period | None:
 def _mapping(value: Any) -> Mapping[str, Any]:
     data = _json(value)
     return data if isinstance(data, Mapping) else {}
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
-def audience_of(publics: Mapping[str, Any]) -> Audience:
-    raw_age = publics.get("age")
-    age: Mapping[str, Any] = raw_age if isinstance(raw_age, Mapping) else {}
-    welcome = publics.get("accueil")
-    return Audience(
-        welcome=welcome if isinstance(welcome, int) else 0,
-        genders=_strings(publics.get("gender")),
-        age_min=age.get("min") if isinstance(age.get("min"), int) else None,
-        age_max=age.get("max") if isinstance(age.get("max"), int) else None,
-        family=_strings(publics.get("familialle")),
-        administrative=_strings(publics.get("administrative")),
-        other=_strings(publics.get("other")),
-        description=str(publics.get("description") or ""),
-    )
-
-
-def admits(audience: Audience, filters: Filters) -> bool:
-    """Exclusive places (accueil 2) turn away whoever is outside their publics; others admit all."""
-    if audience.welcome != 2:
-        return True
-    if filters.gender and audience.genders and filters.gender not in audience.genders:
-        return False
-    if filters.age is not None:
-        if audience.age_min is not None and filters.age < audience.age_min:
-            return False
-        if audience.age_max is not None and filters.age > audience.age_max:
-            return False
-    if filters.family and audience.family and filters.family not in audience.family:
-        return False
-    if filters.family == "couple" and audience.genders and not {"men", "women"} <= set(audience.genders):
-        return False  # a single-gender place cannot take in a couple together
-    return not (
-        filters.administrative
-        and audience.administrative
-        and filters.administrative not in audience.administrative
-    )
-
-
-def _checked(modalities: Mapping[str, Any], key: str) -> bool:
-    value = modalities.get(key)
-    return isinstance(value, Mapping) and value.get("checked") is True
-
-
-def conditions_of(modalities: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    out = []
-    for key, kind in (
-        ("appointment", "appointment"),
-        ("inscription", "registration"),
-        ("orientation", "referral"),
-        ("price", "price"),
-        ("animal", "animals"),
-        ("pmr", "wheelchair"),
-    ):
-        if _checked(modalities, key):
-            precisions = modalities[key].get("precisions")
-            out.append((kind, str(precisions).strip() if precisions else ""))
-    other = modalities.get("other")
-    if isinstance(other, str) and other.strip():
-        out.append(("other", other.strip()))
-    return tuple(out)
-
-
-def accepts(modalities: Mapping[str, Any], filters: Filters) -> bool:
-    if filters.free and _checked(modalities, "price"):
-        return False
-    if filters.no_appointment and (
-        _checked(modalities, "appointment") or _checked(modalities, "inscription")
-    ):
-        return False
-    if filters.animals and not _checked(modalities, "animal"):
-        return False
-    return not (filters.wheelchair and not _checked(modalities, "pmr"))
 
 
 _ID_COLUMNS: tuple[Any, ...] = (
@@ -415,7 +310,7 @@ def _result(hit: _Hit, row: Row[Any], at: datetime, tax: Taxonomy) -> Result:
         temp_message=message.text if message and message.covers(at) else None,
         conditions=conditions_of(_mapping(row.service_modalities) or _mapping(row.place_modalities)),
         audience=audience_of(_mapping(row.service_publics) or _mapping(row.place_publics)),
-        languages=_strings(_json(row.languages)),
+        languages=strings(_json(row.languages)),
         verified_at=verified,
         description=row.service_description or row.place_description,
         email=row.email,
