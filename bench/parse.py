@@ -1,7 +1,7 @@
 """Message understanding speed: messages/s and p99 per message on one core, start-up time, RSS.
 
 Figures, not a test. The messages are the dev corpus and the held-out corpus repeated up to
-`--messages` (5,000 by default), read one at a time by `search.understand.understand` in this
+`--messages` (5,000 by default), read one at a time by `search.reading.understand` in this
 process after a warm-up pass over each distinct message (its p99 is printed too: word corrections
 are cached, so a repeat costs less than a first sight). Start-up is measured in a fresh
 subprocess: importing the readers and the first `understand()` call, which loads the gazetteer and
@@ -32,7 +32,7 @@ CORPORA = (ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "tests" / "sear
 NOW = "2026-11-17T10:15:00+01:00"
 STARTUP = (
     "import time; t = time.perf_counter(); from datetime import datetime; "
-    "from search.understand import understand; "
+    "from search.reading import understand; "
     f"understand('manger ce soir a selestat', datetime.fromisoformat('{NOW}')); "
     "print(time.perf_counter() - t)"
 )
@@ -70,7 +70,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
-    from search.understand import understand
+    from search.reading import understand
 
     now = datetime.fromisoformat(NOW)
     texts = messages(args.messages)

@@ -32,7 +32,7 @@ class WindowLike(Protocol):
 
 
 class UnderstandingLike(Protocol):
-    """The shape of `search.understand.Understanding`; a Protocol so handlers need not import it."""
+    """The shape of `search.reading.Understanding`; a Protocol so handlers need not import it."""
 
     @property
     def language(self) -> str: ...

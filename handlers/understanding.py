@@ -1,4 +1,4 @@
-"""The reader the conversation uses by default: search.understand, behind the `Understand` seam."""
+"""The reader the conversation uses by default: search.reading, behind the `Understand` seam."""
 
 from __future__ import annotations
 

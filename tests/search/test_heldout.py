@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from db.communes import communes
-from search.understand import Understanding, understand
+from search.reading import Understanding, understand
 
 CORPUS = Path(__file__).with_name("heldout.jsonl")
 TARGETS = {"need": 0.95, "place": 0.97, "lang": 0.95, "when": 0.95, "when0": 0.95}

@@ -1,4 +1,4 @@
-"""search.understand: the readers together; the need shapes the time window ("a bed today" is tonight)."""
+"""search.reading: the readers together; the need shapes the time window ("a bed today" is tonight)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from search.understand import understand
+from search.reading import understand
 from search.when import PARIS
 
 NOW = datetime(2026, 11, 17, 16, 40, tzinfo=PARIS)  # a Tuesday afternoon
