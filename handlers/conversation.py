@@ -13,7 +13,7 @@ from handlers.filters import from_json, read_filters, to_json
 from handlers.generic_needs import is_health, searched_categories
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, kilometres, t
 from handlers.keywords import Command, clean, parse
-from handlers.model import Channel, Conversation, Incoming, Reply, ReplyKind, Turn, Venue
+from handlers.model import Channel, Choice, Conversation, Incoming, Reply, ReplyKind, Turn, Venue
 from handlers.pages import (
     UCS2_LANGUAGES,
     details_text,
@@ -460,7 +460,11 @@ async def _show_page(conv: Conversation, ctx: _Ctx, before: tuple[Reply, ...]) -
         compact=_compact(ctx),
         short_head=header(conv.need, place[2], lang, when, short=True),
     )
-    reply = Reply(ReplyKind.RESULTS, lang, text, venues=tuple(_venue(r) for r in page.results))
+    numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(page.results) + 1))
+    more = (Choice("plus", "+"),) if offset + len(page.results) < page.total else ()
+    reply = Reply(
+        ReplyKind.RESULTS, lang, text, choices=numbers + more, venues=tuple(_venue(r) for r in page.results)
+    )
     after = _health_emergency(conv, lang) if not any(r.state.open for r in page.results) else ()
     conv = replace(
         conv,

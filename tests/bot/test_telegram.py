@@ -166,6 +166,13 @@ async def test_text_search_sends_html_results_and_venue_pins(database_url: str) 
         assert "<" not in results["text"].replace("&lt;", "")
         venues = recorder.sent("sendVenue")
         assert 1 <= len(venues) <= 5
+        markup = results["reply_markup"]
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        buttons = [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+        numbers = [str(n) for n in range(1, len(venues) + 1)]
+        assert buttons[: len(venues)] == [(n, n) for n in numbers], "one button per result, for its details"
+        assert buttons[len(venues) :] in ([], [("+", "plus")]), "and one for more"
         for venue in venues:
             assert venue["chat_id"] == CHAT and venue["title"] and venue["address"]
             assert 47.0 < venue["latitude"] < 49.5 and 6.5 < venue["longitude"] < 8.5
