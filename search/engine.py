@@ -36,7 +36,7 @@ SOON = timedelta(hours=3)  # closed now but opening within this counts as useful
 MAX_LIMIT = 100
 _SEARCH_ZONE = ZoneInfo(SEARCH_ZONE)
 RTREE_CODE_SCALE = 1e-4  # category codes in SQLite's R*Tree (see migration 0002)
-DENSE = 150  # places within the radius: past this, widening only adds far places (at night, closed ones)
+DENSE = 60  # places within the radius: past this, widening only adds far places (at night, closed ones)
 
 
 @dataclass(frozen=True, slots=True)
