@@ -34,6 +34,9 @@ MAX_CHOICES = 5
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
+ENOUGH = 10  # the first search picks a radius that holds this many results, so PLUS has more to show
+
+
 def page_size(channel: Channel, lang: str | None = None) -> int:
     """An SMS costs per 160 characters: three results fit in about three segments. In a UCS-2
     script a segment holds 67 characters, so two results make the page."""
@@ -270,6 +273,7 @@ def _query(
         filters=filters if filters is not None else from_json(conv.extra.get("filters")),
         limit=limit,
         offset=offset,
+        enough=ENOUGH,
     )
 
 

@@ -48,6 +48,7 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     limit: int = 10
     offset: int = 0
+    enough: int = 0  # widen until this many useful results, if more than offset + limit (pages to come)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -421,7 +422,7 @@ class Directory:
         with filters reads every candidate (a filter can drop any of them).
         """
         filtered = query.filters != Filters()
-        wanted = query.offset + query.limit
+        wanted = max(query.offset + query.limit, query.enough)
         soon = _hours_mask(query.at)
         best: dict[int, _Hit] = {}
         open_places: set[int] = set()
@@ -499,7 +500,7 @@ class Directory:
         if query.categories and not categories:
             return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else RADII_KM
-        wanted = query.offset + query.limit
+        wanted = max(query.offset + query.limit, query.enough)
         memo = _Memo()
         hits: list[_Hit] = []
         total = 0

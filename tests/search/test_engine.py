@@ -277,6 +277,22 @@ async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_eng
     assert "LIEU_RDV_INSCRIPTION" not in names
 
 
+async def test_enough_picks_a_radius_for_the_pages_to_come(engine: Engine, async_engine: Any) -> None:
+    import_documents(engine, random_places(11, 300), source="random")
+    directory = Directory(async_engine)
+    at = datetime(2026, 11, 17, 12, tzinfo=PARIS)
+    small = await directory.search(Query(point=CENTER, at=at, categories=("food",), limit=2))
+    ahead = await directory.search(Query(point=CENTER, at=at, categories=("food",), limit=2, enough=10))
+    assert ahead.results == small.results[:2] or ahead.radius_km > small.radius_km
+    assert ahead.radius_km >= small.radius_km
+    assert sum(1 for _ in ahead.results) == 2 and ahead.total >= min(10, ahead.total)
+    wide = await directory.search(
+        Query(point=CENTER, at=at, categories=("food",), radius_km=ahead.radius_km, limit=100)
+    )
+    useful = [r for r in wide.results if r.state.openness is not Openness.CLOSED or r.state.opens_at]
+    assert len(useful) >= 10 or ahead.radius_km == RADII_KM[-1]
+
+
 def test_query_refuses_naive_instants_and_bad_limits() -> None:
     with pytest.raises(ValueError):
         Query(point=CENTER, at=datetime(2026, 1, 1))  # noqa: DTZ001
