@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -156,19 +157,37 @@ def _compact_lines(
     now: datetime,
     lang: str,
     needs: tuple[str, ...],
-    size: int,
-    with_address: bool = False,
-) -> list[str]:
-    """Name, distance, state and phone; the address only when there is room, else in the details."""
-    lines: list[str] = []
+) -> Callable[[int, bool], list[str]]:
+    """Name, distance, state and phone; the address only when there is room, else in the details.
+    Everything but the name's length is formatted once: the caller tries sizes until the page fits."""
+    parts = []
     for index, result in enumerate(results):
-        name = _shortened(title(result, needs, lang), size)
-        lines.append(_line(first + index, name, result, at, now, lang, brief=True))
-        contact = [short_address(result)] if with_address and short_address(result) else []
-        if result.phone:
-            contact.append(result.phone.replace(" ", ""))
-        if contact:
-            lines.append("   " + " · ".join(contact))
+        state = describe(result.state, at, lang, now=now, brief=True)
+        parts.append(
+            (first + index, title(result, needs, lang), distance(result.distance_m, lang), state, result)
+        )
+
+    def lines(size: int, with_address: bool) -> list[str]:
+        out: list[str] = []
+        for number, name, far, state, result in parts:
+            short = _shortened(name, size)
+            out.append(
+                t(
+                    lang,
+                    "{number}. {name} ({distance}) – {state}",
+                    number=number,
+                    name=short,
+                    distance=far,
+                    state=state,
+                )
+            )
+            contact = [short_address(result)] if with_address and short_address(result) else []
+            if result.phone:
+                contact.append(result.phone.replace(" ", ""))
+            if contact:
+                out.append("   " + " · ".join(contact))
+        return out
+
     return lines
 
 
@@ -200,11 +219,11 @@ def results_text(
             lines.extend(result_lines(first + index, result, at, now, lang, needs))
         return "\n".join([*lines, footer])
     text = ""
+    compact_lines = _compact_lines(first, results, at, now, lang, needs)
     for with_address in (True, False) if lang not in UCS2_LANGUAGES else (False,):
         for heading, smallest in ((head, 24), (short_head or head, 12)):
             for size in range(60, smallest - 1, -2):
-                lines = _compact_lines(first, results, at, now, lang, needs, size, with_address)
-                text = "\n".join([heading, *lines, footer])
+                text = "\n".join([heading, *compact_lines(size, with_address), footer])
                 if fits_sms(text, lang):
                     return text
     return text
