@@ -48,7 +48,7 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     limit: int = 10
     offset: int = 0
-    enough: int = 0  # widen until this many useful results, if more than offset + limit (pages to come)
+    enough: int = 0  # also widen until this many places may be useful (pages to come), by hour mask
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -422,7 +422,7 @@ class Directory:
         with filters reads every candidate (a filter can drop any of them).
         """
         filtered = query.filters != Filters()
-        wanted = max(query.offset + query.limit, query.enough)
+        wanted = query.offset + query.limit
         soon = _hours_mask(query.at)
         best: dict[int, _Hit] = {}
         open_places: set[int] = set()
@@ -500,7 +500,8 @@ class Directory:
         if query.categories and not categories:
             return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else RADII_KM
-        wanted = max(query.offset + query.limit, query.enough)
+        wanted = query.offset + query.limit
+        soon = _hours_mask(query.at)
         memo = _Memo()
         hits: list[_Hit] = []
         total = 0
@@ -509,8 +510,14 @@ class Directory:
             candidates = self._candidates(conn, query, categories, radius)
             hits = self._rank(conn, query, candidates, memo)
             total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
-            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted or total >= DENSE:
+            if total >= DENSE:
                 break
+            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
+                # Pages to come: their places are counted by hour mask only (no hours read), an
+                # upper bound that is exact but for closures and holidays.
+                maybe = {c.place_id for c in candidates if c.hour_mask & soon}
+                if len(maybe) >= query.enough:
+                    break
         log.info(
             "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
         )
