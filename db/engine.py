@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -13,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_URL = "sqlite:///data/solibot.db"
 
@@ -87,3 +91,38 @@ def migrate(url: str) -> None:
     if is_sqlite(url):
         _ensure_sqlite_folder(sync_url(url))
     command.upgrade(alembic_config(url), "head")
+
+
+class Runner:
+    """Runs synchronous database work off the event loop, in as few thread hops as possible.
+
+    SQLite: the whole function runs in one worker thread on plain sqlite3 (aiosqlite would hop
+    threads for every cursor call, tens of times a search). PostgreSQL: the same function runs
+    through `run_sync` on the async psycopg driver.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sync = (
+            make_engine(engine.url.render_as_string(hide_password=False))
+            if engine.dialect.name == "sqlite"
+            else None
+        )
+
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        if self._sync is not None:
+            return await asyncio.to_thread(self._in_thread, False, work, *args)
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(work, *args)
+
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """As `read`, in a transaction committed when `work` returns."""
+        if self._sync is not None:
+            return await asyncio.to_thread(self._in_thread, True, work, *args)
+        async with self._engine.begin() as conn:
+            return await conn.run_sync(work, *args)
+
+    def _in_thread(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
+        assert self._sync is not None
+        with self._sync.begin() if transaction else self._sync.connect() as conn:
+            return work(conn, *args)

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import Runner
 from handlers.model import Conversation
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class SqliteSessionStore:
     def __init__(
         self, engine: AsyncEngine, ttl_seconds: int = DEFAULT_TTL_SECONDS, clock: Clock = time.time
     ) -> None:
-        self._engine, self._ttl, self._clock = engine, ttl_seconds, clock
+        self._runner, self._ttl, self._clock = Runner(engine), ttl_seconds, clock
         self._ready = False
         self._lock = asyncio.Lock()
 
@@ -115,60 +116,64 @@ class SqliteSessionStore:
             return
         async with self._lock:
             if not self._ready:
-                async with self._engine.begin() as conn:
-                    for statement in _SCHEMA:
-                        await conn.execute(text(statement))
+                await self._runner.write(_create_schema)
                 self._ready = True
 
     async def load(self, user_key: str) -> Conversation | None:
         await self._schema()
-        async with self._engine.connect() as conn:
-            data = (
-                await conn.execute(
-                    text("SELECT data FROM conversation_session WHERE user_key = :k AND expires_at > :now"),
-                    {"k": user_key, "now": self._clock()},
-                )
-            ).scalar_one_or_none()
-            opt_out = (
-                await conn.execute(
-                    text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
-                )
-            ).first()
+        data, opted_out, lang = await self._runner.read(_load, user_key, self._clock())
         conv = load(data) if data is not None else None
-        return _with_opt_out(conv, opt_out[0]) if opt_out is not None else conv
+        return _with_opt_out(conv, lang) if opted_out else conv
 
     async def save(self, user_key: str, conv: Conversation) -> None:
         await self._schema()
-        now = self._clock()
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now}
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO conversation_session (user_key, data, expires_at) VALUES (:k, :d, :e) "
-                    "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, "
-                    "expires_at = excluded.expires_at"
-                ),
-                {"k": user_key, "d": dump(conv), "e": now + self._ttl},
-            )
-            if conv.opted_out:
-                await conn.execute(
-                    text(
-                        "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
-                        "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
-                    ),
-                    {"k": user_key, "l": conv.lang, "s": now},
-                )
-            else:
-                await conn.execute(
-                    text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
-                )
+        await self._runner.write(_save, user_key, dump(conv), conv, self._clock(), self._ttl)
 
     async def forget(self, user_key: str) -> None:
         await self._schema()
-        async with self._engine.begin() as conn:
-            await conn.execute(text("DELETE FROM conversation_session WHERE user_key = :k"), {"k": user_key})
+        await self._runner.write(_forget, user_key)
+
+
+def _create_schema(conn: Connection) -> None:
+    for statement in _SCHEMA:
+        conn.execute(text(statement))
+
+
+def _load(conn: Connection, user_key: str, now: float) -> tuple[str | None, bool, str | None]:
+    """(the session's JSON, opted out?, the language of the opt-out)."""
+    data = conn.execute(
+        text("SELECT data FROM conversation_session WHERE user_key = :k AND expires_at > :now"),
+        {"k": user_key, "now": now},
+    ).scalar_one_or_none()
+    opt_out = conn.execute(
+        text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
+    ).first()
+    return data, opt_out is not None, opt_out[0] if opt_out is not None else None
+
+
+def _save(conn: Connection, user_key: str, data: str, conv: Conversation, now: float, ttl: int) -> None:
+    conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
+    conn.execute(
+        text(
+            "INSERT INTO conversation_session (user_key, data, expires_at) VALUES (:k, :d, :e) "
+            "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
+        ),
+        {"k": user_key, "d": data, "e": now + ttl},
+    )
+    if conv.opted_out:
+        conn.execute(
+            text(
+                "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
+                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
+            ),
+            {"k": user_key, "l": conv.lang, "s": now},
+        )
+    else:
+        conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
+
+
+def _forget(conn: Connection, user_key: str) -> None:
+    conn.execute(text("DELETE FROM conversation_session WHERE user_key = :k"), {"k": user_key})
 
 
 class RedisSessionStore:

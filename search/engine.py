@@ -7,7 +7,6 @@ opening within a day, then the rest; nearest first inside each group. The radius
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
-from db.engine import make_engine
+from db.engine import Runner
 from db.models import PlaceRow, ServiceRow, StopRow
 from db.schedule import SEARCH_ZONE, WEEK_HOURS, Period, Week
 from search.audience import Audience, Filters, accepts, admits, audience_of, conditions_of, strings
@@ -325,12 +324,7 @@ class Directory:
     """The search seam the conversation talks to; backed by SQLite (R*Tree) or PostgreSQL (earthdistance)."""
 
     def __init__(self, engine: AsyncEngine, tax: Taxonomy | None = None) -> None:
-        self._engine = engine
-        self._sync_engine = (
-            make_engine(engine.url.render_as_string(hide_password=False))
-            if engine.dialect.name == "sqlite"
-            else None
-        )
+        self._runner = Runner(engine)
         self._taxonomy = tax or taxonomy()
         self._sqlite = engine.dialect.name == "sqlite"
         # Built once: expanding IN parameters keep SQLAlchemy from coercing every id of every query.
@@ -480,17 +474,8 @@ class Directory:
         return _Hit(key, candidate, row, timing, state, {candidate.category_code})
 
     async def search(self, query: Query) -> SearchPage:
-        """SQLite: the whole search runs in one worker thread on a plain sqlite3 connection (aiosqlite
-        would hop threads for every cursor call); PostgreSQL: the same code on the async driver."""
-        if self._sync_engine is not None:
-            return await asyncio.to_thread(self._search_in_thread, query)
-        async with self._engine.connect() as conn:
-            return await conn.run_sync(self._search, query)
-
-    def _search_in_thread(self, query: Query) -> SearchPage:
-        assert self._sync_engine is not None
-        with self._sync_engine.connect() as conn:
-            return self._search(conn, query)
+        """One trip off the event loop for the whole search (see db.engine.Runner)."""
+        return await self._runner.read(self._search, query)
 
     def _search(self, conn: Connection, query: Query) -> SearchPage:
         """Widen through RADII_KM until a page of useful results (open, unknown or opening within 3 hours).
