@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import gzip
 import json
 import math
 import random
@@ -44,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from db.categories import taxonomy
+from db.communes import CommuneRow, rows
 
 SOURCE_NAME = "solibot-sample"
 ID_BASE = 9_000_000
@@ -59,17 +59,6 @@ _ARRONDISSEMENT = re.compile(r"\s+\d+(?:er|e) Arrondissement$")
 
 Slots = dict[int, list[tuple[int, int]]]  # weekday → [(start, end)] in minutes, end <= 1440
 Doc = dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Commune:
-    insee: str
-    name: str
-    postal_code: str
-    dept: str
-    lat: float
-    lon: float
-    population: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,32 +134,22 @@ def _data() -> _Data:
     )
 
 
-@cache
-def communes() -> tuple[Commune, ...]:
+def communes() -> tuple[CommuneRow, ...]:
     """Metropolitan communes × postcode in file order; DROM/COM and rows without a postcode are left out."""
-    path = resources.files("db").joinpath("data/fr_communes.csv.gz")
-    with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["postal_code"] and r["lat"] and len(r["dept"]) == 2]
-    return tuple(
-        Commune(
-            r["insee"],
-            r["name"],
-            r["postal_code"],
-            r["dept"],
-            float(r["lat"]),
-            float(r["lon"]),
-            int(r["population"] or 0),
-        )
-        for r in rows
-    )
+    return _metropolitan()
+
+
+@cache
+def _metropolitan() -> tuple[CommuneRow, ...]:
+    return tuple(r for r in rows() if r.postal_code and len(r.dept) == 2)
 
 
 # ---------------------------------------------------------------- planning: where, what, how many
 
 
 def _plan(
-    rng: random.Random, pool: tuple[Commune, ...], places: int, services: int, kinds: tuple[Kind, ...]
-) -> list[tuple[Commune, Kind, int]]:
+    rng: random.Random, pool: tuple[CommuneRow, ...], places: int, services: int, kinds: tuple[Kind, ...]
+) -> list[tuple[CommuneRow, Kind, int]]:
     """Draw communes and kinds, then nudge the services per place until they sum to `services` exactly."""
     rows_per_insee: dict[str, int] = {}
     for c in pool:
@@ -181,7 +160,7 @@ def _plan(
         total += max(c.population, 50) ** 1.2 / rows_per_insee[c.insee]
         cum.append(total)
     kind_cum: dict[int, tuple[list[float], list[Kind]]] = {}
-    plan: list[tuple[Commune, Kind, int]] = []
+    plan: list[tuple[CommuneRow, Kind, int]] = []
     for _ in range(places):
         commune = pool[min(bisect.bisect_left(cum, rng.random() * total), len(pool) - 1)]
         eligible_n = sum(1 for k in kinds if commune.population >= k.min_pop)
@@ -490,7 +469,7 @@ class _Builder:
         actif = self.now >= start - timedelta(days=15) and (end is None or self.now <= end)
         return {"actif": actif, "dateDebut": _iso(start), "dateFin": _iso(end) if end else None}
 
-    def _position(self, commune: Commune, spread_km: float) -> Doc:
+    def _position(self, commune: CommuneRow, spread_km: float) -> Doc:
         r, data = self.rng, self.data
         dist = spread_km * math.sqrt(r.random())
         angle = r.random() * 2 * math.pi
@@ -671,7 +650,7 @@ class _Builder:
         antenna = "" if "Antenne" in name else "Antenne "
         return name + (f" — {antenna}{quartier}" if seen < 4 else f" — {antenna}n° {seen + 1}")
 
-    def place(self, commune: Commune, kind: Kind, count: int) -> Doc:
+    def place(self, commune: CommuneRow, kind: Kind, count: int) -> Doc:
         r, data = self.rng, self.data
         self.n += 1
         lieu_id = ID_BASE + self.n
