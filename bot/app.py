@@ -41,13 +41,29 @@ from handlers import (
     default_understand,
     respond,
 )
-from search import Directory
+from search import Directory, remote_geocoder
 
 log = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
 HEALTH_TIMEOUT_SECONDS = 2.0
 Clock = Callable[[], datetime]
+
+
+def conversation_deps(settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]) -> Deps:
+    """What the conversation is given, as the settings choose it (web service and console alike)."""
+    geocoder = remote_geocoder(
+        settings.geocoder,
+        domain=settings.geocoder_domain,
+        timeout=settings.geocoder_timeout_seconds,
+        home_depts=settings.home_departments,
+    )
+    return Deps(
+        directory=Directory(engine),
+        understand=default_understand(settings.home_departments),
+        clock=clock,
+        locate=geocoder.alocate if geocoder is not None else None,
+    )
 
 
 def _now() -> datetime:
@@ -98,7 +114,7 @@ class Resources:
             else SqliteSessionStore(engine, ttl_seconds=ttl)
         )
         dedup: DedupStore = RedisDedupStore(redis) if redis is not None else MemoryDedupStore()
-        deps = Deps(directory=Directory(engine), understand=default_understand(), clock=clock)
+        deps = conversation_deps(settings, engine, clock)
         try:
             yield cls(engine, sessions, dedup, deps, redis, asyncio.Semaphore(settings.turn_concurrency))
         finally:

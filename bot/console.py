@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.app import conversation_deps
 from bot.gsm import Encoding, segments
 from bot.settings import Settings
 from bot.sms import bodies
@@ -25,12 +26,11 @@ from handlers import (
     Reply,
     SessionStore,
     SqliteSessionStore,
-    default_understand,
     respond,
     user_key,
 )
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, t
-from search import Directory, Point
+from search import Point
 
 PARIS = ZoneInfo("Europe/Paris")
 _LOCATION = re.compile(r"^\s*(?:@|geo:)\s*(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
@@ -101,7 +101,7 @@ async def _chat(
 ) -> int:
     engine = make_async_engine(settings.database_url)
     clock: Callable[[], datetime] = (lambda: at) if at else (lambda: datetime.now(PARIS))
-    deps = Deps(directory=Directory(engine), understand=default_understand(), clock=clock)
+    deps = conversation_deps(settings, engine, clock)
     store: SessionStore = (
         SqliteSessionStore(engine, ttl_seconds=settings.session_ttl_seconds) if user else MemorySessionStore()
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,7 +23,7 @@ class Settings(BaseSettings):
     )
     session_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     home_departments: tuple[str, ...] = Field(default=("67", "68"), description="tie-break for homonym towns")
-    geocoder: str = Field(default="offline", description="offline | ban | nominatim")
+    geocoder: Literal["offline", "ban", "nominatim"] = "offline"
     geocoder_domain: str | None = Field(default=None, description="self-hosted addok / Nominatim host")
     geocoder_timeout_seconds: float = Field(default=1.5, gt=0)
     seed_sample: bool = Field(

@@ -37,6 +37,12 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 ENOUGH = 10  # the first search picks a radius that holds this many results, so PLUS has more to show
 
 
+_ADDRESS = re.compile(
+    r"\b\d{1,4}\s*(?:bis|ter)?,?\s+(?:rue|avenue|av|bd|boulevard|place|pl|chemin|allée|allee|quai|route|impasse)\b",
+    re.IGNORECASE,
+)
+
+
 def page_size(channel: Channel, lang: str | None = None) -> int:
     """An SMS costs per 160 characters: three results fit in about three segments. In a UCS-2
     script a segment holds 67 characters, so two results make the page."""
@@ -349,6 +355,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: _Ctx) ->
     elif understanding is not None and understanding.place is not None:
         place = understanding.place
         point = (place.point.lat, place.point.lon, place.label)
+    if msg.location is None and ctx.deps.locate is not None and (point is None or _ADDRESS.search(text)):
+        street = await ctx.deps.locate(text)  # a street address reads better from a street geocoder
+        if street is not None:
+            point = (street.point.lat, street.point.lon, street.label)
     window = understanding.when if understanding else None
     safety = safety_replies(alerts, lang, short=_compact(ctx))
 

@@ -54,6 +54,12 @@ class Understand(Protocol):
     ) -> UnderstandingLike: ...
 
 
+class Locate(Protocol):
+    """A street geocoder (with the gazetteer behind it); async because remote ones block."""
+
+    async def __call__(self, text: str) -> PlaceLike | None: ...
+
+
 class Searcher(Protocol):
     """`search.engine.Directory` satisfies it."""
 
@@ -65,3 +71,4 @@ class Deps:
     directory: Searcher
     understand: Understand
     clock: Callable[[], datetime]  # aware, Europe/Paris
+    locate: Locate | None = None  # a configured street geocoder, asked when a message names an address

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from search.engine import Directory, Query, Result, SearchPage
     from search.geo import Point, distance_m
     from search.hours import Openness, OpenState, Timing, describe, describe_week, state_at
+    from search.places import remote_geocoder
     from search.reading import Understanding, understand
 
 _HOMES = {
@@ -31,6 +32,7 @@ _HOMES = {
     "describe": "search.hours",
     "describe_week": "search.hours",
     "state_at": "search.hours",
+    "remote_geocoder": "search.places",
     "Understanding": "search.reading",
     "understand": "search.reading",
 }
@@ -50,6 +52,7 @@ __all__ = [
     "describe",
     "describe_week",
     "distance_m",
+    "remote_geocoder",
     "state_at",
     "understand",
 ]

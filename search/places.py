@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geopy.exc import GeopyError
+from geopy.geocoders import BANFrance, Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from rapidfuzz import process
@@ -53,9 +54,9 @@ _ARR_WORDS = frozenset({"arrondissement", "arrondissements", "arr", "arrdt", "ar
 _ORDINAL = re.compile(r"^(\d{1,2})(e|eme|er|ere|ieme|em|me|nd|th|st|rd|°)?$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _DEPT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-6])$")
-_CYR_ENDINGS = tuple(sorted(
-    set("і ї у ю а я е є и ы ом ем ей ой ою ові еві ах ях ами ями".split()), key=len, reverse=True
-))
+_CYR_ENDINGS = tuple(
+    sorted(set("і ї у ю а я е є и ы ом ем ей ой ою ові еві ах ях ами ями".split()), key=len, reverse=True)
+)
 _KA_ENDINGS = tuple(sorted("ში ის ით ს ზე იდან ამდე თან ი ად ში".split(), key=len, reverse=True))
 _AR_PREFIXES = ("وب", "وال", "بال", "ال", "و", "ب", "ل", "ف")
 _GENERIC_FIRST = frozenset(
@@ -208,11 +209,21 @@ def _build() -> _Gazetteer:
         known = c.pop >= 2000 or dept in ("67", "68")
         if len(key) > 1 and key[0] in ("le", "la", "les", "l") and known and " ".join(key[1:]) not in common:
             add(key[1:], insee, "alias", 0.85)
-        if (len(key) > 1 and len(key[0]) >= 5 and key[0] not in _GENERIC_FIRST and key[0] not in common
-                and (c.pop >= 20000 or dept in ("67", "68"))):
+        if (
+            len(key) > 1
+            and len(key[0]) >= 5
+            and key[0] not in _GENERIC_FIRST
+            and key[0] not in common
+            and (c.pop >= 20000 or dept in ("67", "68"))
+        ):
             add(key[:1], insee, "alias", 0.8)
-        if (len(key) > 2 and key[0] in ("saint", "sainte") and key[1] not in common and len(key[1]) >= 3
-                and (c.pop >= 10000 or dept in ("67", "68"))):
+        if (
+            len(key) > 2
+            and key[0] in ("saint", "sainte")
+            and key[1] not in common
+            and len(key[1]) >= 3
+            and (c.pop >= 10000 or dept in ("67", "68"))
+        ):
             add(key[:2], insee, "alias", 0.8)  # "saint dié" for Saint-Dié-des-Vosges
     for row in _read_rows("fr_localities.csv.gz"):
         if row[2] in g.communes:
@@ -236,8 +247,11 @@ def _build() -> _Gazetteer:
         g.pois.append(_Poi(key, label, kind, r["insee"], float(r["lat"]), float(r["lon"]), main))
     home = ("67", "68")
     g.fuzzy_keys = sorted(
-        k for k, lst in g.names.items()
-        if k.isascii() and len(k) >= 5 and k not in common
+        k
+        for k, lst in g.names.items()
+        if k.isascii()
+        and len(k) >= 5
+        and k not in common
         and any(s >= 0.95 and _big_enough(g.communes[i], home) for i, _, s in lst)
     )
     for k in g.fuzzy_keys:
@@ -248,10 +262,17 @@ def _build() -> _Gazetteer:
 # French spelling that sounds alike, for town names written by ear: "ribovillé" (Ribeauvillé),
 # "selesta" (Sélestat), "kolmar", "vittenaim". Applied to both the name and the message word.
 _SOUNDS = (
-    (re.compile(r"eau|au"), "o"), (re.compile(r"ph"), "f"), (re.compile(r"ck|qu|c(?=[aou])"), "k"),
-    (re.compile(r"(?<![cs])h"), ""), (re.compile(r"y"), "i"), (re.compile(r"w"), "v"),
-    (re.compile(r"ei|ai"), "e"), (re.compile(r"gu(?=[ei])"), "g"), (re.compile(r"z"), "s"),
-    (re.compile(r"(.)\1+"), r"\1"), (re.compile(r"(?<=...)[estxdg]+$"), ""),
+    (re.compile(r"eau|au"), "o"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"ck|qu|c(?=[aou])"), "k"),
+    (re.compile(r"(?<![cs])h"), ""),
+    (re.compile(r"y"), "i"),
+    (re.compile(r"w"), "v"),
+    (re.compile(r"ei|ai"), "e"),
+    (re.compile(r"gu(?=[ei])"), "g"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"(.)\1+"), r"\1"),
+    (re.compile(r"(?<=...)[estxdg]+$"), ""),
 )
 
 
@@ -330,8 +351,11 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
         before = toks[i - 1] if i > 0 else ""
         after = toks[j] if j < n else ""
         raw_before = text[spans[i - 1][1] : spans[i - 1][2]] if i > 0 else ""
-        strong = (raw_before in ("à", "À") or before in STRONG_CUES
-                  or bool(_DEPT.match(after) or _POSTCODE.match(after)))
+        strong = (
+            raw_before in ("à", "À")
+            or before in STRONG_CUES
+            or bool(_DEPT.match(after) or _POSTCODE.match(after))
+        )
         return strong, before in CUES, text[spans[i][1]].isupper() and i > 0
 
     def accept(key: str, i: int, j: int, kind: str, top: _Commune) -> bool:
@@ -404,8 +428,14 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
         arr = _arrondissement(g, c.insee, toks, hit.end)
         if arr is not None:
             a, j = arr
-            return PlaceMatch(Point(a.lat, a.lon), _label(a), a.insee, "arrondissement",
-                              span(hit.start, max(j, hit.end)), 0.9)
+            return PlaceMatch(
+                Point(a.lat, a.lon),
+                _label(a),
+                a.insee,
+                "arrondissement",
+                span(hit.start, max(j, hit.end)),
+                0.9,
+            )
     kind = "locality" if hit.kind == "locality" else "commune"
     conf = min(0.99, max(0.3, hit.score - 0.15))
     return PlaceMatch(Point(c.lat, c.lon), _label(c), c.insee, kind, span(hit.start, hit.end), round(conf, 2))
@@ -484,8 +514,15 @@ def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     return hits
 
 
-def _poi(g: _Gazetteer, text: str, toks: list[str], spans: list[tuple[str, int, int]], hits: list[_Hit],
-         hints: set[str], home: tuple[str, ...]) -> PlaceMatch | None:
+def _poi(
+    g: _Gazetteer,
+    text: str,
+    toks: list[str],
+    spans: list[tuple[str, int, int]],
+    hits: list[_Hit],
+    hints: set[str],
+    home: tuple[str, ...],
+) -> PlaceMatch | None:
     """Stations and hospitals of Alsace, when the message says "gare" or "hôpital"."""
     cue_i = next((i for i, t in enumerate(toks) if t in STATION_CUES or t in HOSPITAL_CUES), None)
     if cue_i is None:
@@ -496,8 +533,11 @@ def _poi(g: _Gazetteer, text: str, toks: list[str], spans: list[tuple[str, int, 
     if insee is not None and g.communes[insee].dept not in ("67", "68"):
         return None
     town_toks = set(toks[town.start : town.end]) if town else set()
-    words = {t for i, t in enumerate(toks)
-             if i != cue_i and len(t) >= 3 and t not in g.common and t not in town_toks and not t.isdigit()}
+    words = {
+        t
+        for i, t in enumerate(toks)
+        if i != cue_i and len(t) >= 3 and t not in g.common and t not in town_toks and not t.isdigit()
+    }
     best: tuple[float, _Poi] | None = None
     for p in g.pois:
         if p.kind != kind or (insee is not None and p.insee != insee):
@@ -530,14 +570,17 @@ class GazetteerGeocoder(Geocoder):  # type: ignore[misc]
         m = find_place(str(query), home_depts=self.home_depts)
         if m is None:
             return None
-        loc = Location(m.label, (m.point.lat, m.point.lon), {"insee": m.insee, "kind": m.kind,
-                                                               "confidence": m.confidence})
+        loc = Location(
+            m.label,
+            (m.point.lat, m.point.lon),
+            {"insee": m.insee, "kind": m.kind, "confidence": m.confidence},
+        )
         return loc if exactly_one else [loc]
 
 
 def _in_france(lat: float, lon: float) -> bool:
     metro = 41.0 <= lat <= 51.5 and -5.5 <= lon <= 10.0
-    overseas = (-22.0 <= lat <= 19.0 and (-62.0 <= lon <= -50.0 or 44.0 <= lon <= 56.0 or 164 <= lon <= 168))
+    overseas = -22.0 <= lat <= 19.0 and (-62.0 <= lon <= -50.0 or 44.0 <= lon <= 56.0 or 164 <= lon <= 168)
     return metro or overseas or (46.7 <= lat <= 47.2 and -56.5 <= lon <= -56.0)
 
 
@@ -548,8 +591,9 @@ class FallbackGeocoder:
     an answer outside France falls through to the gazetteer, so a flaky geocoder only costs precision.
     """
 
-    def __init__(self, remote: Geocoder | None, *, timeout: float = 2.0,
-                 home_depts: tuple[str, ...] = ("67", "68")) -> None:
+    def __init__(
+        self, remote: Geocoder | None, *, timeout: float = 2.0, home_depts: tuple[str, ...] = ("67", "68")
+    ) -> None:
         self.remote = remote
         self.timeout = timeout
         self.home_depts = home_depts
@@ -566,10 +610,34 @@ class FallbackGeocoder:
                 raw = loc.raw if isinstance(loc.raw, dict) else {}
                 props = raw.get("properties", raw)
                 insee = props.get("citycode") if isinstance(props, dict) else None
-                return PlaceMatch(Point(loc.latitude, loc.longitude), str(loc.address),
-                                  insee if isinstance(insee, str) else None, "geocoder", None, 0.7)
+                return PlaceMatch(
+                    Point(loc.latitude, loc.longitude),
+                    str(loc.address),
+                    insee if isinstance(insee, str) else None,
+                    "geocoder",
+                    None,
+                    0.7,
+                )
         return find_place(text, home_depts=self.home_depts)
 
     async def alocate(self, text: str) -> PlaceMatch | None:
         """Remote geopy geocoders block, so they run in a worker thread."""
         return await asyncio.to_thread(self.locate, text)
+
+
+def remote_geocoder(
+    kind: str, *, domain: str | None, timeout: float, home_depts: tuple[str, ...]
+) -> FallbackGeocoder | None:
+    """The configured street geocoder in front of the gazetteer: "ban" (BAN or a self-hosted addok)
+    or "nominatim"; "offline" (the default) needs none."""
+    if kind == "offline":
+        return None
+    if kind == "ban":
+        remote: Geocoder = BANFrance(domain=domain or "api-adresse.data.gouv.fr", timeout=timeout)
+    elif kind == "nominatim":
+        remote = Nominatim(
+            user_agent="solibot", domain=domain or "nominatim.openstreetmap.org", timeout=timeout
+        )
+    else:
+        raise ValueError(f"unknown geocoder {kind!r}: offline, ban or nominatim")
+    return FallbackGeocoder(remote, timeout=timeout, home_depts=home_depts)

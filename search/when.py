@@ -22,8 +22,12 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_KEYS = frozenset({"today", "tomorrow", "after_tomorrow", "weekend", *WEEKDAYS})
 # Parts of the day: (start hour, end hour); an end past 24 runs into the next morning.
 PARTS = {
-    "morning": (8, 12), "noon": (12, 14), "afternoon": (14, 18),
-    "evening": (18, 24), "night": (20, 32), "tonight": (18, 32),
+    "morning": (8, 12),
+    "noon": (12, 14),
+    "afternoon": (14, 18),
+    "evening": (18, 24),
+    "night": (20, 32),
+    "tonight": (18, 32),
 }
 PART_ORDER = ("tonight", "night", "evening", "afternoon", "noon", "morning")
 # "18h", "18h30", "18 h 30", "18:30", "6pm", "6 pm", "6:30pm", "9am", "20 heures", "ساعت 6" is left out.
@@ -44,9 +48,11 @@ _RELATIVE = re.compile(
     r"(h|heures?|hours?|hrs?|horas?|hores?|ore|ora|часа|часов|час|годину|години|годин|"
     r"min|mins|minutes?|mn|minutos?|minuts?|minute|минут[уы]?|хвилин[уи]?)(?!\w)"
 )
-_WORD_NUMBERS = dict.fromkeys("une un an a one una uma o".split(), 1) | dict.fromkeys(
-    "two deux dos duas doua два две дві пару".split(), 2
-) | dict.fromkeys("three trois tres".split(), 3)
+_WORD_NUMBERS = (
+    dict.fromkeys("une un an a one una uma o".split(), 1)
+    | dict.fromkeys("two deux dos duas doua два две дві пару".split(), 2)
+    | dict.fromkeys("three trois tres".split(), 3)
+)
 # A word just before a clock time that makes it the end of the window: "avant 22h", "before 9pm".
 _BEFORE = frozenset("avant before antes abans inainte pana до перед قبل".split())
 

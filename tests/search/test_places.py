@@ -126,13 +126,48 @@ def test_home_departments_are_configurable():
 
 @pytest.mark.parametrize(
     "text",
-    ["manger", "douche", "dormir", "pain", "ou", "rue", "nuit", "soir", "salut", "merci", "bonjour", "aide",
-     "femme", "enfant", "gare", "centre", "hello", "ok merci", "je dors dans la rue",
-     "i need a place to sleep",
-     "titre de sejour", "cours de francais", "en ville", "Bonjour je m'appelle Marie",
-     "Je m'appelle Laurent", "i still need food", "y a til une douche", "bains douches", "eu", "Nice",
-     "hopital", "la gare", "2 enfants",
-     "j'ai 25 ans", "12345", "68", "ليل", "мне нужна еда", "სად დავიძინო", "کجا بخوابم"],
+    [
+        "manger",
+        "douche",
+        "dormir",
+        "pain",
+        "ou",
+        "rue",
+        "nuit",
+        "soir",
+        "salut",
+        "merci",
+        "bonjour",
+        "aide",
+        "femme",
+        "enfant",
+        "gare",
+        "centre",
+        "hello",
+        "ok merci",
+        "je dors dans la rue",
+        "i need a place to sleep",
+        "titre de sejour",
+        "cours de francais",
+        "en ville",
+        "Bonjour je m'appelle Marie",
+        "Je m'appelle Laurent",
+        "i still need food",
+        "y a til une douche",
+        "bains douches",
+        "eu",
+        "Nice",
+        "hopital",
+        "la gare",
+        "2 enfants",
+        "j'ai 25 ans",
+        "12345",
+        "68",
+        "ليل",
+        "мне нужна еда",
+        "სად დავიძინო",
+        "کجا بخوابم",
+    ],
 )
 def test_ordinary_words_are_not_places(text):
     assert find_place(text) is None
@@ -145,8 +180,18 @@ def test_a_common_word_town_needs_a_cue():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "🙂🙂🙂", "\x00\x01\x02\u202e\u200b", "'; DROP TABLE places; --", "1 OR 1=1", "\ud800abc",
-     "x" * 10_000, "manger " * 2000, bytes(range(256)).decode("latin-1")],
+    [
+        "",
+        "   ",
+        "🙂🙂🙂",
+        "\x00\x01\x02\u202e\u200b",
+        "'; DROP TABLE places; --",
+        "1 OR 1=1",
+        "\ud800abc",
+        "x" * 10_000,
+        "manger " * 2000,
+        bytes(range(256)).decode("latin-1"),
+    ],
 )
 def test_bad_input_never_raises(text):
     assert find_place(text) is None or find_place(text).insee is not None
@@ -181,9 +226,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def _feature(lat, lon, label, citycode):
-    return {"type": "FeatureCollection", "features": [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {"label": label, "citycode": citycode}}]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {"label": label, "citycode": citycode},
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -223,3 +275,20 @@ async def test_closed_port_falls_back_to_the_gazetteer():
     m = await geo.alocate("douche 68100")
     assert m is not None and m.kind == "postcode" and m.insee == "68224"
     assert await asyncio.wait_for(geo.alocate("bonjour"), 5) is None
+
+
+def test_remote_geocoder_from_settings_values() -> None:
+    from geopy.geocoders import BANFrance, Nominatim
+
+    from search.places import FallbackGeocoder, remote_geocoder
+
+    assert remote_geocoder("offline", domain=None, timeout=1.0, home_depts=("67", "68")) is None
+    ban = remote_geocoder("ban", domain="addok.local", timeout=1.0, home_depts=("68",))
+    assert isinstance(ban, FallbackGeocoder) and isinstance(ban.remote, BANFrance)
+    assert ban.remote.domain == "addok.local" and ban.home_depts == ("68",)
+    osm = remote_geocoder("nominatim", domain=None, timeout=1.0, home_depts=("67", "68"))
+    assert osm is not None and isinstance(osm.remote, Nominatim)
+    import pytest
+
+    with pytest.raises(ValueError):
+        remote_geocoder("google", domain=None, timeout=1.0, home_depts=())
