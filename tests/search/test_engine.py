@@ -146,13 +146,19 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         categories=st.lists(
             st.sampled_from(CATEGORIES + ("food", "hygiene_and_wellness")), min_size=1, max_size=2
         ),
-        radius=st.sampled_from((1.0, 3.0, 10.0, 30.0)),
+        radius=st.sampled_from((1.0, 3.0, 10.0, 30.0, None)),
         hours=st.integers(0, 24 * 7 - 1),
         limit=st.sampled_from((3, 10, 100)),
         offset=st.sampled_from((0, 0, 5)),
     )
     def check(
-        dlat: float, dlon: float, categories: list[str], radius: float, hours: int, limit: int, offset: int
+        dlat: float,
+        dlon: float,
+        categories: list[str],
+        radius: float | None,
+        hours: int,
+        limit: int,
+        offset: int,
     ) -> None:
         at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
         query = Query(
@@ -165,10 +171,10 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         )
         page = loop.run_until_complete(directory.search(query))
         got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
-        expected = reference(docs, query, radius)
+        expected = reference(docs, query, page.radius_km)  # widening: the page is exact at its radius
         assert got == expected[offset : offset + limit]
         assert page.total == len(expected)
-        assert page.radius_km == radius
+        assert page.radius_km == (radius or page.radius_km) and page.radius_km in (*RADII_KM, radius)
 
     try:
         check()
