@@ -8,6 +8,7 @@ opening within a day, then the rest; nearest first inside each group. The radius
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ SOON = timedelta(hours=3)  # closed now but opening within this counts as useful
 MAX_LIMIT = 100
 _SEARCH_ZONE = ZoneInfo(SEARCH_ZONE)
 RTREE_CODE_SCALE = 1e-4  # category codes in SQLite's R*Tree (see migration 0002)
+SPARSE_ROWS = 40  # fewer candidate rows than this within a radius: the next read skips a step
 DENSE = 60  # places within the radius: past this, widening only adds far places (at night, closed ones)
 
 
@@ -233,6 +235,10 @@ class _Candidate:
     service_id: int
     category_code: int
     hour_mask: int
+
+
+def _distance(candidate: _Candidate) -> float:
+    return candidate.distance_m
 
 
 @lru_cache(maxsize=8192)
@@ -491,8 +497,17 @@ class Directory:
         hits: list[_Hit] = []
         total = 0
         radius = radii[-1]
-        for radius in radii:
-            candidates = self._candidates(conn, query, categories, radius)
+        pool: list[_Candidate] = []
+        fetched = 0.0
+        for step, radius in enumerate(radii):
+            if radius > fetched:
+                # Few rows so far: the area is sparse, so one read two steps ahead costs less than two.
+                ahead = step + 1 if step and len(pool) < SPARSE_ROWS else step
+                fetched = radii[min(ahead, len(radii) - 1)]
+                pool = self._candidates(conn, query, categories, fetched)
+            candidates = (
+                pool if radius == fetched else pool[: bisect_right(pool, radius * 1000, key=_distance)]
+            )
             hits = self._rank(conn, query, candidates, memo)
             total = len(hits) if query.filters != Filters() else len({c.place_id for c in candidates})
             if total >= DENSE:
