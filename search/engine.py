@@ -8,8 +8,8 @@ opening within a day, then the rest; nearest first inside each group. The radius
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 import logging
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
