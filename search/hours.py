@@ -19,6 +19,7 @@ from locales import gettext
 __all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots", "describe", "describe_week"]
 
 HORIZON = timedelta(days=14)
+CLOSING_SOON = timedelta(minutes=30)
 DOMAIN = "hours"
 _TICK = timedelta(microseconds=1)  # a period covers its end instant, so it stops one tick later
 # Alsace-Moselle keeps Good Friday and 26 December; overseas departments have their own days.
@@ -365,6 +366,10 @@ def describe(
     clock = _clock(target.time(), lang)
     day = _day_name(target.date(), lang)
     if state.open:
+        left = target.astimezone(UTC) - searched.astimezone(UTC)
+        if left <= CLOSING_SOON:  # someone on foot may arrive to a closed door: say how long is left
+            minutes = max(1, -(-int(left.total_seconds()) // 60))
+            return _t(lang, "closes in {minutes} min, at {time}", minutes=minutes, time=clock)
         if target.time() == time() and ahead == 1:
             return _t(lang, "open until midnight")
         if ahead == 0:

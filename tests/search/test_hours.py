@@ -683,3 +683,14 @@ def _merge_slots(day: tuple[Slot, ...]) -> tuple[Slot, ...]:
         else:
             out.append(slot)
     return tuple(out)
+
+
+def test_a_place_about_to_close_says_how_long_is_left() -> None:
+    week = Week(tuple((Slot(9 * 60, 20 * 60),) for _ in range(7)))
+    timing = Timing(tz="Europe/Paris", week=week)
+    at = datetime(2026, 11, 17, 19, 42, tzinfo=ZoneInfo("Europe/Paris"))
+    state = state_at(timing, at)
+    assert describe(state, at, "fr") == "ferme dans 18 min, à 20h"
+    assert describe(state, at, "en") == "closes in 18 min, at 20:00"
+    earlier = datetime(2026, 11, 17, 19, 29, tzinfo=ZoneInfo("Europe/Paris"))
+    assert describe(state_at(timing, earlier), earlier, "fr") == "ouvert jusqu'à 20h"
