@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
@@ -64,15 +66,24 @@ def read_documents(path: Path) -> list[Any]:
 
 
 def sync_categories(engine: Engine, tax: Taxonomy | None = None) -> None:
-    """The taxonomy table mirrors db/data/soliguide_categories.json (upsert by delete + insert)."""
+    """The taxonomy table mirrors db/data/soliguide_categories.json.
+
+    Every worker runs this at start: an upsert (not delete + insert) lets several start at once on
+    PostgreSQL, where the second delete + insert collided with the first one's rows.
+    """
     tax = tax or taxonomy()
     rows = [
         {"id": c.id, "parent": c.parent, "level": c.level, "rank": c.rank, "labels": c.labels}
         for c in tax.by_id.values()
     ]
+    upsert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+    statement = upsert(CategoryRow).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["id"], set_={k: statement.excluded[k] for k in ("parent", "level", "rank", "labels")}
+    )
     with engine.begin() as conn:
-        conn.execute(delete(CategoryRow))
-        conn.execute(insert(CategoryRow), rows)
+        conn.execute(delete(CategoryRow).where(col(CategoryRow.id).not_in(list(tax.by_id))))
+        conn.execute(statement)
 
 
 def _shown_id(doc: Any) -> object:

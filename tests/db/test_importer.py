@@ -205,3 +205,36 @@ def test_migration_backfills_search_points(tmp_path: Path) -> None:
         rtree = conn.exec_driver_sql("SELECT count(*) FROM search_rtree").scalar_one()
     engine.dispose()
     assert row[0] == taxonomy().code("shower") and int(row[1], 16) == ALL_HOURS and rtree == 1
+
+
+def test_workers_starting_together_sync_the_taxonomy_without_colliding(database_url: str) -> None:
+    import threading
+
+    from db.engine import make_engine
+    from db.importer import sync_categories
+    from db.models import CategoryRow
+
+    errors: list[Exception] = []
+
+    def start_worker() -> None:
+        worker = make_engine(database_url)
+        try:
+            for _ in range(5):
+                sync_categories(worker)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            worker.dispose()
+
+    threads = [threading.Thread(target=start_worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    check = make_engine(database_url)
+    with check.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(CategoryRow)).scalar_one() == len(
+            taxonomy().by_id
+        )
+    check.dispose()
