@@ -444,9 +444,6 @@ class _Builder:
         self.n = 0
         self.names: dict[str, int] = {}
 
-    def _chance(self, p: float) -> bool:
-        return self.rng.random() < p
-
     def _midnight(self, days: float) -> datetime:
         """Local midnight `days` from now, in UTC: Soliguide stores dated periods that way."""
         local = (self.now + timedelta(days=days)).astimezone(PARIS)

@@ -22,10 +22,6 @@ def t(lang: str, msgid: str, **values: object) -> str:
     return locales.gettext(lang, DOMAIN, msgid, **values)
 
 
-def nt(lang: str, singular: str, plural: str, n: int, **values: object) -> str:
-    return locales.ngettext(lang, DOMAIN, singular, plural, n, **values)
-
-
 LIST_SEPARATORS = {"ar": "، ", "fa": "، ", "ps": "، "}  # the Arabic comma; Latin "," looks wrong in RTL
 
 

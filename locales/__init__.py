@@ -10,7 +10,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "RTL_LANGUAGES", "translations", "gettext", "ngettext"]
+__all__ = ["LANGUAGES", "RTL_LANGUAGES", "translations", "gettext"]
 
 LANGUAGES = ("fr", "en", "ar", "es", "ru", "ps", "fa", "uk", "ca", "ka", "ro", "pt")
 RTL_LANGUAGES = frozenset({"ar", "fa", "ps"})
@@ -44,7 +44,3 @@ def gettext(lang: str, domain: str, msgid: str, **values: object) -> str:
     text = translations(lang, domain).gettext(msgid)
     return text.format(**values) if values else text
 
-
-def ngettext(lang: str, domain: str, singular: str, plural: str, n: int, **values: object) -> str:
-    text = translations(lang, domain).ngettext(singular, plural, n)
-    return text.format(n=n, **values)

@@ -597,7 +597,6 @@ class FallbackGeocoder:
         self.remote = remote
         self.timeout = timeout
         self.home_depts = home_depts
-        self.gazetteer = GazetteerGeocoder(home_depts=home_depts)
 
     def locate(self, text: str) -> PlaceMatch | None:
         if self.remote is not None and text.strip():
