@@ -30,11 +30,11 @@ from zoneinfo import ZoneInfo
 import psycopg
 from sqlalchemy import func, select, text
 
-from db.bootstrap import load_sample
-from db.communes import communes
-from db.engine import make_async_engine, make_engine, migrate
-from db.importer import sync_categories
-from db.models import ServiceRow
+from db.reference import communes
+from db.sql.bootstrap import load_sample
+from db.sql.engine import make_async_engine, make_engine, migrate
+from db.sql.importer import sync_categories
+from db.sql.models import ServiceRow
 from search.engine import Directory, Query
 from search.geo import Point, distance_m
 

@@ -30,7 +30,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db.bootstrap import prepare  # noqa: E402
+from db.sql.bootstrap import prepare  # noqa: E402
 
 TOKEN = "bench-twilio-token"
 # One person's conversation: a search, the next page, details, another search, details, help.

@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import uvicorn
-from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,103 +18,14 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.dedup import DedupStore, MemoryDedupStore, RedisDedupStore
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.telegram import TelegramChannel, build_application, set_webhook
-from db.bootstrap import prepare
-from db.engine import make_async_engine
-from handlers import (
-    Conversation,
-    Deps,
-    Incoming,
-    RedisSessionStore,
-    SessionStore,
-    SqliteSessionStore,
-    Turn,
-    default_understand,
-    respond,
-)
-from search import Directory, remote_geocoder
+from bot.wiring import Clock, Resources, now
 
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 HEALTH_TIMEOUT_SECONDS = 2.0
-Clock = Callable[[], datetime]
-
-
-def conversation_deps(settings: Settings, engine: AsyncEngine, clock: Callable[[], datetime]) -> Deps:
-    """What the conversation is given, as the settings choose it (web service and console alike)."""
-    geocoder = remote_geocoder(
-        settings.geocoder,
-        domain=settings.geocoder_domain,
-        timeout=settings.geocoder_timeout_seconds,
-        home_depts=settings.home_departments,
-    )
-    return Deps(
-        directory=Directory(engine),
-        understand=default_understand(settings.home_departments),
-        clock=clock,
-        locate=geocoder.alocate if geocoder is not None else None,
-    )
-
-
-def _now() -> datetime:
-    return datetime.now(PARIS)
-
-
-@dataclass(frozen=True, slots=True)
-class Resources:
-    """What every channel shares: the database, the session and de-duplication stores, the conversation."""
-
-    engine: AsyncEngine
-    sessions: SessionStore
-    dedup: DedupStore
-    deps: Deps
-    redis: Redis | None
-    turns: asyncio.Semaphore
-
-    async def converse(self, msg: Incoming) -> Turn:
-        """load → respond → save: the adapter's part of a turn, identical for every channel.
-
-        At most a few turns run at once: beyond the database pool they only contend for connections,
-        SQLite's write lock and the GIL, which stretches the slowest answers; waiting here is first come,
-        first served."""
-        async with self.turns:
-            conv = await self.sessions.load(msg.user_key) or Conversation()
-            turn = await respond(conv, msg, self.deps)
-            await self.sessions.save(msg.user_key, turn.conversation)
-        return turn
-
-    @classmethod
-    @asynccontextmanager
-    async def open(cls, settings: Settings, clock: Clock = _now) -> AsyncIterator[Resources]:
-        """A database that is down at start does not stop the service: it answers "call 115" until the
-        database is back, rather than crash-looping while people wait for an answer."""
-        try:
-            sync_engine = await asyncio.to_thread(
-                prepare, settings.database_url, now=clock(), seed_sample=settings.seed_sample
-            )
-            sync_engine.dispose()
-        except Exception:
-            log.exception("database not ready at start; serving degraded answers")
-        engine = make_async_engine(settings.database_url)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-        ttl = settings.session_ttl_seconds
-        sessions: SessionStore = (
-            RedisSessionStore(redis, ttl_seconds=ttl)
-            if redis is not None
-            else SqliteSessionStore(engine, ttl_seconds=ttl)
-        )
-        dedup: DedupStore = RedisDedupStore(redis) if redis is not None else MemoryDedupStore()
-        deps = conversation_deps(settings, engine, clock)
-        try:
-            yield cls(engine, sessions, dedup, deps, redis, asyncio.Semaphore(settings.turn_concurrency))
-        finally:
-            if redis is not None:
-                await redis.aclose()
-            await engine.dispose()
 
 
 def _sms_sender(settings: Settings, http_client: HttpClient | None) -> SmsSender | None:
@@ -146,14 +51,9 @@ async def telegram_webhook(request: Request) -> Response:
 
 async def healthz(request: Request) -> Response:
     """Load balancers take a worker out when its database is unreachable."""
-    engine: AsyncEngine = request.state.resources.engine
-
-    async def ping() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-
+    resources: Resources = request.state.resources
     try:
-        await asyncio.wait_for(ping(), HEALTH_TIMEOUT_SECONDS)
+        await asyncio.wait_for(resources.ping(), HEALTH_TIMEOUT_SECONDS)
     except Exception as exc:
         log.warning("health check failed: %s", exc.__class__.__name__)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
@@ -163,7 +63,7 @@ async def healthz(request: Request) -> Response:
 def create_app(
     settings: Settings,
     *,
-    clock: Clock = _now,
+    clock: Clock = now,
     telegram_request: BaseRequest | None = None,
     twilio_http_client: HttpClient | None = None,
 ) -> Starlette:

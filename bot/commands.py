@@ -1,4 +1,7 @@
-"""What each `solibot` sub-command does; argument parsing lives in bot/__main__.py."""
+"""What each `solibot` sub-command does; argument parsing lives in bot/__main__.py.
+
+The storage (SQLAlchemy, Alembic) and the web stack are imported by the commands that use them:
+`solibot parse` reads messages without loading either."""
 
 from __future__ import annotations
 
@@ -9,19 +12,14 @@ import logging
 import sys
 from datetime import datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
 from bot.settings import Settings
-from db.bootstrap import load_sample, prepare
-from db.communes import communes
-from db.engine import make_async_engine
-from db.importer import ImportFileError, import_documents, read_documents
-from locales import LANGUAGES
-from search import Directory, Point, Query, Result, SearchPage, describe
+from db import communes, generate_sample, taxonomy
+from handlers import LANGUAGES, PARIS, describe
+from search import Directory, Point, Query, Result, SearchPage, understand
 
-PARIS = ZoneInfo("Europe/Paris")
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +43,8 @@ def _out(line: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from db.sql import ImportFileError, import_documents, prepare, read_documents
+
     engine = prepare(settings.database_url, now=datetime.now(PARIS), seed_sample=False)
     status = 0
     for name in args.files:
@@ -90,15 +90,15 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     now = parse_instant(args.at)
     if args.output:
-        from db.sample import generate
-
         with open(args.output, "w", encoding="utf-8") as handle:
             handle.write("[\n")
-            for index, doc in enumerate(generate(seed=args.seed, services=args.services, now=now)):
+            for index, doc in enumerate(generate_sample(seed=args.seed, services=args.services, now=now)):
                 handle.write((",\n" if index else "") + json.dumps(doc, ensure_ascii=False))
             handle.write("\n]\n")
         _out(f"wrote {args.output}")
         return 0
+    from db.sql import load_sample, prepare
+
     engine = prepare(settings.database_url, now=now, seed_sample=False)
     with tqdm(unit="place", desc="sample", file=sys.stderr) as bar:
         report = load_sample(engine, now=now, seed=args.seed, services=args.services, progress=bar.update)
@@ -151,9 +151,11 @@ def result_json(result: Result, at: datetime, lang: str, radius_km: float) -> di
 
 
 async def _search(settings: Settings, query: Query) -> SearchPage:
+    from db.sql import SqlIndex, make_async_engine
+
     engine = make_async_engine(settings.database_url)
     try:
-        return await Directory(engine).search(query)
+        return await Directory(SqlIndex(engine)).search(query)
     finally:
         await engine.dispose()
 
@@ -173,12 +175,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    from db.categories import taxonomy
-
     unknown = [c for c in query.categories if c not in taxonomy().by_id]
     if unknown:
         raise CommandError(f"unknown category {', '.join(unknown)}")
-    prepare(settings.database_url, now=at, seed_sample=settings.seed_sample)
+    from db.sql import prepare
+
+    prepare(settings.database_url, now=at, seed_sample=settings.seed_sample).dispose()
     page = asyncio.run(_search(settings, query))
     for result in page.results:
         row = result_json(result, at, args.lang, page.radius_km)
@@ -195,8 +197,6 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _understanding_json(item_id: object, text: str, now: datetime) -> dict[str, object]:
-    from search import understand
-
     try:
         found = understand(text, now)
     except Exception:  # a reader bug must not stop a batch: the line gets an empty reading

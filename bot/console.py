@@ -9,42 +9,51 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
-from bot.app import conversation_deps
 from bot.gsm import Encoding, segments
+from bot.identity import user_key
 from bot.settings import Settings
-from bot.sms import bodies
-from db.bootstrap import prepare
-from db.engine import make_async_engine
+from bot.sms_render import bodies
+from bot.surfaces import CONSOLE, TELEGRAM, SmsSurface
+from bot.wiring import Resources
 from handlers import (
+    DEFAULT_LANG,
+    LANGUAGES,
+    PARIS,
     Channel,
     Conversation,
     Deps,
     Incoming,
     MemorySessionStore,
+    Point,
     Reply,
     SessionStore,
-    SqliteSessionStore,
+    Surface,
     respond,
-    user_key,
+    t,
 )
-from handlers.i18n import DEFAULT_LANG, LANGUAGES, t
-from search import Point
 
-PARIS = ZoneInfo("Europe/Paris")
 _LOCATION = re.compile(r"^\s*(?:@|geo:)\s*(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
 
 
-def decode(line: str, channel: Channel, key: str) -> Incoming:
+def surface_of(channel: Channel, sms_segments: int = 3) -> Surface:
+    """The console shows what the chosen channel would: its page sizes, lengths and buttons."""
+    if channel is Channel.SMS:
+        return SmsSurface(sms_segments)
+    return TELEGRAM if channel is Channel.TELEGRAM else CONSOLE
+
+
+def decode(line: str, channel: Channel, key: str, sms_segments: int = 3) -> Incoming:
     """ "@48.75,7.34" (or "geo:…") stands for a shared location, since a terminal has no button."""
+    surface = surface_of(channel, sms_segments)
     match = _LOCATION.match(line)
     if match and channel is not Channel.SMS:
         try:
-            return Incoming(channel, key, "", location=Point(float(match.group(1)), float(match.group(2))))
+            point = Point(float(match.group(1)), float(match.group(2)))
+            return Incoming(channel, key, "", location=point, surface=surface)
         except ValueError:
             pass
-    return Incoming(channel, key, line)
+    return Incoming(channel, key, line, surface=surface)
 
 
 def render(replies: Sequence[Reply], channel: Channel, sms_segments: int = 3) -> str:
@@ -99,16 +108,14 @@ async def _chat(
     stdin: TextIO,
     stdout: TextIO,
 ) -> int:
-    engine = make_async_engine(settings.database_url)
     clock: Callable[[], datetime] = (lambda: at) if at else (lambda: datetime.now(PARIS))
-    deps = conversation_deps(settings, engine, clock)
-    store: SessionStore = (
-        SqliteSessionStore(engine, ttl_seconds=settings.session_ttl_seconds) if user else MemorySessionStore()
-    )
     key = user_key(settings.user_key_secret.get_secret_value().encode(), channel.value, user or "console")
-    try:
+    async with Resources.open(settings, clock, tolerate_database_down=False) as resources:
+        deps = resources.deps
+        store: SessionStore = resources.sessions if user else MemorySessionStore()  # --user: remembered
         if once is not None:
-            answer = await _turn(store, deps, decode(once, channel, key), lang, settings.sms_max_segments)
+            msg = decode(once, channel, key, settings.sms_max_segments)
+            answer = await _turn(store, deps, msg, lang, settings.sms_max_segments)
             if answer:  # silence after STOP stays silent
                 stdout.write(answer + "\n")
             return 0
@@ -124,14 +131,11 @@ async def _chat(
             line = await asyncio.to_thread(stdin.readline)
             if not line:
                 return 0
-            answer = await _turn(
-                store, deps, decode(line.rstrip("\n"), channel, key), lang, settings.sms_max_segments
-            )
+            msg = decode(line.rstrip("\n"), channel, key, settings.sms_max_segments)
+            answer = await _turn(store, deps, msg, lang, settings.sms_max_segments)
             if answer:
                 stdout.write(answer + "\n\n")
                 stdout.flush()
-    finally:
-        await engine.dispose()
 
 
 def run_chat(
@@ -157,7 +161,6 @@ def run_chat(
         return 2
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=PARIS)
-    prepare(settings.database_url, now=at or datetime.now(PARIS), seed_sample=settings.seed_sample)
     return asyncio.run(
         _chat(
             once=once,

@@ -14,7 +14,6 @@ BASIC = frozenset(
     "abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 EXTENSION = frozenset("^{}\\[~]|€\f")
-LATIN_LANGUAGES = frozenset({"fr", "en", "es", "ca", "ro", "pt"})  # their replies always fit GSM-7
 
 # What NFKD cannot fold well, or folds to something outside the alphabet (ç → c, not Ç; œ → oe).
 _TABLE = str.maketrans(

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from db.engine import DEFAULT_URL
+DEFAULT_URL = "sqlite:///data/solibot.db"
 
 
 class Settings(BaseSettings):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,17 +16,16 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-import locales
 from bot.dedup import DedupStore
-from bot.gsm import paginate, sms_blocks, squeeze
-from handlers import Channel, Incoming, Reply, ReplyKind, Turn, user_key
+from bot.identity import user_key
+from bot.sms_render import bodies, unavailable
+from bot.surfaces import SMS, SmsSurface
+from handlers import Channel, Incoming, Turn
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a Twilio form is a few hundred bytes; far more is not Twilio
-MAX_PAGES_PER_REPLY = 3  # a details reply in UCS-2 needs them; past that the conversation should page
 TWIML = "application/xml"
-UNAVAILABLE = "Service unavailable right now, try again later. For a bed tonight, call 115 (free, 24/7)."
 Converse = Callable[[Incoming], Awaitable[Turn]]
 Form = ImmutableMultiDict[str, str]  # getlist(): a repeated field is signed value by value
 
@@ -86,72 +84,11 @@ def verify(validator: RequestValidator, url: str, form: Form, headers: Headers) 
     return bool(validator.validate(url, form, signature, algorithm=algorithm))
 
 
-def decode(form: Mapping[str, str], secret: bytes) -> Incoming:
+def decode(form: Mapping[str, str], secret: bytes, surface: SmsSurface = SMS) -> Incoming:
     """The sender becomes a keyed hash at once: the phone number never reaches the conversation."""
     sender = form.get("From") or ""
-    return Incoming(Channel.SMS, user_key(secret, Channel.SMS.value, sender), text=form.get("Body") or "")
-
-
-_NUMBERED = re.compile(r"^\d+[.)] ")
-_LINK = "https://"
-
-
-def _tail(blocks: Sequence[str]) -> int:
-    """Where the lines that must reach the phone begin: the directions links at the end, and the
-    last line when it is an instruction ("PLUS pour la suite…", "Envoyez un numéro…") rather than
-    a numbered choice or a reply of one line."""
-    start = len(blocks)
-    if len(blocks) > 1 and "\n" not in blocks[-1] and not _NUMBERED.match(blocks[-1]):
-        start -= 1
-    while start > 0 and _LINK in blocks[start - 1]:
-        start -= 1
-    return start
-
-
-def _ranker(blocks: Sequence[str], earlier: Sequence[str], page: Sequence[str]) -> Callable[[int, str], int]:
-    """What to give up first on a full page: a line already said (the "call before you go" caveat
-    repeated under each result), then the third and later lines of a result, then its address, then
-    titles, the page's first line last. A link is never given up."""
-    depth: dict[str, int] = {}
-    for block in blocks:
-        for index, line in enumerate(block.split("\n")):
-            depth.setdefault(line, min(index, 2))
-    said = set(earlier)
-
-    def rank(position: int, line: str) -> int:
-        if _LINK in line:
-            return 99
-        if position == 0:
-            return 5
-        if line in said or line in page[:position]:
-            return 0
-        return {2: 1, 1: 2}.get(depth.get(line, 0), 3)
-
-    return rank
-
-
-def pages(reply: Reply, max_segments: int) -> tuple[str, ...]:
-    """One Reply as SMS bodies: compact, GSM-7 unless another script needs UCS-2, at most
-    `max_segments` each and `MAX_PAGES_PER_REPLY` in all. The instructions and links at the end always
-    arrive, on the last page rather than alone on one more SMS: content gives way to them."""
-    blocks = sms_blocks(reply.text)
-    start = _tail(blocks)
-    body, tail = blocks[:start], [line for block in blocks[start:] for line in block.split("\n")]
-    found = paginate("", max_segments, blocks=body) if body else ()
-    truncated = len(found) > MAX_PAGES_PER_REPLY
-    found = found[:MAX_PAGES_PER_REPLY]
-    if not tail and not truncated:
-        return found
-    *kept, last = found or ("",)
-    head = [line for line in last.split("\n") if line]
-    earlier = [line for page in kept for line in page.split("\n")]
-    rank = _ranker(body, earlier, head)
-    squeezed = squeeze(head, tail, max_segments, rank=rank, truncated=truncated)
-    return (*kept, *paginate(squeezed, max_segments))
-
-
-def bodies(replies: Sequence[Reply], max_segments: int) -> tuple[str, ...]:
-    return tuple(body for reply in replies for body in pages(reply, max_segments))
+    key = user_key(secret, Channel.SMS.value, sender)
+    return Incoming(Channel.SMS, key, text=form.get("Body") or "", surface=surface)
 
 
 def twiml(messages: Sequence[str]) -> str:
@@ -159,12 +96,6 @@ def twiml(messages: Sequence[str]) -> str:
     for body in messages:
         response.message(body)
     return str(response)
-
-
-def unavailable(lang: str, max_segments: int) -> str:
-    """Sent when the database or the session store is down: short, localized, and it names 115."""
-    text = locales.gettext(lang, "channels", UNAVAILABLE)
-    return pages(Reply(ReplyKind.NOTICE, lang, text), max_segments)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +141,7 @@ class SmsChannel:
         if sid and not await self._first_time(f"sms:{sid}"):
             log.info("sms retry ignored")
             return self._respond(())
-        msg = decode(form, self._config.secret)
+        msg = decode(form, self._config.secret, SmsSurface(self._config.max_segments))
         task = asyncio.create_task(self._turn(msg))
         try:
             messages = await asyncio.wait_for(asyncio.shield(task), self._config.rest_threshold_seconds)

@@ -25,18 +25,17 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest
 
-import locales
 from bot.dedup import DedupStore
+from bot.identity import user_key
+from bot.notices import MEDIA_HELP, SHARE_LOCATION, UNAVAILABLE, language, say
 from bot.settings import Settings
-from handlers import Channel, Choice, Incoming, Reply, SessionStore, Turn, user_key
-from search import Point
+from bot.surfaces import TELEGRAM
+from bot.wiring import Resources
+from handlers import Channel, Choice, Incoming, Point, Reply, SessionStore, Turn
 
 log = logging.getLogger(__name__)
 
 Converse = Callable[[Incoming], Awaitable[Turn]]
-SHARE_LOCATION = "Share my location"
-MEDIA_HELP = "I only read text and locations. Write what you need and where, e.g. food Strasbourg."
-UNAVAILABLE = "Service unavailable right now, try again later. For a bed tonight, call 115 (free, 24/7)."
 MAX_BODY_BYTES = 256 * 1024
 _COMMANDS = {
     "start": "start",
@@ -69,7 +68,7 @@ def choice_keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup:
 
 
 def location_keyboard(lang: str) -> ReplyKeyboardMarkup:
-    label = locales.gettext(lang, "channels", SHARE_LOCATION)
+    label = say(lang, SHARE_LOCATION)
     return ReplyKeyboardMarkup(
         [[KeyboardButton(label, request_location=True)]], resize_keyboard=True, one_time_keyboard=True
     )
@@ -164,6 +163,7 @@ class TelegramChannel:
             text=text,
             location=location,
             language_hint=user.language_code if user else None,
+            surface=TELEGRAM,
         )
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,9 +195,7 @@ class TelegramChannel:
         if msg is None or chat is None:
             return
         lang = await self._lang(msg)
-        await context.bot.send_message(
-            chat.id, html.escape(locales.gettext(lang, "channels", MEDIA_HELP)), parse_mode=ParseMode.HTML
-        )
+        await context.bot.send_message(chat.id, html.escape(say(lang, MEDIA_HELP)), parse_mode=ParseMode.HTML)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram handler failed", exc_info=context.error)
@@ -207,8 +205,7 @@ class TelegramChannel:
             conv = await self._sessions.load(msg.user_key)
         except Exception:
             conv = None
-        hint = (msg.language_hint or "")[:2].lower()
-        return (conv.lang if conv and conv.lang else None) or (hint if hint in locales.LANGUAGES else "fr")
+        return conv.lang if conv and conv.lang else language(msg.language_hint)
 
     # --- converse and render ---------------------------------------------------------------------
     async def _turn(self, update: Update, context: ContextTypes.DEFAULT_TYPE, msg: Incoming | None) -> None:
@@ -219,8 +216,7 @@ class TelegramChannel:
             turn = await self._converse(msg)
         except Exception:
             log.exception("telegram turn failed user=%s", msg.user_key[:12])
-            lang = (msg.language_hint or "fr")[:2].lower()
-            text = locales.gettext(lang if lang in locales.LANGUAGES else "fr", "channels", UNAVAILABLE)
+            text = say(language(msg.language_hint), UNAVAILABLE)
             await context.bot.send_message(chat.id, html.escape(text), parse_mode=ParseMode.HTML)
             return
         await send_replies(context.bot, chat.id, turn.replies)
@@ -282,7 +278,6 @@ async def set_webhook(application: Application[Any, Any, Any, Any, Any, Any], se
 
 def run_polling(settings: Settings) -> int:
     """Local use: long polling, no public URL needed; same conversation and stores as the web service."""
-    from bot.app import Resources
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -1,0 +1,41 @@
+"""The directory's knowledge without its storage: taxonomy, hours as stored, reference data of France,
+and the search index's values. Light on purpose: reading a message needs these, not SQLAlchemy
+(the storage is `db.sql`)."""
+
+from db.categories import Category, Taxonomy, taxonomy
+from db.geo import bounding_box, haversine_m
+from db.index import Candidate, CardFacts, HoursFacts, Index, IndexReader, Key
+from db.reference import Commune, CommuneRow, Landmark, Locality, communes, landmarks, localities
+from db.reference import rows as commune_rows
+from db.sample import generate as generate_sample
+from db.schedule import DAY_END, PARIS, SEARCH_ZONE, WEEK_HOURS, Period, Slot, Week
+
+__all__ = [
+    "DAY_END",
+    "PARIS",
+    "SEARCH_ZONE",
+    "WEEK_HOURS",
+    "Candidate",
+    "CardFacts",
+    "Category",
+    "Commune",
+    "CommuneRow",
+    "HoursFacts",
+    "Index",
+    "IndexReader",
+    "Key",
+    "Landmark",
+    "Locality",
+    "Period",
+    "Slot",
+    "Taxonomy",
+    "Week",
+    "bounding_box",
+    "commune_rows",
+    "communes",
+    "generate_sample",
+    "haversine_m",
+    "landmarks",
+    "localities",
+    "taxonomy",
+]

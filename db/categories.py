@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-LANGUAGES = ("fr", "en", "ar", "es", "ru", "ps", "fa", "uk", "ca", "ka", "ro", "pt")
-
 
 @dataclass(frozen=True, slots=True)
 class Category:

@@ -40,10 +40,10 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from db.categories import taxonomy
-from db.communes import CommuneRow, rows
+from db.reference import CommuneRow, rows
+from db.schedule import PARIS
 
 SOURCE_NAME = "solibot-sample"
 ID_BASE = 9_000_000
@@ -51,7 +51,6 @@ MEAN_SERVICES = 4.0
 MAX_SERVICES = 10
 ALSACE = (("68", 513, 2179), ("67", 818, 2718))  # (department, places, services) as on Soliguide
 
-PARIS = ZoneInfo("Europe/Paris")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FICTION_PHONES = {"01": "01 99 00", "02": "02 61 91", "03": "03 53 01", "04": "04 65 71", "05": "05 36 49"}
 MOBILE_FICTION = "06 39 98"

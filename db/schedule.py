@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_END = 24 * 60
@@ -192,6 +193,7 @@ def parse_period(data: object, text_keys: Sequence[str] = ("description",)) -> P
 
 
 SEARCH_ZONE = "Europe/Paris"  # hour masks are read in this zone; places elsewhere set every bit
+PARIS = ZoneInfo(SEARCH_ZONE)  # the service's time zone: every "now", "ce soir" and hour mask is read in it
 WEEK_HOURS = 7 * 24
 ALL_HOURS = (1 << WEEK_HOURS) - 1
 

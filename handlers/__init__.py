@@ -1,7 +1,8 @@
 """The conversation, channel-neutral: Incoming + Conversation → Turn (Conversation', Replies)."""
 
-from handlers.conversation import page_size, respond
-from handlers.deps import Deps, Understand
+from handlers.conversation import respond
+from handlers.deps import Deps, Locate, Searcher, Understand
+from handlers.i18n import DEFAULT_LANG, LANGUAGES, t
 from handlers.model import (
     Channel,
     Choice,
@@ -9,30 +10,44 @@ from handlers.model import (
     Incoming,
     Reply,
     ReplyKind,
+    Screen,
     SessionStore,
+    Surface,
     Turn,
     Venue,
 )
-from handlers.sessions import MemorySessionStore, RedisSessionStore, SqliteSessionStore, user_key
-from handlers.understanding import default_understand
+from handlers.opening import describe
+from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
+from handlers.sessions import dump as dump_conversation
+from handlers.sessions import load as load_conversation
+from search import PARIS, Point
 
 __all__ = [
+    "DEFAULT_LANG",
+    "DEFAULT_TTL_SECONDS",
+    "LANGUAGES",
+    "PARIS",
     "Channel",
     "Choice",
     "Conversation",
     "Deps",
     "Incoming",
+    "Locate",
     "MemorySessionStore",
-    "RedisSessionStore",
+    "Point",
     "Reply",
     "ReplyKind",
+    "Screen",
+    "Searcher",
     "SessionStore",
-    "SqliteSessionStore",
+    "Surface",
     "Turn",
     "Understand",
     "Venue",
-    "default_understand",
-    "page_size",
+    "describe",
+    "dump_conversation",
+    "load_conversation",
     "respond",
-    "user_key",
+    "t",
+    "with_opt_out",
 ]

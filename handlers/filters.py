@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
-from typing import Any
 
 from handlers.keywords import fold
 from search import Filters
@@ -59,14 +57,3 @@ def read_filters(text: str) -> Filters:
         animals="animals" in found,
         wheelchair="wheelchair" in found,
     )
-
-
-def to_json(filters: Filters) -> dict[str, Any]:
-    return {k: v for k, v in asdict(filters).items() if v not in (None, False)}
-
-
-def from_json(data: object) -> Filters:
-    if not isinstance(data, dict):
-        return Filters()
-    known = {k: v for k, v in data.items() if k in Filters.__dataclass_fields__}
-    return Filters(**known)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.categories import taxonomy
+from search import taxonomy
 
 # A generic parent of the Soliguide taxonomy, as the reader understands "dormir", "sleep", "manger",
 # "eat", mapped to the sub-categories that answer a person writing from the street. Searching the

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, time
 from functools import cache
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 import locales
@@ -54,24 +54,38 @@ def kilometres(km: float, lang: str) -> str:
     return t(lang, "{km} km", km=format_decimal(km, format="#,##0.#", locale=lang))
 
 
-def clock(value: time, lang: str) -> str:
+def clock(value: time, lang: str, *, end: bool = False) -> str:
     """French says 19h / 19h30; other languages the 24-hour clock of France ("19:30"), never AM/PM:
-    the places keep French hours and a 7 PM misread as 7 AM is a night outside."""
+    the places keep French hours and a 7 PM misread as 7 AM is a night outside. With `end`,
+    midnight closes the day: "24h", "24:00"."""
+    hour = 24 if end and value == time() else value.hour
     if lang == "fr":
-        return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
+        return f"{hour}h{value.minute:02d}" if value.minute else f"{hour}h"
+    if hour == 24:
+        return "24:00"
     return format_time(value, format="H:mm", locale=lang)
 
 
-def long_date(day: date, lang: str) -> str:
+def _first_of_month(text: str, day: date, lang: str) -> str:
     """French writes the first of the month "1er décembre"."""
-    text = format_date(day, format="long", locale=lang)
     if lang == "fr" and day.day == 1 and text.startswith("1 "):
         return "1er " + text[2:]
     return text
 
 
-def weekday(day: datetime, lang: str) -> str:
-    return format_date(day.date(), format="EEEE", locale=lang)
+def long_date(day: date, lang: str) -> str:
+    """ "18 septembre 2026", "September 18, 2026"."""
+    return _first_of_month(format_date(day, format="long", locale=lang), day, lang)
+
+
+def day_month(day: date, lang: str) -> str:
+    """ "5 mars", "March 5"."""
+    return _first_of_month(str(format_skeleton("MMMMd", day, locale=lang)), day, lang)
+
+
+def weekday(day: date, lang: str) -> str:
+    """ "lundi", "Monday" (a datetime is read as its date)."""
+    return format_date(day, format="EEEE", locale=lang)
 
 
 @cache

@@ -2,18 +2,59 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
-from search import Point
+from search import Filters, Point
 
 
 class Channel(StrEnum):
+    """Where a message came from: for logs and counts, never for what to answer (see Surface)."""
+
     SMS = "sms"
     TELEGRAM = "telegram"
     CONSOLE = "console"
+
+
+class Surface(Protocol):
+    """What a channel's medium holds. Each channel hands one to the conversation with every message,
+    so the conversation asks it instead of knowing SMS or Telegram."""
+
+    @property
+    def terse(self) -> bool:
+        """Every character costs (SMS): short forms of the help, menus and emergency lines."""
+        ...
+
+    @property
+    def shares_location(self) -> bool:
+        """The person can press a button to send their position."""
+        ...
+
+    def page_size(self, lang: str) -> int:
+        """How many results one page holds in this language."""
+        ...
+
+    def fits(self, text: str, lang: str) -> bool:
+        """Whether one reply of this text arrives whole, in one message."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A screen that shows a reply whole (console, chat apps): five results a page."""
+
+    results: int = 5
+    max_chars: int = 4096
+    shares_location: bool = False
+    terse: bool = False
+
+    def page_size(self, lang: str) -> int:
+        return self.results
+
+    def fits(self, text: str, lang: str) -> bool:
+        return len(text) <= self.max_chars
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +65,7 @@ class Incoming:
     location: Point | None = None
     language_hint: str | None = None  # e.g. Telegram's language_code
     received_at: datetime | None = None  # None: the conversation uses its clock
+    surface: Surface = Screen()
 
 
 class ReplyKind(StrEnum):
@@ -77,13 +119,14 @@ class Conversation:
     pending: str | None = None  # the question awaiting an answer: "place", "need", "choice", "language"
     need: tuple[str, ...] = ()  # categories of the current search
     place: tuple[float, float, str] | None = None  # lat, lon, label of the current search
-    when: tuple[str, str] | None = None  # ISO start, end of the asked time window
+    when: tuple[datetime, datetime] | None = None  # the asked time window, when one was named
+    at: datetime | None = None  # the instant the current search is for
+    filters: Filters = Filters()  # who is asking and what they bring, for the current search
     page: int = 0
     radius_km: float | None = None
+    total: int = 0  # results of the current search within radius_km
     options: tuple[str, ...] = ()  # what the numbers of the pending choice stand for
-    results: tuple[tuple[str, int, int], ...] = ()  # (source, lieu_id, service_id) of the last page shown
-    extra: dict[str, Any] = field(default_factory=dict)  # room for later features, JSON-serialisable
-    updated_at: str | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

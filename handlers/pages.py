@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 
-from db.categories import taxonomy
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.keywords import fold
-from search import Audience, Result, describe, describe_week
+from handlers.model import Surface
+from handlers.opening import describe, describe_week
+from search import PARIS, Audience, Result, taxonomy
 
-PARIS = ZoneInfo("Europe/Paris")
-# Scripts outside GSM-7 travel as UCS-2: 67 UTF-16 units a segment once a text needs two. A reply
-# in these languages is written to fit three segments on SMS (a page of results with its footer,
-# or one result's details), so `compact` rendering drops or shortens until it does.
-UCS2_LANGUAGES = frozenset({"ar", "fa", "ps", "ru", "uk", "ka"})
-SMS_BUDGET = 3 * 67  # UTF-16 units: three UCS-2 segments
-GSM_BUDGET = 3 * 153  # septets: three GSM-7 segments (Latin-script languages)
-_GSM_EXTENDED = frozenset("^{}\\[~]|€")
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
 SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
@@ -78,21 +70,6 @@ def is_stale(result: Result, now: datetime) -> bool:
     if verified.tzinfo is None:
         verified = verified.replace(tzinfo=UTC)
     return now - verified > STALE
-
-
-def units(text: str) -> int:
-    """UTF-16 code units, what a UCS-2 segment counts; indentation is dropped on SMS, so not counted."""
-    return sum(len(line.strip().encode("utf-16-le")) // 2 for line in text.split("\n")) + text.count("\n")
-
-
-def fits_sms(text: str, lang: str) -> bool:
-    """Whether a reply fits three SMS segments in the encoding its language travels in (the channel
-    transliterates Latin text to GSM-7, where an extension character costs two septets)."""
-    if lang in UCS2_LANGUAGES:
-        return units(text) <= SMS_BUDGET
-    septets = sum(len(line.strip()) for line in text.split("\n")) + text.count("\n")
-    septets += sum(1 for ch in text if ch in _GSM_EXTENDED) + 2 * text.count("…")  # "…" travels as "..."
-    return septets <= GSM_BUDGET
 
 
 def _says_more(what: str, place: str) -> bool:
@@ -201,12 +178,13 @@ def results_text(
     lang: str,
     *,
     needs: tuple[str, ...] = (),
-    compact: bool = False,
+    surface: Surface,
     short_head: str | None = None,
 ) -> str:
-    """A page of results. `compact` (SMS) shortens names, then swaps `head` for
-    `short_head`, until the page and its footer fit three segments."""
+    """A page of results. On a terse surface (SMS) names are shortened, then `head` gives way to
+    `short_head`, then the addresses go (the details have them), until the page fits one message."""
     more = first - 1 + len(results) < total
+    compact = surface.terse
     if compact:
         footer = t(lang, "PLUS: more. A number: details.") if more else t(lang, "A number: details.")
     else:
@@ -220,12 +198,15 @@ def results_text(
         return "\n".join([*lines, footer])
     text = ""
     compact_lines = _compact_lines(first, results, at, now, lang, needs)
-    for with_address in (True, False) if lang not in UCS2_LANGUAGES else (False,):
-        for heading, smallest in ((head, 24), (short_head or head, 12)):
-            for size in range(60, smallest - 1, -2):
-                text = "\n".join([heading, *compact_lines(size, with_address), footer])
-                if fits_sms(text, lang):
-                    return text
+    short = short_head or head
+    # An address is worth a place on the line while names stay readable (24 characters); past that
+    # it goes first (the details have it), then the header's place, then the names' ends.
+    layouts = ((True, head, 24), (True, short, 24), (False, head, 24), (False, short, 12))
+    for with_address, heading, smallest in layouts:
+        for size in range(60, smallest - 1, -2):
+            text = "\n".join([heading, *compact_lines(size, with_address), footer])
+            if surface.fits(text, lang):
+                return text
     return text
 
 
@@ -326,10 +307,11 @@ def osm_link(result: Result) -> str:
     return f"https://www.openstreetmap.org/directions?to={result.point.lat:.5f},{result.point.lon:.5f}"
 
 
-def details_text(result: Result, at: datetime, now: datetime, lang: str, *, compact: bool = False) -> str:
-    """Everything about one result. `compact` (SMS) keeps what gets someone there
+def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surface: Surface) -> str:
+    """Everything about one result. On a terse surface (SMS) it keeps what gets someone there
     first (directions, phone, state), hours by runs of days, and drops the rest from the least
-    useful up until three segments hold it."""
+    useful up until one message holds it."""
+    compact = surface.terse
     tax = taxonomy().by_id
     what = result.service_name or (tax[result.category].label(lang) if result.category in tax else "")
     name = (
@@ -388,7 +370,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, comp
         if not block:
             continue
         trial = sorted([*kept, (rank, block)])
-        if fits_sms("\n".join(line for _, b in trial for line in b), lang):
+        if surface.fits("\n".join(line for _, b in trial for line in b), lang):
             kept = trial
     return "\n".join(line for _, block in kept for line in block)
 

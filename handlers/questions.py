@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from db.categories import taxonomy
 from handlers.i18n import LANGUAGES, autonym, t
-from handlers.model import Channel, Choice, Reply, ReplyKind
+from handlers.model import Choice, Reply, ReplyKind
+from search import taxonomy
 
 # The main needs, in the order a person in the street asks for them; each opens its Soliguide category.
 MAIN_NEEDS: tuple[tuple[str, str], ...] = (
@@ -42,8 +42,9 @@ def need_choice(categories: tuple[str, ...], lang: str) -> Reply:
     return Reply(ReplyKind.QUESTION, lang, f"{head}\n{numbered(choices)}", choices=choices)
 
 
-def ask_place(lang: str, channel: Channel, need: str | None = None) -> Reply:
-    if channel is Channel.TELEGRAM:
+def ask_place(lang: str, shares_location: bool, need: str | None = None) -> Reply:
+    """Where? The location button is offered where the surface has one."""
+    if shares_location:
         question = t(lang, "Where are you? Send a town, a postcode or share your location.")
     else:
         question = t(lang, "Where are you? Send a town or a postcode.")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers.i18n import t
 from handlers.keywords import fold
+from handlers.model import Reply, ReplyKind
 
 # Terms are comma-separated and folded like messages; a trailing * matches any ending.
 _VIOLENCE = """
@@ -116,3 +118,37 @@ def read_alerts(text: str, categories: tuple[str, ...]) -> Alerts:
         minor=is_minor(text),
         shelter=any(c in SHELTER for c in categories) or (violence and not categories),
     )
+
+
+def safety_replies(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[Reply, ...]:
+    """Emergency numbers, most urgent first. `short` (a terse surface) keeps every number in a few
+    words, so that all four fit one message."""
+    lines = []
+    if alerts.danger:
+        lines.append(
+            t(lang, "Danger now: 17 or 112 (text 114 if you cannot speak).")
+            if short
+            else t(lang, "In immediate danger: call 17 (police) or 112. If you cannot speak, text 114.")
+        )
+    if alerts.violence:
+        lines.append(
+            t(lang, "Violence: 3919, free, anonymous, 24/7.")
+            if short
+            else t(
+                lang,
+                "Violence: call 3919, free and anonymous, 24/7. The call does not show on the phone bill.",
+            )
+        )
+    if alerts.minor:
+        lines.append(
+            t(lang, "Under 18: 119, free, 24/7.")
+            if short
+            else t(lang, "Under 18: call 119, free, 24/7. Someone will listen and protect you.")
+        )
+    if alerts.shelter:
+        lines.append(
+            t(lang, "A bed tonight: 115, free, 24/7.")
+            if short
+            else t(lang, "For a bed tonight, call 115 (free, 24/7).")
+        )
+    return (Reply(ReplyKind.SAFETY, lang, "\n".join(lines)),) if lines else ()

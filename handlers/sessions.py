@@ -1,62 +1,113 @@
-"""Where a conversation waits between two messages: in memory (tests), SQL (the embedded default), Redis.
+"""Where a conversation waits between two messages: its JSON codec and the in-memory store.
 
 Every store keeps two records per user: the conversation, which expires after its time-to-live (so the
 needs and places a person wrote are not kept beyond it), and the opt-out, which never expires: someone
-who sent STOP must stay silent even if they write again weeks later.
+who sent STOP must stay silent even if they write again weeks later. The SQL and Redis stores are the
+web service's (bot/stores.py); they share this codec.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
-from typing import Any
+from datetime import datetime
+from typing import Any, get_args, get_type_hints
 
-from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from db.engine import Runner
 from handlers.model import Conversation
-
-log = logging.getLogger(__name__)
+from search import Filters
 
 DEFAULT_TTL_SECONDS = 24 * 3600
 Clock = Callable[[], float]
-
-
-def user_key(secret: bytes, channel: str, sender: str) -> str:
-    """HMAC-SHA256 of channel and sender id: stable per user, useless to whoever reads the database."""
-    return hmac.new(secret, f"{channel}\x1f{sender}".encode(), hashlib.sha256).hexdigest()
+# Each field of Filters and the one type it holds: "str | None" -> str, "bool" -> bool.
+_FILTER_TYPES: dict[str, type] = {
+    name: next(t for t in (get_args(hint) or (hint,)) if t is not type(None))
+    for name, hint in get_type_hints(Filters).items()
+}
 
 
 def dump(conv: Conversation) -> str:
-    return json.dumps(asdict(conv), ensure_ascii=False, separators=(",", ":"))
+    data: dict[str, Any] = {
+        "lang": conv.lang,
+        "lang_chosen": conv.lang_chosen,
+        "opted_out": conv.opted_out,
+        "pending": conv.pending,
+        "need": list(conv.need),
+        "place": list(conv.place) if conv.place else None,
+        "when": [conv.when[0].isoformat(), conv.when[1].isoformat()] if conv.when else None,
+        "at": conv.at.isoformat() if conv.at else None,
+        "filters": {k: v for k, v in asdict(conv.filters).items() if v not in (None, False)},
+        "page": conv.page,
+        "radius_km": conv.radius_km,
+        "total": conv.total,
+        "options": list(conv.options),
+        "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def _tuple(value: Any) -> tuple[Any, ...] | None:
-    return tuple(value) if isinstance(value, list | tuple) else None
+def _instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _filters(value: object) -> Filters:
+    """Only the fields Filters has, each of the type it expects (a hand-edited or foreign record is
+    read as no filter rather than a wrong one)."""
+    if not isinstance(value, dict):
+        return Filters()
+    kept: dict[str, Any] = {}
+    for name, wanted in _FILTER_TYPES.items():
+        found = value.get(name)
+        if isinstance(found, wanted) and not (wanted is int and isinstance(found, bool)):
+            kept[name] = found
+    return Filters(**kept)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def load(data: str) -> Conversation:
-    """The inverse of `dump`, tolerant of fields added or removed since the record was written."""
+    """The inverse of `dump`, tolerant of records written by older versions (an `extra` dict, a
+    `results` list) and of fields added or removed since."""
     raw = json.loads(data)
-    fields = Conversation.__dataclass_fields__
-    values: dict[str, Any] = {k: v for k, v in raw.items() if k in fields}
-    for name in ("need", "options"):
-        values[name] = tuple(values.get(name) or ())
-    values["results"] = tuple(tuple(r) for r in values.get("results") or ())
-    values["place"] = _tuple(values.get("place"))
-    values["when"] = _tuple(values.get("when"))
-    values["extra"] = values.get("extra") if isinstance(values.get("extra"), dict) else {}
-    return Conversation(**values)
+    if not isinstance(raw, dict):
+        return Conversation()
+    extra: dict[str, Any] = raw["extra"] if isinstance(raw.get("extra"), dict) else {}
+    place = raw.get("place")
+    when = raw.get("when")
+    start, end = (
+        (_instant(when[0]), _instant(when[1])) if isinstance(when, list) and len(when) == 2 else (None, None)
+    )
+    radius = raw.get("radius_km")
+    return Conversation(
+        lang=raw.get("lang") if isinstance(raw.get("lang"), str) else None,
+        lang_chosen=raw.get("lang_chosen") is True,
+        opted_out=raw.get("opted_out") is True,
+        pending=raw.get("pending") if isinstance(raw.get("pending"), str) else None,
+        need=_strings(raw.get("need")),
+        place=(float(place[0]), float(place[1]), str(place[2]))
+        if isinstance(place, list) and len(place) == 3
+        else None,
+        when=(start, end) if start and end else None,
+        at=_instant(raw.get("at", extra.get("at"))),
+        filters=_filters(raw.get("filters", extra.get("filters"))),
+        page=int(raw.get("page") or 0),
+        radius_km=float(radius) if isinstance(radius, int | float) else None,
+        total=int(raw.get("total", extra.get("total")) or 0),
+        options=_strings(raw.get("options")),
+        updated_at=_instant(raw.get("updated_at")),
+    )
 
 
-def _with_opt_out(conv: Conversation | None, lang: str | None) -> Conversation:
+def with_opt_out(conv: Conversation | None, lang: str | None) -> Conversation:
     if conv is None:
         return Conversation(lang=lang, opted_out=True)
     return replace(conv, opted_out=True)
@@ -76,7 +127,7 @@ class MemorySessionStore:
         if found and conv is None:
             del self._sessions[user_key]
         if user_key in self._opt_outs:
-            return _with_opt_out(conv, self._opt_outs[user_key])
+            return with_opt_out(conv, self._opt_outs[user_key])
         return conv
 
     async def save(self, user_key: str, conv: Conversation) -> None:
@@ -89,123 +140,3 @@ class MemorySessionStore:
     async def forget(self, user_key: str) -> None:
         """Drops the conversation; an opt-out stays, since it is what the person asked us to remember."""
         self._sessions.pop(user_key, None)
-
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS conversation_session ("
-    " user_key VARCHAR(64) PRIMARY KEY, data TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_conversation_session_expires ON conversation_session (expires_at)",
-    "CREATE TABLE IF NOT EXISTS conversation_opt_out ("
-    " user_key VARCHAR(64) PRIMARY KEY, lang VARCHAR(8), since DOUBLE PRECISION NOT NULL)",
-)
-
-
-class SqliteSessionStore:
-    """Two tables in the directory's own database (SQLite by default; the SQL is PostgreSQL-compatible
-    too), created on first use so that the embedded mode needs no extra migration step."""
-
-    def __init__(
-        self, engine: AsyncEngine, ttl_seconds: int = DEFAULT_TTL_SECONDS, clock: Clock = time.time
-    ) -> None:
-        self._runner, self._ttl, self._clock = Runner(engine), ttl_seconds, clock
-        self._ready = False
-        self._lock = asyncio.Lock()
-
-    async def _schema(self) -> None:
-        if self._ready:
-            return
-        async with self._lock:
-            if not self._ready:
-                await self._runner.write(_create_schema)
-                self._ready = True
-
-    async def load(self, user_key: str) -> Conversation | None:
-        await self._schema()
-        data, opted_out, lang = await self._runner.read(_load, user_key, self._clock())
-        conv = load(data) if data is not None else None
-        return _with_opt_out(conv, lang) if opted_out else conv
-
-    async def save(self, user_key: str, conv: Conversation) -> None:
-        await self._schema()
-        await self._runner.write(_save, user_key, dump(conv), conv, self._clock(), self._ttl)
-
-    async def forget(self, user_key: str) -> None:
-        await self._schema()
-        await self._runner.write(_forget, user_key)
-
-
-def _create_schema(conn: Connection) -> None:
-    for statement in _SCHEMA:
-        conn.execute(text(statement))
-
-
-def _load(conn: Connection, user_key: str, now: float) -> tuple[str | None, bool, str | None]:
-    """(the session's JSON, opted out?, the language of the opt-out)."""
-    data = conn.execute(
-        text("SELECT data FROM conversation_session WHERE user_key = :k AND expires_at > :now"),
-        {"k": user_key, "now": now},
-    ).scalar_one_or_none()
-    opt_out = conn.execute(
-        text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
-    ).first()
-    return data, opt_out is not None, opt_out[0] if opt_out is not None else None
-
-
-def _save(conn: Connection, user_key: str, data: str, conv: Conversation, now: float, ttl: int) -> None:
-    conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
-    conn.execute(
-        text(
-            "INSERT INTO conversation_session (user_key, data, expires_at) VALUES (:k, :d, :e) "
-            "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
-        ),
-        {"k": user_key, "d": data, "e": now + ttl},
-    )
-    if conv.opted_out:
-        conn.execute(
-            text(
-                "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
-                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
-            ),
-            {"k": user_key, "l": conv.lang, "s": now},
-        )
-    else:
-        conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
-
-
-def _forget(conn: Connection, user_key: str) -> None:
-    conn.execute(text("DELETE FROM conversation_session WHERE user_key = :k"), {"k": user_key})
-
-
-class RedisSessionStore:
-    """Shared by every web worker; the time-to-live is Redis's own (SET … EX)."""
-
-    def __init__(
-        self, client: Any, prefix: str = "solibot:", ttl_seconds: int = DEFAULT_TTL_SECONDS
-    ) -> None:  # client: redis.asyncio.Redis
-        self._redis, self._prefix, self._ttl = client, prefix, ttl_seconds
-
-    def _session(self, user_key: str) -> str:
-        return f"{self._prefix}session:{user_key}"
-
-    def _opt_out(self, user_key: str) -> str:
-        return f"{self._prefix}optout:{user_key}"
-
-    async def load(self, user_key: str) -> Conversation | None:
-        data, opt_out = await self._redis.mget(self._session(user_key), self._opt_out(user_key))
-        conv = load(data.decode() if isinstance(data, bytes) else data) if data is not None else None
-        if opt_out is not None:
-            lang = opt_out.decode() if isinstance(opt_out, bytes) else str(opt_out)
-            return _with_opt_out(conv, lang or None)
-        return conv
-
-    async def save(self, user_key: str, conv: Conversation) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._session(user_key), dump(conv), ex=self._ttl)
-            if conv.opted_out:
-                pipe.set(self._opt_out(user_key), conv.lang or "")
-            else:
-                pipe.delete(self._opt_out(user_key))
-            await pipe.execute()
-
-    async def forget(self, user_key: str) -> None:
-        await self._redis.delete(self._session(user_key))

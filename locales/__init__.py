@@ -43,4 +43,3 @@ def translations(lang: str, domain: str) -> NullTranslations:
 def gettext(lang: str, domain: str, msgid: str, **values: object) -> str:
     text = translations(lang, domain).gettext(msgid)
     return text.format(**values) if values else text
-

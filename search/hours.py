@@ -1,8 +1,7 @@
-"""Opening hours at an instant: open now?, until when, next opening, and the words to say it."""
+"""Opening hours at an instant: open?, until when, next opening; values only (the words are in handlers)."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,16 +10,12 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from babel.dates import format_skeleton, format_time, get_day_names
 
-from db.schedule import DAY_END, Period, Slot, Week
-from locales import gettext
+from db import DAY_END, Period, Slot, Week
 
-__all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots", "describe", "describe_week"]
+__all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots"]
 
 HORIZON = timedelta(days=14)
-CLOSING_SOON = timedelta(minutes=30)
-DOMAIN = "hours"
 _TICK = timedelta(microseconds=1)  # a period covers its end instant, so it stops one tick later
 # Alsace-Moselle keeps Good Friday and 26 December; overseas departments have their own days.
 _SUBDIVS = {
@@ -288,173 +283,3 @@ def week_slots(timing: Timing, day: date) -> tuple[tuple[time, time], ...] | Non
         if not any(p.covers(first) and p.covers(last) for p in timing.closures):
             kept.append(slot)
     return tuple((time(s.start // 60, s.start % 60), time(s.end // 60 % 24, s.end % 60)) for s in kept)
-
-
-def _t(lang: str, msgid: str, **values: object) -> str:
-    return gettext(lang, DOMAIN, msgid, **values)
-
-
-def _clock(value: time, lang: str, *, end: bool = False) -> str:
-    """French writes 18h / 18h30 (and 24h for an end at midnight); every other language the 24-hour
-    clock of France ("18:30"): an AM/PM misread turns an evening opening into a morning one."""
-    hour = 24 if end and value == time() else value.hour
-    if lang == "fr":
-        return f"{hour}h{value.minute:02d}" if value.minute else f"{hour}h"
-    if hour == 24:
-        return "24:00"
-    return format_time(value, format="H:mm", locale=lang)
-
-
-_CASED_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
-
-
-def _capitalized(text: str) -> str:
-    """Sentence case only where the script has it: Georgian's Mtavruli letters are capitals of a
-    different use ("ᲝᲠᲨᲐᲑᲐᲗᲘ" shouting), and Arabic or Persian have no case at all."""
-    first = text[:1]
-    if first and unicodedata.name(first, "").startswith(_CASED_SCRIPTS):
-        return first.upper() + text[1:]
-    return text
-
-
-def _join(items: list[str], lang: str) -> str:
-    return ("، " if lang in ("ar", "fa", "ps") else ", ").join(items)
-
-
-def _day_name(day: date, lang: str) -> str:
-    return str(get_day_names("wide", locale=lang)[day.weekday()])
-
-
-def _date(day: date, lang: str) -> str:
-    """ "5 mars", "March 5"; French says the first of the month "1er"."""
-    text = str(format_skeleton("MMMMd", day, locale=lang))
-    if lang == "fr" and day.day == 1 and text.startswith("1 "):
-        return "1er " + text[2:]
-    return text
-
-
-def describe(
-    state: OpenState, at: datetime, lang: str, now: datetime | None = None, *, brief: bool = False
-) -> str:
-    """A few words for an SMS: open until when, or when it opens next.
-
-    Args:
-        now: the real present, when `at` is a searched instant. If their local dates differ
-            ("clothes on Sunday" asked on a Tuesday), "today"/"tomorrow" would be read from the
-            phone's today, so days are named ("closed Sunday, opens Monday at 9h").
-        brief: for a list line that shows the phone number next to it (SMS in UCS-2 scripts):
-            "hours unknown", the phone says the rest."""
-    if state.openness is Openness.UNKNOWN:
-        return _t(lang, "hours unknown") if brief else _t(lang, "hours unknown, call first")
-    if state.reason == "status":
-        return _t(lang, "closed")
-    if state.reason == "temporary_closure":
-        if state.closed_until is None:
-            return _t(lang, "temporarily closed")
-        return _t(
-            lang, "temporarily closed until {date}", date=_date((state.closed_until - _TICK).date(), lang)
-        )
-    if state.reason == "holiday":
-        return _t(lang, "closed (public holiday)")
-    target = state.closes_at if state.open else state.opens_at
-    if target is None:
-        return _t(lang, "open 24/7") if state.open else _t(lang, "closed")
-    searched = _aware(at).astimezone(target.tzinfo)
-    today = searched.date()
-    named = now is not None and _aware(now).astimezone(target.tzinfo).date() != today
-    ahead = (target.date() - today).days
-    clock = _clock(target.time(), lang)
-    day = _day_name(target.date(), lang)
-    if state.open:
-        left = target.astimezone(UTC) - searched.astimezone(UTC)
-        if left <= CLOSING_SOON:  # someone on foot may arrive to a closed door: say how long is left
-            minutes = max(1, -(-int(left.total_seconds()) // 60))
-            return _t(lang, "closes in {minutes} min, at {time}", minutes=minutes, time=clock)
-        if target.time() == time() and ahead == 1:
-            return _t(lang, "open until midnight")
-        if ahead == 0:
-            return _t(lang, "open until {time}", time=clock)
-        if ahead == 1 and not named:
-            return _t(lang, "open until {time} tomorrow", time=clock)
-        return _t(lang, "open until {day} at {time}", day=day, time=clock)
-    if ahead == 0:
-        return _t(lang, "opens at {time}", time=clock)
-    if ahead > 6:
-        return _t(lang, "closed, opens on {date} at {time}", date=_date(target.date(), lang), time=clock)
-    if state.today:  # it did or will open today: "closed today" would be wrong
-        if ahead == 1 and not named:
-            return _t(lang, "closed, opens tomorrow at {time}", time=clock)
-        return _t(lang, "closed, opens {day} at {time}", day=day, time=clock)
-    if named:
-        return _t(
-            lang,
-            "closed {weekday}, opens {day} at {time}",
-            weekday=_day_name(today, lang),
-            day=day,
-            time=clock,
-        )
-    if ahead == 1:
-        return _t(lang, "closed today, opens tomorrow at {time}", time=clock)
-    return _t(lang, "closed today, opens {day} at {time}", day=day, time=clock)
-
-
-def _merged_nights(week: Week) -> list[list[tuple[int, int]]]:
-    """The week's slots per day, a night running past midnight joined onto its first day."""
-    days = [list(d) for d in week.days]
-    shown: list[list[tuple[int, int]]] = [[(s.start, s.end) for s in d] for d in days]
-    for i in range(7):
-        following = days[(i + 1) % 7]
-        if days[i] and 0 < days[i][-1].start and days[i][-1].end == DAY_END and following:
-            head = following[0]
-            if head.start == 0 and head.end < DAY_END and (head.start, head.end) in shown[(i + 1) % 7]:
-                shown[i][-1] = (days[i][-1].start, head.end)
-                shown[(i + 1) % 7].remove((head.start, head.end))
-    return shown
-
-
-def _hours(slots: list[tuple[int, int]], lang: str) -> str:
-    if slots == [(0, DAY_END)]:
-        return _t(lang, "open 24 hours")
-    if not slots:
-        return _t(lang, "closed")
-    return _join(
-        [
-            f"{_clock(time(a // 60, a % 60), lang)}–{_clock(time(b // 60 % 24, b % 60), lang, end=True)}"
-            for a, b in slots
-        ],
-        lang,
-    )
-
-
-def describe_week(week: Week | None, lang: str, *, compact: bool = False) -> tuple[str, ...]:
-    """Seven lines, Monday first; a night running past midnight reads as one range on its first day.
-    Empty when the hours are unknown (say so with `describe`).
-
-    `compact` is for SMS in UCS-2 scripts, where 67 characters make a segment: runs of days with
-    the same hours share one line under abbreviated names ("Пн–Пт: 9:00–17:00")."""
-    if week is None:
-        return ()
-    shown = _merged_nights(week)
-    if compact:
-        return _compact_week(shown, lang)
-    names = get_day_names("wide", context="stand-alone", locale=lang)
-    return tuple(
-        _t(lang, "{day}: {hours}", day=_capitalized(str(names[i])), hours=_hours(slots, lang))
-        for i, slots in enumerate(shown)
-    )
-
-
-def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, ...]:
-    names = get_day_names("abbreviated", context="stand-alone", locale=lang)
-    lines: list[str] = []
-    i = 0
-    while i < 7:
-        j = i
-        while j + 1 < 7 and shown[j + 1] == shown[i]:
-            j += 1
-        if shown[i]:  # closed days are the ones not listed
-            first = _capitalized(str(names[i]))
-            days = first if i == j else f"{first}–{_capitalized(str(names[j]))}"
-            lines.append(_t(lang, "{day}: {hours}", day=days, hours=_hours(shown[i], lang)))
-        i = j + 1
-    return tuple(lines)

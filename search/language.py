@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from search.needs import correct, lexicon, match_key, written_words
+from search.lexicon import correct, lexicon, match_key, written_words
 from search.textnorm import token_spans
 
 __all__ = ["LANGUAGES", "DEFAULT", "detect_language"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import gzip
 import logging
 import math
 import re
@@ -13,24 +10,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
-from typing import Any
 
-from geopy.exc import GeopyError
-from geopy.geocoders import BANFrance, Nominatim
-from geopy.geocoders.base import Geocoder
-from geopy.location import Location
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from db import commune_rows, landmarks, localities
 from search.geo import Point
+from search.lexicon import lexicon
 from search.textnorm import fold, token_spans
 
-__all__ = ["PlaceMatch", "find_place", "GazetteerGeocoder", "FallbackGeocoder"]
+__all__ = ["PlaceMatch", "find_place"]
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "db" / "data"
 PLM = {"75056": ("75", 20, "Paris"), "69123": ("69", 9, "Lyon"), "13055": ("13", 16, "Marseille")}
 MAX_CHARS = 1500  # a place is named early; a 10 kB paste must not cost more than a short SMS
 
@@ -142,24 +134,6 @@ def _stem(tok: str) -> str:
     return tok
 
 
-def _read_rows(name: str) -> Iterable[list[str]]:
-    """Plain rows without the header: csv.reader is twice as fast as DictReader on 35,000 lines."""
-    with gzip.open(DATA_DIR / name, "rt", encoding="utf-8", newline="") as f:
-        rows = csv.reader(f)
-        next(rows)
-        yield from rows
-
-
-def _read_csv(name: str) -> Iterable[dict[str, str]]:
-    path = DATA_DIR / name
-    if name.endswith(".gz"):
-        with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
-            yield from csv.DictReader(f)
-    else:
-        with path.open(encoding="utf-8", newline="") as f:
-            yield from csv.DictReader(f)
-
-
 def _locale_text(name: str) -> str:
     return resources.files("locales").joinpath(f"places/{name}").read_text(encoding="utf-8")
 
@@ -195,18 +169,19 @@ def _build() -> _Gazetteer:
         if len(key) > g.max_n:
             g.max_n = len(key)
 
-    for insee, name, postal_code, dept, lat, lon, pop in _read_rows("fr_communes.csv.gz"):
-        if postal_code:
-            g.postcodes.setdefault(postal_code, []).append(insee)
+    for row in commune_rows():
+        insee = row.insee
+        if row.postal_code:
+            g.postcodes.setdefault(row.postal_code, []).append(insee)
         if insee in g.communes:
             continue
-        c = _Commune(insee, name, dept, float(lat), float(lon), int(pop or 0))
+        c = _Commune(insee, row.name, row.dept, row.lat, row.lon, row.population)
         g.communes[insee] = c
         if insee[:3] in ("751", "132") or insee.startswith("6938"):
             continue  # arrondissements are reached through their city and number
         key = _key_tokens(c.name)
         add(key, insee, "commune", 1.0)
-        known = c.pop >= 2000 or dept in ("67", "68")
+        known = c.pop >= 2000 or c.dept in ("67", "68")
         if len(key) > 1 and key[0] in ("le", "la", "les", "l") and known and " ".join(key[1:]) not in common:
             add(key[1:], insee, "alias", 0.85)
         if (
@@ -214,7 +189,7 @@ def _build() -> _Gazetteer:
             and len(key[0]) >= 5
             and key[0] not in _GENERIC_FIRST
             and key[0] not in common
-            and (c.pop >= 20000 or dept in ("67", "68"))
+            and (c.pop >= 20000 or c.dept in ("67", "68"))
         ):
             add(key[:1], insee, "alias", 0.8)
         if (
@@ -222,12 +197,12 @@ def _build() -> _Gazetteer:
             and key[0] in ("saint", "sainte")
             and key[1] not in common
             and len(key[1]) >= 3
-            and (c.pop >= 10000 or dept in ("67", "68"))
+            and (c.pop >= 10000 or c.dept in ("67", "68"))
         ):
             add(key[:2], insee, "alias", 0.8)  # "saint dié" for Saint-Dié-des-Vosges
-    for row in _read_rows("fr_localities.csv.gz"):
-        if row[2] in g.communes:
-            add(_key_tokens(row[0]), row[2], "locality", 0.75)
+    for locality in localities():
+        if locality.insee in g.communes:
+            add(_key_tokens(locality.name), locality.insee, "locality", 0.75)
     for line in _locale_text("exonyms.tsv").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
@@ -237,14 +212,14 @@ def _build() -> _Gazetteer:
             add(key, insee, "exonym", 0.95)
             if len(key) == 1 and not key[0].isascii():
                 g.stems.setdefault(_stem(key[0]), []).append(insee)
-    for r in _read_csv("alsace_places.csv"):
-        kind = "station" if r["kind"] == "gare" else "hospital"
-        label = r["label"] if kind == "station" else f"{r['name'].title()} ({r['commune_name'] or r['dept']})"
-        key = _key_tokens(r["name"])
-        main = kind == "station" and fold(r["name"]) == fold(r["commune_name"] or "")
+    for r in landmarks():
+        kind = "station" if r.kind == "gare" else "hospital"
+        label = r.label if kind == "station" else f"{r.name.title()} ({r.commune_name or r.dept})"
+        key = _key_tokens(r.name)
+        main = kind == "station" and fold(r.name) == fold(r.commune_name or "")
         if kind == "hospital":
             main = any(w in key for w in ("centre", "hopital")) and "jour" not in key and "soins" not in key
-        g.pois.append(_Poi(key, label, kind, r["insee"], float(r["lat"]), float(r["lon"]), main))
+        g.pois.append(_Poi(key, label, kind, r.insee, r.lat, r.lon, main))
     home = ("67", "68")
     g.fuzzy_keys = sorted(
         k
@@ -488,9 +463,7 @@ def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
 
 def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     """Typos and SMS spellings against the towns people are likely to name (big or local ones)."""
-    from search.needs import lexicon  # the need words of 12 languages: "tardes" is no typo of Tarbes
-
-    words = lexicon().vocabulary
+    words = lexicon().vocabulary  # the need words of 12 languages: "tardes" is no typo of Tarbes
     hits: list[_Hit] = []
     for i, t in enumerate(toks):
         if used[i] or not t.isalpha() or not t.isascii() or len(t) < 5 or t in g.common or t in words:
@@ -554,89 +527,3 @@ def _poi(
     named = [i for i, t in enumerate(toks) if t in p.key or (town and town.start <= i < town.end)]
     end = max([cue_i, *named])
     return PlaceMatch(Point(p.lat, p.lon), p.label, p.insee, kind, (spans[cue_i][1], spans[end][2]), 0.85)
-
-
-# --- geopy -----------------------------------------------------------------------------------------------
-
-
-class GazetteerGeocoder(Geocoder):  # type: ignore[misc]
-    """geopy's interface over the offline gazetteer, so callers can swap it for a remote geocoder."""
-
-    def __init__(self, *, home_depts: tuple[str, ...] = ("67", "68")) -> None:
-        super().__init__()
-        self.home_depts = home_depts
-
-    def geocode(self, query: str, *, exactly_one: bool = True, timeout: Any = None) -> Any:
-        m = find_place(str(query), home_depts=self.home_depts)
-        if m is None:
-            return None
-        loc = Location(
-            m.label,
-            (m.point.lat, m.point.lon),
-            {"insee": m.insee, "kind": m.kind, "confidence": m.confidence},
-        )
-        return loc if exactly_one else [loc]
-
-
-def _in_france(lat: float, lon: float) -> bool:
-    metro = 41.0 <= lat <= 51.5 and -5.5 <= lon <= 10.0
-    overseas = -22.0 <= lat <= 19.0 and (-62.0 <= lon <= -50.0 or 44.0 <= lon <= 56.0 or 164 <= lon <= 168)
-    return metro or overseas or (46.7 <= lat <= 47.2 and -56.5 <= lon <= -56.0)
-
-
-class FallbackGeocoder:
-    """A remote geopy geocoder (a self-hosted addok via BANFrance, or Nominatim) with the gazetteer behind it.
-
-    The remote one knows streets and squares; the gazetteer never fails. Any geopy error, a timeout or
-    an answer outside France falls through to the gazetteer, so a flaky geocoder only costs precision.
-    """
-
-    def __init__(
-        self, remote: Geocoder | None, *, timeout: float = 2.0, home_depts: tuple[str, ...] = ("67", "68")
-    ) -> None:
-        self.remote = remote
-        self.timeout = timeout
-        self.home_depts = home_depts
-
-    def locate(self, text: str) -> PlaceMatch | None:
-        if self.remote is not None and text.strip():
-            try:
-                loc = self.remote.geocode(text, exactly_one=True, timeout=self.timeout)
-            except (GeopyError, OSError, ValueError) as exc:
-                log.info("remote geocoder failed kind=%s; using the gazetteer", type(exc).__name__)
-                loc = None
-            if loc is not None and _in_france(loc.latitude, loc.longitude):
-                raw = loc.raw if isinstance(loc.raw, dict) else {}
-                props = raw.get("properties", raw)
-                insee = props.get("citycode") if isinstance(props, dict) else None
-                return PlaceMatch(
-                    Point(loc.latitude, loc.longitude),
-                    str(loc.address),
-                    insee if isinstance(insee, str) else None,
-                    "geocoder",
-                    None,
-                    0.7,
-                )
-        return find_place(text, home_depts=self.home_depts)
-
-    async def alocate(self, text: str) -> PlaceMatch | None:
-        """Remote geopy geocoders block, so they run in a worker thread."""
-        return await asyncio.to_thread(self.locate, text)
-
-
-def remote_geocoder(
-    kind: str, *, domain: str | None, timeout: float, home_depts: tuple[str, ...]
-) -> FallbackGeocoder | None:
-    """The configured street geocoder in front of the gazetteer: "ban" (BAN or a self-hosted addok)
-    or "nominatim"; "offline" (the default) needs none."""
-    if kind == "offline":
-        return None
-    if kind == "ban":
-        remote: Geocoder = BANFrance(domain=domain or "api-adresse.data.gouv.fr", timeout=timeout)
-    elif kind == "nominatim":
-        remote = Nominatim(
-            user_agent="solibot", domain=domain or "nominatim.openstreetmap.org", timeout=timeout
-        )
-    else:
-        raise ValueError(f"unknown geocoder {kind!r}: offline, ban or nominatim")
-    return FallbackGeocoder(remote, timeout=timeout, home_depts=home_depts)

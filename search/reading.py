@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from db.categories import taxonomy
+from db import taxonomy
 from search.language import detect_language
 from search.needs import Need, find_needs
 from search.places import PlaceMatch, find_place

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib import resources
-from zoneinfo import ZoneInfo
 
+from db import PARIS
 from search.textnorm import fold_map, token_spans
 
 __all__ = ["TimeWindow", "find_when", "for_the_night", "PARIS"]
 
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_CHARS = 1500
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_KEYS = frozenset({"today", "tomorrow", "after_tomorrow", "weekend", *WEEKDAYS})

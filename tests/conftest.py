@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import make_async_engine, make_engine, migrate
-from db.importer import sync_categories
+from db.sql import SqlIndex, make_async_engine, make_engine, migrate, prepare, sync_categories
+from handlers import Deps
+from search import Directory, understand
 
 PARIS = ZoneInfo("Europe/Paris")
 PG_ADMIN = os.environ.get("SOLIBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -31,9 +32,12 @@ def service_missing(what: str, exc: Exception) -> None:
     pytest.skip(message)
 
 
+NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday morning: food banks are open
+
+
 @pytest.fixture
 def now() -> datetime:
-    return datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday
+    return NOW
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +114,22 @@ async def async_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     eng = make_async_engine(database_url)
     yield eng
     await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def directory_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Alsace sample and Soliguide's fixtures, prepared once per run, read by conversation tests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('handlers') / 'solibot.db'}"
+    prepare(url, now=NOW).dispose()
+    return url
+
+
+def make_deps(engine: object, at: datetime = NOW) -> Deps:
+    return Deps(directory=Directory(SqlIndex(engine)), understand=understand, clock=lambda: at)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def deps(directory_url: str) -> AsyncIterator[Deps]:
+    engine = make_async_engine(directory_url)
+    yield make_deps(engine)
+    await engine.dispose()

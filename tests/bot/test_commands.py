@@ -96,27 +96,3 @@ def test_import_reports_rejections_and_exit_status(
     assert main(["import", str(bad), str(broken)]) == 1
     out = capsys.readouterr().out
     assert "lieu_id 'x' is not a non-negative integer" in out and "cannot read" in out
-
-
-async def test_settings_choose_the_geocoder_and_home_departments(db_url: str) -> None:
-    from zoneinfo import ZoneInfo
-
-    from bot.app import conversation_deps
-    from bot.settings import Settings
-    from db.engine import make_async_engine
-
-    now = datetime(2026, 11, 17, 10, 15, tzinfo=ZoneInfo("Europe/Paris"))
-    engine = make_async_engine(db_url)
-    try:
-        offline = conversation_deps(Settings(), engine, lambda: now)
-        assert offline.locate is None
-        assert offline.understand("dormir munster", now).place.insee.startswith("68")  # type: ignore[union-attr]
-        moselle = conversation_deps(
-            Settings(geocoder="ban", geocoder_domain="addok.local", home_departments=("57",)),
-            engine,
-            lambda: now,
-        )
-        assert moselle.locate is not None
-        assert moselle.understand("dormir munster", now).place.insee.startswith("57")  # type: ignore[union-attr]
-    finally:
-        await engine.dispose()

@@ -12,7 +12,7 @@ import pytest
 from bot.console import decode, render, run_chat, sms_transcript
 from bot.gsm import is_gsm, segments
 from bot.settings import Settings
-from bot.sms import bodies
+from bot.sms_render import bodies
 from handlers import Channel, Reply, ReplyKind
 
 AT = datetime(2026, 11, 17, 10, 15, tzinfo=ZoneInfo("Europe/Paris"))

@@ -15,8 +15,10 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 
 import locales
-from bot.gsm import LATIN_LANGUAGES, Encoding, is_gsm, segments
-from bot.sms import BadRequest, bodies, decode, parse_form, public_url, twiml, unavailable, verify
+from bot.gsm import Encoding, is_gsm, segments
+from bot.sms import BadRequest, decode, parse_form, public_url, twiml, verify
+from bot.sms_render import bodies, unavailable
+from bot.surfaces import travels_in_ucs2
 from handlers import Channel, Reply, ReplyKind
 from tests.e2e.support import (
     NOW,
@@ -205,7 +207,7 @@ def test_unavailable_is_short_in_every_language(lang: str) -> None:
     body = unavailable(lang, 3)
     assert "115" in body
     assert segments(body).count <= 2
-    if lang in LATIN_LANGUAGES:
+    if not travels_in_ucs2(lang):
         assert is_gsm(body)
 
 

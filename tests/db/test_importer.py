@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from db.bootstrap import fixtures_path
 from db.categories import taxonomy
-from db.importer import ImportFileError, import_documents, import_file, read_documents
-from db.models import PlaceRow, SearchPointRow, ServiceRow, StopRow
 from db.schedule import ALL_HOURS, Week
+from db.sql.bootstrap import fixtures_path
+from db.sql.importer import ImportFileError, import_documents, import_file, read_documents
+from db.sql.models import PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 
 def fixture_docs() -> list[dict[str, Any]]:
@@ -179,7 +179,7 @@ def test_migration_backfills_search_points(tmp_path: Path) -> None:
     """A database created before revision 0002 gets its search points (every hour bit set)."""
     from alembic import command
 
-    from db.engine import alembic_config, make_engine
+    from db.sql.engine import alembic_config, make_engine
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     command.upgrade(alembic_config(url), "0001")
@@ -210,9 +210,9 @@ def test_migration_backfills_search_points(tmp_path: Path) -> None:
 def test_workers_starting_together_sync_the_taxonomy_without_colliding(database_url: str) -> None:
     import threading
 
-    from db.engine import make_engine
-    from db.importer import sync_categories
-    from db.models import CategoryRow
+    from db.sql.engine import make_engine
+    from db.sql.importer import sync_categories
+    from db.sql.models import CategoryRow
 
     errors: list[Exception] = []
 

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from db.categories import taxonomy
-from db.importer import validate
 from db.sample import ALSACE, ID_BASE, SOURCE_NAME, communes, generate
 from db.schedule import WEEKDAYS, Slot, parse_instant, parse_period, parse_week
+from db.sql.importer import validate
 
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=ZoneInfo("Europe/Paris"))
 Doc = dict[str, Any]

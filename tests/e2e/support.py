@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from twilio.request_validator import RequestValidator
 
 from bot.settings import Settings
-from db.bootstrap import prepare
+from db.sql.bootstrap import prepare
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday morning: food banks are open

@@ -10,7 +10,8 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.app import create_app
-from handlers import Channel, user_key
+from bot.identity import user_key
+from handlers import Channel
 from tests.conftest import REDIS_URL, service_missing
 from tests.e2e.support import (
     NOW,

@@ -10,10 +10,12 @@ from datetime import datetime
 
 from handlers import Channel, Conversation, ReplyKind
 from handlers.deps import Searcher
+from search import Filters
 from search.engine import Query, Result, SearchPage
 from search.geo import Point
+from tests.conftest import NOW, PARIS
 
-from .conftest import NOW, PARIS, Chat
+from .conftest import Chat
 
 OSM = re.compile(r"https://www\.openstreetmap\.org/directions\?to=\d+\.\d+,\d+\.\d+")
 
@@ -94,8 +96,8 @@ async def test_evening_window_searches_at_its_start_and_says_so(chat: Chat) -> N
     head = page.splitlines()[0]
     assert re.fullmatch(r"Ce soir vers (\d+)h – Alimentation près de Illzach \(68\) :", head), head
     hour = int(head.split("vers ")[1].split("h")[0])
-    assert chat.conv.when is not None and chat.conv.extra["at"] == chat.conv.when[0]
-    assert datetime.fromisoformat(chat.conv.extra["at"]).hour == hour >= 17
+    assert chat.conv.when is not None and chat.conv.at == chat.conv.when[0]
+    assert chat.conv.at.hour == hour >= 17
 
 
 async def test_night_shelter_shows_115_first(chat: Chat) -> None:
@@ -383,7 +385,7 @@ async def test_eat_means_a_meal_or_food_not_a_fountain_or_a_garden(chat: Chat) -
 async def test_a_man_is_not_sent_to_women_only_places(chat: Chat) -> None:
     spy = recording(chat)
     await chat.send("je suis un homme, où dormir à Strasbourg")
-    assert chat.conv.extra["filters"] == {"gender": "men"}
+    assert chat.conv.filters == Filters(gender="men")
     for _ in range(3):
         await chat.send("plus")
     assert spy.results

@@ -12,11 +12,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 import locales
-from handlers import Channel, ReplyKind
+from handlers import ReplyKind
 from handlers.i18n import DOMAIN
 from search.geo import Point
+from tests.conftest import PARIS
 
-from .conftest import PARIS, Chat
+from .conftest import Chat
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "handlers").glob("*.py")) + [ROOT / "bot" / "console.py"]
@@ -133,10 +134,10 @@ async def test_every_kind_of_reply_renders_in_every_language(chat: Chat, lang: s
         assert "Send a number" not in joined and "What do you need" not in joined
 
 
-def test_channel_specific_place_question_differs() -> None:
+def test_the_place_question_offers_the_location_button_only_where_there_is_one() -> None:
     from handlers.questions import ask_place
 
     for lang in locales.LANGUAGES:
-        sms = ask_place(lang, Channel.SMS).text
-        telegram = ask_place(lang, Channel.TELEGRAM).text
-        assert sms != telegram
+        plain = ask_place(lang, shares_location=False).text
+        button = ask_place(lang, shares_location=True).text
+        assert plain != button

@@ -15,8 +15,7 @@ from handlers.i18n import capitalized, clock, distance, join, long_date
 from handlers.pages import _language_names, audience_marker, header, title
 from search.engine import Audience, Filters, Query, Result
 from search.geo import Point
-
-from .conftest import NOW
+from tests.conftest import NOW
 
 STRASBOURG = Point(48.5734, 7.7521)
 

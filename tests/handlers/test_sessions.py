@@ -1,195 +1,53 @@
-"""Session stores: the same conversation across turns, a time-to-live, an opt-out that outlives it."""
+"""The conversation's session codec: what a store writes and reads back."""
 
 from __future__ import annotations
 
-import re
-import sqlite3
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
+from datetime import datetime
 
-import pytest
-import redis.asyncio as aioredis
-
-from db.engine import make_async_engine
-from handlers import (
-    Channel,
-    Conversation,
-    Deps,
-    Incoming,
-    MemorySessionStore,
-    RedisSessionStore,
-    SessionStore,
-    SqliteSessionStore,
-    respond,
-    user_key,
-)
+from handlers import PARIS, Conversation
 from handlers.sessions import dump, load
-from tests.conftest import REDIS_URL, service_missing
-
-PHONE = "+33612345678"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_user_key_is_an_hmac_that_hides_the_sender() -> None:
-    key = user_key(b"secret", "sms", PHONE)
-    assert re.fullmatch(r"[0-9a-f]{64}", key)
-    assert key == user_key(b"secret", "sms", PHONE)
-    assert key != user_key(b"other", "sms", PHONE)
-    assert key != user_key(b"secret", "telegram", PHONE)
-    assert "612345678" not in key
+from search import Filters
 
 
 def test_dump_load_round_trip() -> None:
+    evening = datetime(2026, 11, 17, 18, tzinfo=PARIS)
     conv = Conversation(
         lang="uk",
         lang_chosen=True,
         pending="choice",
         need=("food", "shower"),
         place=(47.7, 7.3, "Mulhouse (68)"),
-        when=("2026-11-17T18:00:00+01:00", "2026-11-17T23:00:00+01:00"),
+        when=(evening, evening.replace(hour=23)),
+        at=evening,
+        filters=Filters(gender="men", animals=True),
         page=2,
         radius_km=3.0,
+        total=7,
         options=("food",),
-        results=(("soliguide", 1, 2),),
-        extra={"at": "2026-11-17T18:00:00+01:00", "total": 7},
+        updated_at=evening,
     )
     assert load(dump(conv)) == conv
     assert load('{"lang": "fr", "unknown_field": 1}') == Conversation(lang="fr")
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def test_records_of_the_previous_format_still_load() -> None:
+    """Sessions written before the typed fields (an `extra` dict, a `results` list) survive an upgrade."""
+    old = (
+        '{"lang":"fr","need":["food"],"place":[47.7,7.3,"Mulhouse (68)"],'
+        '"when":["2026-11-17T18:00:00+01:00","2026-11-17T23:00:00+01:00"],"page":1,"radius_km":5.0,'
+        '"results":[["soliguide",1,2]],"extra":{"at":"2026-11-17T18:00:00+01:00","total":7,'
+        '"filters":{"gender":"women"}},"updated_at":"2026-11-17T17:00:00+01:00"}'
+    )
+    conv = load(old)
+    evening = datetime(2026, 11, 17, 18, tzinfo=PARIS)
+    assert conv.at == evening and conv.total == 7 and conv.filters == Filters(gender="women")
+    assert conv.when == (evening, evening.replace(hour=23)) and conv.place == (47.7, 7.3, "Mulhouse (68)")
+    assert conv.updated_at is not None and conv.need == ("food",) and conv.page == 1
 
 
-async def _redis() -> aioredis.Redis:
-    client = aioredis.Redis.from_url(REDIS_URL)
-    try:
-        await client.ping()
-    except (aioredis.ConnectionError, OSError) as exc:
-        await client.aclose()
-        service_missing("Redis at 127.0.0.1:6379", exc)
-    return client
-
-
-@asynccontextmanager
-async def open_store(kind: str, tmp_path: Path, clock: Clock) -> AsyncIterator[SessionStore]:
-    if kind == "memory":
-        yield MemorySessionStore(ttl_seconds=3600, clock=clock)
-    elif kind == "sqlite":
-        engine = make_async_engine(f"sqlite:///{tmp_path / 'sessions.db'}")
-        yield SqliteSessionStore(engine, ttl_seconds=3600, clock=clock)
-        await engine.dispose()
-    else:
-        client = await _redis()
-        prefix = f"solibot-test-{uuid.uuid4().hex[:8]}:"
-        yield RedisSessionStore(client, prefix=prefix, ttl_seconds=3600)
-        keys = [k async for k in client.scan_iter(match=prefix + "*")]
-        if keys:
-            await client.delete(*keys)
-        await client.aclose()
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> AsyncIterator[SessionStore]:
-    async with open_store(request.param, tmp_path, clock) as opened:
-        yield opened
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def persistent(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
-) -> AsyncIterator[SessionStore]:
-    async with open_store(request.param, tmp_path, clock) as opened:
-        yield opened
-
-
-async def test_save_load_forget(store: SessionStore) -> None:
-    key = user_key(b"k", "sms", PHONE)
-    assert await store.load(key) is None
-    conv = Conversation(lang="ar", need=("food",), place=(48.1, 7.4, "Colmar (68)"), page=1)
-    await store.save(key, conv)
-    assert await store.load(key) == conv
-    await store.forget(key)
-    assert await store.load(key) is None
-
-
-async def test_opt_out_is_kept_after_forget(store: SessionStore) -> None:
-    key = user_key(b"k", "sms", PHONE)
-    await store.save(key, Conversation(lang="es", opted_out=True))
-    await store.forget(key)
-    assert await store.load(key) == Conversation(lang="es", opted_out=True)
-    await store.save(key, Conversation(lang="es"))  # START
-    assert await store.load(key) == Conversation(lang="es")
-
-
-@pytest.mark.parametrize("kind", ["memory", "sqlite"])
-async def test_ttl_expires_the_conversation_but_not_the_opt_out(
-    kind: str, clock: Clock, tmp_path: Path
-) -> None:
-    async with open_store(kind, tmp_path, clock) as store:
-        await store.save("a", Conversation(lang="fr", need=("food",)))
-        await store.save("b", Conversation(lang="ru", need=("shower",), opted_out=True))
-        clock.now += 3599
-        assert (await store.load("a")) is not None
-        clock.now += 2
-        assert await store.load("a") is None
-        assert await store.load("b") == Conversation(lang="ru", opted_out=True)
-
-
-async def test_sqlite_purges_expired_rows_and_stores_no_raw_number(tmp_path: Path, clock: Clock) -> None:
-    path = tmp_path / "s.db"
-    engine = make_async_engine(f"sqlite:///{path}")
-    store = SqliteSessionStore(engine, ttl_seconds=60, clock=clock)
-    await store.save(user_key(b"k", "sms", PHONE), Conversation(lang="fr", need=("food",)))
-    clock.now += 61
-    await store.save(user_key(b"k", "sms", "+33700000000"), Conversation(lang="fr"))
-    await engine.dispose()
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM conversation_session").fetchone() == (1,)
-    assert b"612345678" not in path.read_bytes()
-
-
-async def test_redis_uses_a_real_ttl(tmp_path: Path, clock: Clock) -> None:
-    async with open_store("redis", tmp_path, clock) as store:
-        assert isinstance(store, RedisSessionStore)
-        await store.save("k1", Conversation(lang="fr", opted_out=True))
-        client = store._redis
-        keys = sorted([k.decode() async for k in client.scan_iter(match=store._prefix + "*")])
-        assert len(keys) == 2
-        ttls = {k.rsplit(":", 2)[-2]: await client.ttl(k) for k in keys}
-        assert 3500 < ttls["session"] <= 3600
-        assert ttls["optout"] == -1  # never expires
-
-
-async def test_state_across_turns_through_the_store(persistent: SessionStore, deps: Deps) -> None:
-    """What a channel does on each message: load, respond, save."""
-    key = user_key(b"secret", "sms", PHONE)
-
-    async def turn(text: str) -> str:
-        conv = await persistent.load(key) or Conversation()
-        result = await respond(conv, Incoming(Channel.SMS, key, text), deps)
-        await persistent.save(key, result.conversation)
-        return "\n".join(r.text for r in result.replies)
-
-    assert "Où êtes-vous" in await turn("je veux manger")
-    assert "Alimentation près de Colmar (68) :" in await turn("Colmar")
-    assert re.search(r"^4\. ", await turn("plus"), re.M)
-    assert "Itinéraire : https://www.openstreetmap.org/" in await turn("5")
-    assert "START" in await turn("STOP")
-    assert await turn("manger Colmar") == ""
-    assert "Bon retour" in await turn("START")
-    assert "Español" in await turn("langue")
-    assert "Idioma: Español" in await turn("4")
-    assert "cerca de Colmar (68):" in await turn("manger Colmar")
-    stored = await persistent.load(key)
-    assert stored is not None and stored.lang == "es" and stored.lang_chosen
+def test_garbage_loads_as_an_empty_conversation() -> None:
+    assert load("[1, 2]") == Conversation()
+    garbage = (
+        '{"lang": 3, "need": "food", "place": [1], "when": ["x", "y"], "filters": {"gender": 1, "x": 2}}'
+    )
+    assert load(garbage) == Conversation()

@@ -14,11 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from db.bootstrap import fixtures_path
 from db.categories import taxonomy
-from db.engine import make_async_engine
-from db.importer import import_documents, import_file
 from db.schedule import Period, parse_week
+from db.sql.bootstrap import fixtures_path
+from db.sql.engine import make_async_engine
+from db.sql.importer import import_documents, import_file
+from db.sql.index import SqlIndex
 from search.engine import RADII_KM, SOON, Directory, Filters, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
@@ -137,7 +138,7 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
     url, docs = random_db
     loop = asyncio.new_event_loop()
     async_engine = make_async_engine(url)
-    directory = Directory(async_engine)
+    directory = Directory(SqlIndex(async_engine))
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
@@ -186,7 +187,7 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
 async def test_radius_widens_until_a_page_is_filled(engine: Engine, async_engine: Any) -> None:
     docs = random_places(11, 60)
     import_documents(engine, docs, source="random")
-    directory = Directory(async_engine)
+    directory = Directory(SqlIndex(async_engine))
     far = Point(CENTER.lat + 0.29, CENTER.lon + 0.44)
     page = await directory.search(
         Query(point=far, at=datetime(2026, 11, 17, 12, tzinfo=PARIS), categories=("food",), limit=3)
@@ -211,7 +212,7 @@ async def test_radius_widens_until_a_page_is_filled(engine: Engine, async_engine
 
 async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -> None:
     import_file(engine, fixtures_path(), source="soliguide")
-    directory = Directory(async_engine)
+    directory = Directory(SqlIndex(async_engine))
     at = datetime(2026, 11, 16, 10, tzinfo=PARIS)  # a Monday, 10:00
     page: SearchPage = await directory.search(
         Query(
@@ -260,7 +261,7 @@ async def test_soliguide_fixture_edge_cases(engine: Engine, async_engine: Any) -
 
 async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_engine: Any) -> None:
     import_file(engine, fixtures_path(), source="soliguide")
-    directory = Directory(async_engine)
+    directory = Directory(SqlIndex(async_engine))
     at = datetime(2026, 11, 16, 10, tzinfo=PARIS)
     base = Query(
         point=Point(48.8634914, 2.3525585),
@@ -285,7 +286,7 @@ async def test_exclusive_publics_and_modalities_filter(engine: Engine, async_eng
 
 async def test_enough_picks_a_radius_for_the_pages_to_come(engine: Engine, async_engine: Any) -> None:
     import_documents(engine, random_places(11, 300), source="random")
-    directory = Directory(async_engine)
+    directory = Directory(SqlIndex(async_engine))
     at = datetime(2026, 11, 17, 12, tzinfo=PARIS)
     small = await directory.search(Query(point=CENTER, at=at, categories=("food",), limit=2))
     ahead = await directory.search(Query(point=CENTER, at=at, categories=("food",), limit=2, enough=10))

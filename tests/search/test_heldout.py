@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from db.communes import communes
+from db.reference import communes
 from search.reading import Understanding, understand
 
 CORPUS = Path(__file__).with_name("heldout.jsonl")

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from db.categories import taxonomy
-from search.needs import CONFIDENT, Need, NeedReading, find_needs, lexicon
+from search.lexicon import lexicon
+from search.needs import CONFIDENT, Need, NeedReading, find_needs
 
 FOOD = "food"
 BED = "accomodation_and_housing"

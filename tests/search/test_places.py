@@ -1,15 +1,7 @@
-import asyncio
-import http.server
-import json
-import socket
-import threading
-
 import pytest
-from geopy.adapters import URLLibAdapter
-from geopy.geocoders import BANFrance
 
 from search.geo import Point, distance_m
-from search.places import FallbackGeocoder, GazetteerGeocoder, find_place
+from search.places import find_place
 
 CASES = [
     # commune names anywhere in a sentence
@@ -199,96 +191,3 @@ def test_bad_input_never_raises(text):
 
 def test_non_string_input_is_none():
     assert find_place(None) is None  # type: ignore[arg-type]
-
-
-def test_gazetteer_geocoder_speaks_geopy():
-    geo = GazetteerGeocoder()
-    loc = geo.geocode("gare de selestat")
-    assert loc is not None and loc.raw["insee"] == "67462"
-    assert abs(loc.latitude - 48.26) < 0.01
-    assert geo.geocode("bonjour") is None
-    assert isinstance(geo.geocode("colmar", exactly_one=False), list)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    answer: dict = {}
-
-    def do_GET(self):  # noqa: N802
-        body = json.dumps(self.answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def _feature(lat, lon, label, citycode):
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {"label": label, "citycode": citycode},
-            }
-        ],
-    }
-
-
-@pytest.fixture
-def stub_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def _ban(port):
-    return BANFrance(domain=f"127.0.0.1:{port}", scheme="http", adapter_factory=URLLibAdapter)
-
-
-def test_remote_answer_is_used_when_in_france(stub_server):
-    _Handler.answer = _feature(47.7475, 7.3390, "Place de la Réunion 68100 Mulhouse", "68224")
-    geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
-    m = geo.locate("place de la reunion mulhouse")
-    assert m is not None and m.kind == "geocoder" and m.insee == "68224"
-    assert m.label.startswith("Place de la Réunion")
-
-
-def test_remote_answer_outside_france_falls_back(stub_server):
-    _Handler.answer = _feature(40.7, -74.0, "Colmar, USA", "00000")
-    geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
-    m = geo.locate("colmar")
-    assert m is not None and m.kind == "commune" and m.insee == "68066"
-
-
-async def test_closed_port_falls_back_to_the_gazetteer():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    geo = FallbackGeocoder(_ban(port), timeout=0.5)
-    m = await geo.alocate("douche 68100")
-    assert m is not None and m.kind == "postcode" and m.insee == "68224"
-    assert await asyncio.wait_for(geo.alocate("bonjour"), 5) is None
-
-
-def test_remote_geocoder_from_settings_values() -> None:
-    from geopy.geocoders import BANFrance, Nominatim
-
-    from search.places import FallbackGeocoder, remote_geocoder
-
-    assert remote_geocoder("offline", domain=None, timeout=1.0, home_depts=("67", "68")) is None
-    ban = remote_geocoder("ban", domain="addok.local", timeout=1.0, home_depts=("68",))
-    assert isinstance(ban, FallbackGeocoder) and isinstance(ban.remote, BANFrance)
-    assert ban.remote.domain == "addok.local" and ban.home_depts == ("68",)
-    osm = remote_geocoder("nominatim", domain=None, timeout=1.0, home_depts=("67", "68"))
-    assert osm is not None and isinstance(osm.remote, Nominatim)
-    import pytest
-
-    with pytest.raises(ValueError):
-        remote_geocoder("google", domain=None, timeout=1.0, home_depts=())

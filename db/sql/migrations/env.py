@@ -1,4 +1,4 @@
-"""Alembic environment: runs migrations on the URL set by db.engine.alembic_config."""
+"""Alembic environment: runs migrations on the URL set by db.sql.engine.alembic_config."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import db.sql.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
 target_metadata = SQLModel.metadata

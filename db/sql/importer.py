@@ -17,9 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
-from db.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
 from db.soliguide import PlaceRecord, RecordError, read_place
+from db.sql.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from db.engine import is_sqlite, make_engine, migrate
-from db.importer import ImportReport, import_documents, import_file, sync_categories
-from db.models import PlaceRow
+from db.sql.engine import is_sqlite, make_engine, migrate
+from db.sql.importer import ImportReport, import_documents, import_file, sync_categories
+from db.sql.models import PlaceRow
 
 log = logging.getLogger(__name__)
 

@@ -11,14 +11,12 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-DEFAULT_URL = "sqlite:///data/solibot.db"
 
 
 def is_sqlite(url: str) -> bool:
@@ -81,7 +79,7 @@ def make_async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(resources.files("db").joinpath("migrations")))
+    config.set_main_option("script_location", str(resources.files("db.sql").joinpath("migrations")))
     config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     return config
 
@@ -91,6 +89,12 @@ def migrate(url: str) -> None:
     if is_sqlite(url):
         _ensure_sqlite_folder(sync_url(url))
     command.upgrade(alembic_config(url), "head")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """A round trip to the database; raises when it does not answer."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
 
 
 class Runner:
