@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run serve test bench
+.PHONY: setup run serve test lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || (echo "solibot needs Python 3.11+" >&2; exit 1)
@@ -23,6 +23,11 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
 bench: $(STAMP)
-	$(VENV)/bin/python bench/search.py
-	$(VENV)/bin/python bench/parse.py
+	$(VENV)/bin/python -m bench.search
+	$(VENV)/bin/python -m bench.parse

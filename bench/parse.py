@@ -7,16 +7,10 @@ are cached, so a repeat costs less than a first sight). Start-up is measured in 
 subprocess: importing the readers and the first `understand()` call, which loads the gazetteer and
 the lexicons. The last line: `parse p99_ms=… msgs_per_s=… startup_s=… rss_mb=…`.
 
-    .venv/bin/python bench/parse.py [--messages 5000]
+    .venv/bin/python -m bench.parse [--messages 5000]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This folder holds bench/search.py, named like the `search` package; keep it off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import json
@@ -24,8 +18,10 @@ import os
 import resource
 import statistics
 import subprocess
+import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = (ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "tests" / "search" / "heldout.jsonl")

@@ -5,16 +5,10 @@ Figures, not a test. For each data set and back-end: p50/p99 latency and queries
 random needs, random instants; RSS; and an in-memory brute-force scan of the same points as the
 reference cost. The last line: `search p99_ms=… qps=… services=… backend=…` (the largest run on SQLite).
 
-    .venv/bin/python bench/search.py [--services 200000] [--queries 2000] [--skip-pg]
+    .venv/bin/python -m bench.search [--services 200000] [--queries 2000] [--skip-pg]
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is named like the `search` package; keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse
 import asyncio
@@ -24,21 +18,17 @@ import resource
 import statistics
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from tempfile import TemporaryDirectory
-from zoneinfo import ZoneInfo
 
 import psycopg
 from sqlalchemy import func, select, text
 
-from db.reference import communes
-from db.sql.bootstrap import load_sample
-from db.sql.engine import make_async_engine, make_engine, migrate
-from db.sql.importer import sync_categories
+from db import PARIS, communes
+from db.sql import SqlIndex, load_sample, make_async_engine, make_engine, migrate, sync_categories
 from db.sql.models import ServiceRow
-from search.engine import Directory, Query
-from search.geo import Point, distance_m
+from search import Directory, Point, Query, distance_m
 
-PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)
 NEEDS = ("food", "accomodation_and_housing", "shower", "clothing", "health", "counseling", "wifi", "toilets")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -68,7 +58,7 @@ def percentile(values: list[float], q: float) -> float:
 
 async def run_queries(url: str, queries: list[Query]) -> list[float]:
     engine = make_async_engine(url)
-    directory = Directory(engine)
+    directory = Directory(SqlIndex(engine))
     for query in queries[:50]:  # warm caches and the pool
         await directory.search(query)
     timings = []

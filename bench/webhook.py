@@ -1,6 +1,6 @@
 """Signed Twilio SMS webhooks against a local `solibot serve` on the Alsace sample: throughput and latency.
 
-    .venv/bin/python bench/webhook.py [--requests 2000] [--senders 50] [--workers 1] [--redis redis://...]
+    .venv/bin/python -m bench.webhook [--requests 2000] [--senders 50] [--workers 1] [--redis redis://...]
 
 Figures, not a test: replies/s, p50/p99 latency, errors, lost replies (a 200 without a <Message> where
 the conversation owed one), RSS per worker. Target on a 2-core machine, one worker: >= 200 replies/s and
@@ -22,15 +22,14 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import httpx
 from twilio.request_validator import RequestValidator
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from db import PARIS
+from db.sql import prepare
 
-from db.sql.bootstrap import prepare  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN = "bench-twilio-token"
 # One person's conversation: a search, the next page, details, another search, details, help.
@@ -197,7 +196,7 @@ def percentile(values: list[float], q: float) -> float:
 async def run(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="solibot-bench-"))
     database_url = f"sqlite:///{folder / 'bench.db'}"
-    now = datetime.now(ZoneInfo("Europe/Paris"))
+    now = datetime.now(PARIS)
     print(f"preparing the Alsace sample in {folder} ...")
     prepare(database_url, now=now).dispose()
     port = free_port()
