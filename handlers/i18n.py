@@ -15,19 +15,16 @@ import locales
 
 DOMAIN = "conversation"
 LANGUAGES = locales.LANGUAGES
-DEFAULT_LANG = "fr"
+DEFAULT_LANG = locales.DEFAULT
 
 
 def t(lang: str, msgid: str, **values: object) -> str:
     return locales.gettext(lang, DOMAIN, msgid, **values)
 
 
-LIST_SEPARATORS = {"ar": "، ", "fa": "، ", "ps": "، "}  # the Arabic comma; Latin "," looks wrong in RTL
-
-
 def join(items: Iterable[str], lang: str) -> str:
-    """A short enumeration ("femmes, familles"), with the comma the script uses."""
-    return LIST_SEPARATORS.get(lang, ", ").join(items)
+    """A short enumeration ("femmes, familles"), with the comma the script uses (Arabic "،")."""
+    return locales.info(lang).list_separator.join(items)
 
 
 def capitalized(text: str) -> str:
@@ -55,21 +52,21 @@ def kilometres(km: float, lang: str) -> str:
 
 
 def clock(value: time, lang: str, *, end: bool = False) -> str:
-    """French says 19h / 19h30; other languages the 24-hour clock of France ("19:30"), never AM/PM:
+    """The 24-hour clock of France in every language ("19:30"; French "19h30", "19h"), never AM/PM:
     the places keep French hours and a 7 PM misread as 7 AM is a night outside. With `end`,
-    midnight closes the day: "24h", "24:00"."""
-    hour = 24 if end and value == time() else value.hour
-    if lang == "fr":
-        return f"{hour}h{value.minute:02d}" if value.minute else f"{hour}h"
-    if hour == 24:
-        return "24:00"
-    return format_time(value, format="H:mm", locale=lang)
+    midnight closes the day: "24h", "24:00" (Babel's "k", hours 1 to 24)."""
+    language = locales.info(lang)
+    pattern = language.time_format if value.minute else language.time_format_whole_hour
+    if end and value == time():
+        pattern = pattern.replace("H", "k")
+    return format_time(value, format=pattern, locale=lang)
 
 
 def _first_of_month(text: str, day: date, lang: str) -> str:
-    """French writes the first of the month "1er décembre"."""
-    if lang == "fr" and day.day == 1 and text.startswith("1 "):
-        return "1er " + text[2:]
+    """French writes the first of the month "1er décembre" (locales/<lang>/language.tsv)."""
+    first = locales.info(lang).first_of_month
+    if day.day == 1 and text.startswith("1 ") and first != "1":
+        return f"{first} {text[2:]}"
     return text
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+import locales
 
 MAX_CHARS = 1000  # a need and a place are named early; a pasted page must not cost more than a message
 
@@ -47,260 +50,52 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip(" .!?¡¿,;:-_*'\"()").strip()
 
 
-def _folded(words: set[str]) -> frozenset[str]:
-    return frozenset(fold(w) for w in words)
+def _folded(terms: Iterable[str]) -> frozenset[str]:
+    return frozenset(fold(term) for term in terms)
 
 
-_STOP = _folded(
-    {
-        "stop",
-        "arret",
-        "arreter",
-        "stopall",
-        "unsubscribe",
-        "cancel",
-        "end",
-        "quit",
-        "desinscription",
-        "arreter les messages",
-        "arretez les messages",
-        "arrete les messages",
-        "arreter les sms",
-        "stop messages",
-        "stop sms",
-        "je veux plus de messages",
-        "je ne veux plus de messages",
-    }
-)
-_ACK = _folded(
-    {
-        "ok",
-        "okay",
-        "okey",
-        "oki",
-        "d'accord",
-        "dac",
-        "d'ac",
-        "oui",
-        "ouais",
-        "yes",
-        "yeah",
-        "yep",
-        "alright",
-        "all right",
-        "si",
-        "sí",
-        "vale",
-        "de acuerdo",
-        "sim",
-        "ta bom",
-        "tá bom",
-        "d'acord",
-        "da",
-        "bine",
-        "bun",
-        "да",
-        "хорошо",
-        "ладно",
-        "ок",
-        "так",
-        "добре",
-        "гаразд",
-        "نعم",
-        "حسنا",
-        "حسناً",
-        "طيب",
-        "باشه",
-        "بله",
-        "آره",
-        "اره",
-        "هو",
-        "ښه",
-        "კი",
-        "დიახ",
-        "კარგი",
-    }
-)
+def _commands(key: str) -> frozenset[str]:
+    """One command's words, every language together (locales/<lang>/commands.tsv)."""
+    return _folded(locales.words("commands", key))
+
+
+_STOP = _commands("stop")
+_START = _commands("start")
+_HELP = _commands("help") | _commands("greeting")  # a first "bonjour" is answered with the help
+_THANKS = _commands("thanks")
+_MENU = _commands("menu")
+_MORE = _commands("more")
+_LANG_MENU = _commands("language_menu")
+_ACK = _commands("ack")
+
+
+def _alternatives(key: str) -> str:
+    terms = sorted(_commands(key), key=len, reverse=True)
+    return "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in terms)
+
+
 # Politeness around a command word: "stop svp", "plus merci", "help please".
-_POLITE = re.compile(
-    r"^(?:please|pls|svp|stp|por favor|bitte)\s+"
-    r"|\s+(?:svp|stp|s'il vous pla[iî]t|s'il te pla[iî]t|please|pls|plz|merci|por favor|"
-    r"per favore|si us plau|va rog|vă rog|пожалуйста|будь ласка|لطفا|لطفاً|من فضلك|مهرباني وکړئ|გთხოვთ)$"
-)
-_START = _folded({"start", "demarrer", "unstop", "commencer", "reprendre"})
-_HELP = _folded(
-    {
-        "help",
-        "aide",
-        "?",
-        "info",
-        "aiuto",
-        "ayuda",
-        "ajuda",
-        "ajutor",
-        "помощь",
-        "допомога",
-        "مساعدة",
-        "کمک",
-        "مرسته",
-        "დახმარება",
-    }
-)
-_GREETINGS = _folded(
-    {
-        "bonjour",
-        "bonsoir",
-        "salut",
-        "slt",
-        "bjr",
-        "coucou",
-        "hello",
-        "hi",
-        "hey",
-        "hola",
-        "buenas",
-        "olá",
-        "ola",
-        "oi",
-        "bon dia",
-        "bona tarda",
-        "buna",
-        "bună",
-        "buna ziua",
-        "bună ziua",
-        "привет",
-        "здравствуйте",
-        "привіт",
-        "добрий день",
-        "مرحبا",
-        "السلام عليكم",
-        "سلام",
-        "გამარჯობა",
-    }
-)
-_THANKS = _folded(
-    {
-        "merci",
-        "merci beaucoup",
-        "thanks",
-        "thank you",
-        "thx",
-        "gracias",
-        "obrigado",
-        "obrigada",
-        "gràcies",
-        "mulțumesc",
-        "multumesc",
-        "спасибо",
-        "дякую",
-        "شكرا",
-        "شكراً",
-        "مرسی",
-        "ممنون",
-        "مننه",
-        "მადლობა",
-    }
-)
-_MENU = _folded({"menu", "menú", "меню", "منو", "مینو", "قائمة", "მენიუ", "meniu", "0"})
-_MORE = _folded(
-    {
-        "plus",
-        "more",
-        "+",
-        "suite",
-        "next",
-        "encore",
-        "mas",
-        "más",
-        "mais",
-        "més",
-        "mai mult",
-        "ещё",
-        "еще",
-        "далі",
-        "ще",
-        "المزيد",
-        "بیشتر",
-        "نور",
-        "მეტი",
-        "suivant",
-        "suivants",
-        "la suite",
-        "дальше",
-        "далее",
-        "следующие",
-        "більше",
-        "наступні",
-        "siguiente",
-        "seguinte",
-        "urmatorul",
-        "următorul",
-        "التالي",
-        "بعدی",
-        "შემდეგი",
-    }
-)
-_LANG_MENU = _folded(
-    {
-        "langue",
-        "language",
-        "langues",
-        "languages",
-        "idioma",
-        "língua",
-        "lingua",
-        "llengua",
-        "limba",
-        "язык",
-        "мова",
-        "لغة",
-        "اللغة",
-        "زبان",
-        "ژبه",
-        "ენა",
-        "lang",
-    }
-)
+_POLITE = re.compile(rf"^(?:{_alternatives('polite_before')})\s+|\s+(?:{_alternatives('polite_after')})$")
 
 # Whole-message ways to pick a language directly: codes, autonyms, French and English names.
-LANGUAGE_WORDS: dict[str, str] = {}
-for _lang, _words in {
-    "fr": "fr francais french français",
-    "en": "en english anglais",
-    "ar": "ar arabic arabe عربي العربية عربى",
-    "es": "es espanol español spanish espagnol castellano",
-    "ru": "ru russian russe русский рус",
-    "ps": "ps pashto pachto پښتو پشتو",
-    "fa": "fa farsi persian persan فارسی فارسي دری",
-    "uk": "uk ua ukrainian ukrainien українська украинский",
-    "ca": "ca catala català catalan",
-    "ka": "ka georgian georgien géorgien ქართული",
-    "ro": "ro romana română romanian roumain",
-    "pt": "pt portugues português portuguese portugais",
-}.items():
-    for _word in _words.split():
-        LANGUAGE_WORDS[fold(_word)] = _lang
+LANGUAGE_WORDS: dict[str, str] = {
+    fold(word): lang
+    for lang in locales.LANGUAGES
+    for word in locales.word_lists(lang, "commands").get("names", ())
+}
 
 
-# Command words that only one of our languages uses: a first "unsubscribe" or "help" is answered in
-# English, a first "ayuda" in Spanish. Shared words ("stop", "menu", "info") say nothing.
-COMMAND_LANGUAGE: dict[str, str] = {}
-for _lang, _words in {
-    "en": "help unsubscribe cancel quit language languages more next thanks thank you yes yeah okay",
-    "es": "ayuda idioma gracias más siguiente vale",
-    "pt": "ajuda língua obrigado obrigada mais seguinte",
-    "ca": "llengua gràcies més",
-    "ro": "ajutor limba mulțumesc multumesc următorul",
-    "ru": "помощь язык спасибо ещё еще дальше далее хорошо",
-    "uk": "допомога мова дякую далі більше добре",
-    "ar": "مساعدة لغة اللغة المزيد شكرا نعم",
-    "fa": "کمک زبان بیشتر مرسی ممنون بله",
-    "ps": "مرسته ژبه مننه",
-    "ka": "დახმარება ენა მეტი მადლობა",
-    "fr": "aide langue langues merci suite suivant arreter oui",
-}.items():
-    for _word in _words.split():
-        COMMAND_LANGUAGE.setdefault(fold(_word), _lang)
+def _identifying() -> dict[str, str]:
+    """Command words only one language uses: a first "unsubscribe" or "help" is answered in English,
+    a first "ayuda" in Spanish. A word two languages list says nothing."""
+    seen: dict[str, set[str]] = {}
+    for lang in locales.LANGUAGES:
+        for word in locales.word_lists(lang, "commands").get("identifies", ()):
+            seen.setdefault(fold(word), set()).add(lang)
+    return {word: next(iter(langs)) for word, langs in seen.items() if len(langs) == 1}
+
+
+COMMAND_LANGUAGE = _identifying()
 
 
 def _steering(text: str) -> str:
@@ -328,7 +123,7 @@ def _command(word: str) -> Parsed:
         return Parsed(Command.STOP)
     if word in _START:
         return Parsed(Command.START)
-    if word in _HELP or word in _GREETINGS:
+    if word in _HELP:
         return Parsed(Command.HELP)
     if word in _THANKS:
         return Parsed(Command.THANKS)

@@ -7,73 +7,34 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import locales
 from handlers.i18n import t
 from handlers.keywords import fold
 from handlers.model import Reply, ReplyKind
+from handlers.terms import alternatives, folded_text, pattern
 
-# Terms are comma-separated and folded like messages; a trailing * matches any ending.
-_VIOLENCE = """
-frappe, frappee, frapper, me frappe, m'a frappe, m a frappe, il me bat, elle me bat, me bat,
-me tape, violence*, violent*, viol, violee, viole, violer, agresse*, agression*, battue, maltrait*,
-frapp*, me cogne, m'a cogne, il cogne, cogne*, tabass*, coups, des coups, roue de coups, gifl*, etrangl*,
-battu, me bat*, m'a battu*, beaten, beating, beats, punched, kicked, strangl*, slapped, golpe*, me pego,
-pegan, bateu, espanc*, agred*, cops, em colpeja*, colpej*, m'ha pegat, lovit*, loveste, ma loveste,
-batut*, бил, бьют, избил*, ударил*, удары, побил*, б'ють, вдарив*, вдарила, удари, ضرب*, ضربني,
-يعنفني, میزنه, میزند, منو زد, کتکم, وهلی, وهي, მირტყამს, მცემა, ცემა*, დამარტყა,
-harcel*, abus sexuel*, inceste, abuse, abused, abusive, abusing, battered, beats me, beat me,
-hit me, hits me, hitting me, rape*, assault*, violencia*, me pega, me golpea, maltrato*, violada,
-violacion, abuso*, agredid*, violência, me bate, agressao, estupr*, abusad*, violència, em pega,
-maltract*, abus, violență, violenta, ma bate, bataie, abuz*, agresat*, agresiune, насили*, бьет,
-бьёт, избива*, изнасил*, побои, насильств*, б'є, бʼє, б’є, бьє, побив*, зґвалт*, знущ*, عنف,
-يضربني, يضربنى, اغتصاب*, اعتداء*, تعنيف, خشونت, کتک*, منو میزنه, تجاوز*, آزار*, تاوتریخوال*,
-وهي مې, زورزیاتی, جنسي تیری, ძალადობ*, მცემს, მცემენ, გაუპატიურ*
-"""
-_DANGER = """
-danger, en danger, il va me tuer, va me tuer, me tuer, au secours, sos, menace de mort,
-menace de mort*, help me now, in danger, kill me, going to kill, help me please, peligro,
-me va a matar, socorro, auxilio, perigo, vai me matar, perill, em matara, em matarà, auxili,
-pericol, ma omoara, mă omoară, опасност*, убьет, убьёт, убить меня, спасите, небезпек*, вб'є, вбʼє,
-уб'є, вбити мене, рятуйте, خطر, سيقتلني, يقتلني, النجدة, منو میکشه, می‌کشد, میکشه, وژني, مې وژني,
-საფრთხე, მომკლავს, მიშველეთ
-"""
-# A weapon or a threat is violence and an immediate danger at once: 3919 and 17/112.
-_THREAT = """
-couteau*, arme, armes, pistolet, fusil, menace*, il me menace, va me tuer, il va me tuer,
-me tuer, knife, knives, gun, guns, weapon*, threat*, kill me, cuchillo*, navaja*, pistola, arma,
-amenaz*, me va a matar, matarme, faca, facas, facada, ameac*, vai me matar, me matar, ganivet*,
-amenac*, em matara,
-cutit*, arma, pistol, amenint*, ma omoara, нож*, пистолет*, оружи*, угрож*, угроз*, убьет, убьёт,
-ножа, ножем, пістолет*, зброя, погрож*, загрож*, вб'є, вбʼє, уб'є, سكين*, سلاح,
-مسدس, يهدد*, تهدید*, تهديد*, سيقتلني, يقتلني, چاقو*, اسلحه, تفنگ, منو میکشه, میکشه, چړه, ټوپک,
-ګواښ*, وژني, დანა*, იარაღ*, დანით, მემუქრება, მუქარა*, მომკლავს
-"""
-_MINOR = """
-mineur, mineure, mineurs, moins de 18 ans, fugue, fugueur, fugueuse, minor, underage, under 18,
-runaway, menor, menor de edad, menor d'edat, menor de idade, minora, несовершеннолет*,
-неповнолітн*, قاصر, قاصرة, زیر ۱۸, زیر 18, کم عمر, არასრულწლოვან*
-"""
+
+def _safety(key: str) -> tuple[str, ...]:
+    return locales.words("safety", key)
+
+
+def _frames() -> str:
+    """ "I'm", "عمري": a word boundary before the Latin ones ("swim 15" is no age)."""
+    return "|".join(
+        (r"(?<!\w)" if term.isascii() else "") + re.escape(fold(term)).replace(r"\ ", r"\s+")
+        for term in sorted(_safety("age_frame"), key=len, reverse=True)
+    )
+
+
+_VIOLENCE_RE = pattern(_safety("violence"))
+_DANGER_RE = pattern(_safety("danger"))
+_MINOR_RE = pattern(_safety("minor"))
+_THREAT_RE = pattern(_safety("threat"))
+# "I'm 17" (but not "I'm 15 min away") or "17 ans", "16 лет": the sender's age.
 _AGE = re.compile(
-    r"(?:\bi'?m|\bi am|عمري|عمرم)\s*(\d{1,2})(?!\d|\s*(?!and\b|alone\b|years?\b|yo\b)[^\W\d])"
-    r"|(\d{1,2})\s*(?:ans|years?|yo|y\.o|años|anos|anys|ani|лет|года|год|років|роки|рік|سنة|عاما|سالمه|ساله|سال|کلن|წლის)(?!\w)"
+    rf"(?:{_frames()})\s*(\d{{1,2}})(?!\d|\s*(?!(?:{alternatives(_safety('age_after'))})\b)[^\W\d])"
+    rf"|(\d{{1,2}})\s*(?:{alternatives(_safety('age_unit'))})(?!\w)"
 )
-
-
-def _compile(block: str) -> re.Pattern[str]:
-    parts = []
-    terms = {term.strip() for term in block.replace("\n", " ").split(",") if term.strip()}
-    for term in sorted(terms, key=len, reverse=True):
-        folded = " ".join(fold(word) for word in term.rstrip("*").split())
-        if not folded:
-            continue
-        body = re.escape(folded).replace(r"\ ", r"\s+")
-        parts.append(body + (r"\w*" if term.endswith("*") else ""))
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
-
-
-_VIOLENCE_RE = _compile(_VIOLENCE)
-_DANGER_RE = _compile(_DANGER)
-_MINOR_RE = _compile(_MINOR)
-_THREAT_RE = _compile(_THREAT)
 SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
 )
@@ -90,12 +51,8 @@ class Alerts:
         return self.violence or self.danger or self.minor or self.shelter
 
 
-def _folded_text(text: str) -> str:
-    return " ".join(fold(word) or word for word in text.lower().replace("’", "'").split())
-
-
 def is_minor(text: str) -> bool:
-    folded = _folded_text(text)
+    folded = folded_text(text)
     if _MINOR_RE.search(folded):
         return True
     for match in _AGE.finditer(folded):
@@ -109,7 +66,7 @@ def read_alerts(text: str, categories: tuple[str, ...]) -> Alerts:
     """115 goes with every shelter request, at any hour: its operators also know the places with a
     bed left for tonight, and a queue at 10:00 is shorter than one at 22:00. Someone hurt who asks
     for nothing yet is told of 115 too: a safe place to sleep is often the first need."""
-    folded = _folded_text(text)
+    folded = folded_text(text)
     threat = bool(_THREAT_RE.search(folded))
     violence = threat or bool(_VIOLENCE_RE.search(folded))
     return Alerts(

@@ -1,54 +1,38 @@
-"""Which of the 12 service languages a message is written in, from its script and its words."""
+"""Which of our languages a message is written in, from its script, its letters and its words."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter, defaultdict
 
+import locales
 from search.lexicon import correct, lexicon, match_key, written_words
 from search.textnorm import token_spans
 
 __all__ = ["LANGUAGES", "DEFAULT", "detect_language"]
 
-LANGUAGES = ("fr", "en", "ar", "es", "ru", "ps", "fa", "uk", "ca", "ka", "ro", "pt")
-DEFAULT = "fr"  # the service is French: a town or a postcode alone is read as French
-_LATIN = ("fr", "en", "es", "pt", "ca", "ro")  # tie order: the likelier sender first
-
-_PASHTO = frozenset("ټډړږښګڼېۍځڅ")
-_PERSIAN = frozenset("پچژگیک")  # also Pashto's, never Arabic's
-_ARABIC = frozenset("ةىيكأإؤ")  # Arabic spellings Persian and Pashto writers do not use
-_UKRAINIAN = frozenset("іїєґ")
-_RUSSIAN = frozenset("ыэъё")
-# Letters that only some Latin-script languages write.
-_LETTER_HINTS: dict[str, tuple[str, ...]] = {
-    "ã": ("pt",),
-    "õ": ("pt",),
-    "ñ": ("es",),
-    "¿": ("es",),
-    "¡": ("es",),
-    "ă": ("ro",),
-    "ș": ("ro",),
-    "ş": ("ro",),
-    "ț": ("ro",),
-    "ţ": ("ro",),
-    "ŀ": ("ca",),
-    "œ": ("fr",),
-    "ù": ("fr",),
-    "û": ("fr",),
-    "ë": ("fr",),
-    "è": ("fr", "ca"),
-    "ò": ("ca",),
-}
+LANGUAGES = locales.LANGUAGES
+DEFAULT = locales.DEFAULT
+# The languages of each script, the likelier sender first (locales/<lang>/language.tsv).
+_BY_SCRIPT: dict[str, tuple[str, ...]] = {}
+for _lang in sorted(LANGUAGES, key=lambda code: locales.info(code).detect_order):
+    _BY_SCRIPT[locales.info(_lang).script] = (*_BY_SCRIPT.get(locales.info(_lang).script, ()), _lang)
+_LATIN = _BY_SCRIPT.get("LATIN", (DEFAULT,))
+# Letters only some languages of a script write, and how much each says: Pashto's ټ, Ukrainian's ї.
+_LETTERS: dict[str, tuple[tuple[str, float], ...]] = {}
+for _lang in LANGUAGES:
+    for _chars, _weight in locales.info(_lang).letters:
+        for _char in _chars:
+            _LETTERS[_char] = (*_LETTERS.get(_char, ()), (_lang, _weight))
 
 
 def _script(ch: str) -> str | None:
-    code = ord(ch)
-    if 0x10A0 <= code <= 0x10FF or 0x1C90 <= code <= 0x1CBF:
-        return "ka"
-    if 0x0600 <= code <= 0x06FF or 0x0750 <= code <= 0x077F or 0xFB50 <= code <= 0xFEFF:
-        return "arabic" if ch.isalpha() else None
-    if 0x0400 <= code <= 0x052F:
-        return "cyrillic"
-    return None
+    """The script of a letter, as Unicode names it (ARABIC, CYRILLIC…), when one of our languages
+    writes it and it is not Latin."""
+    if not ch.isalpha() or ch.isascii():
+        return None
+    script = unicodedata.name(ch, "").split(" ", 1)[0]
+    return script if script != "LATIN" and script in _BY_SCRIPT else None
 
 
 def _votes(text: str, langs: tuple[str, ...]) -> defaultdict[str, float]:
@@ -93,32 +77,25 @@ def _pick(scores: defaultdict[str, float], order: tuple[str, ...], hint: str | N
 
 
 def detect_language(text: str, *, hint: str | None = None) -> str:
-    """The message's language, one of the 12 codes.
+    """The message's language, one of ours.
 
     Script first (Georgian, Arabic, Cyrillic letters outvote any Latin town name), letters only some
     languages write next, then the lexicon words the message uses. With no evidence: the hint (the
-    language the conversation already uses), else French.
+    language the conversation already uses), else the first language of the script, else French.
     """
     hint = hint if hint in LANGUAGES else None
     text = text[:2000]
     scripts = Counter(s for s in map(_script, text) if s)
-    if scripts:
-        script = scripts.most_common(1)[0][0]
-        if script == "ka":
-            return "ka"
-        if script == "cyrillic":
-            scores = _votes(text, ("ru", "uk"))
-            scores["uk"] += 2 * sum(ch in _UKRAINIAN for ch in text.lower())
-            scores["ru"] += 2 * sum(ch in _RUSSIAN for ch in text.lower())
-            return _pick(scores, ("ru", "uk"), hint) or "ru"
-        scores = _votes(text, ("ar", "fa", "ps"))
-        scores["ps"] += 3 * sum(ch in _PASHTO for ch in text)
-        scores["fa"] += 2 * sum(ch in _PERSIAN for ch in text)
-        scores["ps"] += sum(ch in _PERSIAN for ch in text)
-        scores["ar"] += 2 * sum(ch in _ARABIC for ch in text)
-        return _pick(scores, ("ar", "fa", "ps"), hint) or "ar"
-    scores = _votes(text, _LATIN)
+    script = scripts.most_common(1)[0][0] if scripts else "LATIN"
+    langs = _BY_SCRIPT.get(script) or _LATIN
+    if len(langs) == 1:
+        return langs[0]
+    scores = _votes(text, langs)
     for ch in text.lower():
-        for lang in _LETTER_HINTS.get(ch, ()):
-            scores[lang] += 0.5
-    return _pick(scores, _LATIN, hint) or hint or DEFAULT
+        for lang, weight in _LETTERS.get(ch, ()):
+            if lang in langs:
+                scores[lang] += weight
+    found = _pick(scores, langs, hint)
+    if found is not None:
+        return found
+    return (hint or DEFAULT) if script == "LATIN" else langs[0]

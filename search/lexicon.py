@@ -1,4 +1,4 @@
-"""The need lexicon of every language (locales/lexicon/*.tsv): terms, stems, patterns, typo correction.
+"""The need lexicon of every language (locales/<lang>/needs.tsv): terms, stems, patterns, typo correction.
 
 Read by the need matcher (search/needs.py), the language reader (search/language.py) and the place
 reader (need words are never typos of town names).
@@ -16,6 +16,7 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+import locales
 from db import communes, taxonomy
 from locales import LANGUAGES
 from search.textnorm import token_spans
@@ -45,9 +46,10 @@ _MIN_FUZZ = 5  # shorter words must be spelled exactly: "soir" is one letter fro
 MIN_STEM = 4
 
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-# Arabic-script spellings that vary between keyboards and writers (Persian yeh/kaf, alef maksura,
-# teh marbuta): one form each for matching; the language reader looks at the raw letters instead.
-_LETTERS = str.maketrans({"ى": "ي", "ی": "ي", "ې": "ي", "ک": "ك", "ڪ": "ك", "ة": "ه", "ۀ": "ه", "ё": "е"})
+# Spellings that vary between keyboards and writers (Persian yeh and kaf, alef maksura, teh marbuta,
+# Russian ё), one form each for matching (the "fold" line of locales/<lang>/language.tsv); the
+# language reader looks at the raw letters instead.
+_LETTERS = str.maketrans(dict(pair for lang in LANGUAGES for pair in locales.info(lang).fold))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def _keys(term: str) -> tuple[str, ...]:
 
 
 def _rows(lang: str) -> Iterable[tuple[str, str, float, str]]:
-    path = resources.files("locales").joinpath(f"lexicon/{lang}.tsv")
+    path = resources.files("locales").joinpath(f"{lang}/needs.tsv")
     if not path.is_file():
         return
     for line in path.read_text("utf-8").splitlines():

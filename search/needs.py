@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import locales
 from db import taxonomy
 from search.language import detect_language
 from search.lexicon import (
@@ -42,7 +43,7 @@ class NeedReading:
     candidates: tuple[Need, ...]  # when nothing is sure: what to offer as a numbered choice
 
 
-_AR_CLITICS = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
+_AR_CLITICS = locales.prefixes()
 
 
 def _declitic(word: str) -> str | None:

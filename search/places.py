@@ -9,15 +9,16 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
+import locales
 from db import commune_rows, landmarks, localities
 from search.geo import Point
 from search.lexicon import lexicon
 from search.textnorm import fold, token_spans
+from search.when import PHRASE_KEYS
 
 __all__ = ["PlaceMatch", "find_place"]
 
@@ -26,34 +27,24 @@ log = logging.getLogger(__name__)
 PLM = {"75056": ("75", 20, "Paris"), "69123": ("69", 9, "Lyon"), "13055": ("13", 16, "Marseille")}
 MAX_CHARS = 1500  # a place is named early; a 10 kB paste must not cost more than a short SMS
 
-# Words that introduce a place in the 12 languages (folded). "la"/"dans" are left out: articles.
-CUES = frozenset(
-    "a au aux vers sur pres near in at around to from en em no na to zu bei nach cerca "
-    "в у во до біля около возле із из з в районі في ب الى إلى الي در به نزدیک دے په "
-    "ში".split()
-)
-STATION_CUES = frozenset(
-    "gare gares station bahnhof вокзал вокзалі вокзале estacion estacao gara sncf".split()
-)
-HOSPITAL_CUES = frozenset(
-    "hopital hopitaux hosto hospital hospitales clinique clinic clinica chu chr ch spital "
-    "лікарня лікарні больница больницу مستشفى بیمارستان روغتون საავადმყოფო".split()
-)
-STRONG_CUES = frozenset(
-    "vers pres near around nearby cerca perto langa около біля возле поблизу نزدیک قرب".split()
-)
-_ARR_WORDS = frozenset({"arrondissement", "arrondissements", "arr", "arrdt", "ardt"})
+
+def _places(key: str) -> frozenset[str]:
+    """One kind of word of locales/<lang>/places.tsv, every language together, folded."""
+    return frozenset(fold(word) for word in locales.words("places", key))
+
+
+CUES = _places("cue")  # words that introduce a place: "à", "vers", "near", "в", "في"
+STATION_CUES = _places("station")
+HOSPITAL_CUES = _places("hospital")
+STRONG_CUES = _places("strong_cue")  # "vers", "près", "near": surely a place after them
+_ARR_WORDS = _places("arrondissement")
 _ORDINAL = re.compile(r"^(\d{1,2})(e|eme|er|ere|ieme|em|me|nd|th|st|rd|°)?$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _DEPT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-6])$")
-_CYR_ENDINGS = tuple(
-    sorted(set("і ї у ю а я е є и ы ом ем ей ой ою ові еві ах ях ами ями".split()), key=len, reverse=True)
-)
-_KA_ENDINGS = tuple(sorted("ში ის ით ს ზე იდან ამდე თან ი ად ში".split(), key=len, reverse=True))
-_AR_PREFIXES = ("وب", "وال", "بال", "ال", "و", "ب", "ل", "ف")
-_GENERIC_FIRST = frozenset(
-    "saint sainte saints villers ville chateau mont pont bois fontaine val la le les".split()
-)
+# Case endings of inflected town names (Страсбурзі, კოლმარში) and particles written onto them (بمولوز).
+_ENDINGS = tuple(sorted(_places("ending"), key=len, reverse=True))
+_PREFIXES = locales.prefixes()
+_GENERIC_FIRST = _places("generic_first")  # "Saint", "Ville": too common as a town's first word alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +93,7 @@ class _Gazetteer:
     max_n: int = 1
 
 
-_CANON = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_CANON = dict(pair.split("=", 1) for pair in _places("abbreviation"))  # "st" → "saint"
 _LATIN_ONLY = re.compile(r"[\x00-\u024f]*")
 
 
@@ -123,36 +114,40 @@ def _key_tokens(text: str) -> tuple[str, ...]:
 
 
 def _stem(tok: str) -> str:
-    endings: tuple[str, ...] = ()
-    if re.match(r"[\u0400-\u04ff]", tok):
-        endings = _CYR_ENDINGS
-    elif re.match(r"[\u10a0-\u10ff]", tok):
-        endings = _KA_ENDINGS
-    for e in endings:
+    """A town name without its case ending; only inflected scripts list endings, and an ending of
+    one script never ends a word of another."""
+    for e in _ENDINGS:
         if tok.endswith(e) and len(tok) - len(e) >= 3:
             return tok[: -len(e)]
     return tok
 
 
-def _locale_text(name: str) -> str:
-    return resources.files("locales").joinpath(f"places/{name}").read_text(encoding="utf-8")
+def _towns() -> Iterable[tuple[str, str]]:
+    """(INSEE code, a name of the town in another language or script): the shared Latin forms, then
+    each language's own (locales/<lang>/towns.tsv)."""
+    for line in locales.shared_text("places/towns.tsv").splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, names = line.split("\t")
+            yield from ((code, name) for name in names.split("|"))
+    for lang in locales.LANGUAGES:
+        for code, forms in locales.word_lists(lang, "towns").items():
+            yield from ((code, form) for form in forms)
 
 
 def _build() -> _Gazetteer:
     """Indexes built from the csv.gz at first use (about 0.2 s), so nothing binary is shipped or cached."""
     g = _Gazetteer()
-    common: set[str] = set()
-    for line in _locale_text("common_words.txt").splitlines():
+    common = set(_places("common"))
+    for line in locales.shared_text("places/common_words.txt").splitlines():
         if not line.startswith("#"):
             common.update(fold(w) for w in line.split())
     g.common = frozenset(common)
-    starts = {"svp", "stp", "please", "pls", "merci", "thanks", "por", "favor"}
-    for line in _locale_text("when_words.tsv").splitlines():
-        if line.strip() and not line.startswith("#") and "\t" in line:
-            for form in line.split("\t", 1)[1].split("|"):
-                toks = [t for t, _, _ in token_spans(form)]
-                if toks:
-                    starts.add(toks[0])
+    starts = set(_places("closing"))  # "svp", "please": a town may end the message before them
+    for phrase_key in PHRASE_KEYS:
+        for form in locales.words("when", phrase_key):
+            toks = [t for t, _, _ in token_spans(form)]
+            if toks:
+                starts.add(toks[0])
     g.time_starts = frozenset(starts)
 
     seen: set[tuple[str, str]] = set()
@@ -203,15 +198,11 @@ def _build() -> _Gazetteer:
     for locality in localities():
         if locality.insee in g.communes:
             add(_key_tokens(locality.name), locality.insee, "locality", 0.75)
-    for line in _locale_text("exonyms.tsv").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        insee, _script, forms = line.split("\t")
-        for form in forms.split("|"):
-            key = _key_tokens(form)
-            add(key, insee, "exonym", 0.95)
-            if len(key) == 1 and not key[0].isascii():
-                g.stems.setdefault(_stem(key[0]), []).append(insee)
+    for insee, form in _towns():
+        key = _key_tokens(form)
+        add(key, insee, "exonym", 0.95)
+        if len(key) == 1 and not key[0].isascii():
+            g.stems.setdefault(_stem(key[0]), []).append(insee)
     for r in landmarks():
         kind = "station" if r.kind == "gare" else "hospital"
         label = r.label if kind == "station" else f"{r.name.title()} ({r.commune_name or r.dept})"
@@ -443,7 +434,7 @@ def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
         if used[i] or t.isascii() or len(t) < 4:
             continue
         found: list[str] = []
-        for p in _AR_PREFIXES:
+        for p in _PREFIXES:
             if t.startswith(p) and (lst := g.names.get(t[len(p) :])):
                 found = [ins for ins, _, _ in lst]
                 break

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
-from importlib import resources
 
+import locales
 from db import PARIS
 from search.textnorm import fold_map, token_spans
 
@@ -29,31 +29,43 @@ PARTS = {
     "tonight": (18, 32),
 }
 PART_ORDER = ("tonight", "night", "evening", "afternoon", "noon", "morning")
-# "18h", "18h30", "18 h 30", "18:30", "6pm", "6 pm", "6:30pm", "9am", "20 heures", "ساعت 6" is left out.
+PHRASE_KEYS = ("now", "today", *PARTS, "tomorrow", "after_tomorrow", "weekend", "next", *WEEKDAYS)
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return locales.words("when", key)
+
+
+def _either(terms: tuple[str, ...]) -> str:
+    """Terms as alternatives, longest first (a phrase's spaces match one space)."""
+    return "|".join(re.escape(t).replace(r"\ ", " ") for t in sorted(set(terms), key=len, reverse=True))
+
+
+# "18h", "18h30", "18 h 30", "18:30", "6pm", "6 pm", "6:30pm", "9am", "20 heures", "الساعة 6", "6 صبح".
 _CLOCK = re.compile(
-    r"(?:(?:ساعت|الساعة|ساعة|بجے)\s?(?=\d))?(?<![\w:/.,])(\d{1,2})"
-    r"(?:\s?(h|heures?|hrs?|uhr|часов|часа|час|годині|години|год|ore|horas|hores|ora)\s?(\d{2})?"
-    r"|:(\d{2})|\s?(am|pm|a\.m\.|p\.m\.)|(?<=\d)(?=\s?(?:عصر|صبح|شب|بعد از ظهر)))(?![\w/])",
+    rf"(?:(?:{_either(_words('clock_prefix'))})\s?(?=\d))?(?<![\w:/.,])(\d{{1,2}})"
+    rf"(?:\s?({_either(_words('clock_unit'))})\s?(\d{{2}})?"
+    rf"|:(\d{{2}})|\s?({_either(_words('am') + _words('pm'))})"
+    rf"|(?<=\d)(?=\s?(?:{_either(_words('clock_suffix'))})))(?![\w/])",
     re.IGNORECASE,
 )
-
+_PM = frozenset(word.lower() for word in _words("pm"))
+_AM = frozenset(word.lower() for word in _words("am"))
 
 # "dans 2 heures", "dans une heure", "in 30 min", "en una hora", "daqui a 2 horas", "через час":
 # a delay from the sending instant, read on the folded text before any clock time ("2 heures" is
 # not 2 a.m.).
+_MINUTES = frozenset(_words("minute_unit"))
 _RELATIVE = re.compile(
-    r"(?<!\w)(?:dans|d ici|in|en|em|daqui a|d aqui a|peste|через|за)\s+"
-    r"(\d{1,3}|une?|an|a|one|two|three|deux|trois|una|uma|dos|duas|doua|o|tres|пару|два|две|дві)?\s*"
-    r"(h|heures?|hours?|hrs?|horas?|hores?|ore|ora|часа|часов|час|годину|години|годин|"
-    r"min|mins|minutes?|mn|minutos?|minuts?|minute|минут[уы]?|хвилин[уи]?)(?!\w)"
+    rf"(?<!\w)(?:{_either(_words('relative_cue'))})\s+"
+    rf"(\d{{1,3}}|{_either(_words('one') + _words('two') + _words('three'))})?\s*"
+    rf"({_either(_words('hour_unit') + _words('minute_unit'))})(?!\w)"
 )
 _WORD_NUMBERS = (
-    dict.fromkeys("une un an a one una uma o".split(), 1)
-    | dict.fromkeys("two deux dos duas doua два две дві пару".split(), 2)
-    | dict.fromkeys("three trois tres".split(), 3)
+    dict.fromkeys(_words("one"), 1) | dict.fromkeys(_words("two"), 2) | dict.fromkeys(_words("three"), 3)
 )
 # A word just before a clock time that makes it the end of the window: "avant 22h", "before 9pm".
-_BEFORE = frozenset("avant before antes abans inainte pana до перед قبل".split())
+_BEFORE = frozenset(_words("before"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +79,11 @@ class TimeWindow:
 
 @cache
 def _lexicon() -> tuple[dict[tuple[str, ...], str], int]:
-    text = resources.files("locales").joinpath("places/when_words.tsv").read_text(encoding="utf-8")
+    """Every language's time phrases as token tuples; a phrase two keys list keeps the first key."""
     phrases: dict[tuple[str, ...], str] = {}
     longest = 1
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        key, forms = line.split("\t")
-        for form in forms.split("|"):
+    for key in PHRASE_KEYS:
+        for form in _words(key):
             toks = tuple(t for t, _, _ in token_spans(form))
             if toks and toks not in phrases:
                 phrases[toks] = key
@@ -113,7 +122,7 @@ def _relative(text: str, now: datetime) -> TimeWindow | None:
     count = m.group(1)
     amount = int(count) if count and count.isdigit() else _WORD_NUMBERS.get(count or "", 1)
     unit = m.group(2)
-    minutes = amount if unit.startswith(("min", "mn", "мин", "хв")) else amount * 60
+    minutes = amount if unit in _MINUTES else amount * 60
     if not 0 < minutes <= 24 * 60:
         return None
     at = now + timedelta(minutes=minutes)
@@ -225,12 +234,12 @@ def _clock(text: str) -> tuple[int, int, tuple[int, int]] | None:
     for m in _CLOCK.finditer(text):
         hour = int(m.group(1))
         minute = int(m.group(3) or m.group(4) or 0)
-        suffix = (m.group(5) or "").lower().replace(".", "")
+        suffix = (m.group(5) or "").lower()
         if m.group(4) is not None and m.group(2) is None and not suffix and hour > 23:
             continue
-        if suffix == "pm" and hour < 12:
+        if suffix in _PM and hour < 12:
             hour += 12
-        elif suffix == "am" and hour == 12:
+        elif suffix in _AM and hour == 12:
             hour = 0
         if suffix and not 1 <= int(m.group(1)) <= 12:
             continue
