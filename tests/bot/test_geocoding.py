@@ -5,6 +5,7 @@ import http.server
 import json
 import socket
 import threading
+from collections.abc import Iterator
 
 import pytest
 from geopy.adapters import URLLibAdapter
@@ -13,7 +14,7 @@ from geopy.geocoders import BANFrance
 from bot.geocoding import FallbackGeocoder, GazetteerGeocoder, remote_geocoder
 
 
-def test_gazetteer_geocoder_speaks_geopy():
+def test_gazetteer_geocoder_speaks_geopy() -> None:
     geo = GazetteerGeocoder()
     loc = geo.geocode("gare de selestat")
     assert loc is not None and loc.raw["insee"] == "67462"
@@ -23,9 +24,9 @@ def test_gazetteer_geocoder_speaks_geopy():
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    answer: dict = {}
+    answer: dict[str, object] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self) -> None:  # noqa: N802
         body = json.dumps(self.answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -33,11 +34,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):
+    def log_message(self, *args: object) -> None:
         pass
 
 
-def _feature(lat, lon, label, citycode):
+def _feature(lat: float, lon: float, label: str, citycode: str) -> dict[str, object]:
     return {
         "type": "FeatureCollection",
         "features": [
@@ -51,7 +52,7 @@ def _feature(lat, lon, label, citycode):
 
 
 @pytest.fixture
-def stub_server():
+def stub_server() -> Iterator[http.server.ThreadingHTTPServer]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -60,11 +61,11 @@ def stub_server():
     server.server_close()
 
 
-def _ban(port):
+def _ban(port: int) -> BANFrance:
     return BANFrance(domain=f"127.0.0.1:{port}", scheme="http", adapter_factory=URLLibAdapter)
 
 
-def test_remote_answer_is_used_when_in_france(stub_server):
+def test_remote_answer_is_used_when_in_france(stub_server: http.server.ThreadingHTTPServer) -> None:
     _Handler.answer = _feature(47.7475, 7.3390, "Place de la Réunion 68100 Mulhouse", "68224")
     geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
     m = geo.locate("place de la reunion mulhouse")
@@ -72,14 +73,14 @@ def test_remote_answer_is_used_when_in_france(stub_server):
     assert m.label.startswith("Place de la Réunion")
 
 
-def test_remote_answer_outside_france_falls_back(stub_server):
+def test_remote_answer_outside_france_falls_back(stub_server: http.server.ThreadingHTTPServer) -> None:
     _Handler.answer = _feature(40.7, -74.0, "Colmar, USA", "00000")
     geo = FallbackGeocoder(_ban(stub_server.server_address[1]), timeout=2)
     m = geo.locate("colmar")
     assert m is not None and m.kind == "commune" and m.insee == "68066"
 
 
-async def test_closed_port_falls_back_to_the_gazetteer():
+async def test_closed_port_falls_back_to_the_gazetteer() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

@@ -211,7 +211,7 @@ def test_unavailable_is_short_in_every_language(lang: str) -> None:
         assert is_gsm(body)
 
 
-class RecordingTwilioHttp(HttpClient):
+class RecordingTwilioHttp(HttpClient):  # type: ignore[misc]  # twilio ships no py.typed: HttpClient is Any
     """The Twilio REST API at the network boundary: records each call, answers like Twilio's Messages API."""
 
     def __init__(self) -> None:

@@ -278,6 +278,7 @@ async def test_secret_header_and_malformed_json(database_url: str) -> None:
         )
         assert bad.status_code == 400
         assert (await _post(client, [1, 2])).status_code == 400  # type: ignore[arg-type]
+        broken: dict[str, Any]
         for broken in (
             {"update_id": 52, "message": "x"},
             {"update_id": 53, "message": {"chat": 5}},

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select
+from sqlmodel import col
 
 from db.categories import taxonomy
 from db.schedule import ALL_HOURS, Week
@@ -39,18 +40,18 @@ def test_soliguide_fixtures_import_whole_and_reimport_updates(engine: Engine) ->
     assert (report.created, report.updated, report.rejected) == (142, 0, ())
     first = counts(engine)
     with engine.connect() as conn:
-        ids = dict(conn.execute(select(PlaceRow.lieu_id, PlaceRow.id)).all())
+        ids = dict(conn.execute(select(col(PlaceRow.lieu_id), col(PlaceRow.id))).all())
     again = import_file(engine, fixtures_path(), source="soliguide")
     assert (again.created, again.updated) == (0, 142)
     assert counts(engine) == first
     with engine.connect() as conn:
-        assert dict(conn.execute(select(PlaceRow.lieu_id, PlaceRow.id)).all()) == ids
+        assert dict(conn.execute(select(col(PlaceRow.lieu_id), col(PlaceRow.id))).all()) == ids
 
 
 def test_fixture_details_survive_the_import(engine: Engine) -> None:
     import_file(engine, fixtures_path(), source="soliguide")
     with engine.connect() as conn:
-        place = conn.execute(select(PlaceRow).where(PlaceRow.lieu_id == 6)).one()
+        place = conn.execute(select(PlaceRow).where(col(PlaceRow.lieu_id) == 6)).one()
         assert place.temp_closure["start"].startswith("2022-03-02T23:00:00")
         assert place.temp_closure["end"] is None
         week = Week.from_json(place.temp_hours["week"])
@@ -59,17 +60,20 @@ def test_fixture_details_survive_the_import(engine: Engine) -> None:
             "<p>" not in place.temp_message["text"] and "actuellement en cours" in place.temp_message["text"]
         )
         closed = conn.execute(
-            select(ServiceRow.closure).join(PlaceRow).where(PlaceRow.lieu_id == 8)
+            select(col(ServiceRow.closure)).join(PlaceRow).where(col(PlaceRow.lieu_id) == 8)
         ).scalar_one()
+        assert closed is not None
         assert closed["start"].startswith("2022-03-03T00:00:00") and closed["end"] is None
         stops = conn.execute(
-            select(func.count()).select_from(StopRow).join(PlaceRow).where(PlaceRow.lieu_id == 29)
+            select(func.count()).select_from(StopRow).join(PlaceRow).where(col(PlaceRow.lieu_id) == 29)
         )
         assert stops.scalar_one() >= 2
-        description = conn.execute(select(PlaceRow.description).where(PlaceRow.lieu_id == 1)).scalar_one()
+        description = conn.execute(
+            select(col(PlaceRow.description)).where(col(PlaceRow.lieu_id) == 1)
+        ).scalar_one()
         assert description.startswith("Consultations jeunes consommateurs") and "<" not in description
         categories = conn.execute(
-            select(ServiceRow.category).join(PlaceRow).where(PlaceRow.lieu_id == 23)
+            select(col(ServiceRow.category)).join(PlaceRow).where(col(PlaceRow.lieu_id) == 23)
         ).scalars()
         assert set(categories) == {"emergency_accommodation", "food_distribution", "sport_activities"}
 
@@ -86,9 +90,9 @@ def test_legacy_times_and_overnight_slots(engine: Engine) -> None:
     report = import_documents(engine, [doc], source="test")
     assert report.rejected == ()
     with engine.connect() as conn:
-        week = Week.from_json(
-            conn.execute(select(PlaceRow.hours).where(PlaceRow.lieu_id == 900001)).scalar_one()
-        )
+        hours = conn.execute(select(col(PlaceRow.hours)).where(col(PlaceRow.lieu_id) == 900001)).scalar_one()
+        assert hours is not None
+        week = Week.from_json(hours)
     assert [(s.start, s.end) for s in week.days[0]] == [(570, 720), (1140, 1440)]
     assert [(s.start, s.end) for s in week.days[1]][0] == (0, 480)
     assert [(s.start, s.end) for s in week.days[4]] == [(1200, 1440)]
@@ -155,7 +159,7 @@ def test_a_database_error_mid_file_leaves_nothing_half_written(engine: Engine) -
         event.remove(engine, "before_cursor_execute", explode)
     assert counts(engine) == before
     with engine.connect() as conn:
-        names = conn.execute(select(PlaceRow.name)).scalars().all()
+        names = conn.execute(select(col(PlaceRow.name))).scalars().all()
     assert not any(n.startswith("RENAMED") for n in names)
 
 
@@ -164,7 +168,9 @@ def test_search_points_cover_online_public_pairs_only(engine: Engine) -> None:
     import_file(engine, fixtures_path(), source="soliguide")
     docs = {d["lieu_id"]: d for d in fixture_docs()}
     with engine.connect() as conn:
-        points = conn.execute(select(SearchPointRow.place_id, PlaceRow.lieu_id).join(PlaceRow)).all()
+        points = conn.execute(
+            select(col(SearchPointRow.place_id), col(PlaceRow.lieu_id)).join(PlaceRow)
+        ).all()
     per_place: dict[int, int] = {}
     for _, lieu_id in points:
         per_place[lieu_id] = per_place.get(lieu_id, 0) + 1

@@ -20,7 +20,8 @@ class _Found:
 
 class _StreetGeocoder:
     def __init__(self, answer: _Found | None) -> None:
-        self.answer, self.asked = answer, []  # type: list[str]
+        self.answer = answer
+        self.asked: list[str] = []
 
     async def __call__(self, text: str) -> _Found | None:
         self.asked.append(text)

@@ -40,14 +40,25 @@ def used_msgids() -> set[str]:
                 else []
             )
             if (
-                any(getattr(tg, "id", None) in TABLES for tg in targets)
-                and getattr(node, "value", None) is not None
+                isinstance(node, (ast.Assign, ast.AnnAssign))
+                and any(getattr(tg, "id", None) in TABLES for tg in targets)
+                and node.value is not None
             ):
-                value = node.value  # type: ignore[union-attr]
+                value = node.value
                 if isinstance(value, ast.Dict):
-                    found.update(v.value for v in value.values if isinstance(v, ast.Constant))
+                    found.update(
+                        v.value
+                        for v in value.values
+                        if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                    )
                 elif isinstance(value, ast.Tuple):
-                    found.update(e.elts[1].value for e in value.elts if isinstance(e, ast.Tuple))  # type: ignore[attr-defined]
+                    found.update(
+                        e.elts[1].value
+                        for e in value.elts
+                        if isinstance(e, ast.Tuple)
+                        and isinstance(e.elts[1], ast.Constant)
+                        and isinstance(e.elts[1].value, str)
+                    )
             if isinstance(node, ast.IfExp):
                 for side in (node.body, node.orelse):
                     if (

@@ -13,7 +13,8 @@ from handlers.filters import read_filters
 from handlers.generic_needs import SEARCHED_FOR, is_health, searched_categories
 from handlers.i18n import capitalized, clock, distance, join, long_date
 from handlers.pages import _language_names, audience_marker, header, title
-from search.engine import Audience, Filters, Query, Result
+from search.audience import Audience, Filters
+from search.engine import Query, Result
 from search.geo import Point
 from tests.conftest import NOW
 

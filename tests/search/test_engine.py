@@ -20,14 +20,15 @@ from db.sql.bootstrap import fixtures_path
 from db.sql.engine import make_async_engine
 from db.sql.importer import import_documents, import_file
 from db.sql.index import SqlIndex
-from search.engine import RADII_KM, SOON, Directory, Filters, Query, SearchPage
+from search.audience import Filters
+from search.engine import RADII_KM, SOON, Directory, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
 
 PARIS = ZoneInfo("Europe/Paris")
 CENTER = Point(47.7490, 7.3255)  # Mulhouse
 CATEGORIES = ("food_distribution", "shower", "emergency_accommodation", "clothing", "wifi", "legal_advice")
-PATTERNS = (
+PATTERNS: tuple[dict[str, list[tuple[int, int]]], ...] = (
     {d: [(900, 1200), (1400, 1700)] for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},
     {d: [(1830, 2000)] for d in ("monday", "wednesday", "friday", "saturday")},
     {d: [(0, 2359)] for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
@@ -52,7 +53,12 @@ def random_places(seed: int, n: int) -> list[dict[str, Any]]:
     for i in range(n):
         lat = CENTER.lat + rng.uniform(-0.3, 0.3)
         lon = CENTER.lon + rng.uniform(-0.45, 0.45)
-        closure = {"actif": False, "dateDebut": None, "dateFin": None, "description": None}
+        closure: dict[str, bool | str | None] = {
+            "actif": False,
+            "dateDebut": None,
+            "dateFin": None,
+            "description": None,
+        }
         if rng.random() < 0.1:
             closure = {
                 "actif": True,
@@ -102,7 +108,7 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
         if dist > radius_km * 1000:
             continue
         closure = doc["tempInfos"]["closure"]
-        closures = ()
+        closures: tuple[Period, ...] = ()
         if closure["dateDebut"]:
             closures = (
                 Period(

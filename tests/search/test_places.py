@@ -86,14 +86,14 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "insee", "kind"), CASES)
-def test_finds_the_place(text, insee, kind):
+def test_finds_the_place(text: str, insee: str, kind: str) -> None:
     m = find_place(text)
     assert m is not None, text
     assert (m.insee, m.kind) == (insee, kind)
     assert 0.0 < m.confidence <= 1.0
 
 
-def test_span_points_at_the_words_that_named_the_place():
+def test_span_points_at_the_words_that_named_the_place() -> None:
     text = "je cherche a manger a Colmar ce soir"
     m = find_place(text)
     assert m is not None and m.span is not None
@@ -103,7 +103,7 @@ def test_span_points_at_the_words_that_named_the_place():
     assert m is not None and m.span is not None and text[m.span[0] : m.span[1]] == "Horbourg-Wihr"
 
 
-def test_points_and_labels():
+def test_points_and_labels() -> None:
     m = find_place("mulhouse")
     assert m is not None and m.label == "Mulhouse (68)"
     assert distance_m(m.point, Point(47.749, 7.32547)) < 10
@@ -111,9 +111,13 @@ def test_points_and_labels():
     assert a is not None and a.label == "Paris 18e (75)"
 
 
-def test_home_departments_are_configurable():
-    assert find_place("munster").insee == "68226"
-    assert find_place("munster", home_depts=("57",)).insee == "57494"
+def test_home_departments_are_configurable() -> None:
+    home = find_place("munster")
+    assert home is not None
+    assert home.insee == "68226"
+    moselle = find_place("munster", home_depts=("57",))
+    assert moselle is not None
+    assert moselle.insee == "57494"
 
 
 @pytest.mark.parametrize(
@@ -161,13 +165,15 @@ def test_home_departments_are_configurable():
         "کجا بخوابم",
     ],
 )
-def test_ordinary_words_are_not_places(text):
+def test_ordinary_words_are_not_places(text: str) -> None:
     assert find_place(text) is None
 
 
-def test_a_common_word_town_needs_a_cue():
+def test_a_common_word_town_needs_a_cue() -> None:
     assert find_place("manger à Nice") is not None
-    assert find_place("food in Nice").insee == "06088"
+    nice = find_place("food in Nice")
+    assert nice is not None
+    assert nice.insee == "06088"
 
 
 @pytest.mark.parametrize(
@@ -185,9 +191,10 @@ def test_a_common_word_town_needs_a_cue():
         bytes(range(256)).decode("latin-1"),
     ],
 )
-def test_bad_input_never_raises(text):
-    assert find_place(text) is None or find_place(text).insee is not None
+def test_bad_input_never_raises(text: str) -> None:
+    m = find_place(text)
+    assert m is None or m.insee is not None
 
 
-def test_non_string_input_is_none():
+def test_non_string_input_is_none() -> None:
     assert find_place(None) is None  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from hypothesis import strategies as st
 from search.textnorm import fold, fold_map, token_spans, tokens
 
 
-def test_latin_accents_case_ligatures_apostrophes():
+def test_latin_accents_case_ligatures_apostrophes() -> None:
     assert fold("  Sélestat’s  CŒUR ") == "selestat's coeur"
     assert fold("Hôpital PASTEUR – Colmar") == "hopital pasteur - colmar"
     assert fold("Straße") == "strasse"
@@ -12,28 +12,28 @@ def test_latin_accents_case_ligatures_apostrophes():
     assert fold("mâine, amanhã, demà, mañana") == "maine, amanha, dema, manana"
 
 
-def test_other_scripts_keep_their_letters():
+def test_other_scripts_keep_their_letters() -> None:
     assert fold("Страсбурзі Й ёлка") == "страсбурзі й ёлка"
     assert fold("სტრასბურგში") == "სტრასბურგში"
     assert fold("مُحَمَّد ستراسبورغ") == "محمد ستراسبورغ"  # harakat dropped
     assert fold("И\u0306") == "й"  # decomposed й recomposes
 
 
-def test_control_and_bidi_characters_disappear():
+def test_control_and_bidi_characters_disappear() -> None:
     assert fold("a\u202eb\u200bc\x00d\u2066e\u2069") == "abc d" + "e"
     assert fold("\ufeffmulhouse\r\n\t") == "mulhouse"
     assert fold("") == ""
     assert fold("🙂🙂") == "🙂🙂"
 
 
-def test_tokens_split_on_punctuation_hyphen_apostrophe():
+def test_tokens_split_on_punctuation_hyphen_apostrophe() -> None:
     assert tokens("Horbourg-Wihr, l’hôpital!") == ["horbourg", "wihr", "l", "hopital"]
     assert tokens("18h30 à 68100") == ["18h30", "a", "68100"]
     assert tokens("🙂 !!") == []
     assert tokens("ترید_x") == ["ترید", "x"]
 
 
-def test_token_spans_point_into_the_original_text():
+def test_token_spans_point_into_the_original_text() -> None:
     text = "Dormir à  Sélestat\u200b ce soir"
     for tok, start, end in token_spans(text):
         assert fold(text[start:end]) == tok
@@ -41,7 +41,7 @@ def test_token_spans_point_into_the_original_text():
 
 
 @given(st.text())
-def test_fold_never_fails_and_map_is_consistent(text):
+def test_fold_never_fails_and_map_is_consistent(text: str) -> None:
     folded, where = fold_map(text)
     assert len(folded) == len(where)
     assert all(0 <= i < len(text) for i in where)

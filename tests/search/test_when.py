@@ -7,7 +7,7 @@ from search.when import PARIS, find_when
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)  # a Tuesday
 
 
-def at(day, hour, minute=0):
+def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=PARIS)
 
 
@@ -90,7 +90,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("text", "instant", "label"), CASES)
-def test_window_contains_the_meant_instant(text, instant, label):
+def test_window_contains_the_meant_instant(text: str, instant: datetime, label: str) -> None:
     w = find_when(text, NOW)
     assert w is not None, text
     assert w.start <= instant <= w.end, (w.start, w.end)
@@ -99,21 +99,21 @@ def test_window_contains_the_meant_instant(text, instant, label):
     assert w.start.utcoffset() == timedelta(hours=1)
 
 
-def test_span_covers_the_time_words():
+def test_span_covers_the_time_words() -> None:
     text = "repas gratuit strasbourg ce soir"
     w = find_when(text, NOW)
     assert w is not None and w.span is not None and text[w.span[0] : w.span[1]] == "ce soir"
     text = "manger demain à 9h svp"
     w = find_when(text, NOW)
-    assert w is not None and text[w.span[0] : w.span[1]] == "demain à 9h"
+    assert w is not None and w.span is not None and text[w.span[0] : w.span[1]] == "demain à 9h"
 
 
-def test_weekday_today_is_today_while_it_is_daytime():
+def test_weekday_today_is_today_while_it_is_daytime() -> None:
     w = find_when("mardi", NOW)
     assert w is not None and w.start == NOW and w.end >= at(17, 20)
 
 
-def test_ce_soir_late_is_still_tonight_and_night_after_midnight_is_the_current_one():
+def test_ce_soir_late_is_still_tonight_and_night_after_midnight_is_the_current_one() -> None:
     late = datetime(2026, 11, 17, 21, 0, tzinfo=PARIS)
     w = find_when("ce soir", late)
     assert w is not None and w.start == late and w.end.day == 17
@@ -122,7 +122,7 @@ def test_ce_soir_late_is_still_tonight_and_night_after_midnight_is_the_current_o
     assert w is not None and w.start <= small_hours + timedelta(minutes=1) <= w.end
 
 
-def test_sunday_weekend_and_daylight_saving():
+def test_sunday_weekend_and_daylight_saving() -> None:
     sunday = datetime(2026, 11, 22, 15, 0, tzinfo=PARIS)
     w = find_when("ce week-end", sunday)
     assert w is not None and w.start <= sunday + timedelta(hours=1) <= w.end
@@ -131,7 +131,7 @@ def test_sunday_weekend_and_daylight_saving():
     assert w is not None and w.start.utcoffset() == timedelta(hours=2)
 
 
-def test_utc_now_is_read_in_paris_time():
+def test_utc_now_is_read_in_paris_time() -> None:
     utc_now = datetime(2026, 11, 17, 9, 15, tzinfo=UTC)
     w = find_when("ce soir", utc_now)
     assert w is not None and w.start == at(17, 18)
@@ -160,7 +160,7 @@ def test_utc_now_is_read_in_paris_time():
         "score 3:0 ce match",
     ],
 )
-def test_numbers_that_are_not_times(text):
+def test_numbers_that_are_not_times(text: str) -> None:
     w = find_when(text, NOW)
     assert w is None, (text, w)
 
@@ -179,29 +179,33 @@ def test_numbers_that_are_not_times(text):
         "ce soir " * 2000,
     ],
 )
-def test_bad_input_never_raises(text):
+def test_bad_input_never_raises(text: str) -> None:
     w = find_when(text, NOW)
     assert w is None or w.start <= w.end
 
 
-def test_naive_now_is_taken_as_paris_time():
+def test_naive_now_is_taken_as_paris_time() -> None:
     w = find_when("demain", datetime(2026, 11, 17, 10, 15))  # noqa: DTZ001
     assert w is not None and w.start == at(18, 8)
 
 
-def test_for_the_night_runs_a_day_into_the_next_morning():
+def test_for_the_night_runs_a_day_into_the_next_morning() -> None:
     from search.when import for_the_night
 
     today = find_when("aujourd'hui", NOW)
+    assert today is not None
     night = for_the_night(today)
     assert night.start == today.start and night.end == at(18, 8)
-    saturday = for_the_night(find_when("samedi", NOW))
+    samedi = find_when("samedi", NOW)
+    assert samedi is not None
+    saturday = for_the_night(samedi)
     assert saturday.start == at(21, 8) and saturday.end == at(22, 8)
 
 
 @pytest.mark.parametrize("text", ["ce soir", "à 18h", "ce matin", "maintenant", "ce week-end"])
-def test_for_the_night_keeps_parts_of_the_day_and_clock_times(text):
+def test_for_the_night_keeps_parts_of_the_day_and_clock_times(text: str) -> None:
     from search.when import for_the_night
 
     window = find_when(text, NOW)
+    assert window is not None
     assert for_the_night(window) == window
