@@ -124,8 +124,8 @@ def directory_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def make_deps(engine: object, at: datetime = NOW) -> Deps:
-    return Deps(directory=Directory(SqlIndex(engine)), understand=understand, clock=lambda: at)  # type: ignore[arg-type]
+def make_deps(engine: AsyncEngine, at: datetime = NOW) -> Deps:
+    return Deps(directory=Directory(SqlIndex(engine)), understand=understand, clock=lambda: at)
 
 
 @pytest.fixture
