@@ -4,7 +4,7 @@ and the search index's values. Light on purpose: reading a message needs these, 
 
 from db.categories import Category, Taxonomy, taxonomy
 from db.geo import bounding_box, haversine_m
-from db.index import Candidate, CardFacts, HoursFacts, Index, IndexReader, Key
+from db.index import Candidate, CardFacts, HoursFacts, Index, IndexReader, Key, candidate_mask
 from db.reference import Commune, CommuneRow, Landmark, Locality, communes, landmarks, localities
 from db.reference import rows as commune_rows
 from db.sample import generate as generate_sample
@@ -31,6 +31,7 @@ __all__ = [
     "Taxonomy",
     "Week",
     "bounding_box",
+    "candidate_mask",
     "commune_rows",
     "communes",
     "generate_sample",

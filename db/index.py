@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
 
 T = TypeVar("T")
 Key = tuple[int, int]  # (stop id, service id): one service at one searchable point
@@ -80,6 +82,25 @@ class CardFacts:
     place_modalities: str | None
     service_publics: str | None
     service_modalities: str | None
+
+
+def candidate_mask(place: Mapping[str, Any], stop: Mapping[str, Any], service: Mapping[str, Any]) -> int:
+    """The hours of the week a service may be open at a stop, as search reads them (Paris time), from
+    the column values db.soliguide.read_place gives: the stop's hours, else the service's own, else the
+    place's, with the place's temporary hours. A place in another time zone may be open at any hour."""
+    if place["timezone"] != SEARCH_ZONE:
+        return ALL_HOURS
+    if stop.get("hours"):
+        regular = stop["hours"]
+    elif service["different_hours"]:
+        regular = service["hours"]
+    else:
+        regular = place["hours"]
+    weeks = [Week.from_json(regular) if regular else None]
+    temp = place.get("temp_hours")
+    if temp and temp.get("week"):
+        weeks.append(Week.from_json(temp["week"]))
+    return hour_mask(weeks)
 
 
 class IndexReader(Protocol):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from db import generate_sample
 from db.sql.engine import is_sqlite, make_engine, migrate
 from db.sql.importer import ImportReport, import_documents, import_file, sync_categories
 from db.sql.models import PlaceRow
@@ -34,9 +35,7 @@ def load_sample(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """The generated directory goes through the same importer as a real export."""
-    from db.sample import generate
-
-    docs = generate(seed=seed, services=services, now=now)
+    docs = generate_sample(seed=seed, services=services, now=now)
     return import_documents(engine, docs, source=SAMPLE_SOURCE, filename="solibot sample", progress=progress)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
-from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
+from db.index import candidate_mask
 from db.soliguide import PlaceRecord, RecordError, read_place
 from db.sql.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
@@ -156,20 +156,7 @@ def _search_points(
 
 
 def _mask_hex(place: dict[str, Any], stop: dict[str, Any], service: dict[str, Any]) -> str:
-    """The hours of the week this service may be open at this stop, as search reads them (Paris time)."""
-    if place["timezone"] != SEARCH_ZONE:
-        return f"{ALL_HOURS:042x}"
-    if stop.get("hours"):
-        regular = stop["hours"]
-    elif service["different_hours"]:
-        regular = service["hours"]
-    else:
-        regular = place["hours"]
-    weeks = [Week.from_json(regular) if regular else None]
-    temp = place.get("temp_hours")
-    if temp and temp.get("week"):
-        weeks.append(Week.from_json(temp["week"]))
-    return f"{hour_mask(weeks):042x}"
+    return f"{candidate_mask(place, stop, service):042x}"
 
 
 def import_documents(
