@@ -22,6 +22,11 @@ SEARCHED_FOR: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# What a bed tonight is searched as: asking for one of these always brings the 115 line.
+SHELTER = frozenset(
+    {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
+)
+
 # A veterinarian is under "health" in the taxonomy, but a night with a sick dog is not a case for 15.
 _NOT_HUMAN_HEALTH = frozenset({"vet_care"})
 
@@ -40,3 +45,9 @@ def is_health(needs: tuple[str, ...]) -> bool:
     """Health or any of its descendants (psychologist, dental care…): at night, the emergency is 15."""
     human = taxonomy().expand(["health"]) - _NOT_HUMAN_HEALTH
     return any(need in human for need in needs)
+
+
+def is_shelter(needs: tuple[str, ...]) -> bool:
+    """A bed for tonight, asked directly or through a broader need that contains one."""
+    tax = taxonomy()
+    return any(need in SHELTER or tax.expand([need]) & SHELTER for need in needs)

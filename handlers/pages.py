@@ -5,29 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from babel import Locale, UnknownLocaleError
-
+from handlers.audience import audience_line, audience_marker, condition_lines, language_names
+from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.keywords import fold
 from handlers.model import Surface
 from handlers.opening import describe, describe_week
-from search import PARIS, Audience, Result, taxonomy
+from search import PARIS, Result, taxonomy
 
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
-SHELTER = frozenset(
-    {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
-)
 
 
 def need_label(categories: tuple[str, ...], lang: str) -> str:
     tax = taxonomy().by_id
     labels = [tax[c].label(lang) for c in categories if c in tax]
     return join(labels, lang) if labels else t(lang, "services")
-
-
-def is_shelter(categories: tuple[str, ...]) -> bool:
-    tax = taxonomy()
-    return any(c in SHELTER or tax.expand([c]) & SHELTER for c in categories)
 
 
 def when_label(start: datetime, now: datetime, lang: str) -> str:
@@ -210,99 +202,6 @@ def results_text(
     return text
 
 
-_GENDERS = {"women": "women", "men": "men"}
-_FAMILY = {
-    "isolated": "single people",
-    "family": "families",
-    "couple": "couples",
-    "pregnant": "pregnant women",
-}
-_ADMIN = {
-    "asylum": "asylum seekers",
-    "refugee": "refugees",
-    "undocumented": "people without papers",
-    "regular": "people with papers",
-}
-_OTHER = {
-    "violence": "victims of violence",
-    "addiction": "people with addictions",
-    "handicap": "people with disabilities",
-    "lgbt": "LGBT+ people",
-    "hiv": "people living with HIV",
-    "prostitution": "sex workers",
-    "prison": "people leaving prison",
-    "student": "students",
-    "mentalHealth": "people with mental health needs",
-}
-_CONDITIONS = {
-    "appointment": "By appointment",
-    "registration": "Registration needed",
-    "referral": "Referral by a social worker needed",
-    "price": "Not free",
-    "animals": "Animals accepted",
-    "wheelchair": "Wheelchair accessible",
-}
-
-
-def audience_marker(audience: Audience, lang: str) -> str | None:
-    """ "femmes", "familles", "-25 ans": two words on a list line for a place that takes only some
-    people (Soliguide's exclusive welcome), so a man is not sent to a women's shelter."""
-    if audience.welcome != 2:
-        return None
-    parts: list[str] = []
-    if len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
-        parts.append(t(lang, _GENDERS[audience.genders[0]]))
-    if 0 < len(audience.family) < len(_FAMILY):
-        parts.extend(t(lang, _FAMILY[f]) for f in audience.family[:1] if f in _FAMILY)
-    low, high = audience.age_min or 0, audience.age_max if audience.age_max is not None else 99
-    if 0 < low and high < 99:
-        parts.append(t(lang, "{low}–{high} years", low=low, high=high))
-    elif high < 99:
-        parts.append(t(lang, "under {age}", age=high))
-    elif low > 0:
-        parts.append(t(lang, "{age} and over", age=low))
-    return join(parts[:2], lang) if parts else None
-
-
-def _audience(audience: Audience, lang: str) -> str | None:
-    """Only what narrows the public: Soliguide lists every box as ticked for "everyone"."""
-    if audience.welcome == 0:
-        return t(lang, "Open to everyone.")
-    parts: list[str] = []
-    if len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
-        parts.append(t(lang, _GENDERS[audience.genders[0]]))
-    low, high = audience.age_min or 0, audience.age_max if audience.age_max is not None else 99
-    if low > 0 or high < 99:
-        parts.append(t(lang, "aged {low} to {high}", low=low, high=high))
-    if 0 < len(audience.family) < len(_FAMILY):
-        parts.extend(t(lang, _FAMILY[f]) for f in audience.family if f in _FAMILY)
-    if 0 < len(audience.administrative) < len(_ADMIN):
-        parts.extend(t(lang, _ADMIN[a]) for a in audience.administrative if a in _ADMIN)
-    if 0 < len(audience.other) <= 3:
-        parts.extend(t(lang, _OTHER[o]) for o in audience.other if o in _OTHER)
-    if not parts:
-        return None
-    msgid = "Only for: {who}." if audience.welcome == 2 else "Mainly for: {who}."
-    return t(lang, msgid, who=join(parts, lang))
-
-
-def _language_name(code: str, lang: str) -> str | None:
-    """CLDR's name of a language in the reader's language; a code CLDR does not know ("lsf") is
-    skipped rather than shown raw."""
-    name = Locale.parse(lang).languages.get(code)
-    if name is None:
-        try:
-            name = Locale.parse(code).get_display_name(lang)
-        except (ValueError, UnknownLocaleError):
-            return None
-    return name or None
-
-
-def _language_names(codes: tuple[str, ...], lang: str) -> str:
-    names = (_language_name(code, lang) for code in codes)
-    return join((name for name in names if name), lang)
-
-
 def osm_link(result: Result) -> str:
     return f"https://www.openstreetmap.org/directions?to={result.point.lat:.5f},{result.point.lon:.5f}"
 
@@ -328,17 +227,9 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     week = describe_week(result.timing.week, lang, compact=compact)
     hours = [t(lang, "Opening hours:"), *(f"  {line}" for line in week)] if week else []
     message = t(lang, "Message: {text}", text=result.temp_message) if result.temp_message else None
-    conditions = []
-    for kind, precision in result.conditions:
-        if kind == "other":
-            conditions.append(t(lang, "Note: {text}", text=precision))
-            continue
-        label = t(lang, _CONDITIONS.get(kind, kind))
-        conditions.append(
-            t(lang, "{condition}: {detail}", condition=label, detail=precision) if precision else label
-        )
-    who = _audience(result.audience, lang)
-    spoken = _language_names(result.languages, lang)
+    conditions = condition_lines(result.conditions, lang)
+    who = audience_line(result.audience, lang)
+    spoken = language_names(result.languages, lang)
     languages = t(lang, "Languages spoken: {languages}", languages=spoken) if spoken else None
     checked = None
     if result.verified_at is not None:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 import locales
+from handlers.generic_needs import is_shelter
 from handlers.i18n import t
 from handlers.keywords import fold
 from handlers.model import Reply, ReplyKind
@@ -34,9 +35,6 @@ _THREAT_RE = pattern(_safety("threat"))
 _AGE = re.compile(
     rf"(?:{_frames()})\s*(\d{{1,2}})(?!\d|\s*(?!(?:{alternatives(_safety('age_after'))})\b)[^\W\d])"
     rf"|(\d{{1,2}})\s*(?:{alternatives(_safety('age_unit'))})(?!\w)"
-)
-SHELTER = frozenset(
-    {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
 )
 
 
@@ -73,7 +71,7 @@ def read_alerts(text: str, categories: tuple[str, ...]) -> Alerts:
         violence=violence,
         danger=threat or bool(_DANGER_RE.search(folded)),
         minor=is_minor(text),
-        shelter=any(c in SHELTER for c in categories) or (violence and not categories),
+        shelter=is_shelter(categories) or (violence and not categories),
     )
 
 

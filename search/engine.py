@@ -7,14 +7,11 @@ opening within a day, then the rest; nearest first inside each group. The radius
 
 from __future__ import annotations
 
-import json
 import logging
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
 
 from db import (
     PARIS,
@@ -25,13 +22,12 @@ from db import (
     Index,
     IndexReader,
     Key,
-    Period,
     Taxonomy,
-    Week,
     haversine_m,
     taxonomy,
 )
 from search.audience import Audience, Filters, accepts, admits, audience_of, conditions_of, strings
+from search.facts import json_value, mapping, modalities, period, publics, timing_of
 from search.geo import Point
 from search.hours import Openness, OpenState, Timing, state_at
 
@@ -114,75 +110,6 @@ def _tier(state: OpenState, at: datetime) -> int:
     return 3
 
 
-def _json(value: Any) -> Any:
-    """JSON columns are read as text (cast in SQL) so that parsing can be cached by content."""
-    return _parse_json(value) if isinstance(value, str) else value
-
-
-@lru_cache(maxsize=65_536)
-def _parse_json(value: str) -> Any:
-    return json.loads(value)
-
-
-@lru_cache(maxsize=65_536)
-def _week(value: str | None) -> Week | None:
-    data = json.loads(value) if value else None
-    return Week.from_json(data) if data else None
-
-
-@lru_cache(maxsize=65_536)
-def _period(value: str | None) -> Period | None:
-    data = json.loads(value) if value else None
-    return Period.from_json(data) if data else None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    data = _json(value)
-    return data if isinstance(data, Mapping) else {}
-
-
-def timing_of(row: HoursFacts) -> Timing:
-    """The hours that apply to one service at one stop, in Soliguide's order of precedence."""
-    hours: str | None
-    if row.stop_hours and row.stop_hours != "null":
-        hours, policy = row.stop_hours, row.stop_holidays
-    elif row.different_hours:
-        hours, policy = row.service_hours, row.service_holidays
-    else:
-        hours, policy = row.place_hours, row.place_holidays
-    return _timing(
-        row.timezone,
-        hours,
-        row.department_code or None,
-        policy or "UNKNOWN",
-        row.temp_closure,
-        row.service_closure,
-        row.temp_hours,
-    )
-
-
-@lru_cache(maxsize=65_536)
-def _timing(
-    tz: str,
-    hours: str | None,
-    department: str | None,
-    policy: str,
-    temp_closure: str | None,
-    service_closure: str | None,
-    temp_hours: str | None,
-) -> Timing:
-    closures = tuple(p for p in (_period(temp_closure), _period(service_closure)) if p)
-    temp = _mapping(temp_hours)
-    return Timing(
-        tz=tz,
-        week=_week(hours),
-        department=department,
-        closed_holidays=policy,
-        closures=closures,
-        temp_hours=(Period.from_json(temp), _week(json.dumps(temp.get("week")))) if temp else None,
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class _Near:
     """A candidate and its distance from the asked point."""
@@ -240,8 +167,8 @@ class _Hit:
 
 def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
     assert hit.facts is not None and hit.state is not None and hit.timing is not None
-    message = _period(card.temp_message)
-    phones = _json(card.phones) or ()
+    message = period(card.temp_message)
+    phones = json_value(card.phones) or ()
     return Result(
         source=card.source,
         lieu_id=hit.facts.lieu_id,
@@ -261,9 +188,9 @@ def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
         state=hit.state,
         timing=hit.timing,
         temp_message=message.text if message and message.covers(at) else None,
-        conditions=conditions_of(_mapping(card.service_modalities) or _mapping(card.place_modalities)),
-        audience=audience_of(_mapping(card.service_publics) or _mapping(card.place_publics)),
-        languages=strings(_json(card.languages)),
+        conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
+        audience=audience_of(mapping(card.service_publics) or mapping(card.place_publics)),
+        languages=strings(json_value(card.languages)),
         verified_at=card.updated_by_user_at,
         description=card.service_description or card.place_description,
         email=card.email,
@@ -356,9 +283,9 @@ class Directory:
         candidate = near.candidate
         facts = memo.facts[(candidate.stop_id, candidate.service_id)]
         if query.filters != Filters():
-            publics = _mapping(facts.service_publics) or _mapping(facts.place_publics)
-            modalities = _mapping(facts.service_modalities) or _mapping(facts.place_modalities)
-            if not admits(audience_of(publics), query.filters) or not accepts(modalities, query.filters):
+            if not admits(audience_of(publics(facts)), query.filters) or not accepts(
+                modalities(facts), query.filters
+            ):
                 return None
         timing = timing_of(facts)
         known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing

@@ -1,24 +1,21 @@
-"""Finding the French place a free-text message names, offline, plus geopy geocoders built on it."""
+"""Finding the French place a free-text message names, offline, in the gazetteer."""
 
 from __future__ import annotations
 
 import logging
 import math
 import re
-import threading
-import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 import locales
-from db import commune_rows, landmarks, localities
+from search.gazetteer import Gazetteer, Poi, Town, canon, gazetteer, place_words, sound, stem
 from search.geo import Point
 from search.lexicon import lexicon
-from search.textnorm import fold, token_spans
-from search.when import PHRASE_KEYS
+from search.textnorm import token_spans
 
 __all__ = ["PlaceMatch", "find_place"]
 
@@ -27,24 +24,15 @@ log = logging.getLogger(__name__)
 PLM = {"75056": ("75", 20, "Paris"), "69123": ("69", 9, "Lyon"), "13055": ("13", 16, "Marseille")}
 MAX_CHARS = 1500  # a place is named early; a 10 kB paste must not cost more than a short SMS
 
-
-def _places(key: str) -> frozenset[str]:
-    """One kind of word of locales/<lang>/places.tsv, every language together, folded."""
-    return frozenset(fold(word) for word in locales.words("places", key))
-
-
-CUES = _places("cue")  # words that introduce a place: "à", "vers", "near", "в", "في"
-STATION_CUES = _places("station")
-HOSPITAL_CUES = _places("hospital")
-STRONG_CUES = _places("strong_cue")  # "vers", "près", "near": surely a place after them
-_ARR_WORDS = _places("arrondissement")
+CUES = place_words("cue")  # words that introduce a place: "à", "vers", "near", "в", "في"
+STATION_CUES = place_words("station")
+HOSPITAL_CUES = place_words("hospital")
+STRONG_CUES = place_words("strong_cue")  # "vers", "près", "near": surely a place after them
+_ARR_WORDS = place_words("arrondissement")
+_PREFIXES = locales.prefixes()  # particles written onto a town's name: بمولوز
 _ORDINAL = re.compile(r"^(\d{1,2})(e|eme|er|ere|ieme|em|me|nd|th|st|rd|°)?$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _DEPT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-6])$")
-# Case endings of inflected town names (Страсбурзі, კოლმარში) and particles written onto them (بمولوز).
-_ENDINGS = tuple(sorted(_places("ending"), key=len, reverse=True))
-_PREFIXES = locales.prefixes()
-_GENERIC_FIRST = _places("generic_first")  # "Saint", "Ville": too common as a town's first word alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,215 +45,7 @@ class PlaceMatch:
     confidence: float
 
 
-@dataclass(slots=True)
-class _Commune:
-    insee: str
-    name: str
-    dept: str
-    lat: float
-    lon: float
-    pop: int
-
-
-@dataclass(slots=True)
-class _Poi:
-    key: tuple[str, ...]
-    label: str
-    kind: str  # station | hospital
-    insee: str
-    lat: float
-    lon: float
-    main: bool
-
-
-@dataclass(slots=True)
-class _Gazetteer:
-    communes: dict[str, _Commune] = field(default_factory=dict)
-    # key -> list of (insee, kind, strength); kind commune|alias|exonym|locality
-    names: dict[str, list[tuple[str, str, float]]] = field(default_factory=dict)
-    postcodes: dict[str, list[str]] = field(default_factory=dict)
-    stems: dict[str, list[str]] = field(default_factory=dict)  # Cyrillic/Georgian/Arabic stem -> insee
-    pois: list[_Poi] = field(default_factory=list)
-    common: frozenset[str] = frozenset()
-    time_starts: frozenset[str] = frozenset()  # first words of time phrases ("ce" soir, "demain")
-    fuzzy_keys: list[str] = field(default_factory=list)
-    sounds: dict[str, list[str]] = field(default_factory=dict)  # _sound(key) -> fuzzy keys
-    max_n: int = 1
-
-
-_CANON = dict(pair.split("=", 1) for pair in _places("abbreviation"))  # "st" → "saint"
-_LATIN_ONLY = re.compile(r"[\x00-\u024f]*")
-
-
-def _canon(tok: str) -> str:
-    return _CANON.get(tok, tok)
-
-
-_LATIN_KEY = re.compile(r"[a-z0-9]+")
-
-
-def _key_tokens(text: str) -> tuple[str, ...]:
-    """Name tokens; a fast path for the 40,000 Latin-script names keeps the index build short."""
-    if _LATIN_ONLY.fullmatch(text):
-        flat = unicodedata.normalize("NFKD", text.replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae"))
-        toks = _LATIN_KEY.findall(flat.encode("ascii", "ignore").decode().lower())
-        return tuple([_CANON.get(t, t) for t in toks])
-    return tuple(_canon(t) for t, _, _ in token_spans(text))
-
-
-def _stem(tok: str) -> str:
-    """A town name without its case ending; only inflected scripts list endings, and an ending of
-    one script never ends a word of another."""
-    for e in _ENDINGS:
-        if tok.endswith(e) and len(tok) - len(e) >= 3:
-            return tok[: -len(e)]
-    return tok
-
-
-def _towns() -> Iterable[tuple[str, str]]:
-    """(INSEE code, a name of the town in another language or script): the shared Latin forms, then
-    each language's own (locales/<lang>/towns.tsv)."""
-    for line in locales.shared_text("places/towns.tsv").splitlines():
-        if line.strip() and not line.startswith("#"):
-            code, names = line.split("\t")
-            yield from ((code, name) for name in names.split("|"))
-    for lang in locales.LANGUAGES:
-        for code, forms in locales.word_lists(lang, "towns").items():
-            yield from ((code, form) for form in forms)
-
-
-def _build() -> _Gazetteer:
-    """Indexes built from the csv.gz at first use (about 0.2 s), so nothing binary is shipped or cached."""
-    g = _Gazetteer()
-    common = set(_places("common"))
-    for line in locales.shared_text("places/common_words.txt").splitlines():
-        if not line.startswith("#"):
-            common.update(fold(w) for w in line.split())
-    g.common = frozenset(common)
-    starts = set(_places("closing"))  # "svp", "please": a town may end the message before them
-    for phrase_key in PHRASE_KEYS:
-        for form in locales.words("when", phrase_key):
-            toks = [t for t, _, _ in token_spans(form)]
-            if toks:
-                starts.add(toks[0])
-    g.time_starts = frozenset(starts)
-
-    seen: set[tuple[str, str]] = set()
-
-    def add(key: tuple[str, ...], insee: str, kind: str, strength: float) -> None:
-        """The first (strongest) reading of a name for a commune wins: communes come before aliases."""
-        if not key:
-            return
-        k = " ".join(key)
-        if (k, insee) in seen:
-            return
-        seen.add((k, insee))
-        g.names.setdefault(k, []).append((insee, kind, strength))
-        if len(key) > g.max_n:
-            g.max_n = len(key)
-
-    for row in commune_rows():
-        insee = row.insee
-        if row.postal_code:
-            g.postcodes.setdefault(row.postal_code, []).append(insee)
-        if insee in g.communes:
-            continue
-        c = _Commune(insee, row.name, row.dept, row.lat, row.lon, row.population)
-        g.communes[insee] = c
-        if insee[:3] in ("751", "132") or insee.startswith("6938"):
-            continue  # arrondissements are reached through their city and number
-        key = _key_tokens(c.name)
-        add(key, insee, "commune", 1.0)
-        known = c.pop >= 2000 or c.dept in ("67", "68")
-        if len(key) > 1 and key[0] in ("le", "la", "les", "l") and known and " ".join(key[1:]) not in common:
-            add(key[1:], insee, "alias", 0.85)
-        if (
-            len(key) > 1
-            and len(key[0]) >= 5
-            and key[0] not in _GENERIC_FIRST
-            and key[0] not in common
-            and (c.pop >= 20000 or c.dept in ("67", "68"))
-        ):
-            add(key[:1], insee, "alias", 0.8)
-        if (
-            len(key) > 2
-            and key[0] in ("saint", "sainte")
-            and key[1] not in common
-            and len(key[1]) >= 3
-            and (c.pop >= 10000 or c.dept in ("67", "68"))
-        ):
-            add(key[:2], insee, "alias", 0.8)  # "saint dié" for Saint-Dié-des-Vosges
-    for locality in localities():
-        if locality.insee in g.communes:
-            add(_key_tokens(locality.name), locality.insee, "locality", 0.75)
-    for insee, form in _towns():
-        key = _key_tokens(form)
-        add(key, insee, "exonym", 0.95)
-        if len(key) == 1 and not key[0].isascii():
-            g.stems.setdefault(_stem(key[0]), []).append(insee)
-    for r in landmarks():
-        kind = "station" if r.kind == "gare" else "hospital"
-        label = r.label if kind == "station" else f"{r.name.title()} ({r.commune_name or r.dept})"
-        key = _key_tokens(r.name)
-        main = kind == "station" and fold(r.name) == fold(r.commune_name or "")
-        if kind == "hospital":
-            main = any(w in key for w in ("centre", "hopital")) and "jour" not in key and "soins" not in key
-        g.pois.append(_Poi(key, label, kind, r.insee, r.lat, r.lon, main))
-    home = ("67", "68")
-    g.fuzzy_keys = sorted(
-        k
-        for k, lst in g.names.items()
-        if k.isascii()
-        and len(k) >= 5
-        and k not in common
-        and any(s >= 0.95 and _big_enough(g.communes[i], home) for i, _, s in lst)
-    )
-    for k in g.fuzzy_keys:
-        g.sounds.setdefault(_sound(k), []).append(k)
-    return g
-
-
-# French spelling that sounds alike, for town names written by ear: "ribovillé" (Ribeauvillé),
-# "selesta" (Sélestat), "kolmar", "vittenaim". Applied to both the name and the message word.
-_SOUNDS = (
-    (re.compile(r"eau|au"), "o"),
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"ck|qu|c(?=[aou])"), "k"),
-    (re.compile(r"(?<![cs])h"), ""),
-    (re.compile(r"y"), "i"),
-    (re.compile(r"w"), "v"),
-    (re.compile(r"ei|ai"), "e"),
-    (re.compile(r"gu(?=[ei])"), "g"),
-    (re.compile(r"z"), "s"),
-    (re.compile(r"(.)\1+"), r"\1"),
-    (re.compile(r"(?<=...)[estxdg]+$"), ""),
-)
-
-
-def _sound(key: str) -> str:
-    for pattern, repl in _SOUNDS:
-        key = pattern.sub(repl, key)
-    return key
-
-
-def _big_enough(c: _Commune, home: tuple[str, ...]) -> bool:
-    return c.pop >= 8000 or (c.dept in home and c.pop >= 1000)
-
-
-_LOCK = threading.Lock()
-_GAZ: _Gazetteer | None = None
-
-
-def _gazetteer() -> _Gazetteer:
-    global _GAZ
-    if _GAZ is None:
-        with _LOCK:
-            if _GAZ is None:
-                _GAZ = _build()
-    return _GAZ
-
-
-def _choose(g: _Gazetteer, insees: Iterable[str], hints: set[str], home: tuple[str, ...]) -> _Commune:
+def _choose(g: Gazetteer, insees: Iterable[str], hints: set[str], home: tuple[str, ...]) -> Town:
     """Homonyms: a department named in the message first, then the home departments, then population."""
     cands = [g.communes[i] for i in dict.fromkeys(insees)]
     hinted = [c for c in cands if c.dept in hints]
@@ -273,7 +53,7 @@ def _choose(g: _Gazetteer, insees: Iterable[str], hints: set[str], home: tuple[s
     return max(cands, key=lambda c: (c.pop + 1) * (20 if c.dept in home else 1))
 
 
-def _label(c: _Commune) -> str:
+def _label(c: Town) -> str:
     if c.insee in PLM or c.dept not in ("75", "69", "13") or "Arrondissement" not in c.name:
         return f"{c.name} ({c.dept})"
     return f"{c.name.replace(' Arrondissement', '')} ({c.dept})"
@@ -300,11 +80,11 @@ def find_place(text: str, *, home_depts: tuple[str, ...] = ("67", "68")) -> Plac
 
 
 def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
-    g = _gazetteer()
+    g = gazetteer()
     spans = token_spans(text)
     if not spans:
         return None
-    toks = [_canon(t) for t, _, _ in spans]
+    toks = [canon(t) for t, _, _ in spans]
     n = len(toks)
     hints = {t.upper() if t in ("2a", "2b") else t for t in toks if _DEPT.match(t)}
     hints |= {t[:2] for t in toks if _POSTCODE.match(t)}
@@ -324,7 +104,7 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
         )
         return strong, before in CUES, text[spans[i][1]].isupper() and i > 0
 
-    def accept(key: str, i: int, j: int, kind: str, top: _Commune) -> bool:
+    def accept(key: str, i: int, j: int, kind: str, top: Town) -> bool:
         """Ordinary words that are also commune names ("pain", "montagne", "still") need a cue."""
         strong, weak, cap = cues(i, j)
         local_or_big = top.dept in home or top.pop >= 2000 or kind == "exonym"
@@ -407,7 +187,7 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
     return PlaceMatch(Point(c.lat, c.lon), _label(c), c.insee, kind, span(hit.start, hit.end), round(conf, 2))
 
 
-def _arrondissement(g: _Gazetteer, city: str, toks: list[str], after: int) -> tuple[_Commune, int] | None:
+def _arrondissement(g: Gazetteer, city: str, toks: list[str], after: int) -> tuple[Town, int] | None:
     """ "paris 18", "lyon 3e", "marseille 13eme", or "13e arrondissement" anywhere next to the city."""
     dept, count, _ = PLM[city]
     first = {"75": "751", "69": "6938", "13": "132"}[dept]
@@ -427,7 +207,7 @@ def _arrondissement(g: _Gazetteer, city: str, toks: list[str], after: int) -> tu
     return None
 
 
-def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
+def _inflected(g: Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     """Other scripts: case endings (Страсбурзі, კოლმარში) and Arabic clitics (بمولوز)."""
     hits: list[_Hit] = []
     for i, t in enumerate(toks):
@@ -439,7 +219,7 @@ def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
                 found = [ins for ins, _, _ in lst]
                 break
         if not found:
-            st = _stem(t)
+            st = stem(t)
             found = g.stems.get(st, [])
             if not found and len(st) >= 5:
                 for other, ins in g.stems.items():
@@ -452,7 +232,7 @@ def _inflected(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     return hits
 
 
-def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
+def _fuzzy(g: Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
     """Typos and SMS spellings against the towns people are likely to name (big or local ones)."""
     words = lexicon().vocabulary  # the need words of 12 languages: "tardes" is no typo of Tarbes
     hits: list[_Hit] = []
@@ -466,8 +246,8 @@ def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
             maxd = 1 if len(q) <= 8 else 2
             found = process.extract(q, g.fuzzy_keys, scorer=OSA.distance, score_cutoff=maxd, limit=8)
             found = [f for f in found if f[0][0] == q[0] and f[0] != q]
-            if not found and len(q) >= 6 and len(sound := _sound(q)) >= 5:
-                found = [(k, maxd, 0) for k in g.sounds.get(sound, ())]
+            if not found and len(q) >= 6 and len(heard := sound(q)) >= 5:
+                found = [(k, maxd, 0) for k in g.sounds.get(heard, ())]
             if not found:
                 continue
             d = min(f[1] for f in found)
@@ -479,7 +259,7 @@ def _fuzzy(g: _Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
 
 
 def _poi(
-    g: _Gazetteer,
+    g: Gazetteer,
     text: str,
     toks: list[str],
     spans: list[tuple[str, int, int]],
@@ -502,7 +282,7 @@ def _poi(
         for i, t in enumerate(toks)
         if i != cue_i and len(t) >= 3 and t not in g.common and t not in town_toks and not t.isdigit()
     }
-    best: tuple[float, _Poi] | None = None
+    best: tuple[float, Poi] | None = None
     for p in g.pois:
         if p.kind != kind or (insee is not None and p.insee != insee):
             continue

@@ -8,11 +8,12 @@ from datetime import date, time
 import pytest
 
 import locales
+from handlers.audience import audience_marker, language_names
 from handlers.deps import Deps
 from handlers.filters import read_filters
 from handlers.generic_needs import SEARCHED_FOR, is_health, searched_categories
 from handlers.i18n import capitalized, clock, distance, join, long_date
-from handlers.pages import _language_names, audience_marker, header, title
+from handlers.pages import header, title
 from search.audience import Audience, Filters
 from search.engine import Query, Result
 from search.geo import Point
@@ -122,9 +123,9 @@ def test_lists_use_the_arabic_comma_in_arabic_scripts() -> None:
 
 
 def test_language_names_come_from_cldr_and_unknown_codes_are_skipped() -> None:
-    assert _language_names(("fr", "en", "lsf"), "fr") == "français, anglais"
-    assert _language_names(("ar", "xx-nothing"), "en") == "Arabic"
-    assert _language_names(("fr", "ru"), "ar") == "الفرنسية، الروسية"
+    assert language_names(("fr", "en", "lsf"), "fr") == "français, anglais"
+    assert language_names(("ar", "xx-nothing"), "en") == "Arabic"
+    assert language_names(("fr", "ru"), "ar") == "الفرنسية، الروسية"
 
 
 def test_a_header_about_another_time_starts_with_a_capital() -> None:

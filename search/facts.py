@@ -1,0 +1,94 @@
+"""The index's facts read into values: the hours that apply (Soliguide's precedence), publics, modalities.
+
+JSON columns arrive as text, so each distinct value is parsed once (many services share their place's
+hours): the caches are keyed on directory content, not on what people write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from db import HoursFacts, Period, Week
+from search.hours import Timing
+
+
+def json_value(value: Any) -> Any:
+    """JSON columns are read as text (cast in SQL) so that parsing can be cached by content."""
+    return _parse_json(value) if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=65_536)
+def _parse_json(value: str) -> Any:
+    return json.loads(value)
+
+
+@lru_cache(maxsize=65_536)
+def _week(value: str | None) -> Week | None:
+    data = json.loads(value) if value else None
+    return Week.from_json(data) if data else None
+
+
+@lru_cache(maxsize=65_536)
+def period(value: str | None) -> Period | None:
+    data = json.loads(value) if value else None
+    return Period.from_json(data) if data else None
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    data = json_value(value)
+    return data if isinstance(data, Mapping) else {}
+
+
+def timing_of(row: HoursFacts) -> Timing:
+    """The hours that apply to one service at one stop, in Soliguide's order of precedence."""
+    hours: str | None
+    if row.stop_hours and row.stop_hours != "null":
+        hours, policy = row.stop_hours, row.stop_holidays
+    elif row.different_hours:
+        hours, policy = row.service_hours, row.service_holidays
+    else:
+        hours, policy = row.place_hours, row.place_holidays
+    return _timing(
+        row.timezone,
+        hours,
+        row.department_code or None,
+        policy or "UNKNOWN",
+        row.temp_closure,
+        row.service_closure,
+        row.temp_hours,
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _timing(
+    tz: str,
+    hours: str | None,
+    department: str | None,
+    policy: str,
+    temp_closure: str | None,
+    service_closure: str | None,
+    temp_hours: str | None,
+) -> Timing:
+    closures = tuple(p for p in (period(temp_closure), period(service_closure)) if p)
+    temp = mapping(temp_hours)
+    return Timing(
+        tz=tz,
+        week=_week(hours),
+        department=department,
+        closed_holidays=policy,
+        closures=closures,
+        temp_hours=(Period.from_json(temp), _week(json.dumps(temp.get("week")))) if temp else None,
+    )
+
+
+def publics(facts: HoursFacts) -> Mapping[str, Any]:
+    """Who the service is for: its own publics, else its place's."""
+    return mapping(facts.service_publics) or mapping(facts.place_publics)
+
+
+def modalities(facts: HoursFacts) -> Mapping[str, Any]:
+    """On what terms: the service's own modalities, else its place's."""
+    return mapping(facts.service_modalities) or mapping(facts.place_modalities)
