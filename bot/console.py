@@ -14,36 +14,32 @@ from bot.gsm import Encoding, segments
 from bot.identity import user_key
 from bot.settings import Settings
 from bot.sms_render import bodies
-from bot.surfaces import CONSOLE, TELEGRAM, SmsSurface
+from bot.surfaces import CONSOLE, SMS_MAX_SEGMENTS, TELEGRAM, SmsSurface
 from bot.wiring import Resources
 from handlers import (
     DEFAULT_LANG,
     LANGUAGES,
     PARIS,
     Channel,
-    Conversation,
-    Deps,
     Incoming,
     MemorySessionStore,
     Point,
     Reply,
-    SessionStore,
     Surface,
-    respond,
     t,
 )
 
 _LOCATION = re.compile(r"^\s*(?:@|geo:)\s*(-?\d+(?:\.\d+)?)\s*[,;]\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
 
 
-def surface_of(channel: Channel, sms_segments: int = 3) -> Surface:
+def surface_of(channel: Channel, sms_segments: int = SMS_MAX_SEGMENTS) -> Surface:
     """The console shows what the chosen channel would: its page sizes, lengths and buttons."""
     if channel is Channel.SMS:
         return SmsSurface(sms_segments)
     return TELEGRAM if channel is Channel.TELEGRAM else CONSOLE
 
 
-def decode(line: str, channel: Channel, key: str, sms_segments: int = 3) -> Incoming:
+def decode(line: str, channel: Channel, key: str, sms_segments: int = SMS_MAX_SEGMENTS) -> Incoming:
     """ "@48.75,7.34" (or "geo:…") stands for a shared location, since a terminal has no button."""
     surface = surface_of(channel, sms_segments)
     match = _LOCATION.match(line)
@@ -56,7 +52,7 @@ def decode(line: str, channel: Channel, key: str, sms_segments: int = 3) -> Inco
     return Incoming(channel, key, line, surface=surface)
 
 
-def render(replies: Sequence[Reply], channel: Channel, sms_segments: int = 3) -> str:
+def render(replies: Sequence[Reply], channel: Channel, sms_segments: int = SMS_MAX_SEGMENTS) -> str:
     """SMS: exactly the bodies the webhook would send, each under a marker with its encoding and
     cost, so that whoever tries the bot here sees what a phone receives and what it pays;
     console/Telegram: the text plus what a button would offer."""
@@ -86,17 +82,6 @@ def sms_transcript(messages: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-async def _turn(
-    store: SessionStore, deps: Deps, msg: Incoming, lang: str | None, sms_segments: int = 3
-) -> str:
-    conv = await store.load(msg.user_key) or Conversation()
-    if lang and not conv.lang_chosen:
-        conv = replace(conv, lang=lang, lang_chosen=True)
-    turn = await respond(conv, msg, deps)
-    await store.save(msg.user_key, turn.conversation)
-    return render(turn.replies, msg.channel, sms_segments)
-
-
 async def _chat(
     *,
     once: str | None,
@@ -111,11 +96,12 @@ async def _chat(
     clock: Callable[[], datetime] = (lambda: at) if at else (lambda: datetime.now(PARIS))
     key = user_key(settings.user_key_secret.get_secret_value().encode(), channel.value, user or "console")
     async with Resources.open(settings, clock, tolerate_database_down=False) as resources:
-        deps = resources.deps
-        store: SessionStore = resources.sessions if user else MemorySessionStore()  # --user: remembered
+        if not user:  # only --user is remembered between two runs
+            resources = replace(resources, sessions=MemorySessionStore())
         if once is not None:
             msg = decode(once, channel, key, settings.sms_max_segments)
-            answer = await _turn(store, deps, msg, lang, settings.sms_max_segments)
+            turn = await resources.converse(msg, lang=lang)
+            answer = render(turn.replies, channel, settings.sms_max_segments)
             if answer:  # silence after STOP stays silent
                 stdout.write(answer + "\n")
             return 0
@@ -132,7 +118,8 @@ async def _chat(
             if not line:
                 return 0
             msg = decode(line.rstrip("\n"), channel, key, settings.sms_max_segments)
-            answer = await _turn(store, deps, msg, lang, settings.sms_max_segments)
+            turn = await resources.converse(msg, lang=lang)
+            answer = render(turn.replies, channel, settings.sms_max_segments)
             if answer:
                 stdout.write(answer + "\n\n")
                 stdout.flush()

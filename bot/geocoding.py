@@ -4,35 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance, Nominatim
 from geopy.geocoders.base import Geocoder
-from geopy.location import Location
 
-from search import PlaceMatch, Point, find_place
+from search import HOME_DEPARTMENTS, PlaceMatch, Point, find_place
 
 log = logging.getLogger(__name__)
-
-
-class GazetteerGeocoder(Geocoder):  # type: ignore[misc]
-    """geopy's interface over the offline gazetteer, so callers can swap it for a remote geocoder."""
-
-    def __init__(self, *, home_depts: tuple[str, ...] = ("67", "68")) -> None:
-        super().__init__()
-        self.home_depts = home_depts
-
-    def geocode(self, query: str, *, exactly_one: bool = True, timeout: Any = None) -> Any:
-        m = find_place(str(query), home_depts=self.home_depts)
-        if m is None:
-            return None
-        loc = Location(
-            m.label,
-            (m.point.lat, m.point.lon),
-            {"insee": m.insee, "kind": m.kind, "confidence": m.confidence},
-        )
-        return loc if exactly_one else [loc]
 
 
 def _in_france(lat: float, lon: float) -> bool:
@@ -49,7 +28,7 @@ class FallbackGeocoder:
     """
 
     def __init__(
-        self, remote: Geocoder | None, *, timeout: float = 2.0, home_depts: tuple[str, ...] = ("67", "68")
+        self, remote: Geocoder | None, *, timeout: float = 2.0, home_depts: tuple[str, ...] = HOME_DEPARTMENTS
     ) -> None:
         self.remote = remote
         self.timeout = timeout

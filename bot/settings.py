@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.surfaces import SMS_MAX_SEGMENTS
+from handlers import HOME_DEPARTMENTS
+
 DEFAULT_URL = "sqlite:///data/solibot.db"
 
 
@@ -22,7 +25,9 @@ class Settings(BaseSettings):
         description="HMAC key turning a phone number or chat id into a user key; set it in production",
     )
     session_ttl_seconds: int = Field(default=24 * 3600, ge=60)
-    home_departments: tuple[str, ...] = Field(default=("67", "68"), description="tie-break for homonym towns")
+    home_departments: tuple[str, ...] = Field(
+        default=HOME_DEPARTMENTS, description="tie-break for homonym towns"
+    )
     geocoder: Literal["offline", "ban", "nominatim"] = "offline"
     geocoder_domain: str | None = Field(default=None, description="self-hosted addok / Nominatim host")
     geocoder_timeout_seconds: float = Field(default=1.5, gt=0)
@@ -36,7 +41,7 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from_number: str | None = None
-    sms_max_segments: int = Field(default=3, ge=1, le=10)
+    sms_max_segments: int = Field(default=SMS_MAX_SEGMENTS, ge=1, le=10)
     sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
     turn_concurrency: int = Field(default=4, ge=1, description="turns computed at once per worker")
 

@@ -9,6 +9,7 @@ from bot.gsm import fits, for_sms, to_gsm
 from bot.notices import UNAVAILABLE, say
 from handlers import Screen
 
+SMS_MAX_SEGMENTS = 3  # the longest SMS reply, in segments: what a person pays for one answer
 RESULTS_PER_PAGE = 3  # three results with their footer fill about three GSM-7 segments
 RESULTS_PER_UCS2_PAGE = 2  # a UCS-2 segment holds 67 characters instead of 153
 
@@ -24,7 +25,7 @@ def travels_in_ucs2(lang: str) -> bool:
 class SmsSurface:
     """An SMS reply pays by the segment: it is written to fit `max_segments` in its encoding."""
 
-    max_segments: int = 3
+    max_segments: int = SMS_MAX_SEGMENTS
     terse: bool = True
     shares_location: bool = False
 
@@ -36,5 +37,5 @@ class SmsSurface:
 
 
 SMS = SmsSurface()
-TELEGRAM = Screen(shares_location=True)  # a "share my location" button; 4,096 characters a message
+TELEGRAM = Screen(shares_location=True, max_chars=4096)  # a "share my location" button
 CONSOLE = Screen()

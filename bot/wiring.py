@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -66,14 +66,17 @@ class Resources:
     redis: Redis | None
     turns: asyncio.Semaphore
 
-    async def converse(self, msg: Incoming) -> Turn:
-        """load → respond → save: the adapter's part of a turn, identical for every channel.
+    async def converse(self, msg: Incoming, *, lang: str | None = None) -> Turn:
+        """load → respond → save: the adapter's part of a turn, identical for every channel. `lang`
+        is a language chosen outside the conversation (the console's --lang).
 
         At most a few turns run at once: beyond the database pool they only contend for connections,
         SQLite's write lock and the GIL, which stretches the slowest answers; waiting here is first come,
         first served."""
         async with self.turns:
             conv = await self.sessions.load(msg.user_key) or Conversation()
+            if lang and not conv.lang_chosen:
+                conv = replace(conv, lang=lang, lang_chosen=True)
             turn = await respond(conv, msg, self.deps)
             await self.sessions.save(msg.user_key, turn.conversation)
         return turn
@@ -88,17 +91,17 @@ class Resources:
         cls, settings: Settings, clock: Clock = now, *, tolerate_database_down: bool = True
     ) -> AsyncIterator[Resources]:
         """Migrate (and seed an empty embedded database), then open the stores. A database that is
-        down at start does not stop the web service: it answers "call 115" until the database is
-        back, rather than crash-looping while people wait for an answer. The console says it at once."""
+        down at start does not stop the web service: it answers "call 115" and tries the migration
+        again until the database is back (the session tables are migrations), rather than
+        crash-looping while people wait for an answer. The console says it at once."""
+        retry: asyncio.Task[None] | None = None
         try:
-            sync_engine = await asyncio.to_thread(
-                prepare, settings.database_url, now=clock(), seed_sample=settings.seed_sample
-            )
-            sync_engine.dispose()
+            await _prepare(settings, clock)
         except Exception:
             if not tolerate_database_down:
                 raise
             log.exception("database not ready at start; serving degraded answers")
+            retry = asyncio.create_task(_prepare_until_done(settings, clock))
         engine = make_async_engine(settings.database_url)
         redis = None
         if settings.redis_url:
@@ -116,6 +119,30 @@ class Resources:
         try:
             yield cls(engine, sessions, dedup, deps, redis, asyncio.Semaphore(settings.turn_concurrency))
         finally:
+            if retry is not None:
+                retry.cancel()
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()
+
+
+async def _prepare(settings: Settings, clock: Clock) -> None:
+    engine = await asyncio.to_thread(
+        prepare, settings.database_url, now=clock(), seed_sample=settings.seed_sample
+    )
+    engine.dispose()
+
+
+async def _prepare_until_done(settings: Settings, clock: Clock, first_wait: float = 2.0) -> None:
+    """Every few seconds (up to a minute apart) until the database takes the migrations."""
+    wait = first_wait
+    while True:
+        await asyncio.sleep(wait)
+        try:
+            await _prepare(settings, clock)
+        except Exception as exc:  # noqa: BLE001 - down again: the next try will say it once more
+            log.warning("database still not ready: %s", exc.__class__.__name__)
+            wait = min(60.0, wait * 2)
+        else:
+            log.info("database ready: migrations applied")
+            return

@@ -8,6 +8,7 @@ from handlers.model import (
     Choice,
     Conversation,
     Incoming,
+    Pending,
     Reply,
     ReplyKind,
     Screen,
@@ -20,11 +21,12 @@ from handlers.opening import describe
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
 from handlers.sessions import dump as dump_conversation
 from handlers.sessions import load as load_conversation
-from search import PARIS, Point
+from search import HOME_DEPARTMENTS, PARIS, Point
 
 __all__ = [
     "DEFAULT_LANG",
     "DEFAULT_TTL_SECONDS",
+    "HOME_DEPARTMENTS",
     "LANGUAGES",
     "PARIS",
     "Channel",
@@ -34,6 +36,7 @@ __all__ = [
     "Incoming",
     "Locate",
     "MemorySessionStore",
+    "Pending",
     "Point",
     "Reply",
     "ReplyKind",

@@ -7,29 +7,21 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
+import locales
 from handlers.deps import Deps, UnderstandingLike
 from handlers.filters import read_filters
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, t
 from handlers.keywords import Command, clean, parse
-from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
+from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Turn
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import read_alerts, safety_replies
 from handlers.searching import Ctx, details, more, notice, proceed
-from search import PARIS, Filters
+from search import PARIS, Filters, names_a_street
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 5
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
-
-
-ENOUGH = 10  # the first search picks a radius that holds this many results, so PLUS has more to show
-
-
-_ADDRESS = re.compile(
-    r"\b\d{1,4}\s*(?:bis|ter)?,?\s+(?:rue|avenue|av|bd|boulevard|place|pl|chemin|allée|allee|quai|route|impasse)\b",
-    re.IGNORECASE,
-)
 
 
 def _worth_detecting(text: str, understanding: UnderstandingLike) -> bool:
@@ -59,11 +51,11 @@ async def respond(conv: Conversation, msg: Incoming, deps: Deps) -> Turn:
 
 async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime) -> Turn:
     text = clean(msg.text)
-    hint = msg.language_hint[:2].lower() if msg.language_hint else None
-    lang = conv.lang or (hint if hint in LANGUAGES else None) or DEFAULT_LANG
+    hint = locales.from_tag(msg.language_hint)
+    lang = conv.lang or hint or DEFAULT_LANG
     ctx = Ctx(deps, now, lang, msg.surface)
     parsed = parse(text) if msg.location is None else parse("")
-    if conv.lang is None and parsed.lang and parsed.command is not Command.LANGUAGE and hint not in LANGUAGES:
+    if conv.lang is None and parsed.lang and parsed.command is not Command.LANGUAGE and hint is None:
         lang = parsed.lang  # a first "help" or "unsubscribe" is English: the word carries its language
         ctx = replace(ctx, lang=lang)
 
@@ -93,18 +85,18 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
             conv, (notice(lang, t(lang, "You're welcome. Take care, write again whenever you need.")),)
         )
     if command is Command.ACK:
-        if conv.pending == "place" and conv.need:
+        if conv.pending is Pending.PLACE and conv.need:
             return Turn(conv, (ask_place(lang, ctx.surface.shares_location),))
         kind = t(lang, "All right. I am here whenever you need.")
         how = t(lang, 'Write what you need and where, for example: "eat Mulhouse".')
         return Turn(conv, (notice(lang, f"{kind}\n{how}"),))
     if command is Command.MENU:
         return Turn(
-            replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
+            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
             (need_menu(lang, short=ctx.surface.terse),),
         )
     if command is Command.LANGUAGE_MENU:
-        return Turn(replace(conv, pending="language"), (language_menu(lang),))
+        return Turn(replace(conv, pending=Pending.LANGUAGE), (language_menu(lang),))
     if command is Command.LANGUAGE and parsed.lang:
         return _switch_language(conv, parsed.lang)
     if command is Command.MORE:
@@ -112,7 +104,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     if (
         command is Command.NUMBER
         and parsed.number is not None
-        and (parsed.number < 1000 or conv.pending != "place")
+        and (parsed.number < 1000 or conv.pending is not Pending.PLACE)
     ):
         return await _number(conv, parsed.number, ctx)
     return await _free_text(conv, text, msg, ctx)
@@ -129,7 +121,7 @@ def _first_language(text: str, msg: Incoming, ctx: Ctx) -> str | None:
 
 def _switch_language(conv: Conversation, new: str) -> Turn:
     conv = replace(
-        conv, lang=new, lang_chosen=True, pending=None if conv.pending == "language" else conv.pending
+        conv, lang=new, lang_chosen=True, pending=None if conv.pending is Pending.LANGUAGE else conv.pending
     )
     text = t(new, "OK. Language: {language}.", language=autonym(new))
     hint = t(new, 'Write what you need and where, for example: "eat Mulhouse".')
@@ -138,7 +130,7 @@ def _switch_language(conv: Conversation, new: str) -> Turn:
 
 async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
     lang = ctx.lang
-    if conv.pending == "language":
+    if conv.pending is Pending.LANGUAGE:
         if 1 <= number <= len(LANGUAGES):
             return _switch_language(conv, LANGUAGES[number - 1])
         return Turn(
@@ -148,14 +140,14 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
                 language_menu(lang),
             ),
         )
-    if conv.pending in ("need", "choice") and conv.options:
+    if conv.pending in (Pending.NEED, Pending.CHOICE) and conv.options:
         if 1 <= number <= len(conv.options):
             chosen = conv.options[number - 1]
             conv = replace(conv, need=(chosen,), pending=None, options=(), page=0)
             return await proceed(conv, ctx)
         again = (
             need_menu(lang, short=ctx.surface.terse)
-            if conv.pending == "need"
+            if conv.pending is Pending.NEED
             else need_choice(conv.options, lang)
         )
         return Turn(
@@ -219,7 +211,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     elif understanding is not None and understanding.place is not None:
         place = understanding.place
         point = (place.point.lat, place.point.lon, place.label)
-    if msg.location is None and ctx.deps.locate is not None and (point is None or _ADDRESS.search(text)):
+    if msg.location is None and ctx.deps.locate is not None and (point is None or names_a_street(text)):
         street = await ctx.deps.locate(text)  # a street address reads better from a street geocoder
         if street is not None:
             point = (street.point.lat, street.point.lon, street.label)
@@ -248,7 +240,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             return await proceed(conv, ctx, safety)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         return Turn(
-            replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
+            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
             (*safety, need_menu(lang, lead, short=ctx.surface.terse)),
         )
     if candidates:
@@ -260,10 +252,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     if safety:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(
-            replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
+            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
             (*safety, need_menu(lang, lead, short=ctx.surface.terse)),
         )
-    if conv.pending == "place" and conv.need:
+    if conv.pending is Pending.PLACE and conv.need:
         text_ = t(lang, "I did not find this place. Send the name of a town or a postcode.")
         return Turn(conv, (notice(lang, text_), ask_place(lang, ctx.surface.shares_location)))
     if len(text) > 500:
@@ -271,7 +263,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     else:
         sorry = t(lang, "Sorry, I did not understand.")
     return Turn(
-        replace(conv, pending="need", options=tuple(c for c, _ in MAIN_NEEDS)),
+        replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
         (notice(lang, sorry), need_menu(lang, short=ctx.surface.terse)),
     )
 
@@ -280,4 +272,4 @@ def _ask_choice(
     conv: Conversation, candidates: tuple[str, ...], lang: str, safety: tuple[Reply, ...]
 ) -> Turn:
     options = candidates[:MAX_CHOICES]
-    return Turn(replace(conv, pending="choice", options=options), (*safety, need_choice(options, lang)))
+    return Turn(replace(conv, pending=Pending.CHOICE, options=options), (*safety, need_choice(options, lang)))

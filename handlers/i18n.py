@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, time
 from functools import cache
@@ -27,13 +26,10 @@ def join(items: Iterable[str], lang: str) -> str:
     return locales.info(lang).list_separator.join(items)
 
 
-def capitalized(text: str) -> str:
-    """First letter up ("Dimanche vers 8h"), only in scripts that have case: Georgian's Mtavruli
-    capitals are not sentence case, and Arabic has none."""
-    first = text[:1]
-    if first and unicodedata.name(first, "").startswith(("LATIN", "CYRILLIC", "GREEK")):
-        return first.upper() + text[1:]
-    return text
+def capitalized(text: str, lang: str) -> str:
+    """First letter up ("Dimanche vers 8h") where the language writes sentences so: Georgian's
+    Mtavruli capitals are not sentence case, and Arabic has no case at all."""
+    return text[:1].upper() + text[1:] if locales.info(lang).sentence_case else text
 
 
 def distance(meters: float, lang: str) -> str:
@@ -89,4 +85,4 @@ def weekday(day: date, lang: str) -> str:
 def autonym(lang: str) -> str:
     """A language in its own name ("français", "العربية"), from CLDR."""
     name = Locale.parse(lang).get_display_name(lang) or lang
-    return capitalized(name)
+    return capitalized(name, lang)

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import locales
+from handlers.terms import alternatives, fold
 
 MAX_CHARS = 1000  # a need and a place are named early; a pasted page must not cost more than a message
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 class Command(StrEnum):
@@ -43,13 +42,6 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", kept).strip()[:MAX_CHARS]
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents (Latin only), Eastern digits as ASCII, no end punctuation."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(_DIGITS))
-    text = "".join(c for c in text if not 0x0300 <= ord(c) <= 0x036F)
-    return unicodedata.normalize("NFC", text).strip(" .!?¡¿,;:-_*'\"()").strip()
-
-
 def _folded(terms: Iterable[str]) -> frozenset[str]:
     return frozenset(fold(term) for term in terms)
 
@@ -69,13 +61,11 @@ _LANG_MENU = _commands("language_menu")
 _ACK = _commands("ack")
 
 
-def _alternatives(key: str) -> str:
-    terms = sorted(_commands(key), key=len, reverse=True)
-    return "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in terms)
-
-
 # Politeness around a command word: "stop svp", "plus merci", "help please".
-_POLITE = re.compile(rf"^(?:{_alternatives('polite_before')})\s+|\s+(?:{_alternatives('polite_after')})$")
+_POLITE = re.compile(
+    rf"^(?:{alternatives(locales.words('commands', 'polite_before'))})\s+"
+    rf"|\s+(?:{alternatives(locales.words('commands', 'polite_after'))})$"
+)
 
 # Whole-message ways to pick a language directly: codes, autonyms, French and English names.
 LANGUAGE_WORDS: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
@@ -46,7 +46,7 @@ class Screen:
     """A screen that shows a reply whole (console, chat apps): five results a page."""
 
     results: int = 5
-    max_chars: int = 4096
+    max_chars: int | None = None  # a message's longest text, where the medium has a limit
     shares_location: bool = False
     terse: bool = False
 
@@ -54,7 +54,7 @@ class Screen:
         return self.results
 
     def fits(self, text: str, lang: str) -> bool:
-        return len(text) <= self.max_chars
+        return self.max_chars is None or len(text) <= self.max_chars
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ class Incoming:
     location: Point | None = None
     language_hint: str | None = None  # e.g. Telegram's language_code
     received_at: datetime | None = None  # None: the conversation uses its clock
-    surface: Surface = Screen()
+    surface: Surface = field(kw_only=True)  # what the channel's medium holds: every channel says it
 
 
 class ReplyKind(StrEnum):
@@ -109,6 +109,15 @@ class Reply:
     venues: tuple[Venue, ...] = ()
 
 
+class Pending(StrEnum):
+    """The question awaiting an answer."""
+
+    PLACE = "place"  # where?
+    NEED = "need"  # what? (the menu of needs)
+    CHOICE = "choice"  # which of these needs?
+    LANGUAGE = "language"  # which language? (the language menu)
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """What is remembered about one user between messages (time-to-live set by the store)."""
@@ -116,7 +125,7 @@ class Conversation:
     lang: str | None = None  # chosen or detected reply language
     lang_chosen: bool = False  # an explicit choice is not overridden by detection
     opted_out: bool = False
-    pending: str | None = None  # the question awaiting an answer: "place", "need", "choice", "language"
+    pending: Pending | None = None
     need: tuple[str, ...] = ()  # categories of the current search
     place: tuple[float, float, str] | None = None  # lat, lon, label of the current search
     when: tuple[datetime, datetime] | None = None  # the asked time window, when one was named

@@ -125,7 +125,7 @@ def describe_week(week: Week | None, lang: str, *, compact: bool = False) -> tup
         return _compact_week(shown, lang)
     names = get_day_names("wide", context="stand-alone", locale=lang)
     return tuple(
-        _t(lang, "{day}: {hours}", day=capitalized(str(names[i])), hours=_hours(slots, lang))
+        _t(lang, "{day}: {hours}", day=capitalized(str(names[i]), lang), hours=_hours(slots, lang))
         for i, slots in enumerate(shown)
     )
 
@@ -139,8 +139,8 @@ def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, .
         while j + 1 < 7 and shown[j + 1] == shown[i]:
             j += 1
         if shown[i]:  # closed days are the ones not listed
-            first = capitalized(str(names[i]))
-            days = first if i == j else f"{first}–{capitalized(str(names[j]))}"
+            first = capitalized(str(names[i]), lang)
+            days = first if i == j else f"{first}–{capitalized(str(names[j]), lang)}"
             lines.append(_t(lang, "{day}: {hours}", day=days, hours=_hours(shown[i], lang)))
         i = j + 1
     return tuple(lines)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from handlers.audience import audience_line, audience_marker, condition_lines, language_names
 from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
-from handlers.keywords import fold
 from handlers.model import Surface
 from handlers.opening import describe, describe_week
+from handlers.terms import fold
 from search import PARIS, Result, taxonomy
 
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
@@ -44,7 +44,7 @@ def header(
     """ "Dimanche vers 8h – Vêtements près de Strasbourg (67) :"; `short` leaves the place out."""
     need = need_label(categories, lang)
     what = f"{need}:" if short else t(lang, "{need} near {place}:", need=need, place=place)
-    return capitalized(t(lang, "{when}: {what}", when=when, what=what) if when else what)
+    return capitalized(t(lang, "{when}: {what}", when=when, what=what) if when else what, lang)
 
 
 def short_address(result: Result) -> str:
@@ -190,10 +190,10 @@ def results_text(
         return "\n".join([*lines, footer])
     text = ""
     compact_lines = _compact_lines(first, results, at, now, lang, needs)
-    short = short_head or head
-    # An address is worth a place on the line while names stay readable (24 characters); past that
-    # it goes first (the details have it), then the header's place, then the names' ends.
-    layouts = ((True, head, 24), (True, short, 24), (False, head, 24), (False, short, 12))
+    # What gives way first: the ends of the names (down to 24 characters), then the addresses (the
+    # details have them), then the place in the header (it says what the bot understood), then more
+    # of the names.
+    layouts = ((True, head, 24), (False, head, 24), (False, short_head or head, 12))
     for with_address, heading, smallest in layouts:
         for size in range(60, smallest - 1, -2):
             text = "\n".join([heading, *compact_lines(size, with_address), footer])
@@ -220,7 +220,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     phone = t(lang, "Phone: {phone}", phone=join(result.phones, lang)) if result.phones else None
     state = describe(result.state, at, lang, now=now)
     if at - now > timedelta(minutes=20):
-        state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang)), what=state)
+        state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang), lang), what=state)
     else:
         state_line = t(lang, "Now: {state}", state=state)
     mobile = t(lang, "Mobile service: the place changes, call first.") if result.itinerary else None

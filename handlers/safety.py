@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import locales
 from handlers.generic_needs import is_shelter
 from handlers.i18n import t
-from handlers.keywords import fold
 from handlers.model import Reply, ReplyKind
-from handlers.terms import alternatives, folded_text, pattern
+from handlers.terms import alternatives, fold, folded_text, pattern
 
 
 def _safety(key: str) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from handlers.deps import Deps
 from handlers.generic_needs import is_health, searched_categories
 from handlers.i18n import kilometres, t
-from handlers.model import Choice, Conversation, Reply, ReplyKind, Surface, Turn, Venue
+from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
 from handlers.questions import ask_place
 from handlers.safety import read_alerts, safety_replies
@@ -96,7 +96,7 @@ async def proceed(conv: Conversation, ctx: Ctx, before: tuple[Reply, ...] = ()) 
     """A need is known: search if the place is too, else ask for it."""
     if conv.place is None:
         question = ask_place(ctx.lang, ctx.surface.shares_location, need_label(conv.need, ctx.lang))
-        return Turn(replace(conv, pending="place"), (*before, question))
+        return Turn(replace(conv, pending=Pending.PLACE), (*before, question))
     start = conv.when[0] if conv.when else ctx.now
     conv = replace(conv, page=0, radius_km=None, at=max(ctx.now, start), pending=None)
     if not any(r.kind is ReplyKind.SAFETY for r in before):

@@ -15,7 +15,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, get_args, get_type_hints
 
-from handlers.model import Conversation
+from handlers.model import Conversation, Pending
 from search import Filters
 
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -44,6 +44,9 @@ def dump(conv: Conversation) -> str:
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
     }
+    # Workers of the previous release share Redis during a rolling deploy and read these three from
+    # "extra": written there too for one release, so a PLUS or a number sent meanwhile still works.
+    data["extra"] = {"at": data["at"], "filters": data["filters"], "total": data["total"]}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -70,6 +73,13 @@ def _filters(value: object) -> Filters:
     return Filters(**kept)
 
 
+def _pending(value: object) -> Pending | None:
+    try:
+        return Pending(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
@@ -91,7 +101,7 @@ def load(data: str) -> Conversation:
         lang=raw.get("lang") if isinstance(raw.get("lang"), str) else None,
         lang_chosen=raw.get("lang_chosen") is True,
         opted_out=raw.get("opted_out") is True,
-        pending=raw.get("pending") if isinstance(raw.get("pending"), str) else None,
+        pending=_pending(raw.get("pending")),
         need=_strings(raw.get("need")),
         place=(float(place[0]), float(place[1]), str(place[2]))
         if isinstance(place, list) and len(place) == 3

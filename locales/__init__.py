@@ -23,10 +23,12 @@ __all__ = [
     "LANGUAGES",
     "Language",
     "gettext",
+    "from_tag",
     "info",
     "shared_text",
     "translations",
     "prefixes",
+    "rows",
     "word_lists",
     "words",
 ]
@@ -53,10 +55,18 @@ class Language:
     time_format: str  # Babel pattern of a clock time ("H:mm", French "H'h'mm")
     time_format_whole_hour: str  # the same on the hour (French "H'h'": "19h")
     first_of_month: str  # how the 1st of a month is written ("1er" in French)
+    sentence_case: bool  # a sentence starts with a capital (not Georgian: Mtavruli is for titles)
 
 
 def _root() -> Traversable:
     return resources.files("locales")
+
+
+def rows(lang: str, name: str) -> list[tuple[str, ...]]:
+    """locales/<lang>/<name>.tsv as tab-separated rows (comments and blank lines left out); empty
+    for a language we do not have or a file it does not have."""
+    file = _root() / lang / f"{name}.tsv"
+    return _rows(file) if lang in _LANGUAGES and file.is_file() else []
 
 
 def _rows(file: Traversable) -> list[tuple[str, ...]]:
@@ -103,6 +113,7 @@ def _read_language(folder: Traversable) -> Language:
         time_format=one("time_format", "H:mm"),
         time_format_whole_hour=one("time_format_whole_hour", one("time_format", "H:mm")),
         first_of_month=one("first_of_month", "1"),
+        sentence_case=one("sentence_case", "yes") != "no",
     )
 
 
@@ -119,6 +130,12 @@ _LANGUAGES = _discover()
 LANGUAGES: tuple[str, ...] = tuple(_LANGUAGES)
 
 
+def from_tag(tag: str | None) -> str | None:
+    """Our language for a language tag ("uk-UA", "pt_BR", "fr"), or None."""
+    code = (tag or "").replace("_", "-").split("-", 1)[0].lower()
+    return code if code in _LANGUAGES else None
+
+
 def info(lang: str) -> Language:
     """What the code knows of a language; an unknown code reads as the default language."""
     return _LANGUAGES.get(lang) or _LANGUAGES[DEFAULT]
@@ -127,11 +144,8 @@ def info(lang: str) -> Language:
 @lru_cache(maxsize=256)
 def word_lists(lang: str, name: str) -> dict[str, tuple[str, ...]]:
     """locales/<lang>/<name>.tsv as key → terms, in file order; empty when the file is absent."""
-    file = _root() / lang / f"{name}.tsv"
-    if lang not in _LANGUAGES or not file.is_file():
-        return {}
     found: dict[str, list[str]] = {}
-    for row in _rows(file):
+    for row in rows(lang, name):
         terms = found.setdefault(row[0], [])
         for term in (row[1] if len(row) > 1 else "").split("|"):
             if term.strip() and term.strip() not in terms:

@@ -3,13 +3,16 @@
 from db import DAY_END, PARIS, Category, Taxonomy, Week, taxonomy
 from search.audience import Audience, Filters
 from search.engine import Directory, Query, Result, SearchPage
+from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, state_at, week_slots
-from search.places import PlaceMatch, find_place
+from search.places import PlaceMatch, find_place, names_a_street
 from search.reading import Understanding, understand
+from search.textnorm import alternation, fold
 
 __all__ = [
     "DAY_END",
+    "HOME_DEPARTMENTS",
     "PARIS",
     "Audience",
     "Category",
@@ -26,8 +29,11 @@ __all__ = [
     "Timing",
     "Understanding",
     "Week",
+    "alternation",
     "distance_m",
     "find_place",
+    "fold",
+    "names_a_street",
     "state_at",
     "taxonomy",
     "understand",

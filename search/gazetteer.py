@@ -20,6 +20,8 @@ def place_words(key: str) -> frozenset[str]:
     return frozenset(fold(word) for word in locales.words("places", key))
 
 
+HOME_DEPARTMENTS = ("67", "68")  # where the service runs unless configured: homonyms lean there
+
 # Case endings of inflected town names: Страсбурзі, კოლმარში.
 _ENDINGS = tuple(sorted(place_words("ending"), key=len, reverse=True))
 _GENERIC_FIRST = place_words("generic_first")  # "Saint", "Ville": too common as a town's first word alone
@@ -59,6 +61,7 @@ class Gazetteer:
     fuzzy_keys: list[str] = field(default_factory=list)
     sounds: dict[str, list[str]] = field(default_factory=dict)  # sound(key) -> fuzzy keys
     max_n: int = 1
+    landmark_departments: frozenset[str] = frozenset()  # where stations and hospitals are listed
 
 
 _CANON = dict(pair.split("=", 1) for pair in place_words("abbreviation"))  # "st" → "saint"
@@ -102,7 +105,7 @@ def _towns() -> Iterable[tuple[str, str]]:
             yield from ((code, form) for form in forms)
 
 
-def _build() -> Gazetteer:
+def _build(home: tuple[str, ...]) -> Gazetteer:
     """Indexes built from the csv.gz at first use (about 0.2 s), so nothing binary is shipped or cached."""
     g = Gazetteer()
     common = set(place_words("common"))
@@ -144,7 +147,7 @@ def _build() -> Gazetteer:
             continue  # arrondissements are reached through their city and number
         key = _key_tokens(c.name)
         add(key, insee, "commune", 1.0)
-        known = c.pop >= 2000 or c.dept in ("67", "68")
+        known = c.pop >= 2000 or c.dept in home
         if len(key) > 1 and key[0] in ("le", "la", "les", "l") and known and " ".join(key[1:]) not in common:
             add(key[1:], insee, "alias", 0.85)
         if (
@@ -152,7 +155,7 @@ def _build() -> Gazetteer:
             and len(key[0]) >= 5
             and key[0] not in _GENERIC_FIRST
             and key[0] not in common
-            and (c.pop >= 20000 or c.dept in ("67", "68"))
+            and (c.pop >= 20000 or c.dept in home)
         ):
             add(key[:1], insee, "alias", 0.8)
         if (
@@ -160,7 +163,7 @@ def _build() -> Gazetteer:
             and key[0] in ("saint", "sainte")
             and key[1] not in common
             and len(key[1]) >= 3
-            and (c.pop >= 10000 or c.dept in ("67", "68"))
+            and (c.pop >= 10000 or c.dept in home)
         ):
             add(key[:2], insee, "alias", 0.8)  # "saint dié" for Saint-Dié-des-Vosges
     for locality in localities():
@@ -179,7 +182,7 @@ def _build() -> Gazetteer:
         if kind == "hospital":
             main = any(w in key for w in ("centre", "hopital")) and "jour" not in key and "soins" not in key
         g.pois.append(Poi(key, label, kind, r.insee, r.lat, r.lon, main))
-    home = ("67", "68")
+    g.landmark_departments = frozenset(g.communes[p.insee].dept for p in g.pois if p.insee in g.communes)
     g.fuzzy_keys = sorted(
         k
         for k, lst in g.names.items()
@@ -221,13 +224,15 @@ def _big_enough(c: Town, home: tuple[str, ...]) -> bool:
 
 
 _LOCK = threading.Lock()
-_GAZ: Gazetteer | None = None
+_BUILT: dict[tuple[str, ...], Gazetteer] = {}  # one per set of home departments: one in a deployment
 
 
-def gazetteer() -> Gazetteer:
-    global _GAZ
-    if _GAZ is None:
+def gazetteer(home: tuple[str, ...] = HOME_DEPARTMENTS) -> Gazetteer:
+    """Built on first use (about 0.3 s): local towns of the home departments get more short names."""
+    found = _BUILT.get(home)
+    if found is None:
         with _LOCK:
-            if _GAZ is None:
-                _GAZ = _build()
-    return _GAZ
+            found = _BUILT.get(home)
+            if found is None:
+                found = _BUILT[home] = _build(home)
+    return found

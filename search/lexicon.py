@@ -11,7 +11,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -96,13 +95,8 @@ def _keys(term: str) -> tuple[str, ...]:
 
 
 def _rows(lang: str) -> Iterable[tuple[str, str, float, str]]:
-    path = resources.files("locales").joinpath(f"{lang}/needs.tsv")
-    if not path.is_file():
-        return
-    for line in path.read_text("utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
+    """term, category, weight, flags of locales/<lang>/needs.tsv (format: locales/README.md)."""
+    for parts in locales.rows(lang, "needs"):
         if len(parts) < 2:
             continue
         weight = float(parts[2]) if len(parts) > 2 and parts[2].strip() else 1.0

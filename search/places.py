@@ -12,12 +12,22 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
 import locales
-from search.gazetteer import Gazetteer, Poi, Town, canon, gazetteer, place_words, sound, stem
+from search.gazetteer import (
+    HOME_DEPARTMENTS,
+    Gazetteer,
+    Poi,
+    Town,
+    canon,
+    gazetteer,
+    place_words,
+    sound,
+    stem,
+)
 from search.geo import Point
 from search.lexicon import lexicon
-from search.textnorm import token_spans
+from search.textnorm import alternation, fold, token_spans
 
-__all__ = ["PlaceMatch", "find_place"]
+__all__ = ["PlaceMatch", "find_place", "names_a_street"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +43,10 @@ _PREFIXES = locales.prefixes()  # particles written onto a town's name: بمول
 _ORDINAL = re.compile(r"^(\d{1,2})(e|eme|er|ere|ieme|em|me|nd|th|st|rd|°)?$")
 _POSTCODE = re.compile(r"^\d{5}$")
 _DEPT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-6])$")
+# "12 rue …", "3 bis, avenue …": a number then a street word (locales/<lang>/places.tsv).
+_STREET = re.compile(
+    rf"(?<!\w)\d{{1,4}}\s*(?:{alternation(place_words('house_suffix'))})?,?\s+(?:{alternation(place_words('street'))})(?!\w)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +82,13 @@ class _Hit:
     score: float
 
 
-def find_place(text: str, *, home_depts: tuple[str, ...] = ("67", "68")) -> PlaceMatch | None:
+def names_a_street(text: str) -> bool:
+    """Whether a message writes a street address, which a street geocoder reads better than the
+    gazetteer of towns."""
+    return _STREET.search(fold(text)) is not None
+
+
+def find_place(text: str, *, home_depts: tuple[str, ...] = HOME_DEPARTMENTS) -> PlaceMatch | None:
     """The place a message names, or None. Never raises on odd input."""
     if not isinstance(text, str) or not text.strip():
         return None
@@ -80,7 +100,7 @@ def find_place(text: str, *, home_depts: tuple[str, ...] = ("67", "68")) -> Plac
 
 
 def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
-    g = gazetteer()
+    g = gazetteer(home)
     spans = token_spans(text)
     if not spans:
         return None
@@ -274,7 +294,7 @@ def _poi(
     kind = "station" if toks[cue_i] in STATION_CUES else "hospital"
     town = max(hits, key=lambda h: h.score) if hits else None
     insee = _choose(g, town.insees, hints, home).insee if town else None
-    if insee is not None and g.communes[insee].dept not in ("67", "68"):
+    if insee is not None and g.communes[insee].dept not in g.landmark_departments:
         return None
     town_toks = set(toks[town.start : town.end]) if town else set()
     words = {

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cache
 
 from db import taxonomy
+from search.gazetteer import HOME_DEPARTMENTS
 from search.language import detect_language
 from search.needs import Need, find_needs
 from search.places import PlaceMatch, find_place
@@ -16,12 +17,12 @@ from search.when import TimeWindow, find_when, for_the_night
 log = logging.getLogger(__name__)
 
 MAX_CHARS = 2000  # an SMS is 160; past this a message is junk or a paste, and reading it costs time
-SHELTER = "accomodation_and_housing"
+SLEEP_ROOT = "accomodation_and_housing"  # any need under it is about where to sleep
 
 
 @cache
 def _sleeping_needs() -> frozenset[str]:
-    return taxonomy().descendants(SHELTER)
+    return taxonomy().descendants(SLEEP_ROOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,11 @@ class Understanding:
 
 
 def understand(
-    text: str, now: datetime, *, language_hint: str | None = None, home_depts: tuple[str, ...] = ("67", "68")
+    text: str,
+    now: datetime,
+    *,
+    language_hint: str | None = None,
+    home_depts: tuple[str, ...] = HOME_DEPARTMENTS,
 ) -> Understanding:
     """The place and time are read first so that their words (a town called "Pain", "ce soir") are
     not read again as needs."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["fold", "fold_map", "tokens", "token_spans"]
+__all__ = ["alternation", "fold", "fold_map", "tokens", "token_spans"]
 
 # Scripts whose combining marks are spelling noise for our matching (accents, Arabic harakat).
 # Other scripts keep theirs: Cyrillic й/ё and Indic vowel signs are letters, not decoration.
@@ -119,6 +120,18 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
     for m in _TOKEN.finditer(folded):
         out.append((m.group(), where[m.start()], where[m.end() - 1] + 1))
     return out
+
+
+def alternation(terms: Iterable[str]) -> str:
+    """Terms as one regular-expression alternation, longest first: the spaces of a term match any
+    spacing, and a final "*" any ending ("frapp*"). Terms are compared as given: fold them first to
+    match folded text."""
+    parts = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        body = re.escape(term.rstrip("*")).replace(r"\ ", r"\s+")
+        if body:
+            parts.append(body + (r"\w*" if term.endswith("*") else ""))
+    return "|".join(parts) or "(?!x)x"  # an empty list matches nothing
 
 
 def tokens(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from functools import cache
 
 import locales
 from db import PARIS
-from search.textnorm import fold_map, token_spans
+from search.textnorm import alternation, fold_map, token_spans
 
 __all__ = ["TimeWindow", "find_when", "for_the_night", "PARIS"]
 
@@ -36,17 +36,12 @@ def _words(key: str) -> tuple[str, ...]:
     return locales.words("when", key)
 
 
-def _either(terms: tuple[str, ...]) -> str:
-    """Terms as alternatives, longest first (a phrase's spaces match one space)."""
-    return "|".join(re.escape(t).replace(r"\ ", " ") for t in sorted(set(terms), key=len, reverse=True))
-
-
 # "18h", "18h30", "18 h 30", "18:30", "6pm", "6 pm", "6:30pm", "9am", "20 heures", "الساعة 6", "6 صبح".
 _CLOCK = re.compile(
-    rf"(?:(?:{_either(_words('clock_prefix'))})\s?(?=\d))?(?<![\w:/.,])(\d{{1,2}})"
-    rf"(?:\s?({_either(_words('clock_unit'))})\s?(\d{{2}})?"
-    rf"|:(\d{{2}})|\s?({_either(_words('am') + _words('pm'))})"
-    rf"|(?<=\d)(?=\s?(?:{_either(_words('clock_suffix'))})))(?![\w/])",
+    rf"(?:(?:{alternation(_words('clock_prefix'))})\s?(?=\d))?(?<![\w:/.,])(\d{{1,2}})"
+    rf"(?:\s?({alternation(_words('clock_unit'))})\s?(\d{{2}})?"
+    rf"|:(\d{{2}})|\s?({alternation(_words('am') + _words('pm'))})"
+    rf"|(?<=\d)(?=\s?(?:{alternation(_words('clock_suffix'))})))(?![\w/])",
     re.IGNORECASE,
 )
 _PM = frozenset(word.lower() for word in _words("pm"))
@@ -57,9 +52,9 @@ _AM = frozenset(word.lower() for word in _words("am"))
 # not 2 a.m.).
 _MINUTES = frozenset(_words("minute_unit"))
 _RELATIVE = re.compile(
-    rf"(?<!\w)(?:{_either(_words('relative_cue'))})\s+"
-    rf"(\d{{1,3}}|{_either(_words('one') + _words('two') + _words('three'))})?\s*"
-    rf"({_either(_words('hour_unit') + _words('minute_unit'))})(?!\w)"
+    rf"(?<!\w)(?:{alternation(_words('relative_cue'))})\s+"
+    rf"(\d{{1,3}}|{alternation(_words('one') + _words('two') + _words('three'))})?\s*"
+    rf"({alternation(_words('hour_unit') + _words('minute_unit'))})(?!\w)"
 )
 _WORD_NUMBERS = (
     dict.fromkeys(_words("one"), 1) | dict.fromkeys(_words("two"), 2) | dict.fromkeys(_words("three"), 3)

@@ -42,7 +42,7 @@ class PlaceRow(SQLModel, table=True):
     lieu_id: int
     name: str
     description: str = ""
-    status: str = Field(max_length=32, index=True)
+    status: str = Field(max_length=32)
     visibility: str = Field(max_length=16)
     place_type: str = Field(max_length=32)
     address: str = ""
@@ -89,7 +89,7 @@ class StopRow(SQLModel, table=True):
 
 class ServiceRow(SQLModel, table=True):
     __tablename__ = "service"
-    __table_args__ = (Index("ix_service_place", "place_id"), Index("ix_service_category", "category"))
+    __table_args__ = (Index("ix_service_place", "place_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     place_id: int = Field(foreign_key="place.id", ondelete="CASCADE")
@@ -140,3 +140,25 @@ class ImportRunRow(SQLModel, table=True):
     imported: int = 0
     rejected: int = 0
     report: list[dict[str, Any]] = _json()
+
+
+class SessionRow(SQLModel, table=True):
+    """One person's conversation (handlers.sessions codec), kept until `expires_at` (epoch seconds);
+    the key is a keyed hash of the sender (bot/identity.py). Read and written by bot/stores.py."""
+
+    __tablename__ = "conversation_session"
+    __table_args__ = (Index("ix_conversation_session_expires", "expires_at"),)
+
+    user_key: str = Field(primary_key=True, max_length=64)
+    data: str
+    expires_at: float
+
+
+class OptOutRow(SQLModel, table=True):
+    """Someone who sent STOP: kept without expiry, until they send START."""
+
+    __tablename__ = "conversation_opt_out"
+
+    user_key: str = Field(primary_key=True, max_length=64)
+    lang: str | None = Field(default=None, max_length=8)
+    since: float

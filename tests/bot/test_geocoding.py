@@ -11,16 +11,7 @@ import pytest
 from geopy.adapters import URLLibAdapter
 from geopy.geocoders import BANFrance
 
-from bot.geocoding import FallbackGeocoder, GazetteerGeocoder, remote_geocoder
-
-
-def test_gazetteer_geocoder_speaks_geopy() -> None:
-    geo = GazetteerGeocoder()
-    loc = geo.geocode("gare de selestat")
-    assert loc is not None and loc.raw["insee"] == "67462"
-    assert abs(loc.latitude - 48.26) < 0.01
-    assert geo.geocode("bonjour") is None
-    assert isinstance(geo.geocode("colmar", exactly_one=False), list)
+from bot.geocoding import FallbackGeocoder, remote_geocoder
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

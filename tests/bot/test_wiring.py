@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from datetime import datetime
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from bot.settings import Settings
-from bot.wiring import conversation_deps
+from bot.wiring import Resources, conversation_deps
 from db.sql import make_async_engine
-from handlers import PARIS
+from handlers import PARIS, Conversation
+from tests.conftest import NOW
+from tests.e2e.support import make_settings
 
 
 async def test_settings_choose_the_geocoder_and_home_departments(tmp_path: Path) -> None:
@@ -29,3 +36,31 @@ async def test_settings_choose_the_geocoder_and_home_departments(tmp_path: Path)
         assert place is not None and place.label.endswith("(57)")
     finally:
         await engine.dispose()
+
+
+async def test_a_database_down_at_start_gets_its_migrations_when_it_comes_back(pg_server: str) -> None:
+    """The session tables are migrations: a worker that started before the database was reachable
+    applies them once it is, instead of failing every turn until a restart."""
+    name = f"solibot_test_late_{uuid.uuid4().hex[:8]}"
+    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+    settings = make_settings(url)
+    async with Resources.open(settings, lambda: NOW) as resources:
+        with pytest.raises(Exception):  # noqa: B017 - any driver error: the database does not exist yet
+            await resources.ping()
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            for _ in range(100):
+                await asyncio.sleep(0.1)
+                with psycopg.connect(url) as conn:
+                    tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables")}
+                if "conversation_session" in tables:
+                    break
+            assert {"conversation_session", "conversation_opt_out", "search_point"} <= tables
+            key = "k" * 64
+            await resources.sessions.save(key, Conversation(lang="fr"))
+            assert await resources.sessions.load(key) == Conversation(lang="fr")
+        finally:
+            await resources.engine.dispose()
+            with psycopg.connect(pg_server, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

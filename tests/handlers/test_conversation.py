@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
-from handlers import Channel, Conversation, ReplyKind
+from handlers import Channel, Conversation, Pending, ReplyKind
 from handlers.deps import Searcher
 from search import Filters
 from search.engine import Query, Result, SearchPage
@@ -243,7 +243,7 @@ def _closed_now(url: str) -> tuple[str, str, Point]:
 
 async def test_temporary_closure_never_listed_as_open(chat: Chat, directory_url: str) -> None:
     name, category, point = _closed_now(directory_url)
-    chat.conv = Conversation(need=(category,), pending="place")
+    chat.conv = Conversation(need=(category,), pending=Pending.PLACE)
     seen = await chat.text(location=point)
     for _ in range(40):
         if name in seen:

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 import locales
-from handlers import ReplyKind
+from handlers import Pending, ReplyKind
 from handlers.i18n import DOMAIN
 from search.geo import Point
 from tests.conftest import PARIS
@@ -130,7 +130,7 @@ async def test_every_kind_of_reply_renders_in_every_language(chat: Chat, lang: s
     await say("langue")
     await say("99")
     chat.conv = type(chat.conv)(
-        lang=lang, lang_chosen=True, need=("accomodation_and_housing",), pending="place"
+        lang=lang, lang_chosen=True, need=("accomodation_and_housing",), pending=Pending.PLACE
     )
     chat.at = datetime(2026, 11, 17, 23, 0, tzinfo=PARIS)
     await say(location=Point(48.6921, 6.1844))  # nothing near Nancy: nearest town, 115

@@ -111,9 +111,10 @@ def test_times_are_24_hour_in_every_language() -> None:
 def test_french_first_of_the_month_and_case() -> None:
     assert long_date(date(2026, 12, 1), "fr") == "1er décembre 2026"
     assert long_date(date(2026, 12, 2), "fr") == "2 décembre 2026"
-    assert capitalized("dimanche vers 8h") == "Dimanche vers 8h"
-    assert capitalized("ორშაბათი") == "ორშაბათი"
-    assert capitalized("вторник") == "Вторник"
+    assert capitalized("dimanche vers 8h", "fr") == "Dimanche vers 8h"
+    assert capitalized("ორშაბათი", "ka") == "ორშაბათი"
+    assert capitalized("вторник", "ru") == "Вторник"
+    assert capitalized("الاثنين", "ar") == "الاثنين"
 
 
 def test_lists_use_the_arabic_comma_in_arabic_scripts() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers import PARIS, Conversation
+from handlers import PARIS, Conversation, Pending
 from handlers.sessions import dump, load
 from search import Filters
 
@@ -14,7 +14,7 @@ def test_dump_load_round_trip() -> None:
     conv = Conversation(
         lang="uk",
         lang_chosen=True,
-        pending="choice",
+        pending=Pending.CHOICE,
         need=("food", "shower"),
         place=(47.7, 7.3, "Mulhouse (68)"),
         when=(evening, evening.replace(hour=23)),

@@ -8,7 +8,7 @@ import pytest
 
 from bot.gsm import Encoding, compact, for_sms, segments
 from bot.surfaces import TELEGRAM, SmsSurface, travels_in_ucs2
-from handlers import LANGUAGES, Conversation, Reply, ReplyKind
+from handlers import LANGUAGES, Conversation, Pending, Reply, ReplyKind
 from search.geo import Point
 from tests.conftest import PARIS
 
@@ -50,12 +50,14 @@ async def test_every_reply_fits_three_ucs2_segments(sms: Chat, lang: str) -> Non
     await say("99")
     await say("ok")
     for need in ("health", "hygiene_and_wellness", "clothing", "accomodation_and_housing", "food"):
-        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending="place")
+        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending=Pending.PLACE)
         sms.at = datetime(2026, 11, 17, 23, 0, tzinfo=PARIS)
         await say(location=MULHOUSE)
         for number in ("1", "2"):
             await say(number)
-    sms.conv = Conversation(lang=lang, lang_chosen=True, need=("accomodation_and_housing",), pending="place")
+    sms.conv = Conversation(
+        lang=lang, lang_chosen=True, need=("accomodation_and_housing",), pending=Pending.PLACE
+    )
     await say(location=NANCY)
     await say("il me bat, il va me tuer, j'ai 15 ans")
     await say("😀")
@@ -79,7 +81,7 @@ async def test_results_and_details_fit_three_gsm_segments(sms: Chat, lang: str) 
     """A page of three results, or one result's details, is one SMS of at most three segments."""
     seen: list[Reply] = []
     for need in ("health", "hygiene_and_wellness", "clothing", "accomodation_and_housing", "food"):
-        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending="place")
+        sms.conv = Conversation(lang=lang, lang_chosen=True, need=(need,), pending=Pending.PLACE)
         sms.at = datetime(2026, 11, 17, 18, 0, tzinfo=PARIS)
         for text, location in (("", MULHOUSE), ("plus", None), ("1", None), ("4", None)):
             seen.extend(await sms.send(text, location))

@@ -1,13 +1,14 @@
-"""Conversation sessions and opt-outs as migrated tables; the unused stop spatial index is dropped.
+"""Conversation sessions and opt-outs as migrated tables; indexes that nothing reads are dropped.
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-02
 
 The session store used to create its two tables on first use; databases made that way already have
-them, so they are created only where missing. Search reads `search_point` (migration 0002): the
-`stop_rtree` R*Tree with its triggers (SQLite) and `ix_stop_earth` (PostgreSQL) were kept in step on
-every import and read by nothing.
+them, so they are created only where missing, and a downgrade leaves them (the previous release uses
+them, and they hold the opt-outs). Search reads `search_point` (migration 0002): the `stop_rtree`
+R*Tree with its triggers (SQLite) and `ix_stop_earth` (PostgreSQL) were kept in step on every import
+and read by nothing, like the indexes on place.status and service.category; a downgrade rebuilds them.
 """
 
 import sqlalchemy as sa
@@ -36,6 +37,8 @@ def upgrade() -> None:
             sa.Column("lang", sa.String(8)),
             sa.Column("since", sa.Float(precision=53), nullable=False),
         )
+    op.execute("DROP INDEX IF EXISTS ix_place_status")
+    op.execute("DROP INDEX IF EXISTS ix_service_category")
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("stop_rtree_insert", "stop_rtree_delete", "stop_rtree_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -45,5 +48,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("conversation_opt_out")
-    op.drop_table("conversation_session")
+    op.create_index("ix_place_status", "place", ["status"])
+    op.create_index("ix_service_category", "service", ["category"])
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE VIRTUAL TABLE stop_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon)")
+        op.execute("INSERT INTO stop_rtree SELECT id, lat, lat, lon, lon FROM stop")
+        op.execute(
+            "CREATE TRIGGER stop_rtree_insert AFTER INSERT ON stop BEGIN "
+            "INSERT INTO stop_rtree VALUES (new.id, new.lat, new.lat, new.lon, new.lon); END"
+        )
+        op.execute(
+            "CREATE TRIGGER stop_rtree_delete AFTER DELETE ON stop BEGIN "
+            "DELETE FROM stop_rtree WHERE id = old.id; END"
+        )
+        op.execute(
+            "CREATE TRIGGER stop_rtree_update AFTER UPDATE OF lat, lon ON stop BEGIN "
+            "UPDATE stop_rtree SET min_lat = new.lat, max_lat = new.lat, "
+            "min_lon = new.lon, max_lon = new.lon WHERE id = new.id; END"
+        )
+    else:
+        op.execute("CREATE INDEX ix_stop_earth ON stop USING gist (ll_to_earth(lat, lon))")

@@ -1,0 +1,53 @@
+"""Alembic migrations on both back-ends: up, down and up again, and from a database the previous
+release's session store had already given its tables."""
+
+from __future__ import annotations
+
+from alembic import command
+from sqlalchemy import inspect, text
+
+from db.sql import make_engine, migrate
+from db.sql.engine import alembic_config
+
+OLD_STORE_TABLES = (  # what the session store of the previous release created on first use
+    "CREATE TABLE IF NOT EXISTS conversation_session ("
+    " user_key VARCHAR(64) PRIMARY KEY, data TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS ix_conversation_session_expires ON conversation_session (expires_at)",
+    "CREATE TABLE IF NOT EXISTS conversation_opt_out ("
+    " user_key VARCHAR(64) PRIMARY KEY, lang VARCHAR(8), since DOUBLE PRECISION NOT NULL)",
+)
+
+
+def test_down_and_up_again_keeps_the_opt_outs(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO conversation_opt_out (user_key, lang, since) VALUES ('k', 'fr', 1)"))
+    config = alembic_config(database_url)
+    command.downgrade(config, "0002")
+    tables = set(inspect(engine).get_table_names())
+    assert "conversation_opt_out" in tables  # the previous release reads them: STOP still holds
+    if engine.dialect.name == "sqlite":
+        assert "stop_rtree" in tables
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT lang FROM conversation_opt_out WHERE user_key = 'k'")).scalar() == "fr"
+        )
+    assert "stop_rtree" not in set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_upgrade_over_the_tables_the_old_store_made(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0002")
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE conversation_session"))
+        conn.execute(text("DROP TABLE conversation_opt_out"))
+        for statement in OLD_STORE_TABLES:
+            conn.execute(text(statement))
+        conn.execute(text("INSERT INTO conversation_opt_out (user_key, lang, since) VALUES ('old', 'ar', 1)"))
+    migrate(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT lang FROM conversation_opt_out")).scalar() == "ar"
+    engine.dispose()
