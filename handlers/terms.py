@@ -4,17 +4,27 @@ locales/ as regular expressions over a message folded the same way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 
-from search import alternation
+from search import GAP, alternation, expand_piece, match_key, term_pieces
 from search import fold as search_fold
 
-_AROUND = " .!?¡¿,;:-_*'\"()"  # punctuation around a word: "stop!", "(femmes)"
+_AROUND = " .!?¡¿,;:-_*'\"()،؟؛"  # punctuation around a word: "stop!", "(femmes)", "سالمه،"
+_WORD = re.compile(r"\S+")
+_MINUS = re.compile(r"-\d")
 
 
+@lru_cache(maxsize=65536)  # the word lists repeat their words thousands of times
 def fold(text: str) -> str:
-    """Lower case, Latin accents off, digits of every script as ASCII, no punctuation around."""
-    return search_fold(text).strip(_AROUND).strip()
+    """Lower case, Latin accents off, digits of every script as ASCII, one form for the letters that
+    keyboards vary (Persian ی and Arabic ي…: the "fold" line of locales/<lang>/language.tsv), no
+    punctuation around (but the minus of a temperature: "-5")."""
+    folded = match_key(search_fold(text).strip(_AROUND).strip())
+    if _MINUS.match(text.strip()) and folded[:1].isdigit():
+        return f"-{folded}"
+    return folded
 
 
 def folded_text(text: str) -> str:
@@ -22,17 +32,107 @@ def folded_text(text: str) -> str:
     return " ".join(fold(word) or word for word in text.split())
 
 
-def _folded_term(term: str) -> str:
-    words = " ".join(fold(word) for word in term.rstrip("*").split())
-    return words + "*" if words and term.endswith("*") else words
+def folded_term(term: str) -> str:
+    """Each word folded, keeping a word's final "*" (any ending), a "~" (a few words) and the
+    alternatives of a "{a,b c}" group."""
+    words = []
+    for word in term_pieces(term):
+        if word == GAP:
+            words.append(GAP)
+        elif "{" in word:
+            choices = (folded_term(choice) for choice in expand_piece(word))
+            words.append("{" + ",".join(c for c in choices if c) + "}")
+        elif folded := fold(word):
+            words.append(folded + ("*" if word.endswith("*") else ""))
+    return " ".join(words)
 
 
 def alternatives(terms: Iterable[str]) -> str:
     """Terms folded, as one alternation for a larger expression (a final "*": any ending)."""
-    return alternation(term for term in map(_folded_term, terms) if term)
+    return alternation(term for term in map(folded_term, terms) if term)
 
 
-def pattern(terms: Iterable[str]) -> re.Pattern[str]:
+def pattern(terms: Iterable[str], *, folded: bool = False) -> re.Pattern[str]:
     """One expression for a list of terms: a term may have several words (any spacing between them)
-    and may end with "*" (any ending); a match is a whole word or phrase of `folded_text`."""
-    return re.compile(rf"(?<!\w)(?:{alternatives(terms)})(?!\w)")
+    and may end with "*" (any ending); a match is a whole word or phrase of `folded_text`. `folded`:
+    the terms are folded already."""
+    body = alternation(terms) if folded else alternatives(terms)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """A message as its words folded, one space apart, with each word's place in the original."""
+
+    text: str
+    starts: tuple[int, ...]  # index in `text` of each word
+    spans: tuple[tuple[int, int], ...]  # the same word in the original message
+
+    @classmethod
+    def of(cls, message: str) -> FoldedText:
+        parts, starts, spans, at = [], [], [], 0
+        for match in _WORD.finditer(message):
+            word = fold(match.group()) or match.group().lower()
+            parts.append(word)
+            starts.append(at)
+            spans.append(match.span())
+            at += len(word) + 1
+        return cls(" ".join(parts), tuple(starts), tuple(spans))
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        first = max(i for i, s in enumerate(self.starts) if s <= start)
+        last = max(i for i, s in enumerate(self.starts) if s < end)
+        return self.spans[first][0], self.spans[last][1]
+
+    def word_index(self, position: int) -> int:
+        return max(i for i, s in enumerate(self.starts) if s <= position)
+
+
+class PhraseBook:
+    """Long lists of terms (thousands of crisis phrases), read without one huge expression: each term
+    is filed under the word it begins with, and each word of a message only tries the terms filed
+    under it, their expression compiled the first time it is needed. The matches of `pattern`, but
+    that terms of different first words may overlap (both are found)."""
+
+    def __init__(self, lists: Mapping[str, Iterable[str]]) -> None:
+        self._exact: dict[str, set[str]] = {}  # a first word → the lists with terms beginning with it
+        self._stems: dict[str, set[str]] = {}  # the same for a first word's stem ("frapp*")
+        self._terms: dict[tuple[str, bool, str], list[str]] = {}
+        self._compiled: dict[tuple[str, bool, str], re.Pattern[str]] = {}
+        for name, terms in lists.items():
+            for term in {folded_term(term) for term in terms} - {""}:
+                first = term_pieces(term)[0]
+                starts = [w.split()[0] for w in expand_piece(first) if w.split()] if "{" in first else [first]
+                for word in starts:
+                    stem = word.endswith("*")
+                    word = word.rstrip("*")
+                    (self._stems if stem else self._exact).setdefault(word, set()).add(name)
+                    self._terms.setdefault((name, stem, word), []).append(term)
+        self._longest = min(_LONGEST, max(map(len, (*self._exact, *self._stems)), default=0))
+
+    def read(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        """Where each list's terms are in a `folded_text`, in order (overlaps kept)."""
+        tries: dict[tuple[str, bool, str], list[int]] = {}
+        for start in _STARTS.finditer(text[:_LONGEST_TEXT]):
+            token, at = start.group(1), start.start()
+            for end in range(1, min(len(token), self._longest) + 1):
+                prefix = token[:end]
+                for name in self._stems.get(prefix, ()):
+                    tries.setdefault((name, True, prefix), []).append(at)
+                if end == len(token) or not token[end].isalnum():
+                    for name in self._exact.get(prefix, ()):
+                        tries.setdefault((name, False, prefix), []).append(at)
+        found: dict[str, set[tuple[int, int]]] = {}
+        for key, positions in tries.items():
+            if key not in self._compiled:
+                self._compiled[key] = pattern(self._terms[key], folded=True)
+            expression = self._compiled[key]
+            spans = found.setdefault(key[0], set())
+            spans.update(m.span() for at in positions if (m := expression.match(text, at)))
+        return {name: sorted(spans) for name, spans in found.items()}
+
+
+_LONGEST = 64  # characters of a term's first word, at most
+_LONGEST_TEXT = 4096  # a message is read this far (Telegram's longest; an SMS is shorter)
+# Where a match may begin: a word, or what follows its "'" or "-" ("d'enfants"), overlapping.
+_STARTS = re.compile(rf"(?<!\w)(?=(\S{{1,{_LONGEST}}}))")

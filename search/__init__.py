@@ -6,12 +6,14 @@ from search.engine import Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, state_at, week_slots
+from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street
 from search.reading import Understanding, understand
-from search.textnorm import alternation, fold
+from search.textnorm import GAP, alternation, expand_piece, fold, term_pieces
 
 __all__ = [
     "DAY_END",
+    "GAP",
     "HOME_DEPARTMENTS",
     "PARIS",
     "Audience",
@@ -31,11 +33,14 @@ __all__ = [
     "Week",
     "alternation",
     "distance_m",
+    "expand_piece",
     "find_place",
     "fold",
+    "match_key",
     "names_a_street",
     "state_at",
     "taxonomy",
+    "term_pieces",
     "understand",
     "week_slots",
 ]

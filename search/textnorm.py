@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = ["alternation", "fold", "fold_map", "tokens", "token_spans"]
@@ -59,7 +60,14 @@ def _fold_char(ch: str) -> str:
     kept = unicodedata.normalize("NFC", kept.casefold())
     if kept.isspace():
         return " "
-    return kept
+    return _YO.get(kept, kept)
+
+
+_YO = {"ё": "е"}  # Russian writes ё as е as often as not
+
+
+def _is_cyrillic(c: str) -> bool:
+    return "\u0400" <= c <= "\u04ff"
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
@@ -99,6 +107,9 @@ def fold_map(text: str) -> tuple[str, list[int]]:
     while out and out[-1] == " ":
         out.pop()
         where.pop()
+    for k, c in enumerate(out):  # "рокiв" typed with a Latin i on a Russian keyboard: Ukrainian і
+        if c == "i" and any(0 <= j < len(out) and _is_cyrillic(out[j]) for j in (k - 1, k + 1)):
+            out[k] = "і"
     return "".join(out), where
 
 
@@ -106,7 +117,8 @@ def fold(text: str) -> str:
     """Lowercase, accent-free, single-spaced text: "  Sélestat’s  CŒUR " -> "selestat's coeur".
 
     Digits of every script become ASCII digits. Latin (and Greek, Arabic) letters lose their
-    diacritics; Cyrillic, Georgian and other scripts keep their letters as written (й stays й).
+    diacritics; Cyrillic, Georgian and other scripts keep their letters as written (й stays й), but
+    for ё, read е as Russian writers do, and a Latin i inside a Cyrillic word, read і.
     Apostrophes and dashes become ASCII, whitespace runs one space, control and bidi characters
     disappear.
     """
@@ -122,16 +134,97 @@ def token_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+GAP = "~"  # in a term, up to three words of the sender's own: "veux ~ mourir" reads "veux juste mourir"
+
+
+_SPACE = r"\s+"
+_STEM = r"\w*"  # after a word ending in "*": any ending
+_GAP = r"(?:\S+\s+){0,3}"  # what "~" reads: up to three words, each with the space after it
+
+
+# A word, or groups of alternatives (brace expansion): "{veux,envie de}", "v{i,s}", "{يضرب,ضرب}{ني,ها}".
+_PIECE = re.compile(r"[^\s{}]*(?:\{[^{}]*\}[^\s{}]*)+|\S+")
+
+
+def term_pieces(term: str) -> list[str]:
+    """The words of a term, a "{…}" group (with what is glued to it) counting as one."""
+    return _PIECE.findall(term)
+
+
+def expand_piece(piece: str) -> list[str]:
+    """The alternatives of a "{…}" piece, with what is glued to them ("v{i,s}" → vi, vs; "{a,b}{x,y}"
+    → ax, ay, bx, by)."""
+    head, _, rest = piece.partition("{")
+    if not rest:
+        return [piece.strip()]
+    choices, _, tail = rest.partition("}")
+    return [f"{head}{choice}{more}".strip() for choice in choices.split(",") for more in expand_piece(tail)]
+
+
+def _atoms(term: str) -> list[str]:
+    """A term as the pieces of its expression: each letter (escaped), any ending, spaces, a gap, and a
+    group of alternatives as one piece."""
+    atoms: list[str] = []
+    for word in term_pieces(term):
+        if atoms and atoms[-1] != _GAP:
+            atoms.append(_SPACE)
+        if word == GAP:
+            atoms.append(_GAP)
+        elif "{" in word:
+            atoms.append(f"(?:{alternation(expand_piece(word))})")
+        else:
+            atoms.extend(re.escape(c) for c in word.rstrip("*"))
+            if word.endswith("*"):
+                atoms.append(_STEM)
+    return atoms
+
+
+@dataclass
+class _Node:
+    """A trie of terms, letter by letter: the expression tries a shared beginning once, and fails on
+    the first letter that no term has, however many terms there are."""
+
+    children: dict[str, _Node] = field(default_factory=dict)
+    end: bool = False  # a term ends here
+    longest: int = 0  # atoms of the longest term through this node, to try it first
+
+    def add(self, atoms: list[str]) -> None:
+        node = self
+        for i, atom in enumerate(atoms):
+            node.longest = max(node.longest, len(atoms) - i)
+            node = node.children.setdefault(atom, _Node())
+        node.end = True
+
+    def regex(self) -> str:
+        """What may follow this node; the longest terms tried first, as a longest-first alternation
+        of whole terms would."""
+        parts = []
+        for atom, child in sorted(self.children.items(), key=lambda kv: (-kv[1].longest, kv[0])):
+            chain = [atom]
+            while len(child.children) == 1 and not child.end:  # a run with no branch: one literal
+                ((atom, child),) = child.children.items()
+                chain.append(atom)
+            head = "".join(chain)
+            if not child.children:
+                parts.append(head)
+            elif child.end:
+                parts.append(f"{head}(?:{child.regex()})?")
+            else:
+                parts.append(f"{head}(?:{child.regex()})")
+        return "|".join(parts)
+
+
 def alternation(terms: Iterable[str]) -> str:
     """Terms as one regular-expression alternation, longest first: the spaces of a term match any
-    spacing, and a final "*" any ending ("frapp*"). Terms are compared as given: fold them first to
-    match folded text."""
-    parts = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        body = re.escape(term.rstrip("*")).replace(r"\ ", r"\s+")
-        if body:
-            parts.append(body + (r"\w*" if term.endswith("*") else ""))
-    return "|".join(parts) or "(?!x)x"  # an empty list matches nothing
+    spacing, a word ending in "*" any ending ("frapp*"), a "~" up to three other words, and a group
+    "{veux,voudrais,envie de}" any of its alternatives ("{veux,envie de} ~ {mourir,crever}"). Terms are
+    compared as given: fold them first to match folded text. The terms are read as a trie, so
+    thousands of phrases cost little more than a few."""
+    root = _Node()
+    for term in set(terms):
+        if term.strip(f" *{GAP}"):
+            root.add(_atoms(term))
+    return root.regex() or "(?!x)x"  # an empty list matches nothing
 
 
 def tokens(text: str) -> list[str]:
