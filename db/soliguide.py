@@ -96,11 +96,14 @@ def _coordinates(position: Mapping[str, Any], what: str) -> tuple[float, float] 
 
 
 def _address(position: Mapping[str, Any]) -> dict[str, str]:
+    """The current field, or the legacy French one only when the current one is absent: an export
+    that blanks `address` (a place reached on referral) must not have it read back from `adresse`."""
+
     def first(*keys: str) -> str:
         for key in keys:
-            value = position.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
+            if key in position:
+                value = position[key]
+                return value.strip() if isinstance(value, str) else ""
         return ""
 
     return {

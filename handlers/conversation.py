@@ -9,13 +9,14 @@ from datetime import datetime
 
 import locales
 from handlers.deps import Deps, UnderstandingLike
-from handlers.filters import read_filters
+from handlers.filters import read_who
+from handlers.generic_needs import SLEEP, WARM
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, t
 from handlers.keywords import Command, clean, parse
 from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Turn
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
-from handlers.safety import read_alerts, safety_replies
-from handlers.searching import Ctx, details, more, notice, proceed
+from handlers.safety import read_alerts, safety_lines
+from handlers.searching import Ctx, details, lines_first, more, notice, proceed
 from search import PARIS, Filters, names_a_street
 
 log = logging.getLogger(__name__)
@@ -183,10 +184,13 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
 
 async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> Turn:
     lang = ctx.lang
+    alerts = read_alerts(text)  # before anything else: its words are never a place ("plus la force")
     understanding: UnderstandingLike | None = None
     if _LETTERS.search(text) or re.search(r"\d", text):
         try:
-            understanding = ctx.deps.understand(text, ctx.now, language_hint=conv.lang or msg.language_hint)
+            understanding = ctx.deps.understand(
+                text, ctx.now, language_hint=conv.lang or msg.language_hint, not_places=alerts.spans
+            )
         except Exception:  # noqa: BLE001 - a reader bug must not lose the message: answer with the menu
             log.exception("understand failed")
     if understanding is not None and not conv.lang_chosen and _worth_detecting(text, understanding):
@@ -195,16 +199,21 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     conv = replace(conv, lang=lang)
     ctx = replace(ctx, lang=lang)
 
-    needs = tuple(n.category for n in understanding.needs) if understanding else ()
+    who = read_who(text)
+    # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
+    needs = tuple(
+        n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, who.spans)
+    )
     candidates = tuple(n.category for n in understanding.candidates) if understanding else ()
-    filters = read_filters(text)
-    alerts = read_alerts(text, needs or conv.need)
-    if filters.gender == "men" and alerts.violence:
+    filters = who.filters
+    if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
-    if filters.animals and len(needs) > 1:
-        needs = tuple(
-            n for n in needs if n != "animal_assitance"
-        )  # "with a dog" says who comes, not what is sought
+    if alerts.outside and set(needs) <= WARM:
+        # A night outside, in the cold, asking for nothing else than warmth: the night places too.
+        # Another need ("où manger") is searched as asked, under the 115 line.
+        needs = (*needs, SLEEP)
+    alerts = alerts.for_needs(needs or conv.need)
+    lines = safety_lines(alerts, lang, short=ctx.surface.terse)
     point: tuple[float, float, str] | None = None
     if msg.location is not None:
         point = (msg.location.lat, msg.location.lon, t(lang, "your location"))
@@ -216,7 +225,6 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         if street is not None:
             point = (street.point.lat, street.point.lon, street.label)
     window = understanding.when if understanding else None
-    safety = safety_replies(alerts, lang, short=ctx.surface.terse)
 
     if needs:
         conv = replace(
@@ -228,32 +236,32 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             pending=None,
             options=(),
         )
-        return await proceed(conv, ctx, safety)
+        return await proceed(conv, ctx, lines)
     if point is not None:
         conv = replace(conv, place=point, page=0)
         if window:
             conv = replace(conv, when=(window.start, window.end))
         if candidates:
-            return _ask_choice(conv, candidates, lang, safety)
+            return _ask_choice(conv, candidates, lines, ctx)
         if conv.need:
-            conv = replace(conv, pending=None)
-            return await proceed(conv, ctx, safety)
+            conv = replace(conv, pending=None, filters=_refined(conv.filters, filters))
+            return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         return Turn(
             replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
-            (*safety, need_menu(lang, lead, short=ctx.surface.terse)),
+            lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     if candidates:
-        return _ask_choice(conv, candidates, lang, safety)
-    if filters != Filters() and conv.need and conv.place and not safety:
-        # "we are two, with a dog": the same search, for the people who will come
-        conv = replace(conv, filters=filters, pending=None)
-        return await proceed(conv, ctx)
-    if safety:
+        return _ask_choice(conv, candidates, lines, ctx)
+    if filters != Filters() and conv.need and conv.place:
+        # "je suis un homme", "on est deux avec un chien": the same search, for who will come
+        conv = replace(conv, filters=_refined(conv.filters, filters), pending=None)
+        return await proceed(conv, ctx, lines or None)
+    if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(
             replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
-            (*safety, need_menu(lang, lead, short=ctx.surface.terse)),
+            lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     if conv.pending is Pending.PLACE and conv.need:
         text_ = t(lang, "I did not find this place. Send the name of a town or a postcode.")
@@ -268,8 +276,25 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     )
 
 
-def _ask_choice(
-    conv: Conversation, candidates: tuple[str, ...], lang: str, safety: tuple[Reply, ...]
-) -> Turn:
+def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:
+    return span is not None and any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
+def _refined(before: Filters, said: Filters) -> Filters:
+    """The filters of a search, with what a later message says about who is coming."""
+    return Filters(
+        gender=said.gender if said.gender or said.family == "couple" else before.gender,
+        age=said.age if said.age is not None else before.age,
+        family=said.family or before.family,
+        administrative=said.administrative or before.administrative,
+        free=said.free or before.free,
+        no_appointment=said.no_appointment or before.no_appointment,
+        animals=said.animals or before.animals,
+        wheelchair=said.wheelchair or before.wheelchair,
+    )
+
+
+def _ask_choice(conv: Conversation, candidates: tuple[str, ...], lines: tuple[str, ...], ctx: Ctx) -> Turn:
     options = candidates[:MAX_CHOICES]
-    return Turn(replace(conv, pending=Pending.CHOICE, options=options), (*safety, need_choice(options, lang)))
+    choice = need_choice(options, ctx.lang)
+    return Turn(replace(conv, pending=Pending.CHOICE, options=options), lines_first(lines, (choice,), ctx))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -15,6 +15,8 @@ class NeedLike(Protocol):
     def category(self) -> str: ...
     @property
     def confidence(self) -> float: ...
+    @property
+    def span(self) -> tuple[int, int] | None: ...
 
 
 class PlaceLike(Protocol):
@@ -50,7 +52,12 @@ class UnderstandingLike(Protocol):
 
 class Understand(Protocol):
     def __call__(
-        self, text: str, now: datetime, *, language_hint: str | None = None
+        self,
+        text: str,
+        now: datetime,
+        *,
+        language_hint: str | None = None,
+        not_places: Sequence[tuple[int, int]] = (),
     ) -> UnderstandingLike: ...
 
 

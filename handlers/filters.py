@@ -1,24 +1,75 @@
-"""Who is asking and what they bring (a dog, a wheelchair), read cheaply from the words of a message."""
+"""Who is asking and what they bring (a man, a couple, a dog, a wheelchair), read from the words of a
+message (locales/<lang>/filters.tsv): a women-only shelter must never be offered to a man or a couple."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import locales
-from handlers.terms import folded_text, pattern
+from handlers.terms import FoldedText, pattern
 from search import Filters
 
-_KEYS = ("women", "men", "animals", "free", "wheelchair", "couple", "family")
+_KEYS = ("women", "men", "couple", "family", "pregnant", "isolated", "animals", "free", "wheelchair")
 _PATTERNS = {key: pattern(locales.words("filters", key)) for key in _KEYS}
+# Look-alikes that cancel a term they overlap: Ukrainian "мій чоловік" is "my husband", not a man asking.
+_LOOKALIKES = {key: pattern(locales.words("filters", f"{key}.not")) for key in _KEYS}
+# "sans chien", "pas d'enfants", "without my dog": what follows is not coming along; "ძაღლის გარეშე"
+# (without a dog), "un homme me suit" (someone else): what follows cancels what precedes.
+_NOT_BEFORE = re.compile(
+    rf"(?:{pattern(locales.words('filters', 'not_before')).pattern})(?:'|\s+(?:\S+\s+)?)$"
+)
+_SELF = ("women", "men")  # "no, I'm a man": a negation before says nothing of who is asking
+_NOT_AFTER = re.compile(rf"^\s+(?:{pattern(locales.words('filters', 'not_after')).pattern})")
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    filters: Filters
+    spans: tuple[tuple[int, int], ...]  # characters of the message that said who is asking
+
+
+def read_who(text: str) -> Who:
+    folded = FoldedText.of(text)
+    words = folded.text
+    found: dict[str, list[tuple[int, int]]] = {}
+    for key, regex in _PATTERNS.items():
+        lookalikes = [m.span() for m in _LOOKALIKES[key].finditer(words)]
+        for match in regex.finditer(words):
+            negated = (key not in _SELF and _NOT_BEFORE.search(words[: match.start()])) or _NOT_AFTER.match(
+                words[match.end() :]
+            )
+            overlapped = any(a < match.end() and match.start() < b for a, b in lookalikes)
+            if not negated and not overlapped:
+                found.setdefault(key, []).append(match.span())
+    couples = found.get("couple", [])
+
+    def said(key: str) -> bool:
+        """Said outside a couple's words: "avec ma femme" is a couple, not a woman asking."""
+        return any(not any(a <= s and e <= b for a, b in couples) for s, e in found.get(key, []))
+
+    genders = [g for g in ("women", "men") if said(g)]
+    family = (
+        "couple"
+        if couples or ("women" in genders and "men" in genders)
+        else "pregnant"
+        if said("pregnant")
+        else "family"
+        if said("family")
+        else "isolated"
+        if said("isolated")
+        else None
+    )
+    filters = Filters(
+        gender=genders[0] if len(genders) == 1 and not couples else None,
+        family=family,
+        free=said("free"),
+        animals=said("animals"),
+        wheelchair=said("wheelchair"),
+    )
+    spans = tuple(folded.original(a, b) for spans in found.values() for a, b in spans)
+    return Who(filters, spans)
 
 
 def read_filters(text: str) -> Filters:
-    words = folded_text(text)
-    found = {key for key, regex in _PATTERNS.items() if regex.search(words)}
-    family = "couple" if "couple" in found else "family" if "family" in found else None
-    genders = sorted(found & {"women", "men"})  # both named: a couple or a family, no gender filter
-    return Filters(
-        gender=genders[0] if len(genders) == 1 else None,
-        family=family,
-        free="free" in found,
-        animals="animals" in found,
-        wheelchair="wheelchair" in found,
-    )
+    return read_who(text).filters

@@ -22,10 +22,14 @@ SEARCHED_FOR: dict[str, tuple[str, ...]] = {
     ),
 }
 
+SLEEP = "accomodation_and_housing"  # "where can I sleep": searched as SEARCHED_FOR says
 # What a bed tonight is searched as: asking for one of these always brings the 115 line.
 SHELTER = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
 )
+
+# Somewhere warm for a while: at night, outside, the places that answer are the night ones.
+WARM = frozenset({"day_hosting", "welcome"})
 
 # A veterinarian is under "health" in the taxonomy, but a night with a sick dog is not a case for 15.
 _NOT_HUMAN_HEALTH = frozenset({"vet_care"})

@@ -107,6 +107,7 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     ask_location: bool = False
     venues: tuple[Venue, ...] = ()
+    alerts: tuple[str, ...] = ()  # the emergency lines `text` begins with (or is), most urgent first
 
 
 class Pending(StrEnum):

@@ -8,7 +8,7 @@ from babel.dates import get_day_names
 
 from handlers.i18n import capitalized, clock, day_month, join, weekday
 from locales import gettext
-from search import DAY_END, Openness, OpenState, Week
+from search import DAY_END, Openness, OpenState, Timing, Week
 
 DOMAIN = "hours"
 CLOSING_SOON = timedelta(minutes=30)
@@ -30,6 +30,15 @@ def describe(
             phone's today, so days are named ("closed Sunday, opens Monday at 9h").
         brief: for a list line that shows the phone number next to it (SMS in UCS-2 scripts):
             "hours unknown", the phone says the rest."""
+    text = _describe(state, at, lang, now, brief=brief)
+    if not state.holiday_unsure:
+        return text
+    if brief:
+        return _t(lang, "usually {state}, holiday: call", state=text)
+    return _t(lang, "usually {state} – public holiday, call first", state=text)
+
+
+def _describe(state: OpenState, at: datetime, lang: str, now: datetime | None, *, brief: bool) -> str:
     if state.openness is Openness.UNKNOWN:
         return _t(lang, "hours unknown") if brief else _t(lang, "hours unknown, call first")
     if state.reason == "status":
@@ -144,3 +153,59 @@ def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, .
             lines.append(_t(lang, "{day}: {hours}", day=days, hours=_hours(shown[i], lang)))
         i = j + 1
     return tuple(lines)
+
+
+_AHEAD = timedelta(days=14)  # a temporary change starting within two weeks is worth announcing
+
+
+def _period(start: datetime, end: datetime | None, at: datetime, lang: str) -> str | None:
+    """ "until 29 December", "from 22 to 29 December" (a period's end is its last instant); None for
+    a period already running with no end."""
+    last = (end - _TICK).astimezone(start.tzinfo) if end is not None else None
+    if start <= at:
+        return _t(lang, "until {date}", date=day_month(last.date(), lang)) if last else None
+    first = day_month(start.date(), lang)
+    if last is None:
+        return _t(lang, "from {date}", date=first)
+    return _t(lang, "from {start} to {end}", start=first, end=day_month(last.date(), lang))
+
+
+def hours_in_force(timing: Timing, at: datetime, lang: str, *, compact: bool = False) -> tuple[str, ...]:
+    """The hours to go by at `at`: temporary hours when they run (with their period, the regular week
+    dropped on a terse surface), else the regular week, then a temporary change about to start."""
+    regular = _indented(describe_week(timing.week, lang, compact=compact))
+    temp = timing.temp_hours
+    if temp is None or (temp[0].end is not None and temp[0].end < at) or temp[0].start - at > _AHEAD:
+        return (_t(lang, "Opening hours:"), *regular) if regular else ()
+    period, week = temp
+    when = _period(period.start, period.end, at, lang)
+    if week is None:
+        changed: tuple[str, ...] = (_closed(when, lang),)
+    else:
+        head = _t(lang, "Temporary hours {period}:", period=when) if when else _t(lang, "Temporary hours:")
+        changed = (head, *_indented(describe_week(week, lang, compact=compact)))
+    if period.text:
+        changed = (*changed, period.text)
+    if period.start <= at:
+        usual = (_t(lang, "Usual hours:"), *regular) if regular and not compact else ()
+        return (*changed, *usual)
+    return ((_t(lang, "Opening hours:"), *regular) if regular else ()) + changed
+
+
+def _indented(lines: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"  {line}" for line in lines)
+
+
+def closure_lines(timing: Timing, at: datetime, lang: str) -> tuple[str, ...]:
+    """A temporary closure running or about to start, with its reason ("travaux", "congés")."""
+    lines = []
+    for period in timing.closures:
+        if (period.end is not None and period.end < at) or period.start - at > _AHEAD:
+            continue
+        line = _closed(_period(period.start, period.end, at, lang), lang)
+        lines.append(f"{line} {period.text}" if period.text else line)
+    return tuple(lines)
+
+
+def _closed(period: str | None, lang: str) -> str:
+    return _t(lang, "Closed {period}.", period=period) if period else _t(lang, "Closed until further notice.")

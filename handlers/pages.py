@@ -9,7 +9,7 @@ from handlers.audience import audience_line, audience_marker, condition_lines, l
 from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.model import Surface
-from handlers.opening import describe, describe_week
+from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.terms import fold
 from search import PARIS, Result, taxonomy
 
@@ -48,7 +48,10 @@ def header(
 
 
 def short_address(result: Result) -> str:
-    """ "21 Rue du Vignoble, Illzach": the postcode says little to someone on foot."""
+    """ "21 Rue du Vignoble, Illzach": the postcode says little to someone on foot. A place reached
+    only on referral shows its commune alone, as Soliguide does."""
+    if result.address_private:
+        return result.city
     address = result.address or result.city
     if result.postal_code:
         address = address.replace(f"{result.postal_code} ", "")
@@ -69,7 +72,7 @@ def _says_more(what: str, place: str) -> bool:
     return bool(folded) and folded not in fold(place)
 
 
-def title(result: Result, needs: tuple[str, ...], lang: str) -> str:
+def _name(result: Result, needs: tuple[str, ...], lang: str) -> str:
     """The place, plus what the service is when the place's name does not already say it:
     "Sanisette — Rue du 11 Novembre – Eau potable" answers "manger" with water, not a meal."""
     tax = taxonomy().by_id
@@ -79,6 +82,15 @@ def title(result: Result, needs: tuple[str, ...], lang: str) -> str:
     name = result.place_name
     if what and _says_more(what, name):
         name = f"{name} – {what}"
+    return name
+
+
+def title(result: Result, needs: tuple[str, ...], lang: str, size: int | None = None) -> str:
+    """The name (cut to `size` characters) and who the place is only for, which is never cut:
+    "Foyer Sainte-Catherine – Hébergement… (femmes)"."""
+    name = _name(result, needs, lang)
+    if size is not None:
+        name = _shortened(name, size)
     marker = audience_marker(result.audience, lang)
     return f"{name} ({marker})" if marker else name
 
@@ -132,14 +144,12 @@ def _compact_lines(
     parts = []
     for index, result in enumerate(results):
         state = describe(result.state, at, lang, now=now, brief=True)
-        parts.append(
-            (first + index, title(result, needs, lang), distance(result.distance_m, lang), state, result)
-        )
+        parts.append((first + index, distance(result.distance_m, lang), state, result))
 
     def lines(size: int, with_address: bool) -> list[str]:
         out: list[str] = []
-        for number, name, far, state, result in parts:
-            short = _shortened(name, size)
+        for number, far, state, result in parts:
+            short = title(result, needs, lang, size)
             out.append(
                 t(
                     lang,
@@ -172,9 +182,11 @@ def results_text(
     needs: tuple[str, ...] = (),
     surface: Surface,
     short_head: str | None = None,
+    lead: tuple[str, ...] = (),
 ) -> str:
-    """A page of results. On a terse surface (SMS) names are shortened, then `head` gives way to
-    `short_head`, then the addresses go (the details have them), until the page fits one message."""
+    """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
+    surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
+    gives way to `short_head`, until the page fits one message."""
     more = first - 1 + len(results) < total
     compact = surface.terse
     if compact:
@@ -184,7 +196,7 @@ def results_text(
             t(lang, "PLUS for more, a number for details.") if more else t(lang, "Send a number for details.")
         )
     if not compact:
-        lines = [head]
+        lines = [*lead, head]
         for index, result in enumerate(results):
             lines.extend(result_lines(first + index, result, at, now, lang, needs))
         return "\n".join([*lines, footer])
@@ -196,7 +208,7 @@ def results_text(
     layouts = ((True, head, 24), (False, head, 24), (False, short_head or head, 12))
     for with_address, heading, smallest in layouts:
         for size in range(60, smallest - 1, -2):
-            text = "\n".join([heading, *compact_lines(size, with_address), footer])
+            text = "\n".join([*lead, heading, *compact_lines(size, with_address), footer])
             if surface.fits(text, lang):
                 return text
     return text
@@ -207,25 +219,33 @@ def osm_link(result: Result) -> str:
 
 
 def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surface: Surface) -> str:
-    """Everything about one result. On a terse surface (SMS) it keeps what gets someone there
-    first (directions, phone, state), hours by runs of days, and drops the rest from the least
-    useful up until one message holds it."""
+    """Everything about one result, true at `at`: the hours in force, a closure and its reason. On a
+    terse surface (SMS) it keeps what gets someone there first (directions, phone, state, address),
+    and drops the rest from the least useful up until one message holds it. A place reached only on
+    referral shows its commune and how to be referred, never a street address or a map link."""
     compact = surface.terse
-    tax = taxonomy().by_id
-    what = result.service_name or (tax[result.category].label(lang) if result.category in tax else "")
-    name = (
-        f"{result.place_name} – {what}" if what and _says_more(what, result.place_name) else result.place_name
-    )
-    address = t(lang, "Address: {address}", address=result.address or result.city)
-    phone = t(lang, "Phone: {phone}", phone=join(result.phones, lang)) if result.phones else None
+    name = title(result, (), lang, 60 if compact else None)
+    if result.address_private:
+        place = " ".join(p for p in (result.postal_code, result.city) if p)
+        address = t(
+            lang, "Address given on referral only ({place}): ask a social worker to refer you.", place=place
+        )
+        link = None
+    else:
+        address = t(lang, "Address: {address}", address=result.address or result.city)
+        link = t(lang, "Directions: {link}", link=osm_link(result))
+    phones = t(lang, "Phone: {phone}", phone=join(result.phones, lang)) if result.phones else None
     state = describe(result.state, at, lang, now=now)
-    if at - now > timedelta(minutes=20):
+    if at - now > timedelta(minutes=20) or now - at > timedelta(minutes=20):
         state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang), lang), what=state)
     else:
         state_line = t(lang, "Now: {state}", state=state)
     mobile = t(lang, "Mobile service: the place changes, call first.") if result.itinerary else None
-    week = describe_week(result.timing.week, lang, compact=compact)
-    hours = [t(lang, "Opening hours:"), *(f"  {line}" for line in week)] if week else []
+    closures = list(closure_lines(result.timing, at, lang))
+    hours = [
+        line if line.endswith(":") else f"  {line}"
+        for line in hours_in_force(result.timing, at, lang, compact=compact)
+    ]
     message = t(lang, "Message: {text}", text=result.temp_message) if result.temp_message else None
     conditions = condition_lines(result.conditions, lang)
     who = audience_line(result.audience, lang)
@@ -236,25 +256,30 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         checked = t(lang, "Information checked on {date}.", date=long_date(result.verified_at.date(), lang))
         checked = checked.replace("..", ".")  # some locales end a long date with "г." or "р."
     stale = t(lang, "Info over 6 months old, call before going.") if is_stale(result, now) else None
-    link = t(lang, "Directions: {link}", link=osm_link(result))
     if not compact:
-        lines = [name, address, phone, state_line, mobile, *hours, message, *conditions, who, languages]
-        return "\n".join(line for line in [*lines, checked, stale, link] if line)
-    # In order of use: each block is kept only while the whole still fits.
+        lines = [name, address, phones, state_line, *closures, mobile, *hours, message, *conditions, who]
+        return "\n".join(line for line in [*lines, languages, checked, stale, link] if line)
+    first_phone = t(lang, "Phone: {phone}", phone=result.phones[0]) if result.phones else None
+    street = (
+        address if result.address_private else t(lang, "Address: {address}", address=short_address(result))
+    )
+    # In order of use: each block is kept only while the whole still fits. The street address comes
+    # before the map link: an SMS is often read on a phone with no data plan.
     ranked: list[tuple[int, list[str]]] = [
-        (0, [_shortened(name, 60)]),
-        (1, [link]),
-        (2, [phone] if phone else []),
-        (3, [state_line]),
-        (4, [mobile] if mobile else []),
-        (5, [stale] if stale else []),
-        (6, [message] if message else []),
-        (7, [t(lang, "Address: {address}", address=short_address(result))]),
-        (8, hours),
-        (9, [who] if who else []),
-        (10, conditions),
-        (11, [languages] if languages else []),
-        (12, [checked] if checked else []),
+        (0, [name]),
+        (1, [first_phone] if first_phone else []),
+        (2, [state_line]),
+        (3, [street]),
+        (4, [link] if link else []),
+        (5, [mobile] if mobile else []),
+        (6, closures),
+        (7, [stale] if stale else []),
+        (8, [message] if message else []),
+        (9, hours),
+        (10, [who] if who else []),
+        (11, conditions),
+        (12, [languages] if languages else []),
+        (13, [checked] if checked else []),
     ]
     kept: list[tuple[int, list[str]]] = []
     for rank, block in ranked:
@@ -263,7 +288,15 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         trial = sorted([*kept, (rank, block)])
         if surface.fits("\n".join(line for _, b in trial for line in b), lang):
             kept = trial
-    return "\n".join(line for _, block in kept for line in block)
+    text = "\n".join(line for _, block in kept for line in block)
+    if (
+        phones
+        and first_phone
+        and phones != first_phone
+        and surface.fits(text.replace(first_phone, phones, 1), lang)
+    ):
+        text = text.replace(first_phone, phones, 1)  # the other numbers, when there is room left
+    return text
 
 
 def nothing_found_text(

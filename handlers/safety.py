@@ -1,90 +1,249 @@
-"""Words that come before any search: violence (3919), immediate danger (17/112), a minor alone (119),
-a shelter wanted (115). Matched loosely on purpose: a needless number costs one line, a missed
-one may cost a life."""
+"""What is read before any search, and the emergency lines it calls for, in the sender's language.
+
+Suicidal thoughts or self-harm (3114, and 15 or 112), a medical emergency now (15 or 112), danger now:
+violence, being followed or threatened, a weapon (17 or 112, and a text to 114 for whoever cannot
+speak), violence at home (3919), a child alone or in danger (119), a sender under 18 (119), and a
+night outside or nowhere to sleep (115). Matched loosely on purpose: a needless line costs a line, a
+missed one may cost a life. The words are data: locales/<lang>/safety.tsv (format: locales/README.md),
+each category with the phrases that say it, the phrases that only look like it ("je meurs de faim",
+"tuer le temps"), and pairs of words that say it together ("enfant" + "seul").
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
 import locales
 from handlers.generic_needs import is_shelter
 from handlers.i18n import t
-from handlers.model import Reply, ReplyKind
-from handlers.terms import alternatives, fold, folded_text, pattern
+from handlers.terms import FoldedText, PhraseBook, alternatives, fold, folded_term, pattern
+from search import GAP, expand_piece, term_pieces
+
+# Categories of locales/<lang>/safety.tsv, most urgent first.
+CATEGORIES = ("suicide", "medical", "danger", "child", "minor", "domestic", "outside")
+_AGE_WINDOW = 4  # words between "j'ai"/"I'm" and the number, or a "mon fils de" before it
 
 
 def _safety(key: str) -> tuple[str, ...]:
     return locales.words("safety", key)
 
 
-def _frames() -> str:
-    """ "I'm", "عمري": a word boundary before the Latin ones ("swim 15" is no age)."""
-    return "|".join(
-        (r"(?<!\w)" if term.isascii() else "") + re.escape(fold(term)).replace(r"\ ", r"\s+")
-        for term in sorted(_safety("age_frame"), key=len, reverse=True)
-    )
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """The keys of a category: its phrases, the look-alikes that cancel a phrase they overlap, pairs of
+    words that say it only together, and words that put it in another time."""
+
+    said: str
+    not_said: str
+    pairs: tuple[tuple[str, str], ...]
+    unless: str  # said of another time ("l'an dernier", "years ago"): not now
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.said, self.not_said, self.unless, *(key for pair in self.pairs for key in pair))
 
 
-_VIOLENCE_RE = pattern(_safety("violence"))
-_DANGER_RE = pattern(_safety("danger"))
-_MINOR_RE = pattern(_safety("minor"))
-_THREAT_RE = pattern(_safety("threat"))
-# "I'm 17" (but not "I'm 15 min away") or "17 ans", "16 лет": the sender's age.
-_AGE = re.compile(
-    rf"(?:{_frames()})\s*(\d{{1,2}})(?!\d|\s*(?!(?:{alternatives(_safety('age_after'))})\b)[^\W\d])"
-    rf"|(\d{{1,2}})\s*(?:{alternatives(_safety('age_unit'))})(?!\w)"
+def _pair_keys(category: str) -> list[str]:
+    """`<category>.<name>` keys that come with a `<category>.<name>.and`: "enfant" with "seul",
+    "froid" with "dormir", "couteau" with "menace"."""
+    keys = {key for lang in locales.LANGUAGES for key in locales.word_lists(lang, "safety")}
+    return sorted(k.removesuffix(".and") for k in keys if k.startswith(f"{category}.") and k.endswith(".and"))
+
+
+def _rule(category: str) -> _Rule:
+    pairs = tuple((key, f"{key}.and") for key in _pair_keys(category))
+    return _Rule(category, f"{category}.not", pairs, f"{category}.unless")
+
+
+_RULES = {category: _rule(category) for category in CATEGORIES}
+_AGAIN = "again"  # "encore", "снова": a past the message speaks of is back, `.unless` no longer holds
+_BOOK = PhraseBook(
+    {key: _safety(key) for key in (_AGAIN, *(k for rule in _RULES.values() for k in rule.keys))}
 )
+
+
+def _words_of(term: str) -> Iterator[str]:
+    for piece in term_pieces(folded_term(term)):
+        if "{" in piece:
+            for choice in expand_piece(piece):
+                yield from _words_of(choice)
+        elif piece != GAP:
+            yield piece
+
+
+# The words the phrases are made of: of a phrase read across a gap ("негде ~ ночевать" in "негде в
+# Мюлузе ночевать"), only these are kept from being read as a place, never the words in between.
+_PHRASE_WORDS = PhraseBook(
+    {
+        "words": {
+            word
+            for rule in _RULES.values()
+            for key in (rule.said, *(k for pair in rule.pairs for k in pair))
+            for term in _safety(key)
+            for word in _words_of(term)
+        }
+    }
+)
+_NUMBERS = {
+    fold(word): int(value)
+    for entry in _safety("age.number")
+    for word, _, value in [entry.partition("=")]
+    if value.isdigit()
+}
+_AGE_FRAME = pattern(_safety("age.frame"))  # "j'ai", "tengo", "عندي": an age only with its unit
+_AGE_IS = pattern(_safety("age.is"))  # "I'm", "мне", "عمري": an age, unit or not
+_AGE_OTHER = pattern(_safety("age.other"))  # "mon fils de", "my son is": someone else's age
+_AGE_NUMBER = re.compile(
+    rf"(?<!\w)(\d{{1,2}}|{alternatives(_NUMBERS)})"
+    rf"(?:\s*({alternatives(_safety('age.unit'))}))?"
+    rf"(?:\s+({alternatives(_safety('age.self'))}))?(?!\w)"
+)
+_AGE_NOT_UNIT = pattern(_safety("age.not_unit"))  # "I'm 15 min away", "j'ai 15 euros"
+_AGE_SELF = frozenset(folded_term(term) for term in _safety("age.self"))  # "16 yo", "17 wlis var"
 
 
 @dataclass(frozen=True, slots=True)
 class Alerts:
-    violence: bool = False
-    danger: bool = False
-    minor: bool = False
-    shelter: bool = False  # 115: asked for a bed, or hurt with nowhere safe to go
+    suicide: bool = False
+    medical: bool = False
+    danger: bool = False  # violence now, followed, threatened, a weapon
+    child: bool = False  # a child alone or in danger, seen by the sender
+    minor: bool = False  # the sender is under 18
+    domestic: bool = False  # violence at home, by a partner or family
+    outside: bool = False  # sleeping outside, nowhere to go, cold at night
+    shelter: bool = False  # a bed asked for
+    spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
 
     def __bool__(self) -> bool:
-        return self.violence or self.danger or self.minor or self.shelter
+        return any(getattr(self, name) for name in (*CATEGORIES, "shelter"))
+
+    def for_needs(self, needs: tuple[str, ...]) -> Alerts:
+        """With what the needs call for: 115 with a bed; someone hurt at home who asks for nothing
+        yet is told of 115 too: a safe place to sleep is often the first need."""
+        return replace(self, shelter=is_shelter(needs) or (self.domestic and not needs))
 
 
-def is_minor(text: str) -> bool:
-    folded = folded_text(text)
-    if _MINOR_RE.search(folded):
-        return True
-    for match in _AGE.finditer(folded):
-        age = int(match.group(1) or match.group(2))
-        if 5 <= age < 18:
+def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int]]:
+    """Spans (in the folded text) of what says the category, but for what overlaps a look-alike."""
+    if found.get(rule.unless) and not found.get(_AGAIN):
+        return
+    cancelled = found.get(rule.not_said, [])
+
+    def kept(span: tuple[int, int]) -> bool:
+        return not any(a < span[1] and span[0] < b for a, b in cancelled)
+
+    yield from (span for span in found.get(rule.said, []) if kept(span))
+    for first, second in rule.pairs:
+        a = [span for span in found.get(first, []) if kept(span)]
+        b = [span for span in found.get(second, []) if kept(span)]
+        if a and b:
+            yield from (*a, *b)
+
+
+def _is_minor(folded: FoldedText) -> bool:
+    """ "J'ai 16 ans", "I'm 17", "мне 16", "عمري ١٦", "17 wlis var": the sender's own age under 18,
+    not a son's ("mon fils de 17 ans") nor a duration ("ça fait 17 ans")."""
+    text = folded.text
+    frames = [folded.word_index(m.start()) for m in _AGE_FRAME.finditer(text)]
+    ages = [folded.word_index(m.start()) for m in _AGE_IS.finditer(text)]
+    others = [folded.word_index(m.end() - 1) for m in _AGE_OTHER.finditer(text)]  # where they end
+    for match in _AGE_NUMBER.finditer(text):
+        word = folded.word_index(match.start())
+        raw = match.group(1)
+        age = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
+        if not 5 <= age < 18:
+            continue
+        own = max((f for f in (*frames, *ages) if 0 < word - f <= _AGE_WINDOW), default=-1)
+        if any(0 <= word - other <= _AGE_WINDOW and other >= own for other in others):
+            continue  # someone else's age, said closer to the number than "j'ai" ("quand il a bu, j'ai 14")
+        unit = match.group(2)
+        if match.group(3) and _AGE_OTHER.match(text, match.end() + 1):
+            continue  # "a 17 year old son": someone else's age
+        framed = any(0 < word - frame <= _AGE_WINDOW for frame in frames) and bool(unit)
+        said = any(0 < word - frame <= _AGE_WINDOW for frame in ages)
+        if match.group(3) or unit in _AGE_SELF or (unit and word == 0):  # "16 ans, enceinte…"
+            return True
+        if (framed or said) and not _AGE_NOT_UNIT.match(text, match.end() + 1):
             return True
     return False
 
 
-def read_alerts(text: str, categories: tuple[str, ...]) -> Alerts:
-    """115 goes with every shelter request, at any hour: its operators also know the places with a
-    bed left for tonight, and a queue at 10:00 is shorter than one at 22:00. Someone hurt who asks
-    for nothing yet is told of 115 too: a safe place to sleep is often the first need."""
-    folded = folded_text(text)
-    threat = bool(_THREAT_RE.search(folded))
-    violence = threat or bool(_VIOLENCE_RE.search(folded))
-    return Alerts(
-        violence=violence,
-        danger=threat or bool(_DANGER_RE.search(folded)),
-        minor=is_minor(text),
-        shelter=is_shelter(categories) or (violence and not categories),
+def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
+    """What the message says beyond a search. 115 goes with every shelter request, at any hour: its
+    operators also know the places with a bed left for tonight."""
+    folded = FoldedText.of(text)
+    found = _BOOK.read(folded.text)
+    hits = {category: list(_found(rule, found)) for category, rule in _RULES.items()}
+    minor = bool(hits["minor"]) or _is_minor(folded)
+    spans = tuple(
+        folded.original(a + start, a + end)
+        for found in hits.values()
+        for a, b in found
+        for start, end in _PHRASE_WORDS.read(folded.text[a:b]).get("words", [])
     )
+    return Alerts(
+        suicide=bool(hits["suicide"]),
+        medical=bool(hits["medical"]),
+        danger=bool(hits["danger"]),
+        child=bool(hits["child"]),
+        minor=minor,
+        domestic=bool(hits["domestic"]),
+        outside=bool(hits["outside"]),
+        spans=spans,
+    ).for_needs(needs)
 
 
-def safety_replies(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[Reply, ...]:
-    """Emergency numbers, most urgent first. `short` (a terse surface) keeps every number in a few
-    words, so that all four fit one message."""
-    lines = []
+def is_minor(text: str) -> bool:
+    return read_alerts(text, ()).minor
+
+
+def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str, ...]:
+    """The emergency lines, most urgent first, each number once. `short` (a terse surface) says every
+    number in a few words, so that they fit one message with what follows."""
+    lines: list[str] = []
+    if alerts.suicide:
+        lines.append(
+            t(lang, "Thoughts of suicide: 3114, 24/7. Danger now: 15 or 112.")
+            if short
+            else t(lang, "If you think of ending your life: call 3114, free, 24/7. In danger now: 15 or 112.")
+        )
+    elif alerts.medical:
+        lines.append(
+            t(lang, "Medical emergency: 15 or 112.")
+            if short
+            else t(lang, "Medical emergency: call 15 (SAMU) or 112 now.")
+        )
     if alerts.danger:
         lines.append(
             t(lang, "Danger now: 17 or 112 (text 114 if you cannot speak).")
             if short
             else t(lang, "In immediate danger: call 17 (police) or 112. If you cannot speak, text 114.")
         )
-    if alerts.violence:
+    if alerts.child:
+        lines.append(
+            t(lang, "Child in danger: 119 (17 or 112 if now).")
+            if short
+            else t(lang, "A child alone or in danger: call 119, free, 24/7 (17 or 112 if the danger is now).")
+        )
+    elif alerts.minor and (alerts.shelter or alerts.outside):
+        lines.append(
+            t(lang, "Under 18: adult shelters may refuse you. Call 119 first, 24/7.")
+            if short
+            else t(
+                lang,
+                "Under 18: adult shelters will likely turn you away. Call 119 first, free, 24/7: "
+                "they will find you a safe place.",
+            )
+        )
+    elif alerts.minor:
+        lines.append(
+            t(lang, "Under 18: 119, free, 24/7.")
+            if short
+            else t(lang, "Under 18: call 119, free, 24/7. Someone will listen and protect you.")
+        )
+    if alerts.domestic:
         lines.append(
             t(lang, "Violence: 3919, free, anonymous, 24/7.")
             if short
@@ -93,16 +252,10 @@ def safety_replies(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[R
                 "Violence: call 3919, free and anonymous, 24/7. The call does not show on the phone bill.",
             )
         )
-    if alerts.minor:
-        lines.append(
-            t(lang, "Under 18: 119, free, 24/7.")
-            if short
-            else t(lang, "Under 18: call 119, free, 24/7. Someone will listen and protect you.")
-        )
-    if alerts.shelter:
+    if alerts.shelter or alerts.outside:
         lines.append(
             t(lang, "A bed tonight: 115, free, 24/7.")
             if short
             else t(lang, "For a bed tonight, call 115 (free, 24/7).")
         )
-    return (Reply(ReplyKind.SAFETY, lang, "\n".join(lines)),) if lines else ()
+    return tuple(lines)

@@ -12,8 +12,8 @@ from handlers.i18n import kilometres, t
 from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
 from handlers.questions import ask_place
-from handlers.safety import read_alerts, safety_replies
-from search import Filters, Point, Query, Result, SearchPage
+from handlers.safety import Alerts, safety_lines
+from search import Filters, Point, Query, Result, SearchPage, state_at
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,21 @@ def query_of(
     )
 
 
-def _venue(result: Result) -> Venue:
-    return Venue(result.place_name, result.address, result.point.lat, result.point.lon)
+def _venues(results: tuple[Result, ...]) -> tuple[Venue, ...]:
+    """Map pins, but for places reached only on referral, whose location Soliguide keeps private."""
+    return tuple(
+        Venue(r.place_name, r.address, r.point.lat, r.point.lon) for r in results if not r.address_private
+    )
+
+
+def _as_of(
+    conv: Conversation, results: tuple[Result, ...], at: datetime, now: datetime
+) -> tuple[datetime, tuple[Result, ...]]:
+    """The instant the words speak of, and the results' states at it: a search for "now" read an
+    hour later (details, PLUS) speaks of the new now; a search for a given time keeps its time."""
+    if conv.when is not None or abs(now - at) <= timedelta(minutes=1):
+        return at, results
+    return now, tuple(replace(r, state=state_at(r.timing, now)) for r in results)
 
 
 async def details(conv: Conversation, number: int, ctx: Ctx) -> Turn:
@@ -67,9 +80,9 @@ async def details(conv: Conversation, number: int, ctx: Ctx) -> Turn:
     if not page.results:
         text = t(ctx.lang, "This result is no longer available. Send PLUS or another search.")
         return Turn(conv, (notice(ctx.lang, text),))
-    result = page.results[0]
-    text = details_text(result, query.at, ctx.now, ctx.lang, surface=ctx.surface)
-    reply = Reply(ReplyKind.DETAILS, ctx.lang, text, venues=(_venue(result),))
+    at, (result,) = _as_of(conv, page.results, query.at, ctx.now)
+    text = details_text(result, at, ctx.now, ctx.lang, surface=ctx.surface)
+    reply = Reply(ReplyKind.DETAILS, ctx.lang, text, venues=_venues((result,)))
     return Turn(replace(conv, pending=None), (reply,))
 
 
@@ -92,19 +105,43 @@ async def more(conv: Conversation, ctx: Ctx) -> Turn:
     return await _show_page(replace(conv, page=conv.page + 1), ctx, ())
 
 
-async def proceed(conv: Conversation, ctx: Ctx, before: tuple[Reply, ...] = ()) -> Turn:
-    """A need is known: search if the place is too, else ask for it."""
+def lines_first(lines: tuple[str, ...], replies: tuple[Reply, ...], ctx: Ctx) -> tuple[Reply, ...]:
+    """Emergency lines come first, in the same message as what follows when it holds them; when they
+    do not fit one message, as few messages as hold them, most urgent first."""
+    if not lines:
+        return replies
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if chunks[-1] and not ctx.surface.fits("\n".join((*chunks[-1], line)), ctx.lang):
+            chunks.append([])
+        chunks[-1].append(line)
+    safety = tuple(Reply(ReplyKind.SAFETY, ctx.lang, "\n".join(c), alerts=tuple(c)) for c in chunks[:-1])
+    last = "\n".join(chunks[-1])
+    if replies and ctx.surface.fits(f"{last}\n{replies[0].text}", ctx.lang):
+        first = replies[0]
+        merged = replace(first, text=f"{last}\n{first.text}", alerts=tuple(chunks[-1]))
+        return (*safety, merged, *replies[1:])
+    return (*safety, Reply(ReplyKind.SAFETY, ctx.lang, last, alerts=tuple(chunks[-1])), *replies)
+
+
+def need_lines(conv: Conversation, ctx: Ctx) -> tuple[str, ...]:
+    """What a need alone calls for: 115 with a bed."""
+    return safety_lines(Alerts().for_needs(conv.need), ctx.lang, short=ctx.surface.terse)
+
+
+async def proceed(conv: Conversation, ctx: Ctx, lines: tuple[str, ...] | None = None) -> Turn:
+    """A need is known: search if the place is too, else ask for it. `lines`: the emergency lines
+    the message called for (None: those the need alone calls for)."""
+    lines = need_lines(conv, ctx) if lines is None else lines
     if conv.place is None:
         question = ask_place(ctx.lang, ctx.surface.shares_location, need_label(conv.need, ctx.lang))
-        return Turn(replace(conv, pending=Pending.PLACE), (*before, question))
+        return Turn(replace(conv, pending=Pending.PLACE), lines_first(lines, (question,), ctx))
     start = conv.when[0] if conv.when else ctx.now
     conv = replace(conv, page=0, radius_km=None, at=max(ctx.now, start), pending=None)
-    if not any(r.kind is ReplyKind.SAFETY for r in before):
-        before = safety_replies(read_alerts("", conv.need), ctx.lang, short=ctx.surface.terse) + before
-    return await _show_page(conv, ctx, before)
+    return await _show_page(conv, ctx, lines)
 
 
-async def _show_page(conv: Conversation, ctx: Ctx, before: tuple[Reply, ...]) -> Turn:
+async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Turn:
     place = conv.place
     assert place is not None and conv.at is not None
     lang, size = ctx.lang, ctx.surface.page_size(ctx.lang)
@@ -113,47 +150,56 @@ async def _show_page(conv: Conversation, ctx: Ctx, before: tuple[Reply, ...]) ->
     page = await ctx.deps.directory.search(
         query_of(conv, ctx.now, limit=size, offset=offset, radius_km=radius)
     )
-    notes: tuple[Reply, ...] = ()
-    if not page.results and conv.page == 0 and conv.filters != Filters():
+    note: tuple[str, ...] = ()
+    # Nothing takes the dog (or is free, or wheelchair-accessible): the places that would take the
+    # person, to call and ask; who they are for is never relaxed (no women-only shelter for a couple).
+    relaxed = replace(conv.filters, free=False, no_appointment=False, animals=False, wheelchair=False)
+    if not page.results and conv.page == 0 and relaxed != conv.filters:
         wider = await ctx.deps.directory.search(
-            query_of(conv, ctx.now, limit=size, offset=0, radius_km=None, filters=Filters())
+            query_of(conv, ctx.now, limit=size, offset=0, radius_km=None, filters=relaxed)
         )
         if wider.results:
             page = wider
-            conv = replace(conv, filters=Filters())
-            notes = (
-                notice(
+            conv = replace(conv, filters=relaxed)
+            note = (
+                t(
                     lang,
-                    t(
-                        lang,
-                        "No place here says it fits all you asked (animals, couple…): here is everything nearby, call to check.",  # noqa: E501
-                    ),
+                    "No place here says it takes all you asked (animals, free, wheelchair): here are the others nearby, call to check.",  # noqa: E501
                 ),
             )
     if not page.results:
-        return await _nothing_found(conv, ctx, page, before)
-    at = conv.at
-    assert at is not None
-    later = conv.when is not None and at - ctx.now > timedelta(minutes=20)
-    when = when_label(at, ctx.now, lang) if later else None
-    text = results_text(
-        page.results,
-        offset + 1,
-        page.total,
-        header(conv.need, place[2], lang, when),
-        at,
-        ctx.now,
-        lang,
-        needs=conv.need,
-        surface=ctx.surface,
-        short_head=header(conv.need, place[2], lang, when, short=True),
-    )
-    numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(page.results) + 1))
-    plus = (Choice("plus", "+"),) if offset + len(page.results) < page.total else ()
-    reply = Reply(
-        ReplyKind.RESULTS, lang, text, choices=numbers + plus, venues=tuple(_venue(r) for r in page.results)
-    )
-    after = _health_emergency(conv, lang) if not any(r.state.open for r in page.results) else ()
+        return await _nothing_found(conv, ctx, page, lines)
+    assert conv.at is not None
+    at, results = _as_of(conv, page.results, conv.at, ctx.now)
+    away = conv.when is not None and abs(at - ctx.now) > timedelta(minutes=20)  # "À 12h :", "Demain :"
+    when = when_label(at, ctx.now, lang) if away else None
+
+    def page_text(lead: tuple[str, ...]) -> str:
+        return results_text(
+            results,
+            offset + 1,
+            page.total,
+            header(conv.need, place[2], lang, when),
+            at,
+            ctx.now,
+            lang,
+            needs=conv.need,
+            surface=ctx.surface,
+            short_head=header(conv.need, place[2], lang, when, short=True),
+            lead=lead,
+        )
+
+    numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
+    plus = (Choice("plus", "+"),) if offset + len(results) < page.total else ()
+    venues = _venues(results)
+    text = page_text((*lines, *note))
+    replies: tuple[Reply, ...]
+    if ctx.surface.fits(text, lang):  # the emergency lines and the page in one message
+        replies = (Reply(ReplyKind.RESULTS, lang, text, choices=numbers + plus, venues=venues, alerts=lines),)
+    else:
+        page_reply = Reply(ReplyKind.RESULTS, lang, page_text(note), choices=numbers + plus, venues=venues)
+        replies = lines_first(lines, (page_reply,), ctx)
+    after = _health_emergency(conv, lang) if not any(r.state.open for r in results) else ()
     conv = replace(conv, radius_km=page.radius_km, total=page.total, pending=None)
     log.info(
         "results categories=%s page=%d hits=%d radius_km=%.0f",
@@ -162,7 +208,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, before: tuple[Reply, ...]) ->
         page.total,
         page.radius_km,
     )
-    return Turn(conv, (*before, *notes, reply, *after))
+    return Turn(conv, (*replies, *after))
 
 
 def _health_emergency(conv: Conversation, lang: str) -> tuple[Reply, ...]:
@@ -172,15 +218,16 @@ def _health_emergency(conv: Conversation, lang: str) -> tuple[Reply, ...]:
     return (notice(lang, t(lang, "Medical emergency: 15 (SAMU), or the hospital emergency department.")),)
 
 
-async def _nothing_found(conv: Conversation, ctx: Ctx, page: SearchPage, before: tuple[Reply, ...]) -> Turn:
+async def _nothing_found(conv: Conversation, ctx: Ctx, page: SearchPage, lines: tuple[str, ...]) -> Turn:
     assert conv.place is not None
     nearest_page = await ctx.deps.directory.search(
         query_of(conv, ctx.now, limit=1, offset=0, radius_km=200, filters=Filters())
     )
     nearest = nearest_page.results[0] if nearest_page.results else None
-    said_115 = any("115" in r.text for r in before if r.kind is ReplyKind.SAFETY)
+    said_115 = any("115" in line for line in lines)
     text = nothing_found_text(
         conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not said_115
     )
     conv = replace(conv, radius_km=page.radius_km, total=0)
-    return Turn(conv, (*before, notice(ctx.lang, text), *_health_emergency(conv, ctx.lang)))
+    replies = lines_first(lines, (notice(ctx.lang, text),), ctx)
+    return Turn(conv, (*replies, *_health_emergency(conv, ctx.lang)))

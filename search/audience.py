@@ -82,6 +82,10 @@ def _checked(modalities: Mapping[str, Any], key: str) -> bool:
     return isinstance(value, Mapping) and value.get("checked") is True
 
 
+def on_referral(modalities: Mapping[str, Any]) -> bool:
+    return _checked(modalities, "orientation")
+
+
 def conditions_of(modalities: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     out = []
     for key, kind in (

@@ -26,7 +26,16 @@ from db import (
     haversine_m,
     taxonomy,
 )
-from search.audience import Audience, Filters, accepts, admits, audience_of, conditions_of, strings
+from search.audience import (
+    Audience,
+    Filters,
+    accepts,
+    admits,
+    audience_of,
+    conditions_of,
+    on_referral,
+    strings,
+)
 from search.facts import json_value, mapping, modalities, period, publics, timing_of
 from search.geo import Point
 from search.hours import Openness, OpenState, Timing, state_at
@@ -87,6 +96,9 @@ class Result:
     website: str | None
     saturation: str | None
     itinerary: bool
+    # The place is reached only through a social worker: Soliguide keeps its street address and map
+    # pin private (women's shelters for victims of violence among them).
+    address_private: bool = False
 
     @property
     def phone(self) -> str | None:
@@ -100,14 +112,19 @@ class SearchPage:
     total: int  # matching services (one per place) within the radius
 
 
+# Ranking tiers: known open first, then open by its usual hours on a public holiday the place says
+# nothing of, then unknown hours, then opening soon; the rest (LATER) is not worth a page of its own.
+OPEN, OPEN_UNSURE, UNKNOWN, OPENS_SOON, LATER = range(5)
+
+
 def _tier(state: OpenState, at: datetime) -> int:
     if state.openness is Openness.OPEN:
-        return 0
+        return OPEN_UNSURE if state.holiday_unsure else OPEN
     if state.openness is Openness.UNKNOWN:
-        return 1
+        return UNKNOWN
     if state.opens_at is not None and state.opens_at - at <= SOON:
-        return 2
-    return 3
+        return OPENS_SOON
+    return LATER
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +206,7 @@ def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
         timing=hit.timing,
         temp_message=message.text if message and message.covers(at) else None,
         conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
+        address_private=on_referral(mapping(card.place_modalities)),
         audience=audience_of(mapping(card.service_publics) or mapping(card.place_publics)),
         languages=strings(json_value(card.languages)),
         verified_at=card.updated_by_user_at,
@@ -260,7 +278,7 @@ class Directory:
                     if hit is None:
                         continue
                 else:
-                    key = (3, near.distance_m, candidate.service_id)
+                    key = (LATER, near.distance_m, candidate.service_id)
                     hit = _Hit(key, near, None, None, None, {candidate.category_code})
                 seen = best.get(candidate.place_id)
                 if seen is None:
@@ -270,7 +288,7 @@ class Directory:
                     if hit.key < seen.key:
                         hit.categories = seen.categories
                         best[candidate.place_id] = hit
-                if hit.key[0] == 0:
+                if hit.key[0] == OPEN:
                     open_places.add(candidate.place_id)
             if not filtered and len(open_places) >= wanted:
                 break
@@ -325,7 +343,7 @@ class Directory:
             total = len(hits) if query.filters != Filters() else len({n.candidate.place_id for n in nearby})
             if total >= DENSE:
                 break
-            if sum(1 for hit in hits if hit.key[0] < 3) >= wanted:
+            if sum(1 for hit in hits if hit.key[0] < LATER) >= wanted:
                 # Pages to come: their places are counted by hour mask only (no hours read), an
                 # upper bound that is exact but for closures and holidays.
                 maybe = {n.candidate.place_id for n in nearby if n.candidate.hour_mask & soon}

@@ -219,8 +219,14 @@ def sound(key: str) -> str:
     return key
 
 
+FUZZY_POPULATION = 50_000  # a misspelt town away from home is a city: "bordeau", not "plein" for Plérin
+FUZZY_HOME_POPULATION = 1000
+
+
 def _big_enough(c: Town, home: tuple[str, ...]) -> bool:
-    return c.pop >= 8000 or (c.dept in home and c.pop >= 1000)
+    """Whether a typo may stand for this town: cities anywhere, any real town at home. Smaller places
+    away from home sit one letter from too many ordinary words (Mende "monde", Crest "chest")."""
+    return c.pop >= FUZZY_POPULATION or (c.dept in home and c.pop >= FUZZY_HOME_POPULATION)
 
 
 _LOCK = threading.Lock()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
@@ -61,6 +61,7 @@ class OpenState:
     opens_at: datetime | None
     today: tuple[tuple[time, time], ...]
     closed_until: datetime | None = None
+    holiday_unsure: bool = False  # open (or opening) on a public holiday the place says nothing of
 
     @property
     def open(self) -> bool | None:
@@ -72,10 +73,12 @@ def _holidays(subdiv: str | None, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("FR", subdiv=subdiv, years=year).keys())
 
 
-def _is_holiday(timing: Timing, day: date) -> bool:
-    if timing.closed_holidays != "CLOSED":
-        return False
+def _public_holiday(timing: Timing, day: date) -> bool:
     return day in _holidays(_SUBDIVS.get(timing.department or ""), day.year)
+
+
+def _is_holiday(timing: Timing, day: date) -> bool:
+    return timing.closed_holidays == "CLOSED" and _public_holiday(timing, day)
 
 
 def _regime(timing: Timing, at: datetime, day: date) -> tuple[bool | None, str, Week | None]:
@@ -238,7 +241,20 @@ def _quiet_state(week: Week, now: datetime, tz: ZoneInfo) -> OpenState:
 
 
 def state_at(timing: Timing, at: datetime) -> OpenState:
-    """Open, closed or unknown at `at`, with the end of this opening or the next one."""
+    """Open, closed or unknown at `at`, with the end of this opening or the next one. On a public
+    holiday, a place that does not say whether it opens then is `holiday_unsure`: its usual hours
+    are a guess."""
+    state = _state_at(timing, at)
+    if timing.closed_holidays != "UNKNOWN" or timing.status != "ONLINE":
+        return state
+    tz = ZoneInfo(timing.tz)
+    when = _aware(at) if state.openness is Openness.OPEN else state.opens_at
+    if when is not None and _public_holiday(timing, when.astimezone(tz).date()):
+        return replace(state, holiday_unsure=True)
+    return state
+
+
+def _state_at(timing: Timing, at: datetime) -> OpenState:
     now, tz = _aware(at), ZoneInfo(timing.tz)
     if timing.week is not None and _quiet(timing, now, tz):
         return _quiet_state(timing.week, now, tz)

@@ -30,6 +30,7 @@ SELF = "@self"  # the sender describing themselves: "je suis", "I'm", "soy", "я
 # Kinds of term (fourth column): a job the sender may hold, a situation rather than a service.
 ROLE = "role"  # "travailleuse sociale": no need right after "je suis"
 SITUATION = "situation"  # "sans papiers", "no tengo papeles": a need only when nothing else is asked
+NAME = "name"  # "halte de nuit", "accueil de jour", "CHU": a kind of service, read before times and places
 LABEL_WEIGHT = 0.8  # a category's own name in the taxonomy, for operators who write it out
 # Labels that only mean something under their parent ("Consultations et soins" of addictions).
 _LABELS_NEED_PARENT = frozenset(
@@ -59,6 +60,7 @@ class Entry:
     upper: bool  # an acronym that only counts when written in capitals...
     after: frozenset[str] = frozenset()  # ...or in lower case right after one of these words ("l ame")
     kind: str = ""  # ROLE, SITUATION or ""
+    name: bool = False  # a service's own name ("halte de nuit", "CHU"): its words are no time or place
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +106,21 @@ def _rows(lang: str) -> Iterable[tuple[str, str, float, str]]:
 
 
 def _entry(term: str, category: str, weight: float, lang: str, flags: str) -> Entry:
-    """Fourth column: "role", "situation", or "after=l|la|mon" (an acronym also read in lower case
-    right after one of these words: "demande d ame", "la pass")."""
+    """Fourth column: "role", "situation", "name", or "after=l|la|mon" (an acronym also read in lower
+    case right after one of these words: "demande d ame", "la pass")."""
     after: frozenset[str] = frozenset()
     kind = ""
+    name = False
     for flag in flags.split():
         if flag.startswith("after="):
             after = frozenset(match_key(w) for w in flag[len("after=") :].split("|") if w)
         elif flag in (ROLE, SITUATION):
             kind = flag
+        elif flag == NAME:
+            name = True
         else:
             log.warning("lexicon %s: unknown flag %s", lang, flag)
-    return Entry(category, weight, lang, upper=term != term.lower(), after=after, kind=kind)
+    return Entry(category, weight, lang, upper=term != term.lower(), after=after, kind=kind, name=name)
 
 
 def _pattern_elems(term: str) -> tuple[str, ...]:

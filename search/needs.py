@@ -35,6 +35,7 @@ class Need:
     category: str
     confidence: float
     span: tuple[int, int] | None  # characters of the text that named it
+    name: bool = False  # named as a kind of service ("halte de nuit"): its words are no time or place
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,7 @@ def find_needs(
             categories = {e.category for e in entries}
             for entry in entries:
                 confidence = round(entry.weight * match.quality, 3)
-                need = Need(entry.category, confidence, span)
+                need = Need(entry.category, confidence, span, entry.name)
                 sure = len(categories) == 1 and confidence >= CONFIDENT
                 table = best if sure else unsure
                 if entry.category not in table or table[entry.category].confidence < confidence:

@@ -38,6 +38,7 @@ CUES = place_words("cue")  # words that introduce a place: "à", "vers", "near",
 STATION_CUES = place_words("station")
 HOSPITAL_CUES = place_words("hospital")
 STRONG_CUES = place_words("strong_cue")  # "vers", "près", "near": surely a place after them
+_WELL_KNOWN = 20_000  # inhabitants: a town far from home written as a common word must be this big
 _ARR_WORDS = place_words("arrondissement")
 _PREFIXES = locales.prefixes()  # particles written onto a town's name: بمولوز
 _ORDINAL = re.compile(r"^(\d{1,2})(e|eme|er|ere|ieme|em|me|nd|th|st|rd|°)?$")
@@ -112,21 +113,22 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
     def span(i: int, j: int) -> tuple[int, int]:
         return (spans[i][1], spans[j - 1][2])
 
-    def cues(i: int, j: int) -> tuple[bool, bool, bool]:
-        """(strong cue, weak cue, capitalised): "à Pain" / "a pain" / "Pain" inside a sentence."""
+    def cues(i: int, j: int, top: Town) -> tuple[bool, bool, bool]:
+        """(strong cue, weak cue, capitalised): "à Pain" / "a pain" / "Pain" inside a sentence. The
+        town's own department or postcode after it is a strong cue ("munster 68"); another number
+        is not ("bus 15")."""
         before = toks[i - 1] if i > 0 else ""
         after = toks[j] if j < n else ""
         raw_before = text[spans[i - 1][1] : spans[i - 1][2]] if i > 0 else ""
-        strong = (
-            raw_before in ("à", "À")
-            or before in STRONG_CUES
-            or bool(_DEPT.match(after) or _POSTCODE.match(after))
+        its_department = (
+            bool(_DEPT.match(after) or _POSTCODE.match(after)) and after[:2].upper() == top.dept[:2]
         )
+        strong = raw_before in ("à", "À") or before in STRONG_CUES or its_department
         return strong, before in CUES, text[spans[i][1]].isupper() and i > 0
 
     def accept(key: str, i: int, j: int, kind: str, top: Town) -> bool:
         """Ordinary words that are also commune names ("pain", "montagne", "still") need a cue."""
-        strong, weak, cap = cues(i, j)
+        strong, weak, cap = cues(i, j, top)
         local_or_big = top.dept in home or top.pop >= 2000 or kind == "exonym"
         if key.isdigit():
             return False
@@ -135,7 +137,8 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
             # word counts only when nothing but a time, a number or the end of the message follows.
             ends = j == n or toks[j].isdigit() or toks[j] in g.time_starts
             before_tok = toks[i - 1] if i > 0 else ""  # "en ville" is no town, "a nice" is
-            tail = before_tok in ("a", "in", "at") and ends and local_or_big and len(key) > 3
+            known = top.dept in home or top.pop >= _WELL_KNOWN  # "a nice", not "in mana" (Guiana)
+            tail = before_tok in ("a", "in", "at") and ends and known and len(key) > 3
             return strong or tail or (cap and local_or_big and len(key) > 3)
         if len(key) <= 3:
             return strong or weak or cap
@@ -234,9 +237,12 @@ def _inflected(g: Gazetteer, toks: list[str], used: list[bool]) -> list[_Hit]:
         if used[i] or t.isascii() or len(t) < 4:
             continue
         found: list[str] = []
+        if t in g.common:
+            continue
         for p in _PREFIXES:
-            if t.startswith(p) and (lst := g.names.get(t[len(p) :])):
-                found = [ins for ins, _, _ in lst]
+            rest = t[len(p) :]
+            if t.startswith(p) and rest not in g.common and (lst := g.names.get(rest)):
+                found = [ins for ins, _, _ in lst]  # "بمولوز": in Mulhouse; "بالليل" is "at night", not Lille
                 break
         if not found:
             st = stem(t)

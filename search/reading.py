@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -35,19 +36,30 @@ class Understanding:
     confidence: float
 
 
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The text with these characters as spaces: the readers skip them, other spans stay where they were."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
 def understand(
     text: str,
     now: datetime,
     *,
     language_hint: str | None = None,
     home_depts: tuple[str, ...] = HOME_DEPARTMENTS,
+    not_places: Sequence[tuple[int, int]] = (),
 ) -> Understanding:
     """The place and time are read first so that their words (a town called "Pain", "ce soir") are
-    not read again as needs."""
+    not read again as needs; but the names of kinds of services ("halte de nuit", "CHU") come before
+    both, and `not_places` (a crisis phrase: "plus la force") is never read as a place."""
     text = text[:MAX_CHARS]
-    place = find_place(text, home_depts=home_depts)
-    when = find_when(text, now)
-    spans = tuple(s for s in (place.span if place else None, when.span if when else None) if s)
+    named_services = tuple(n.span for n in find_needs(text).needs if n.name and n.span)
+    place = find_place(_blank(text, (*named_services, *not_places)), home_depts=home_depts)
+    when = find_when(_blank(text, named_services), now)
+    said_when = (when.said or ((when.span,) if when.span else ())) if when else ()
+    spans = (*((place.span,) if place else ()), *said_when)  # not needs: "dormir" between two times is one
     language = detect_language(text, hint=language_hint)
     reading = find_needs(text, ignore_spans=spans, lang=language)
     named = (*reading.needs, *reading.candidates)

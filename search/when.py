@@ -69,7 +69,8 @@ class TimeWindow:
     end: datetime
     # label: now today tonight evening night noon morning afternoon tomorrow after_tomorrow day weekend time
     label: str
-    span: tuple[int, int] | None  # characters of the input that said it
+    span: tuple[int, int] | None  # characters of the input that said it, first to last
+    said: tuple[tuple[int, int], ...] = ()  # each time phrase, when several ("hoje … essa noite")
 
 
 @cache
@@ -148,6 +149,7 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
         return None
     marks = list(found.values()) + ([clock[2]] if clock else [])
     span = (min(s for s, _ in marks), max(e for _, e in marks))
+    said = tuple(sorted(marks))
 
     today = now.date()
     day: date | None = None
@@ -169,7 +171,7 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             sat = today - timedelta(days=1)
         start = max(now, _at(sat, 0)) if sat <= today else _at(sat, 0)
         if clock is None and not any(k in PARTS for k in found):
-            return TimeWindow(start, _at(sat, 23 + 59 / 60) + timedelta(days=1), "weekend", span)
+            return TimeWindow(start, _at(sat, 23 + 59 / 60) + timedelta(days=1), "weekend", span, said)
         day = sat if sat >= today else today
 
     part = next((k for k in PART_ORDER if k in found), None)
@@ -185,8 +187,8 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
         if before and before[-1] in _BEFORE:  # "avant 22h": from now (or the day's start) until then
             opening = now if start.date() == today else _at(start.date(), 8)
             if opening < start:
-                return TimeWindow(opening, start, "time", span)
-        return TimeWindow(start, start + timedelta(hours=1), "time", span)
+                return TimeWindow(opening, start, "time", span, said)
+        return TimeWindow(start, start + timedelta(hours=1), "time", span, said)
     if part is not None:
         lo, hi = PARTS[part]
         at_day = day or today
@@ -197,15 +199,15 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             start, end = start + timedelta(days=1), end + timedelta(days=1)
         if start < now < end and day in (None, today):
             start = now
-        return TimeWindow(start, end, part, span)
+        return TimeWindow(start, end, part, span, said)
     if day is not None:
         if day == today:
             end = max(_at(today, 20), now + timedelta(hours=2))
-            return TimeWindow(now, end, "today", span)
+            return TimeWindow(now, end, "today", span, said)
         label = day_key if day_key in ("tomorrow", "after_tomorrow") else "day"
-        return TimeWindow(_at(day, 8), _at(day, 20), label or "day", span)
+        return TimeWindow(_at(day, 8), _at(day, 20), label or "day", span, said)
     if "now" in found:
-        return TimeWindow(now, now + timedelta(hours=1), "now", span)
+        return TimeWindow(now, now + timedelta(hours=1), "now", span, said)
     return None
 
 
@@ -221,7 +223,7 @@ def for_the_night(window: TimeWindow) -> TimeWindow:
     if window.label not in _DAY_LABELS:
         return window
     end = _at(window.start.astimezone(PARIS).date(), 24 + MORNING_AFTER)
-    return TimeWindow(window.start, max(window.end, end), window.label, window.span)
+    return TimeWindow(window.start, max(window.end, end), window.label, window.span, window.said)
 
 
 def _clock(text: str) -> tuple[int, int, tuple[int, int]] | None:

@@ -18,7 +18,7 @@ ITALIAN = {
     "needs.tsv": "mangiare\tfood\nmangiare*\tfood\ndoccia\tshower\ndove\t-\nposso\t-\nho\t-\nfame\tfood\n",
     "when.tsv": "tomorrow\tdomani\ntonight\tstasera\n",
     "filters.tsv": "men\tuomo|uomini\n",
-    "safety.tsv": "violence\tmi picchia\nage_unit\tanni\n",
+    "safety.tsv": "domestic\tmi picchia\nage.frame\tho\nage.unit\tanni\n",
 }
 PROBE = """
 import json
@@ -41,7 +41,7 @@ print(json.dumps({
     "when": reading.when.label if reading.when else None,
     "place": reading.place.insee if reading.place else None,
     "men": read_filters("sono un uomo").gender,
-    "violence": read_alerts("mi picchia", ()).violence,
+    "violence": read_alerts("mi picchia", ()).domestic,
     "minor": is_minor("ho 16 anni"),
     "catalog": locales.gettext("it", "conversation", "Sorry, I did not understand."),
 }, ensure_ascii=False))

@@ -79,7 +79,8 @@ def test_sms_render_is_the_webhook_rendering() -> None:
 def test_user_keeps_a_session_across_calls(settings: Settings) -> None:
     assert "Où êtes-vous" in chat(settings, "je cherche une douche", user="alice")[1]
     assert "Douche près de Colmar (68)" in chat(settings, "Colmar", user="alice")[1]
-    assert "Itinéraire : https://www.openstreetmap.org/" in chat(settings, "1", user="alice")[1]
+    details = chat(settings, "1", user="alice")[1]
+    assert details.startswith("Foyer Le Sillon – Douche\nAdresse communiquée sur orientation (68000 Colmar)")
     # without --user each call starts afresh
     assert "Pas encore de recherche" in chat(settings, "plus")[1]
     # another user does not see alice's search

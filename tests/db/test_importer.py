@@ -244,3 +244,24 @@ def test_workers_starting_together_sync_the_taxonomy_without_colliding(database_
             taxonomy().by_id
         )
     check.dispose()
+
+
+@pytest.mark.parametrize("blank", [None, "", "   "])
+def test_a_blanked_address_is_never_read_back_from_the_legacy_field(
+    engine: Engine, blank: str | None
+) -> None:
+    """Soliguide blanks the street of a place reached on referral; the legacy `adresse` of the same
+    export must not put it back."""
+    doc = by_lieu(fixture_docs(), 7)
+    doc["lieu_id"] = 900002
+    doc["position"]["address"] = blank
+    doc["position"]["adresse"] = "12 rue Secrète, 68100 Mulhouse"
+    legacy = by_lieu(fixture_docs(), 7)
+    legacy["lieu_id"] = 900003
+    del legacy["position"]["address"]
+    legacy["position"]["adresse"] = "3 rue Ancienne, 68100 Mulhouse"
+    assert import_documents(engine, [doc, legacy], source="test").rejected == ()
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(col(PlaceRow.lieu_id), col(PlaceRow.address))).all())
+    assert rows[900002] == ""
+    assert rows[900003] == "3 rue Ancienne, 68100 Mulhouse"  # an export that only has the old field

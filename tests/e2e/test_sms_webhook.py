@@ -214,7 +214,12 @@ async def test_list_and_details_end_with_their_instructions(database_url: str) -
         details = messages((await post_sms(client, twilio_form("2", sender))).text)
         _assert_sms_rules(details, "fr")
         lines = details[-1].split("\n")
-        assert any(line.startswith("Itinéraire : https://www.openstreetmap.org/") for line in lines)
+        assert any(
+            line.startswith(
+                ("Itinéraire : https://www.openstreetmap.org/", "Adresse communiquée sur orientation")
+            )
+            for line in lines
+        )
 
 
 async def test_healthz(database_url: str) -> None:

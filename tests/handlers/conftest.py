@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import pytest
 
 from bot.console import surface_of
 from handlers import Channel, Conversation, Deps, Incoming, Reply, Surface, respond
+from handlers.deps import Searcher
 from search import Point
+from search.engine import Query, Result, SearchPage
 
 
 @dataclass
@@ -49,3 +51,24 @@ def chat(deps: Deps) -> Chat:
 @pytest.fixture
 def sms(deps: Deps) -> Chat:
     return Chat(deps, channel=Channel.SMS)
+
+
+class RecordingDirectory:
+    """The real directory, remembering every query and result it answered."""
+
+    def __init__(self, inner: Searcher) -> None:
+        self.inner = inner
+        self.queries: list[Query] = []
+        self.results: list[Result] = []
+
+    async def search(self, query: Query) -> SearchPage:
+        page = await self.inner.search(query)
+        self.queries.append(query)
+        self.results.extend(page.results)
+        return page
+
+
+def recording(chat: Chat) -> RecordingDirectory:
+    spy = RecordingDirectory(chat.deps.directory)
+    chat.deps = replace(chat.deps, directory=spy)
+    return spy

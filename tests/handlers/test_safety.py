@@ -51,7 +51,7 @@ VIOLENCE = [
     "شوهرم منو زد",
     "ქმარმა დამარტყა",
 ]
-# a weapon or a threat: 3919 and 17/112 at once
+# a weapon or a threat: 17/112 and SMS 114 (3919 only when it is said to be at home)
 THREAT = [
     "il me menace avec un couteau",
     "il m'a menacée",
@@ -114,7 +114,7 @@ HARMLESS = [
 
 @pytest.mark.parametrize("text", VIOLENCE)
 def test_violence(text: str) -> None:
-    assert read_alerts(text, ()).violence
+    assert read_alerts(text, ()).domestic
 
 
 @pytest.mark.parametrize("text", DANGER)
@@ -123,9 +123,8 @@ def test_danger(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", THREAT)
-def test_threat_is_violence_and_immediate_danger(text: str) -> None:
-    alerts = read_alerts(text, ())
-    assert alerts.violence and alerts.danger, text
+def test_threat_is_immediate_danger(text: str) -> None:
+    assert read_alerts(text, ()).danger, text
 
 
 @pytest.mark.parametrize("text", MINOR)

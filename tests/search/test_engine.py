@@ -120,13 +120,13 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
         )
         state = state_at(timing, query.at)
         if state.openness is Openness.OPEN:
-            tier = 0
+            tier = 1 if state.holiday_unsure else 0
         elif state.openness is Openness.UNKNOWN:
-            tier = 1
-        elif state.opens_at and state.opens_at - query.at <= SOON:
             tier = 2
-        else:
+        elif state.opens_at and state.opens_at - query.at <= SOON:
             tier = 3
+        else:
+            tier = 4
         rows.append((tier, dist, doc["lieu_id"]))
     rows.sort()
     return [(lieu_id, round(dist)) for _tier, dist, lieu_id in rows]

@@ -58,3 +58,38 @@ def test_the_senders_situation_and_job_add_no_need() -> None:
     u = understand("soy trabajadora social en Colmar, no tengo papeles la persona, necesita un médico", NOW)
     assert {n.category for n in u.needs} == {"health"}
     assert u.place is not None and u.place.label.startswith("Colmar")
+
+
+def test_words_between_two_time_phrases_are_still_read() -> None:
+    """ "hoje … essa noite": the need said between two times is not part of a time."""
+    text = "meu patrao me mandou embora hoje, ja ta escurecendo, onde eu posso dormir essa noite??"
+    reading = understand(text, NOW)
+    assert [n.category for n in reading.needs] == ["accomodation_and_housing"]
+    assert reading.when is not None and len(reading.when.said) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("halte de nuit mulhouse", "overnight_stop"),
+        ("accueil de jour colmar", "day_hosting"),
+        ("CHU homme seul mulhouse", "emergency_accommodation"),
+    ],
+)
+def test_names_of_services_are_read_before_times_and_places(text: str, need: str) -> None:
+    reading = understand(text, NOW)
+    assert [n.category for n in reading.needs] == [need]
+    assert reading.when is None and reading.place is not None and reading.place.kind == "commune"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he keeps saying he wants to die",  # Die (Drôme)
+        "are un cutit in mana",  # Mana (French Guiana), "mâna" is a hand
+        "ډېرې وینې ترې روانې دي",  # Rouen, "روانې" is flowing
+        "c'est où la distribution rue du 8 mai 1945",
+    ],
+)
+def test_ordinary_words_far_from_home_are_no_town(text: str) -> None:
+    assert understand(text, NOW).place is None
