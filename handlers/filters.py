@@ -33,6 +33,7 @@ def read_who(text: str) -> Who:
     folded = FoldedText.of(text)
     words = folded.text
     found: dict[str, list[tuple[int, int]]] = {}
+    unsaid: list[tuple[int, int]] = []  # "sans chien": not coming along, and not sought either
     for key, regex in _PATTERNS.items():
         lookalikes = [m.span() for m in _LOOKALIKES[key].finditer(words)]
         for match in regex.finditer(words):
@@ -42,6 +43,8 @@ def read_who(text: str) -> Who:
             overlapped = any(a < match.end() and match.start() < b for a, b in lookalikes)
             if not negated and not overlapped:
                 found.setdefault(key, []).append(match.span())
+            elif negated and not overlapped:
+                unsaid.append(match.span())
     couples = found.get("couple", [])
 
     def said(key: str) -> bool:
@@ -57,7 +60,7 @@ def read_who(text: str) -> Who:
         else "family"
         if said("family")
         else "isolated"
-        if said("isolated")
+        if said("isolated") or genders == ["men"]  # a man who names no one else comes alone
         else None
     )
     filters = Filters(
@@ -67,7 +70,7 @@ def read_who(text: str) -> Who:
         animals=said("animals"),
         wheelchair=said("wheelchair"),
     )
-    spans = tuple(folded.original(a, b) for spans in found.values() for a, b in spans)
+    spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
     return Who(filters, spans)
 
 

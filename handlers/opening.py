@@ -179,13 +179,12 @@ def hours_in_force(timing: Timing, at: datetime, lang: str, *, compact: bool = F
         return (_t(lang, "Opening hours:"), *regular) if regular else ()
     period, week = temp
     when = _period(period.start, period.end, at, lang)
+    why = (period.text,) if period.text else ()  # "Horaires réduits pendant les travaux"
     if week is None:
-        changed: tuple[str, ...] = (_closed(when, lang),)
+        changed: tuple[str, ...] = (_closed(when, lang), *why)
     else:
         head = _t(lang, "Temporary hours {period}:", period=when) if when else _t(lang, "Temporary hours:")
-        changed = (head, *_indented(describe_week(week, lang, compact=compact)))
-    if period.text:
-        changed = (*changed, period.text)
+        changed = (head, *why, *_indented(describe_week(week, lang, compact=compact)))
     if period.start <= at:
         usual = (_t(lang, "Usual hours:"), *regular) if regular and not compact else ()
         return (*changed, *usual)

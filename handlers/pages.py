@@ -242,10 +242,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         state_line = t(lang, "Now: {state}", state=state)
     mobile = t(lang, "Mobile service: the place changes, call first.") if result.itinerary else None
     closures = list(closure_lines(result.timing, at, lang))
-    hours = [
-        line if line.endswith(":") else f"  {line}"
-        for line in hours_in_force(result.timing, at, lang, compact=compact)
-    ]
+    hours = list(hours_in_force(result.timing, at, lang, compact=compact))
     message = t(lang, "Message: {text}", text=result.temp_message) if result.temp_message else None
     conditions = condition_lines(result.conditions, lang)
     who = audience_line(result.audience, lang)

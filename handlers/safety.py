@@ -120,9 +120,9 @@ class Alerts:
         return any(getattr(self, name) for name in (*CATEGORIES, "shelter"))
 
     def for_needs(self, needs: tuple[str, ...]) -> Alerts:
-        """With what the needs call for: 115 with a bed; someone hurt at home who asks for nothing
-        yet is told of 115 too: a safe place to sleep is often the first need."""
-        return replace(self, shelter=is_shelter(needs) or (self.domestic and not needs))
+        """With what the needs call for: 115 with a bed; someone hurt at home is told of 115 too,
+        whatever else is asked: a safe place to sleep tonight is often the first need."""
+        return replace(self, shelter=is_shelter(needs) or self.domestic)
 
 
 def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int]]:
@@ -215,7 +215,7 @@ def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str
             if short
             else t(lang, "Medical emergency: call 15 (SAMU) or 112 now.")
         )
-    if alerts.danger:
+    if alerts.danger or alerts.domestic:  # violence at home is violence: the police too, or a text
         lines.append(
             t(lang, "Danger now: 17 or 112 (text 114 if you cannot speak).")
             if short

@@ -199,7 +199,9 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     else:
         page_reply = Reply(ReplyKind.RESULTS, lang, page_text(note), choices=numbers + plus, venues=venues)
         replies = lines_first(lines, (page_reply,), ctx)
-    after = _health_emergency(conv, lang) if not any(r.state.open for r in results) else ()
+    # Nothing open for a health need: 15 or the ER, unless the emergency lines above said it already.
+    said = any("112" in line for line in lines)
+    after = _health_emergency(conv, lang) if not said and not any(r.state.open for r in results) else ()
     conv = replace(conv, radius_km=page.radius_km, total=page.total, pending=None)
     log.info(
         "results categories=%s page=%d hits=%d radius_km=%.0f",

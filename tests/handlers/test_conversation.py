@@ -365,7 +365,7 @@ async def test_eat_means_a_meal_or_food_not_a_fountain_or_a_garden(chat: Chat) -
 async def test_a_man_is_not_sent_to_women_only_places(chat: Chat) -> None:
     spy = recording(chat)
     await chat.send("je suis un homme, où dormir à Strasbourg")
-    assert chat.conv.filters == Filters(gender="men")
+    assert chat.conv.filters == Filters(gender="men", family="isolated")
     for _ in range(3):
         await chat.send("plus")
     assert spy.results
@@ -471,3 +471,14 @@ async def test_outside_in_the_cold_asking_for_warmth_gets_the_night_places_too(c
     replies = await chat.send("il fait froid ce soir, où manger à Colmar")  # another need: as asked
     assert chat.conv.need == ("food",)
     assert any("115" in line for r in replies for line in r.alerts)
+
+
+async def test_violence_at_home_at_night_gets_police_3919_and_115_first(sms: Chat) -> None:
+    sms.at = datetime(2026, 11, 17, 23, 0, tzinfo=PARIS)
+    replies = await sms.send("mon mari me frappe je suis a colmar avec mon fils")
+    alerts = "\n".join(line for r in replies for line in r.alerts)
+    for number in ("17", "112", "114", "3919", "115"):
+        assert number in alerts, number
+    assert alerts.index("112") < alerts.index("3919") < alerts.index("115")
+    assert replies[0].alerts, "the lines come first"
+    assert all("SAMU" not in r.text for r in replies), "15 is not the emergency of violence"

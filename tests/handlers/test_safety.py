@@ -144,6 +144,7 @@ def test_shelter_at_any_hour_and_only_for_shelter() -> None:
     assert not read_alerts("", ("long_term_accomodation",)).shelter
 
 
-def test_violence_with_no_need_points_to_115_for_a_safe_night() -> None:
+def test_violence_at_home_points_to_115_for_a_safe_night_whatever_is_asked() -> None:
     assert read_alerts("il me cogne", ()).shelter
-    assert not read_alerts("il me cogne", ("food",)).shelter
+    assert read_alerts("il me cogne", ("food",)).shelter
+    assert not read_alerts("je cherche à manger", ("food",)).shelter

@@ -78,6 +78,12 @@ def test_without_a_dog_is_no_dog(text: str) -> None:
     assert read_filters(text).animals is False, text
 
 
+def test_a_man_who_names_no_one_else_comes_alone() -> None:
+    assert read_filters("monsieur").family == "isolated"  # no families-only shelter for him
+    assert read_filters("un homme avec ses enfants").family == "family"
+    assert read_filters("une femme").family is None
+
+
 def test_negation_of_children_and_the_dog_itself() -> None:
     assert read_filters("pas d'enfants").family is None
     assert read_filters("avec mes enfants").family == "family"
@@ -102,7 +108,8 @@ def _women_only(results: list[Result]) -> list[str]:
 async def test_a_man_without_a_dog_gets_the_shelters_that_take_men(chat: Chat) -> None:
     spy = recording(chat)
     replies = await chat.send("monsieur sans chien dormir haguenau")
-    assert chat.conv.filters == Filters(gender="men")
+    assert chat.conv.filters == Filters(gender="men", family="isolated")
+    assert chat.conv.need == ("accomodation_and_housing",)  # "sans chien" is no vet search either
     assert any("115" in line for r in replies for line in r.alerts)
     assert spy.results and not _women_only(spy.results)
 
@@ -110,7 +117,7 @@ async def test_a_man_without_a_dog_gets_the_shelters_that_take_men(chat: Chat) -
 @pytest.mark.parametrize(
     ("follow_up", "expected"),
     [
-        ("je suis un homme", Filters(gender="men")),
+        ("je suis un homme", Filters(gender="men", family="isolated")),
         ("on est en couple avec un chien", Filters(family="couple", animals=True)),
         ("c'est pour une femme avec un bébé", Filters(gender="women", family="family")),
     ],
