@@ -17,13 +17,11 @@ import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT, startup_s
+
 CORPORA = (ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "tests" / "search" / "heldout.jsonl")
 NOW = "2026-11-17T10:15:00+01:00"
 STARTUP = (
@@ -45,18 +43,6 @@ def messages(count: int) -> list[str]:
     if not texts:
         raise SystemExit("no corpus found")
     return [texts[i % len(texts)] for i in range(max(count, len(texts)))]
-
-
-def startup_s(runs: int = 3) -> float:
-    """Best of a few fresh interpreters: the first may pay for a cold disk cache."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    times = []
-    for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", STARTUP], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return min(times)
 
 
 def main() -> None:
@@ -92,7 +78,7 @@ def main() -> None:
     p99 = durations[min(len(durations) - 1, int(0.99 * len(durations)))] * 1000
     worst = durations[-1] * 1000
     rate = len(texts) / total
-    boot = startup_s()
+    boot = startup_s(STARTUP)
     print(f"messages={len(texts)} p50_ms={p50:.3f} p99_ms={p99:.3f} max_ms={worst:.3f} msgs_per_s={rate:.0f}")
     print(f"first sight of each of {len(first_seen)} distinct messages: p99_ms={first_p99:.3f}")
     print(
