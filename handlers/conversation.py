@@ -9,13 +9,13 @@ from datetime import datetime
 
 import locales
 from handlers.deps import Deps, UnderstandingLike
-from handlers.filters import read_who
+from handlers.filters import Who, read_who
 from handlers.generic_needs import SLEEP, WARM
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, t
 from handlers.keywords import Command, clean, parse
 from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Turn
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
-from handlers.safety import read_alerts, safety_lines
+from handlers.safety import CATEGORIES, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
 from search import PARIS, Filters, names_a_street
 
@@ -38,7 +38,8 @@ def _reset_search(conv: Conversation) -> Conversation:
 
 
 async def respond(conv: Conversation, msg: Incoming, deps: Deps) -> Turn:
-    """Never raises and never answers with silence, except to someone who sent STOP."""
+    """Never raises and never answers with silence, except to someone who sent STOP (but for a
+    crisis they write about)."""
     now = (msg.received_at or deps.clock()).astimezone(PARIS)
     try:
         turn = await _respond(conv, msg, deps, now)
@@ -68,7 +69,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         return Turn(stopped, (Reply(ReplyKind.CONFIRMATION, lang, confirm),))
     if conv.opted_out:
         if parsed.command is not Command.START:
-            return Turn(conv, ())
+            return Turn(conv, _crisis_after_stop(msg.text, conv.lang or lang, ctx))
         back = Conversation(lang=lang, lang_chosen=conv.lang_chosen)
         welcome = Reply(ReplyKind.CONFIRMATION, lang, t(lang, "Welcome back. You will get answers again."))
         return Turn(back, (welcome, help_reply(lang, short=ctx.surface.terse)))
@@ -109,6 +110,17 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     ):
         return await _number(conv, parsed.number, ctx)
     return await _free_text(conv, text, msg, ctx)
+
+
+def _crisis_after_stop(text: str, lang: str, ctx: Ctx) -> tuple[Reply, ...]:
+    """Someone who sent STOP gets no more messages, but for one: a crisis they write about is
+    answered with its emergency lines, once, and how to come back."""
+    alerts = read_alerts(clean(text, limit=None))
+    if not any(getattr(alerts, category) for category in CATEGORIES):
+        return ()
+    lines = safety_lines(alerts, lang, short=ctx.surface.terse)
+    back = t(lang, "You sent STOP: send START to get answers again.")
+    return (Reply(ReplyKind.SAFETY, lang, "\n".join((*lines, back)), alerts=lines),)
 
 
 def _first_language(text: str, msg: Incoming, ctx: Ctx) -> str | None:
@@ -184,7 +196,9 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
 
 async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> Turn:
     lang = ctx.lang
-    alerts = read_alerts(text)  # before anything else: its words are never a place ("plus la force")
+    # Before anything else, the whole message (a crisis is often said at the end of a long story):
+    # its words are never a place ("plus la force").
+    alerts = read_alerts(clean(msg.text, limit=None))
     understanding: UnderstandingLike | None = None
     if _LETTERS.search(text) or re.search(r"\d", text):
         try:
@@ -204,10 +218,13 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, who.spans)
     )
+    if (who.filters.animals or "animals" in who.without) and len(needs) > 1:
+        needs = tuple(n for n in needs if n != "animal_assitance")  # "un lit avec mon chien": no vet
     candidates = tuple(n.category for n in understanding.candidates) if understanding else ()
     filters = who.filters
     if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
+        who = replace(who, filters=filters)
     if alerts.outside and set(needs) <= WARM:
         # A night outside, in the cold, asking for nothing else than warmth: the night places too.
         # Another need ("où manger") is searched as asked, under the 115 line.
@@ -232,7 +249,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             place=point or conv.place,
             need=needs,
             when=(window.start, window.end) if window else None,
-            filters=filters,
+            filters=_refined(conv.filters, who),  # who is asking stays, the dog too, for a new need
             pending=None,
             options=(),
         )
@@ -244,7 +261,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         if candidates:
             return _ask_choice(conv, candidates, lines, ctx)
         if conv.need:
-            conv = replace(conv, pending=None, filters=_refined(conv.filters, filters))
+            conv = replace(conv, pending=None, filters=_refined(conv.filters, who))
             return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         return Turn(
@@ -253,9 +270,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         )
     if candidates:
         return _ask_choice(conv, candidates, lines, ctx)
-    if filters != Filters() and conv.need and conv.place:
-        # "je suis un homme", "on est deux avec un chien": the same search, for who will come
-        conv = replace(conv, filters=_refined(conv.filters, filters), pending=None)
+    if (filters != Filters() or who.without) and conv.need and conv.place:
+        # "je suis un homme", "on est deux avec un chien", "pas de chien": the same search, for who
+        # will come
+        conv = replace(conv, filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
@@ -280,17 +298,19 @@ def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) ->
     return span is not None and any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
-def _refined(before: Filters, said: Filters) -> Filters:
-    """The filters of a search, with what a later message says about who is coming."""
+def _refined(before: Filters, who: Who) -> Filters:
+    """The filters of a search, with what a later message says about who is coming (and is not:
+    "en fait je n'ai pas de chien")."""
+    said, without = who.filters, who.without
     return Filters(
         gender=said.gender if said.gender or said.family == "couple" else before.gender,
         age=said.age if said.age is not None else before.age,
-        family=said.family or before.family,
+        family=said.family or (None if "family" in without else before.family),
         administrative=said.administrative or before.administrative,
-        free=said.free or before.free,
+        free=said.free or (before.free and "free" not in without),
         no_appointment=said.no_appointment or before.no_appointment,
-        animals=said.animals or before.animals,
-        wheelchair=said.wheelchair or before.wheelchair,
+        animals=said.animals or (before.animals and "animals" not in without),
+        wheelchair=said.wheelchair or (before.wheelchair and "wheelchair" not in without),
     )
 
 

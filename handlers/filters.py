@@ -27,6 +27,7 @@ _NOT_AFTER = re.compile(rf"^\s+(?:{pattern(locales.words('filters', 'not_after')
 class Who:
     filters: Filters
     spans: tuple[tuple[int, int], ...]  # characters of the message that said who is asking
+    without: frozenset[str] = frozenset()  # what the message says is not coming: "pas de chien"
 
 
 def read_who(text: str) -> Who:
@@ -34,6 +35,7 @@ def read_who(text: str) -> Who:
     words = folded.text
     found: dict[str, list[tuple[int, int]]] = {}
     unsaid: list[tuple[int, int]] = []  # "sans chien": not coming along, and not sought either
+    negations: set[str] = set()
     for key, regex in _PATTERNS.items():
         lookalikes = [m.span() for m in _LOOKALIKES[key].finditer(words)]
         for match in regex.finditer(words):
@@ -45,6 +47,7 @@ def read_who(text: str) -> Who:
                 found.setdefault(key, []).append(match.span())
             elif negated and not overlapped:
                 unsaid.append(match.span())
+                negations.add(key)
     couples = found.get("couple", [])
 
     def said(key: str) -> bool:
@@ -71,7 +74,7 @@ def read_who(text: str) -> Who:
         wheelchair=said("wheelchair"),
     )
     spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
-    return Who(filters, spans)
+    return Who(filters, spans, frozenset(negations - found.keys()))
 
 
 def read_filters(text: str) -> Filters:

@@ -34,12 +34,13 @@ class Parsed:
     lang: str | None = None  # the language asked for (LANGUAGE), or the one the command word is in
 
 
-def clean(text: str) -> str:
-    """Control characters out, whitespace collapsed, length capped: what every reader receives."""
+def clean(text: str, limit: int | None = MAX_CHARS) -> str:
+    """Control characters out, whitespace collapsed, length capped (`limit`, None for the whole
+    message: a crisis may be said at the end of a long story): what every reader receives."""
     kept = "".join(
         " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c != "\u200c" else c for c in text
     )
-    return re.sub(r"\s+", " ", kept).strip()[:MAX_CHARS]
+    return re.sub(r"\s+", " ", kept).strip()[:limit]
 
 
 def _folded(terms: Iterable[str]) -> frozenset[str]:

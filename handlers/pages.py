@@ -58,6 +58,17 @@ def short_address(result: Result) -> str:
     return address
 
 
+def _street(result: Result) -> str:
+    """The address on a list line: none for a private one, whose commune stands for its distance."""
+    return "" if result.address_private else short_address(result)
+
+
+def how_far(result: Result, lang: str) -> str:
+    """ "350 m"; for a place whose address is private, its commune only: distances from a few
+    shared locations would point at a women's shelter to within metres."""
+    return result.city if result.address_private and result.city else distance(result.distance_m, lang)
+
+
 def is_stale(result: Result, now: datetime) -> bool:
     verified = result.verified_at
     if verified is None:
@@ -103,7 +114,7 @@ def _line(
         "{number}. {name} ({distance}) – {state}",
         number=number,
         name=name,
-        distance=distance(result.distance_m, lang),
+        distance=how_far(result, lang),
         state=describe(result.state, at, lang, now=now, brief=brief),
     )
 
@@ -117,7 +128,7 @@ def result_lines(
     needs: tuple[str, ...] = (),
 ) -> list[str]:
     lines = [_line(number, title(result, needs, lang), result, at, now, lang)]
-    contact = short_address(result)
+    contact = _street(result)
     if result.phone:
         contact = f"{contact} · {result.phone}" if contact else result.phone
     if contact:
@@ -144,7 +155,7 @@ def _compact_lines(
     parts = []
     for index, result in enumerate(results):
         state = describe(result.state, at, lang, now=now, brief=True)
-        parts.append((first + index, distance(result.distance_m, lang), state, result))
+        parts.append((first + index, how_far(result, lang), state, result))
 
     def lines(size: int, with_address: bool) -> list[str]:
         out: list[str] = []
@@ -160,7 +171,7 @@ def _compact_lines(
                     state=state,
                 )
             )
-            contact = [short_address(result)] if with_address and short_address(result) else []
+            contact = [_street(result)] if with_address and _street(result) else []
             if result.phone:
                 contact.append(result.phone.replace(" ", ""))
             if contact:

@@ -132,7 +132,12 @@ def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tup
     cancelled = found.get(rule.not_said, [])
 
     def kept(span: tuple[int, int]) -> bool:
-        return not any(a < span[1] and span[0] < b for a, b in cancelled)
+        """Not overlapped by a look-alike, unless the phrase says more than it: "lost my son" holds
+        the look-alike "my son" and still says a child is lost."""
+        start, end = span
+        return not any(
+            a < end and start < b and not (start <= a and b <= end) or (a, b) == span for a, b in cancelled
+        )
 
     yield from (span for span in found.get(rule.said, []) if kept(span))
     for first, second in rule.pairs:
@@ -142,18 +147,19 @@ def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tup
             yield from (*a, *b)
 
 
-def _is_minor(folded: FoldedText) -> bool:
-    """ "J'ai 16 ans", "I'm 17", "мне 16", "عمري ١٦", "17 wlis var": the sender's own age under 18,
-    not a son's ("mon fils de 17 ans") nor a duration ("ça fait 17 ans")."""
+def _own_ages(folded: FoldedText) -> list[int]:
+    """ "J'ai 16 ans", "I'm 17", "мне 16", "عمري ١٦", "17 wlis var": the ages the sender gives as
+    their own, not a son's ("mon fils de 17 ans") nor a duration ("ça fait 17 ans")."""
     text = folded.text
     frames = [folded.word_index(m.start()) for m in _AGE_FRAME.finditer(text)]
     ages = [folded.word_index(m.start()) for m in _AGE_IS.finditer(text)]
     others = [folded.word_index(m.end() - 1) for m in _AGE_OTHER.finditer(text)]  # where they end
+    found = []
     for match in _AGE_NUMBER.finditer(text):
         word = folded.word_index(match.start())
         raw = match.group(1)
         age = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
-        if not 5 <= age < 18:
+        if age < 5:
             continue
         own = max((f for f in (*frames, *ages) if 0 < word - f <= _AGE_WINDOW), default=-1)
         if any(0 <= word - other <= _AGE_WINDOW and other >= own for other in others):
@@ -164,10 +170,10 @@ def _is_minor(folded: FoldedText) -> bool:
         framed = any(0 < word - frame <= _AGE_WINDOW for frame in frames) and bool(unit)
         said = any(0 < word - frame <= _AGE_WINDOW for frame in ages)
         if match.group(3) or unit in _AGE_SELF or (unit and word == 0):  # "16 ans, enceinte…"
-            return True
-        if (framed or said) and not _AGE_NOT_UNIT.match(text, match.end() + 1):
-            return True
-    return False
+            found.append(age)
+        elif (framed or said) and not _AGE_NOT_UNIT.match(text, match.end() + 1):
+            found.append(age)
+    return found
 
 
 def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
@@ -176,7 +182,10 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     folded = FoldedText.of(text)
     found = _BOOK.read(folded.text)
     hits = {category: list(_found(rule, found)) for category, rule in _RULES.items()}
-    minor = bool(hits["minor"]) or _is_minor(folded)
+    # An age given outweighs words ("j'ai fugué, j'ai 35 ans" is an adult), but 18 is the limit
+    # itself in "pas encore 18", "under 18".
+    ages = _own_ages(folded)
+    minor = any(age < 18 for age in ages) or (bool(hits["minor"]) and not any(age > 18 for age in ages))
     spans = tuple(
         folded.original(a + start, a + end)
         for found in hits.values()
@@ -203,17 +212,17 @@ def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str
     """The emergency lines, most urgent first, each number once. `short` (a terse surface) says every
     number in a few words, so that they fit one message with what follows."""
     lines: list[str] = []
+    if alerts.medical:  # someone who swallowed a box of pills needs 15 before anything else
+        lines.append(
+            t(lang, "Medical emergency: 15 or 112.")
+            if short
+            else t(lang, "Medical emergency: call 15 (SAMU) or 112 now.")
+        )
     if alerts.suicide:
         lines.append(
             t(lang, "Thoughts of suicide: 3114, 24/7. Danger now: 15 or 112.")
             if short
             else t(lang, "If you think of ending your life: call 3114, free, 24/7. In danger now: 15 or 112.")
-        )
-    elif alerts.medical:
-        lines.append(
-            t(lang, "Medical emergency: 15 or 112.")
-            if short
-            else t(lang, "Medical emergency: call 15 (SAMU) or 112 now.")
         )
     if alerts.danger or alerts.domestic:  # violence at home is violence: the police too, or a text
         lines.append(

@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from handlers import Channel, Conversation, Pending, ReplyKind
+from handlers.safety import read_alerts
 from search import Filters
 from search.geo import Point
 from tests.conftest import NOW, PARIS
@@ -482,3 +483,38 @@ async def test_violence_at_home_at_night_gets_police_3919_and_115_first(sms: Cha
     assert alerts.index("112") < alerts.index("3919") < alerts.index("115")
     assert replies[0].alerts, "the lines come first"
     assert all("SAMU" not in r.text for r in replies), "15 is not the emergency of violence"
+
+
+async def test_a_lost_child_gets_the_police_first_then_119(sms: Chat) -> None:
+    for text in ("I lost my son at Strasbourg station", "Я потеряла сына на вокзале в Страсбурге"):
+        sms.conv = Conversation()
+        alerts = "\n".join(line for r in await sms.send(text) for line in r.alerts)
+        assert "112" in alerts and "119" in alerts, text
+        assert alerts.index("112") < alerts.index("119"), text
+
+
+async def test_a_crisis_at_the_end_of_a_long_message_is_read(chat: Chat) -> None:
+    story = "Je vous écris parce que ma vie a beaucoup changé depuis que j'ai perdu mon travail. " * 20
+    replies = await chat.send(story + "Et ce soir je veux en finir.")
+    assert len(story) > 1000
+    assert any("3114" in line for r in replies for line in r.alerts)
+
+
+async def test_after_stop_a_crisis_still_gets_its_lines_once(sms: Chat) -> None:
+    await sms.send("STOP")
+    assert await sms.send("manger mulhouse") == ()
+    replies = await sms.send("je veux mourir")
+    assert len(replies) == 1 and "3114" in replies[0].text and "START" in replies[0].text
+    assert sms.conv.opted_out
+
+
+async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
+    replies = await chat.send("j'ai avalé toute ma boîte de médocs, je veux plus vivre")
+    alerts = "\n".join(line for r in replies for line in r.alerts)
+    assert alerts.index("15") < alerts.index("3114")
+
+
+def test_an_age_given_outweighs_runaway_words() -> None:
+    assert not read_alerts("j'ai fugué de chez moi, j'ai 35 ans, où dormir mulhouse").minor
+    assert read_alerts("j'ai fugué de chez moi, où dormir mulhouse").minor
+    assert read_alerts("pas encore 18 ans, je peux aller au foyer ?").minor

@@ -178,3 +178,9 @@ async def test_details_and_plus_read_later_speak_of_the_new_now(chat: Chat) -> N
     chat.at = datetime(2026, 11, 17, 15, 0, tzinfo=PARIS)
     later = await chat.text("1")
     assert "Aujourd'hui vers 12h – ouvert jusqu'à 13h30" in later and "En ce moment" not in later
+
+
+async def test_a_private_place_shows_its_commune_not_how_far(deps: Deps) -> None:
+    private = replace(await _result(deps), distance_m=10, city="Wittelsheim", address_private=True)
+    text = results_text((private,), 1, 1, "Head", NOW, NOW, "fr", surface=SMS)
+    assert "(Wittelsheim)" in text and "10 m" not in text

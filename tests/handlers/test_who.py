@@ -151,3 +151,27 @@ async def test_a_minor_asking_for_a_bed_is_told_119_first(sms: Chat) -> None:
         assert alerts and "119" in alerts[0], (text, alerts)
         assert "115" in "\n".join(alerts)
         assert "18" in alerts[0]  # adult shelters will likely refuse: said in the line itself
+
+
+@pytest.mark.parametrize("text", ["papa seul avec ma fille de 4 ans", "father with my son", "pai com filho"])
+def test_a_father_is_a_man(text: str) -> None:
+    said = read_filters(text)
+    assert said.gender == "men" and said.family == "family", text
+
+
+async def test_who_is_asking_stays_for_the_next_need(chat: Chat) -> None:
+    await chat.send("je suis un homme seul, manger strasbourg")
+    spy = recording(chat)
+    await chat.send("et pour dormir ?")
+    assert chat.conv.need == ("accomodation_and_housing",)
+    assert chat.conv.filters.gender == "men"
+    assert spy.results and not _women_only(spy.results)
+
+
+async def test_no_dog_after_all_reruns_the_bed_search_without_it(chat: Chat) -> None:
+    await chat.send("je cherche un lit pour ce soir a haguenau avec mon chien")
+    assert chat.conv.need == ("accomodation_and_housing",) and chat.conv.filters.animals
+    replies = await chat.send("en fait je n'ai pas de chien")
+    assert chat.conv.need == ("accomodation_and_housing",), "a correction is no vet search"
+    assert chat.conv.filters.animals is False
+    assert ReplyKind.RESULTS in [r.kind for r in replies]
