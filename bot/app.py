@@ -81,6 +81,7 @@ def create_app(
                     settings.public_base_url,
                     settings.sms_max_segments,
                     settings.sms_rest_threshold_seconds,
+                    settings.twilio_account_sid,
                 ),
                 RequestValidator(token.get_secret_value()) if token else None,
                 resources.dedup,

@@ -1,76 +1,201 @@
-"""Webhook de-duplication: a Twilio MessageSid or a Telegram update_id is answered once.
+"""Webhook de-duplication: a Twilio MessageSid or a Telegram update_id is answered once, and a retry of
+the same request gets the same answer.
 
 Twilio retries a webhook that timed out and Telegram re-sends an update it did not see acknowledged;
-answering twice would send the person two SMS (and bill them). A key is *claimed* before processing
-and *released* if processing fails, so a retry after a crash is still answered.
+answering twice would send the person two SMS (and bill them), answering a retry with nothing loses
+the reply. So a key is *claimed* before the turn, the reply it produced is *kept*, and:
+
+- a retry of the same request (same fields, same values) gets the kept reply again;
+- a retry that arrives while the first is still being answered waits for it (`busy`);
+- a claim whose worker died (no reply after `lease_seconds`) is taken over, and a turn that failed
+  *releases* its claim, so the retry is answered;
+- another request under a known key (a captured request re-cut into other fields, which keeps
+  Twilio's signature) is answered with nothing: it is not the person's message.
+
+Redis when configured (several workers), else the directory's database (migration 0005): both
+survive a restart of the service.
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import hashlib
+import json
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.sql import Runner
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-log = logging.getLogger(__name__)
-
 DEFAULT_TTL_SECONDS = 24 * 3600  # Twilio retries within minutes, Telegram within a day at most
+DEFAULT_LEASE_SECONDS = 30.0  # longer than any turn (the turn deadline is 10 s)
+Clock = Callable[[], float]
+
+
+class Seen(StrEnum):
+    NEW = "new"  # claimed for this request: answer it, then keep or release
+    REPLAY = "replay"  # answered already: send the kept reply again
+    BUSY = "busy"  # being answered by another request right now
+    OTHER = "other"  # a different request under a known key
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    seen: Seen
+    reply: str | None = None
+
+
+def request_hash(pairs: Iterable[tuple[str, str]]) -> str:
+    """The same for the same fields and values in any order; different for any re-cut of them."""
+    canonical = json.dumps(sorted(pairs), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class DedupStore(Protocol):
-    async def claim(self, key: str) -> bool:
-        """True the first time a key is seen (within the time-to-live), False for a repeat."""
+    async def claim(self, key: str, request: str) -> Claim: ...
+    async def keep(self, key: str, reply: str) -> None:
+        """The reply the claimed request produced (what a retry will get)."""
         ...
 
-    async def release(self, key: str) -> None: ...
+    async def release(self, key: str) -> None:
+        """The turn failed: a retry must be answered."""
+        ...
 
 
-class MemoryDedupStore:
-    """One process: enough for a single worker; bounded so a flood cannot grow it forever."""
+async def claim_or_wait(store: DedupStore, key: str, request: str, *, wait_seconds: float) -> Claim:
+    """`claim`, and while another request is answering the same key, wait for its reply (or for its
+    claim to be released or to lapse); still busy after `wait_seconds` → BUSY."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + wait_seconds
+    while True:
+        found = await store.claim(key, request)
+        if found.seen is not Seen.BUSY or loop.time() >= until:
+            return found
+        await asyncio.sleep(0.1)
+
+
+class SqlDedupStore:
+    """The embedded default and single-worker deployments: a table in the directory's database."""
 
     def __init__(
         self,
+        engine: AsyncEngine,
         ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        max_keys: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        clock: Clock = time.time,
     ) -> None:
-        self._ttl = ttl_seconds
-        self._max = max_keys
-        self._clock = clock
-        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._runner, self._ttl, self._lease, self._clock = Runner(engine), ttl_seconds, lease_seconds, clock
 
-    async def claim(self, key: str) -> bool:
-        now = self._clock()
-        while self._seen:
-            oldest, at = next(iter(self._seen.items()))
-            if now - at < self._ttl and len(self._seen) < self._max:
-                break
-            del self._seen[oldest]
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        return True
+    async def claim(self, key: str, request: str) -> Claim:
+        return await self._runner.write(_claim, key, request, self._clock(), self._ttl, self._lease)
+
+    async def keep(self, key: str, reply: str) -> None:
+        await self._runner.write(_keep, key, reply)
 
     async def release(self, key: str) -> None:
-        self._seen.pop(key, None)
+        await self._runner.write(_release, key)
+
+    async def purge(self) -> int:
+        """Deletes the keys past their time-to-live (the retention job); returns how many."""
+        return await self._runner.write(_purge, self._clock())
+
+
+def _claim(conn: Connection, key: str, request: str, now: float, ttl: float, lease: float) -> Claim:
+    inserted = conn.execute(
+        text(
+            "INSERT INTO webhook_reply (key, request_hash, reply, claimed_at, expires_at) "
+            "VALUES (:k, :h, NULL, :now, :e) ON CONFLICT (key) DO NOTHING"
+        ),
+        {"k": key, "h": request, "now": now, "e": now + ttl},
+    ).rowcount
+    if inserted == 1:
+        return Claim(Seen.NEW)
+    row = conn.execute(
+        text("SELECT request_hash, reply, claimed_at, expires_at FROM webhook_reply WHERE key = :k"),
+        {"k": key},
+    ).one()
+    if row.expires_at <= now or (row.reply is None and row.claimed_at <= now - lease):
+        taken = conn.execute(  # expired, or its worker died: take it over (once, if two race)
+            text(
+                "UPDATE webhook_reply SET request_hash = :h, reply = NULL, claimed_at = :now, "
+                "expires_at = :e WHERE key = :k AND claimed_at = :was"
+            ),
+            {"k": key, "h": request, "now": now, "e": now + ttl, "was": row.claimed_at},
+        ).rowcount
+        return Claim(Seen.NEW) if taken == 1 else Claim(Seen.BUSY)
+    if row.request_hash != request:
+        return Claim(Seen.OTHER)
+    return Claim(Seen.BUSY) if row.reply is None else Claim(Seen.REPLAY, row.reply)
+
+
+def _keep(conn: Connection, key: str, reply: str) -> None:
+    conn.execute(text("UPDATE webhook_reply SET reply = :r WHERE key = :k"), {"k": key, "r": reply})
+
+
+def _release(conn: Connection, key: str) -> None:
+    conn.execute(text("DELETE FROM webhook_reply WHERE key = :k AND reply IS NULL"), {"k": key})
+
+
+def _purge(conn: Connection, now: float) -> int:
+    return conn.execute(text("DELETE FROM webhook_reply WHERE expires_at <= :now"), {"now": now}).rowcount
+
+
+# KEYS[1] the key's hash; ARGV: request hash, now, ttl, lease. Returns {seen, reply}.
+_CLAIM = """
+local found = redis.call('HMGET', KEYS[1], 'h', 'r', 'c')
+local now, lease = tonumber(ARGV[2]), tonumber(ARGV[4])
+if not found[1] or (not found[2] and tonumber(found[3]) <= now - lease) then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'h', ARGV[1], 'c', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return {'new', false}
+end
+if found[1] ~= ARGV[1] then return {'other', false} end
+if not found[2] then return {'busy', false} end
+return {'replay', found[2]}
+"""
 
 
 class RedisDedupStore:
-    """Several workers: SET NX is atomic, so two workers receiving the same retry race safely."""
+    """Several workers: one Lua script claims atomically, so two workers receiving the same retry race
+    safely; Redis's own time-to-live forgets the keys."""
 
     def __init__(
-        self, redis: Redis, ttl_seconds: int = DEFAULT_TTL_SECONDS, prefix: str = "solibot:dedup:"
+        self,
+        redis: Redis,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        prefix: str = "solibot:reply:",
+        clock: Clock = time.time,
     ) -> None:
-        self._redis = redis
-        self._ttl = ttl_seconds
-        self._prefix = prefix
+        self._redis, self._ttl, self._lease, self._prefix, self._clock = (
+            redis,
+            ttl_seconds,
+            lease_seconds,
+            prefix,
+            clock,
+        )
+        self._claim = redis.register_script(_CLAIM)
 
-    async def claim(self, key: str) -> bool:
-        return bool(await self._redis.set(self._prefix + key, b"1", nx=True, ex=self._ttl))
+    async def claim(self, key: str, request: str) -> Claim:
+        seen, reply = await self._claim(
+            keys=[self._prefix + key], args=[request, repr(self._clock()), self._ttl, repr(self._lease)]
+        )
+        seen = Seen(seen.decode() if isinstance(seen, bytes) else seen)
+        if seen is not Seen.REPLAY:
+            return Claim(seen)
+        return Claim(seen, reply.decode() if isinstance(reply, bytes) else str(reply or ""))
+
+    async def keep(self, key: str, reply: str) -> None:
+        await self._redis.hset(self._prefix + key, "r", reply)
 
     async def release(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)

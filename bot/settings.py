@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sms_max_segments: int = Field(default=SMS_MAX_SEGMENTS, ge=1, le=10)
     sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
     turn_concurrency: int = Field(default=4, ge=1, description="turns computed at once per worker")
+    turn_deadline_seconds: float = Field(
+        default=10.0, gt=0, description="past it a turn answers the unavailable notice (Twilio waits 15 s)"
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,15 +17,17 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.dedup import DedupStore
+from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash
 from bot.identity import user_key
 from bot.sms_render import bodies, unavailable
 from bot.surfaces import SMS, SmsSurface
-from handlers import Channel, Incoming, Turn
+from bot.webhook import TooLarge, read_capped
+from handlers import Channel, Incoming, Turn, reply_language
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a Twilio form is a few hundred bytes; far more is not Twilio
+RETRY_WAIT_SECONDS = 12.0  # a retry waits this long for the reply of the same message being answered
 TWIML = "application/xml"
 Converse = Callable[[Incoming], Awaitable[Turn]]
 Form = ImmutableMultiDict[str, str]  # getlist(): a repeated field is signed value by value
@@ -49,8 +52,6 @@ class TwilioRestSender:
 
 
 def parse_form(body: bytes, content_type: str | None) -> Form:
-    if len(body) > MAX_BODY_BYTES:
-        raise BadRequest("body too large")
     if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         raise BadRequest("not a url-encoded form")
     try:
@@ -58,6 +59,32 @@ def parse_form(body: bytes, content_type: str | None) -> Form:
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("malformed form") from exc
     return ImmutableMultiDict(pairs)
+
+
+_SID = re.compile(r"(?:SM|MM)[0-9a-f]{32}")
+_ACCOUNT = re.compile(r"AC[0-9a-f]{32}")
+_SENDER = re.compile(r"(?:whatsapp:)?\+?[0-9]{3,15}")
+_ONCE = ("MessageSid", "AccountSid", "From", "Body")
+
+
+def check_fields(form: Form, account_sid: str | None) -> str:
+    """What a Twilio message webhook always carries, each once and well formed; returns the
+    MessageSid. A signed request re-cut into other fields (which keeps its signature: Twilio signs the
+    fields concatenated) breaks one of these, or is caught by its MessageSid (bot/dedup.py)."""
+    for name in _ONCE:
+        if len(form.getlist(name)) > 1:
+            raise BadRequest(f"{name} repeated")
+    sid = form.get("MessageSid") or ""
+    if not _SID.fullmatch(sid):
+        raise BadRequest("no valid MessageSid")
+    account = form.get("AccountSid") or ""
+    if not _ACCOUNT.fullmatch(account) or (account_sid and account != account_sid):
+        raise BadRequest("not our AccountSid")
+    if not _SENDER.fullmatch(form.get("From") or ""):
+        raise BadRequest("no valid From")
+    if "Body" not in form:
+        raise BadRequest("no Body")
+    return sid
 
 
 def _first(value: str | None) -> str | None:
@@ -104,10 +131,12 @@ class SmsConfig:
     public_base_url: str | None
     max_segments: int
     rest_threshold_seconds: float
+    account_sid: str | None = None  # when set, a webhook for another Twilio account is refused
 
 
 class SmsChannel:
-    """The webhook's whole path: verify → de-duplicate → decode → converse → render as TwiML.
+    """The webhook's whole path: read (capped) → verify → check the fields → de-duplicate → decode →
+    converse → render as TwiML, and keep that TwiML for a retry of the same request.
 
     A reply slower than the threshold is answered with empty TwiML (Twilio gives up after 15 s and
     retries) and sent later through the REST API by a background task."""
@@ -124,57 +153,80 @@ class SmsChannel:
         self._converse, self._sender = converse, sender
         self._background: set[asyncio.Task[None]] = set()
 
-    def _respond(self, messages: Sequence[str], status: int = 200) -> Response:
-        return Response(twiml(messages), status_code=status, media_type=TWIML)
+    @staticmethod
+    def _twiml(body: str, status: int = 200) -> Response:
+        return Response(body, status_code=status, media_type=TWIML)
 
     async def handle(self, request: Request) -> Response:
         try:
-            form = parse_form(await request.body(), request.headers.get("content-type"))
-        except BadRequest as exc:
+            form = parse_form(await read_capped(request, MAX_BODY_BYTES), request.headers.get("content-type"))
+        except (BadRequest, TooLarge) as exc:
             log.info("sms refused: %s", exc)
-            return Response("bad request", status_code=400, media_type="text/plain")
+            status = 413 if isinstance(exc, TooLarge) else 400
+            return Response("bad request", status_code=status, media_type="text/plain")
         url = public_url(request, self._config.public_base_url)
         if self._validator is None or not verify(self._validator, url, form, request.headers):
             log.warning("sms refused: bad or missing signature")
             return Response("forbidden", status_code=403, media_type="text/plain")
-        sid = form.get("MessageSid") or form.get("SmsSid")
-        if sid and not await self._first_time(f"sms:{sid}"):
-            log.info("sms retry ignored")
-            return self._respond(())
+        try:
+            sid = check_fields(form, self._config.account_sid)
+        except BadRequest as exc:
+            log.warning("sms refused: %s", exc)
+            return Response("bad request", status_code=400, media_type="text/plain")
+        key = f"sms:{sid}"
+        claim = await self._claim(key, request_hash(form.multi_items()))
+        if claim.seen is Seen.REPLAY:
+            log.info("sms retry: the kept reply again")
+            return self._twiml(claim.reply or twiml(()))
+        if claim.seen is not Seen.NEW:
+            log.warning("sms %s under a known MessageSid: not answered", claim.seen.value)
+            return self._twiml(twiml(()))
         msg = decode(form, self._config.secret, SmsSurface(self._config.max_segments))
         task = asyncio.create_task(self._turn(msg))
         try:
-            messages = await asyncio.wait_for(asyncio.shield(task), self._config.rest_threshold_seconds)
+            messages, ok = await asyncio.wait_for(asyncio.shield(task), self._config.rest_threshold_seconds)
         except TimeoutError:
             if self._sender is None:
-                messages = await task
+                messages, ok = await task
             else:
                 log.info("sms slow turn user=%s: answering through the REST API", msg.user_key[:12])
-                self._later(task, form.get("From") or "")
-                return self._respond(())
-        return self._respond(messages)
+                self._later(task, form.get("From") or "", key)
+                return self._twiml(twiml(()))
+        body = twiml(messages)
+        await self._settle(key, body if ok else None)
+        return self._twiml(body)
 
-    async def _first_time(self, key: str) -> bool:
+    async def _claim(self, key: str, request: str) -> Claim:
         try:
-            return await self._dedup.claim(key)
+            return await claim_or_wait(self._dedup, key, request, wait_seconds=RETRY_WAIT_SECONDS)
         except Exception:  # a broken de-duplication store must not silence the service
-            log.exception("dedup store failed; answering anyway")
-            return True
+            log.warning("dedup store failed; answering anyway", exc_info=True)
+            return Claim(Seen.NEW)
 
-    async def _turn(self, msg: Incoming) -> tuple[str, ...]:
-        """Whatever breaks below (database, session store), the person gets a short SMS naming 115,
-        with status 200 so that Twilio does not retry in a storm."""
+    async def _settle(self, key: str, reply: str | None) -> None:
+        """Keep the reply for a retry, or release the key when the turn failed (the retry answers)."""
+        try:
+            await (self._dedup.keep(key, reply) if reply is not None else self._dedup.release(key))
+        except Exception:
+            log.warning("dedup store failed; a retry may be answered again", exc_info=True)
+
+    async def _turn(self, msg: Incoming) -> tuple[tuple[str, ...], bool]:
+        """(the SMS bodies, whether the turn was answered). Whatever breaks below (database, session
+        store, the deadline), the person gets a short SMS naming 115 in their language, with status
+        200 so that Twilio does not retry in a storm."""
         try:
             turn = await self._converse(msg)
-            return bodies(turn.replies, self._config.max_segments)
+            return bodies(turn.replies, self._config.max_segments), True
         except Exception:
-            log.exception("sms turn failed user=%s", msg.user_key[:12])
-            return (unavailable("fr", self._config.max_segments),)
+            log.warning("sms turn failed user=%s", msg.user_key[:12], exc_info=True)
+            return (unavailable(reply_language(msg.text), self._config.max_segments),), False
 
-    def _later(self, task: asyncio.Task[tuple[str, ...]], to: str) -> None:
+    def _later(self, task: asyncio.Task[tuple[tuple[str, ...], bool]], to: str, key: str) -> None:
         async def send() -> None:
             assert self._sender is not None
-            for body in await task:
+            messages, ok = await task
+            await self._settle(key, twiml(()) if ok else None)
+            for body in messages:
                 try:
                     await self._sender.send(to, body)
                 except Exception:

@@ -1,7 +1,9 @@
 """The web service's conversation stores: SQL (the directory's database, the embedded default) and Redis.
 
-Both keep the conversation with a time-to-live and the opt-out without one (see handlers.sessions);
-the SQL tables are Alembic migrations (db/sql/migrations/versions/0003_conversations.py).
+Both keep the conversation with a time-to-live and order the turns of one person by compare-and-set
+on a version (handlers.SessionStore). The opt-out is kept without expiry in the SQL database in both
+cases, so a Redis restart or eviction cannot make the bot write again to someone who sent STOP. The
+tables are Alembic migrations (db/sql/migrations/versions/0003, 0005).
 """
 
 from __future__ import annotations
@@ -14,9 +16,42 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.sql import Runner
-from handlers import DEFAULT_TTL_SECONDS, Conversation, dump_conversation, load_conversation, with_opt_out
+from handlers import (
+    DEFAULT_TTL_SECONDS,
+    Conversation,
+    Stored,
+    dump_conversation,
+    load_conversation,
+    with_opt_out,
+)
 
 Clock = Callable[[], float]
+
+
+def _opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
+    """(opted out?, the language of the opt-out)."""
+    row = conn.execute(
+        text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
+    ).first()
+    return row is not None, row[0] if row is not None else None
+
+
+def _write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
+    if conv.opted_out:
+        conn.execute(
+            text(
+                "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
+                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
+            ),
+            {"k": user_key, "l": conv.lang, "s": now},
+        )
+    elif lift:
+        conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
+
+
+def _stored(data: str | None, version: int, opt_out: tuple[bool, str | None]) -> Stored:
+    conv = load_conversation(data) if data is not None else None
+    return Stored(with_opt_out(conv, opt_out[1]) if opt_out[0] else conv, version)
 
 
 class SqlSessionStore:
@@ -27,89 +62,118 @@ class SqlSessionStore:
     ) -> None:
         self._runner, self._ttl, self._clock = Runner(engine), ttl_seconds, clock
 
-    async def load(self, user_key: str) -> Conversation | None:
-        data, opted_out, lang = await self._runner.read(_load, user_key, self._clock())
-        conv = load_conversation(data) if data is not None else None
-        return with_opt_out(conv, lang) if opted_out else conv
+    async def load(self, user_key: str) -> Stored:
+        return await self._runner.read(_load, user_key, self._clock())
 
-    async def save(self, user_key: str, conv: Conversation) -> None:
-        await self._runner.write(_save, user_key, dump_conversation(conv), conv, self._clock(), self._ttl)
+    async def save(
+        self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
+    ) -> bool:
+        now = self._clock()
+        return await self._runner.write(
+            _save, user_key, dump_conversation(conv), version, now + self._ttl, conv, lift_opt_out, now
+        )
 
     async def forget(self, user_key: str) -> None:
         await self._runner.write(_forget, user_key)
 
+    async def purge(self) -> int:
+        """Deletes the conversations past their time-to-live (the retention job); returns how many."""
+        return await self._runner.write(_purge, self._clock())
 
-def _load(conn: Connection, user_key: str, now: float) -> tuple[str | None, bool, str | None]:
-    """(the session's JSON, opted out?, the language of the opt-out)."""
-    data = conn.execute(
-        text("SELECT data FROM conversation_session WHERE user_key = :k AND expires_at > :now"),
-        {"k": user_key, "now": now},
-    ).scalar_one_or_none()
-    opt_out = conn.execute(
-        text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
+
+def _load(conn: Connection, user_key: str, now: float) -> Stored:
+    row = conn.execute(
+        text("SELECT data, expires_at, version FROM conversation_session WHERE user_key = :k"),
+        {"k": user_key},
     ).first()
-    return data, opt_out is not None, opt_out[0] if opt_out is not None else None
+    data, version = (row[0] if row[1] > now else None, row[2]) if row is not None else (None, 0)
+    return _stored(data, version, _opted_out(conn, user_key))
 
 
-def _save(conn: Connection, user_key: str, data: str, conv: Conversation, now: float, ttl: int) -> None:
-    conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
-    conn.execute(
-        text(
-            "INSERT INTO conversation_session (user_key, data, expires_at) VALUES (:k, :d, :e) "
-            "ON CONFLICT (user_key) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"
-        ),
-        {"k": user_key, "d": data, "e": now + ttl},
-    )
-    if conv.opted_out:
-        conn.execute(
-            text(
-                "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
-                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
-            ),
-            {"k": user_key, "l": conv.lang, "s": now},
+def _save(
+    conn: Connection,
+    user_key: str,
+    data: str,
+    version: int,
+    expires_at: float,
+    conv: Conversation,
+    lift_opt_out: bool,
+    now: float,
+) -> bool:
+    """One transaction: the session if the version loaded is still the stored one, then the opt-out.
+    False (nothing written) when another turn of the same person was saved in between."""
+    if version == 0:
+        statement = text(
+            "INSERT INTO conversation_session (user_key, data, expires_at, version) VALUES (:k, :d, :e, 1) "
+            "ON CONFLICT (user_key) DO NOTHING"
         )
     else:
-        conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
+        statement = text(
+            "UPDATE conversation_session SET data = :d, expires_at = :e, version = version + 1 "
+            "WHERE user_key = :k AND version = :v"
+        )
+    if conn.execute(statement, {"k": user_key, "d": data, "e": expires_at, "v": version}).rowcount != 1:
+        return False
+    _write_opt_out(conn, user_key, conv, lift_opt_out, now)
+    return True
 
 
 def _forget(conn: Connection, user_key: str) -> None:
     conn.execute(text("DELETE FROM conversation_session WHERE user_key = :k"), {"k": user_key})
 
 
+def _purge(conn: Connection, now: float) -> int:
+    deleted = conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
+    return deleted.rowcount
+
+
+# Compare-and-set of one session hash: the version, then the data with its time-to-live.
+_CAS = """
+local v = redis.call('HGET', KEYS[1], 'v')
+if (v or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
 class RedisSessionStore:
-    """Shared by every web worker; the time-to-live is Redis's own (SET … EX)."""
+    """Sessions shared by every web worker, with Redis's own time-to-live; opt-outs in SQL."""
 
     def __init__(
-        self, client: Any, prefix: str = "solibot:", ttl_seconds: int = DEFAULT_TTL_SECONDS
-    ) -> None:  # client: redis.asyncio.Redis
-        self._redis, self._prefix, self._ttl = client, prefix, ttl_seconds
+        self,
+        client: Any,  # redis.asyncio.Redis
+        engine: AsyncEngine,
+        prefix: str = "solibot:",
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        clock: Clock = time.time,
+    ) -> None:
+        self._redis, self._prefix, self._ttl, self._clock = client, prefix, ttl_seconds, clock
+        self._runner = Runner(engine)
+        self._cas = client.register_script(_CAS)
 
     def _session(self, user_key: str) -> str:
-        return f"{self._prefix}session:{user_key}"
+        return f"{self._prefix}conv:{user_key}"
 
-    def _opt_out(self, user_key: str) -> str:
-        return f"{self._prefix}optout:{user_key}"
+    async def load(self, user_key: str) -> Stored:
+        found = await self._redis.hmget(self._session(user_key), ["d", "v"])
+        opt_out = await self._runner.read(_opted_out, user_key)
+        data = found[0].decode() if isinstance(found[0], bytes) else found[0]
+        return _stored(data, int(found[1] or 0), opt_out)
 
-    async def load(self, user_key: str) -> Conversation | None:
-        data, opt_out = await self._redis.mget(self._session(user_key), self._opt_out(user_key))
-        conv = (
-            load_conversation(data.decode() if isinstance(data, bytes) else data)
-            if data is not None
-            else None
+    async def save(
+        self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
+    ) -> bool:
+        """The opt-out is written before the session (a STOP is never lost when the session write
+        conflicts: the turn is computed again and says the same); it is lifted only after."""
+        if conv.opted_out:
+            await self._runner.write(_write_opt_out, user_key, conv, False, self._clock())
+        saved = await self._cas(
+            keys=[self._session(user_key)], args=[str(version), dump_conversation(conv), self._ttl]
         )
-        if opt_out is not None:
-            lang = opt_out.decode() if isinstance(opt_out, bytes) else str(opt_out)
-            return with_opt_out(conv, lang or None)
-        return conv
-
-    async def save(self, user_key: str, conv: Conversation) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._session(user_key), dump_conversation(conv), ex=self._ttl)
-            if conv.opted_out:
-                pipe.set(self._opt_out(user_key), conv.lang or "")
-            else:
-                pipe.delete(self._opt_out(user_key))
-            await pipe.execute()
+        if saved and lift_opt_out:
+            await self._runner.write(_write_opt_out, user_key, conv, True, self._clock())
+        return bool(saved)
 
     async def forget(self, user_key: str) -> None:
         await self._redis.delete(self._session(user_key))

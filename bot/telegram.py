@@ -25,18 +25,20 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest
 
-from bot.dedup import DedupStore
+from bot.dedup import DedupStore, Seen, claim_or_wait, request_hash
 from bot.identity import user_key
 from bot.notices import MEDIA_HELP, SHARE_LOCATION, UNAVAILABLE, language, say
 from bot.settings import Settings
 from bot.surfaces import TELEGRAM
+from bot.webhook import TooLarge, read_capped
 from bot.wiring import Resources
-from handlers import Channel, Choice, Incoming, Point, Reply, SessionStore, Turn
+from handlers import Channel, Choice, Incoming, Point, Reply, SessionStore, Turn, reply_language
 
 log = logging.getLogger(__name__)
 
 Converse = Callable[[Incoming], Awaitable[Turn]]
 MAX_BODY_BYTES = 256 * 1024
+RETRY_WAIT_SECONDS = 12.0  # a repeated update waits this long for the first to be answered
 _COMMANDS = {
     "start": "start",
     "help": "help",
@@ -124,32 +126,44 @@ class TelegramChannel:
         ):
             log.warning("telegram refused: bad or missing secret token")
             return Response("forbidden", status_code=403, media_type="text/plain")
-        body = await request.body()
         try:
-            if len(body) > MAX_BODY_BYTES:
-                raise ValueError("body too large")
+            body = await read_capped(request, MAX_BODY_BYTES)
             data = json.loads(body)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # de_json raises whatever a malformed nested object provokes
             log.info("telegram refused: %s", exc.__class__.__name__)
-            return Response("bad request", status_code=400, media_type="text/plain")
-        if not await self._first_time(f"tg:{self.application.bot.id}:{update.update_id}"):
-            log.info("telegram update repeated, ignored")
+            status = 413 if isinstance(exc, TooLarge) else 400
+            return Response("bad request", status_code=status, media_type="text/plain")
+        key = f"tg:{self.application.bot.id}:{update.update_id}"
+        seen = await self._claim(key, request_hash([("update", json.dumps(data, sort_keys=True))]))
+        if seen is not Seen.NEW:
+            log.info("telegram update %s: not processed again", seen.value)
             return Response(status_code=200)
         try:
             await self.application.process_update(update)
         except Exception:  # a 500 would make Telegram retry the same update again and again
             log.exception("telegram update failed")
+            await self._settle(key, done=False)
+        else:
+            await self._settle(key, done=True)
         return Response(status_code=200)
 
-    async def _first_time(self, key: str) -> bool:
+    async def _claim(self, key: str, request: str) -> Seen:
         try:
-            return await self._dedup.claim(key)
+            found = await claim_or_wait(self._dedup, key, request, wait_seconds=RETRY_WAIT_SECONDS)
         except Exception:
-            log.exception("dedup store failed; processing anyway")
-            return True
+            log.warning("dedup store failed; processing anyway", exc_info=True)
+            return Seen.NEW
+        return found.seen
+
+    async def _settle(self, key: str, *, done: bool) -> None:
+        """Replies went out through the Bot API: a retry is acknowledged without a second answer."""
+        try:
+            await (self._dedup.keep(key, "") if done else self._dedup.release(key))
+        except Exception:
+            log.warning("dedup store failed; a retry may be answered again", exc_info=True)
 
     # --- decode ----------------------------------------------------------------------------------
     def _incoming(self, update: Update, text: str = "", location: Point | None = None) -> Incoming | None:
@@ -202,7 +216,7 @@ class TelegramChannel:
 
     async def _lang(self, msg: Incoming) -> str:
         try:
-            conv = await self._sessions.load(msg.user_key)
+            conv = (await self._sessions.load(msg.user_key)).conversation
         except Exception:
             conv = None
         return conv.lang if conv and conv.lang else language(msg.language_hint)
@@ -216,7 +230,7 @@ class TelegramChannel:
             turn = await self._converse(msg)
         except Exception:
             log.exception("telegram turn failed user=%s", msg.user_key[:12])
-            text = say(language(msg.language_hint), UNAVAILABLE)
+            text = say(reply_language(msg.text, msg.language_hint), UNAVAILABLE)
             await context.bot.send_message(chat.id, html.escape(text), parse_mode=ParseMode.HTML)
             return
         await send_replies(context.bot, chat.id, turn.replies)

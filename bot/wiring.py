@@ -7,14 +7,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dedup import DedupStore, MemoryDedupStore, RedisDedupStore
+from bot.dedup import DedupStore, RedisDedupStore, SqlDedupStore
 from bot.settings import Settings
 from bot.stores import RedisSessionStore, SqlSessionStore
 from db.sql import SqlIndex, make_async_engine, ping, prepare
@@ -27,6 +27,36 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+MAX_ATTEMPTS = 5  # compare-and-set retries of one turn; more means a flood from one sender
+
+
+class ConflictError(RuntimeError):
+    """One person's turns kept overtaking each other: answered as the unavailable notice."""
+
+
+class UserLocks:
+    """One asyncio lock per person with a turn in progress in this worker; a lock is dropped once
+    nobody holds or waits for it, so the table holds only the turns in flight."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 def now() -> datetime:
@@ -65,21 +95,41 @@ class Resources:
     deps: Deps
     redis: Redis | None
     turns: asyncio.Semaphore
+    deadline_seconds: float
+    locks: UserLocks = field(default_factory=lambda: UserLocks())
 
     async def converse(self, msg: Incoming, *, lang: str | None = None) -> Turn:
-        """load → respond → save: the adapter's part of a turn, identical for every channel. `lang`
-        is a language chosen outside the conversation (the console's --lang).
+        """load → respond → save: the adapter's part of a turn, identical for every channel, within
+        the turn deadline (TimeoutError past it: the channel then answers the unavailable notice in
+        time). `lang` is a language chosen outside the conversation (the console's --lang).
 
-        At most a few turns run at once: beyond the database pool they only contend for connections,
-        SQLite's write lock and the GIL, which stretches the slowest answers; waiting here is first come,
-        first served."""
-        async with self.turns:
-            conv = await self.sessions.load(msg.user_key) or Conversation()
-            if lang and not conv.lang_chosen:
-                conv = replace(conv, lang=lang, lang_chosen=True)
-            turn = await respond(conv, msg, self.deps)
-            await self.sessions.save(msg.user_key, turn.conversation)
-        return turn
+        Turns of one person are in order: one at a time in this worker, and across workers the save
+        is a compare-and-set, so a turn computed on a state that changed meanwhile (a STOP sent at the
+        same moment) is computed again on the new one. At most a few turns run at once: beyond the
+        database pool they only contend for connections, SQLite's write lock and the GIL."""
+        async with asyncio.timeout(self.deadline_seconds), self.locks.hold(msg.user_key), self.turns:
+            for _ in range(MAX_ATTEMPTS):
+                stored = await self.sessions.load(msg.user_key)
+                conv = stored.conversation or Conversation()
+                if lang and not conv.lang_chosen:
+                    conv = replace(conv, lang=lang, lang_chosen=True)
+                turn = await respond(conv, msg, self.deps)
+                lifted = conv.opted_out and not turn.conversation.opted_out
+                if await self._save(msg.user_key, turn, stored.version, lifted, conv.opted_out):
+                    return turn
+                log.info("turn computed again: user=%s saved meanwhile", msg.user_key[:12])
+        raise ConflictError(f"{MAX_ATTEMPTS} concurrent saves for one person")
+
+    async def _save(self, user_key: str, turn: Turn, version: int, lifted: bool, was_out: bool) -> bool:
+        """A session store that fails does not cost the person their answer, unless the turn
+        changed whether they opted out: that must be kept before it is confirmed."""
+        try:
+            return await self.sessions.save(user_key, turn.conversation, version=version, lift_opt_out=lifted)
+        except Exception:
+            if lifted or turn.conversation.opted_out != was_out:
+                raise
+            log.exception("session not saved user=%s; answering without it", user_key[:12])
+            return True
 
     async def ping(self) -> None:
         """Raises when the database does not answer."""
@@ -110,14 +160,22 @@ class Resources:
             redis = Redis.from_url(settings.redis_url)
         ttl = settings.session_ttl_seconds
         sessions: SessionStore = (
-            RedisSessionStore(redis, ttl_seconds=ttl)
+            RedisSessionStore(redis, engine, ttl_seconds=ttl)
             if redis is not None
             else SqlSessionStore(engine, ttl_seconds=ttl)
         )
-        dedup: DedupStore = RedisDedupStore(redis) if redis is not None else MemoryDedupStore()
+        dedup: DedupStore = RedisDedupStore(redis) if redis is not None else SqlDedupStore(engine)
         deps = conversation_deps(settings, engine, clock)
         try:
-            yield cls(engine, sessions, dedup, deps, redis, asyncio.Semaphore(settings.turn_concurrency))
+            yield cls(
+                engine,
+                sessions,
+                dedup,
+                deps,
+                redis,
+                asyncio.Semaphore(settings.turn_concurrency),
+                settings.turn_deadline_seconds,
+            )
         finally:
             if retry is not None:
                 retry.cancel()

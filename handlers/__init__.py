@@ -2,7 +2,7 @@
 
 from handlers.conversation import respond
 from handlers.deps import Deps, Locate, Searcher, Understand
-from handlers.i18n import DEFAULT_LANG, LANGUAGES, t
+from handlers.i18n import DEFAULT_LANG, LANGUAGES, reply_language, t
 from handlers.model import (
     Channel,
     Choice,
@@ -13,6 +13,7 @@ from handlers.model import (
     ReplyKind,
     Screen,
     SessionStore,
+    Stored,
     Surface,
     Turn,
     Venue,
@@ -43,6 +44,7 @@ __all__ = [
     "Screen",
     "Searcher",
     "SessionStore",
+    "Stored",
     "Surface",
     "Turn",
     "Understand",
@@ -50,6 +52,7 @@ __all__ = [
     "describe",
     "dump_conversation",
     "load_conversation",
+    "reply_language",
     "respond",
     "t",
     "with_opt_out",

@@ -11,10 +11,17 @@ from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 import locales
+from search import detect_language
 
 DOMAIN = "conversation"
 LANGUAGES = locales.LANGUAGES
 DEFAULT_LANG = locales.DEFAULT
+
+
+def reply_language(text: str, hint: str | None = None) -> str:
+    """The language to answer a message in when the conversation could not be read (a channel's own
+    notice): the message's, else the hint's."""
+    return detect_language(text, hint=locales.from_tag(hint) if hint else None)
 
 
 def t(lang: str, msgid: str, **values: object) -> str:

@@ -145,7 +145,22 @@ class Turn:
     replies: tuple[Reply, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A conversation as loaded, with the version a save must find unchanged (0: never saved)."""
+
+    conversation: Conversation | None
+    version: int = 0
+
+
 class SessionStore(Protocol):
-    async def load(self, user_key: str) -> Conversation | None: ...
-    async def save(self, user_key: str, conv: Conversation) -> None: ...
+    """Turns of one person are ordered by compare-and-set: `save` writes only if the version loaded
+    is still the stored one, else returns False and the turn is computed again on the newer state
+    (a STOP saved meanwhile silences it). The opt-out is additive: a save writes it when the
+    conversation is opted out, and only `lift_opt_out` (START) removes it."""
+
+    async def load(self, user_key: str) -> Stored: ...
+    async def save(
+        self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
+    ) -> bool: ...
     async def forget(self, user_key: str) -> None: ...

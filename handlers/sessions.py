@@ -15,7 +15,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any, get_args, get_type_hints
 
-from handlers.model import Conversation, Pending
+from handlers.model import Conversation, Pending, Stored
 from search import Filters
 
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -128,24 +128,29 @@ class MemorySessionStore:
 
     def __init__(self, ttl_seconds: int = DEFAULT_TTL_SECONDS, clock: Clock = time.time) -> None:
         self._ttl, self._clock = ttl_seconds, clock
-        self._sessions: dict[str, tuple[float, str]] = {}
+        self._sessions: dict[str, tuple[float, str, int]] = {}  # expires at, JSON, version
         self._opt_outs: dict[str, str | None] = {}
 
-    async def load(self, user_key: str) -> Conversation | None:
+    async def load(self, user_key: str) -> Stored:
         found = self._sessions.get(user_key)
+        version = found[2] if found else 0
         conv = load(found[1]) if found and found[0] > self._clock() else None
-        if found and conv is None:
-            del self._sessions[user_key]
         if user_key in self._opt_outs:
-            return with_opt_out(conv, self._opt_outs[user_key])
-        return conv
+            conv = with_opt_out(conv, self._opt_outs[user_key])
+        return Stored(conv, version)
 
-    async def save(self, user_key: str, conv: Conversation) -> None:
-        self._sessions[user_key] = (self._clock() + self._ttl, dump(conv))
+    async def save(
+        self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
+    ) -> bool:
+        found = self._sessions.get(user_key)
+        if (found[2] if found else 0) != version:
+            return False
+        self._sessions[user_key] = (self._clock() + self._ttl, dump(conv), version + 1)
         if conv.opted_out:
             self._opt_outs[user_key] = conv.lang
-        else:
+        elif lift_opt_out:
             self._opt_outs.pop(user_key, None)
+        return True
 
     async def forget(self, user_key: str) -> None:
         """Drops the conversation; an opt-out stays, since it is what the person asked us to remember."""

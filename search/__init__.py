@@ -6,6 +6,7 @@ from search.engine import Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, state_at, week_slots
+from search.language import detect_language
 from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street
 from search.reading import Understanding, understand
@@ -32,6 +33,7 @@ __all__ = [
     "Understanding",
     "Week",
     "alternation",
+    "detect_language",
     "distance_m",
     "expand_piece",
     "find_place",

@@ -152,6 +152,7 @@ class SessionRow(SQLModel, table=True):
     user_key: str = Field(primary_key=True, max_length=64)
     data: str
     expires_at: float
+    version: int = 0  # compared and set by every save: turns of one person in order
 
 
 class OptOutRow(SQLModel, table=True):
@@ -162,3 +163,17 @@ class OptOutRow(SQLModel, table=True):
     user_key: str = Field(primary_key=True, max_length=64)
     lang: str | None = Field(default=None, max_length=8)
     since: float
+
+
+class WebhookReplyRow(SQLModel, table=True):
+    """A Twilio MessageSid or Telegram update_id being answered or answered, with its reply, so that a
+    retry of the same request is answered the same (bot/dedup.py, when there is no Redis)."""
+
+    __tablename__ = "webhook_reply"
+    __table_args__ = (Index("ix_webhook_reply_expires", "expires_at"),)
+
+    key: str = Field(primary_key=True, max_length=128)
+    request_hash: str = Field(max_length=64)
+    reply: str | None = None
+    claimed_at: float
+    expires_at: float

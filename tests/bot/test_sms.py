@@ -21,6 +21,7 @@ from bot.sms_render import bodies, unavailable
 from bot.surfaces import travels_in_ucs2
 from handlers import Channel, Reply, ReplyKind
 from tests.e2e.support import (
+    ACCOUNT_SID,
     NOW,
     TWILIO_TOKEN,
     make_settings,
@@ -247,7 +248,7 @@ async def test_slow_turn_goes_out_through_the_rest_api(database_url: str) -> Non
     settings = make_settings(
         database_url,
         sms_rest_threshold_seconds=0.000001,
-        twilio_account_sid="AC" + "1" * 32,
+        twilio_account_sid=ACCOUNT_SID,
         twilio_from_number="+33700000001",
     )
     from bot.app import create_app
@@ -271,46 +272,3 @@ async def test_without_rest_credentials_a_slow_turn_is_still_answered_inline(dat
     async with running(create_app(settings, clock=lambda: NOW)) as client:
         response = await post_sms(client, twilio_form("manger Strasbourg", "+33612340001"))
         assert messages(response.text)
-
-
-async def test_memory_dedup_claims_once_expires_and_stays_bounded() -> None:
-    from bot.dedup import MemoryDedupStore
-
-    now = [0.0]
-    store = MemoryDedupStore(ttl_seconds=60, max_keys=3, clock=lambda: now[0])
-    assert await store.claim("a") and not await store.claim("a")
-    await store.release("a")
-    assert await store.claim("a"), "released after a failure: the retry is answered"
-    now[0] = 61
-    assert await store.claim("a"), "expired"
-    for key in "bcde":
-        assert await store.claim(key)
-    assert await store.claim("a"), "the oldest keys make room"
-
-
-async def test_redis_dedup_is_shared_between_stores() -> None:
-    import uuid
-
-    import redis.asyncio as aioredis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from bot.dedup import RedisDedupStore
-    from tests.conftest import REDIS_URL, service_missing
-
-    first, second = aioredis.Redis.from_url(REDIS_URL), aioredis.Redis.from_url(REDIS_URL)
-    try:
-        try:
-            await first.ping()
-        except (RedisConnectionError, OSError) as exc:
-            service_missing(f"Redis at {REDIS_URL}", exc)
-        key = f"test:{uuid.uuid4().hex}"
-        a, b = RedisDedupStore(first, ttl_seconds=60), RedisDedupStore(second, ttl_seconds=60)
-        assert await a.claim(key)
-        assert not await b.claim(key)
-        assert 0 < await first.ttl(f"solibot:dedup:{key}") <= 60
-        await b.release(key)
-        assert await a.claim(key)
-        await a.release(key)
-    finally:
-        await first.aclose()
-        await second.aclose()

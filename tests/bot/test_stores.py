@@ -17,7 +17,7 @@ from bot.identity import user_key
 from bot.stores import RedisSessionStore, SqlSessionStore
 from bot.surfaces import SmsSurface
 from db.sql import make_async_engine, migrate
-from handlers import Channel, Conversation, Deps, Incoming, MemorySessionStore, SessionStore, respond
+from handlers import Channel, Conversation, Deps, Incoming, MemorySessionStore, SessionStore, Stored, respond
 from tests.conftest import REDIS_URL, service_missing
 
 PHONE = "+33612345678"
@@ -59,7 +59,11 @@ async def open_store(kind: str, tmp_path: Path, clock: Clock) -> AsyncIterator[S
     else:
         client = await _redis()
         prefix = f"solibot-test-{uuid.uuid4().hex[:8]}:"
-        yield RedisSessionStore(client, prefix=prefix, ttl_seconds=3600)
+        url = f"sqlite:///{tmp_path / 'opt_outs.db'}"  # the opt-outs are kept in SQL
+        migrate(url)
+        engine = make_async_engine(url)
+        yield RedisSessionStore(client, engine, prefix=prefix, ttl_seconds=3600, clock=clock)
+        await engine.dispose()
         keys = [k async for k in client.scan_iter(match=prefix + "*")]
         if keys:
             await client.delete(*keys)
@@ -80,23 +84,47 @@ async def persistent(
         yield opened
 
 
+async def save(store: SessionStore, key: str, conv: Conversation, *, lift: bool = False) -> None:
+    """A turn's save, on the version just loaded."""
+    stored = await store.load(key)
+    assert await store.save(key, conv, version=stored.version, lift_opt_out=lift)
+
+
+async def conversation(store: SessionStore, key: str) -> Conversation | None:
+    return (await store.load(key)).conversation
+
+
 async def test_save_load_forget(store: SessionStore) -> None:
     key = user_key(b"k", "sms", PHONE)
-    assert await store.load(key) is None
+    assert await store.load(key) == Stored(None, 0)
     conv = Conversation(lang="ar", need=("food",), place=(48.1, 7.4, "Colmar (68)"), page=1)
-    await store.save(key, conv)
-    assert await store.load(key) == conv
+    await save(store, key, conv)
+    assert await conversation(store, key) == conv
     await store.forget(key)
-    assert await store.load(key) is None
+    assert await conversation(store, key) is None
 
 
-async def test_opt_out_is_kept_after_forget(store: SessionStore) -> None:
+async def test_a_save_on_a_stale_version_is_refused(store: SessionStore) -> None:
+    """Two turns of one person loaded together: the second save is refused, nothing of it written."""
+    key = "k"
+    first, second = await store.load(key), await store.load(key)
+    assert await store.save(key, Conversation(lang="fr", opted_out=True), version=first.version)
+    assert not await store.save(key, Conversation(lang="fr", need=("food",)), version=second.version)
+    assert await conversation(store, key) == Conversation(lang="fr", opted_out=True)
+    again = await store.load(key)
+    assert again.version > second.version
+    assert await store.save(key, Conversation(lang="fr", opted_out=True), version=again.version)
+
+
+async def test_the_opt_out_is_additive_only_start_lifts_it(store: SessionStore) -> None:
     key = user_key(b"k", "sms", PHONE)
-    await store.save(key, Conversation(lang="es", opted_out=True))
+    await save(store, key, Conversation(lang="es", opted_out=True))
     await store.forget(key)
-    assert await store.load(key) == Conversation(lang="es", opted_out=True)
-    await store.save(key, Conversation(lang="es"))  # START
-    assert await store.load(key) == Conversation(lang="es")
+    assert await conversation(store, key) == Conversation(lang="es", opted_out=True)
+    await save(store, key, Conversation(lang="es"))  # a save that does not say START
+    assert await conversation(store, key) == Conversation(lang="es", opted_out=True)
+    await save(store, key, Conversation(lang="es"), lift=True)  # START
+    assert await conversation(store, key) == Conversation(lang="es")
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
@@ -104,13 +132,14 @@ async def test_ttl_expires_the_conversation_but_not_the_opt_out(
     kind: str, clock: Clock, tmp_path: Path
 ) -> None:
     async with open_store(kind, tmp_path, clock) as store:
-        await store.save("a", Conversation(lang="fr", need=("food",)))
-        await store.save("b", Conversation(lang="ru", need=("shower",), opted_out=True))
+        await save(store, "a", Conversation(lang="fr", need=("food",)))
+        await save(store, "b", Conversation(lang="ru", need=("shower",), opted_out=True))
         clock.now += 3599
-        assert (await store.load("a")) is not None
+        assert (await conversation(store, "a")) is not None
         clock.now += 2
-        assert await store.load("a") is None
-        assert await store.load("b") == Conversation(lang="ru", opted_out=True)
+        assert await conversation(store, "a") is None
+        assert await conversation(store, "b") == Conversation(lang="ru", opted_out=True)
+        await save(store, "a", Conversation(lang="fr"))  # an expired row is saved over
 
 
 async def test_sql_store_purges_expired_rows_and_stores_no_raw_number(tmp_path: Path, clock: Clock) -> None:
@@ -118,25 +147,26 @@ async def test_sql_store_purges_expired_rows_and_stores_no_raw_number(tmp_path: 
     migrate(f"sqlite:///{path}")
     engine = make_async_engine(f"sqlite:///{path}")
     store = SqlSessionStore(engine, ttl_seconds=60, clock=clock)
-    await store.save(user_key(b"k", "sms", PHONE), Conversation(lang="fr", need=("food",)))
+    await save(store, user_key(b"k", "sms", PHONE), Conversation(lang="fr", need=("food",)))
     clock.now += 61
-    await store.save(user_key(b"k", "sms", "+33700000000"), Conversation(lang="fr"))
+    await save(store, user_key(b"k", "sms", "+33700000000"), Conversation(lang="fr"))
+    assert await store.purge() == 1
     await engine.dispose()
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM conversation_session").fetchone() == (1,)
     assert b"612345678" not in path.read_bytes()
 
 
-async def test_redis_uses_a_real_ttl(tmp_path: Path, clock: Clock) -> None:
+async def test_redis_keeps_sessions_with_a_real_ttl_and_opt_outs_in_sql(tmp_path: Path, clock: Clock) -> None:
+    """A Redis restart or eviction cannot lose a STOP: it is in the database."""
     async with open_store("redis", tmp_path, clock) as store:
         assert isinstance(store, RedisSessionStore)
-        await store.save("k1", Conversation(lang="fr", opted_out=True))
+        await save(store, "k1", Conversation(lang="fr", opted_out=True))
         client = store._redis
-        keys = sorted([k.decode() async for k in client.scan_iter(match=store._prefix + "*")])
-        assert len(keys) == 2
-        ttls = {k.rsplit(":", 2)[-2]: await client.ttl(k) for k in keys}
-        assert 3500 < ttls["session"] <= 3600
-        assert ttls["optout"] == -1  # never expires
+        keys = [k.decode() async for k in client.scan_iter(match=store._prefix + "*")]
+        assert len(keys) == 1 and 3500 < await client.ttl(keys[0]) <= 3600
+        await client.delete(*keys)  # Redis lost everything
+        assert await conversation(store, "k1") == Conversation(lang="fr", opted_out=True)
 
 
 async def test_state_across_turns_through_the_store(persistent: SessionStore, deps: Deps) -> None:
@@ -144,9 +174,11 @@ async def test_state_across_turns_through_the_store(persistent: SessionStore, de
     key = user_key(b"secret", "sms", PHONE)
 
     async def turn(text: str) -> str:
-        conv = await persistent.load(key) or Conversation()
+        stored = await persistent.load(key)
+        conv = stored.conversation or Conversation()
         result = await respond(conv, Incoming(Channel.SMS, key, text, surface=SmsSurface()), deps)
-        await persistent.save(key, result.conversation)
+        lift = conv.opted_out and not result.conversation.opted_out
+        assert await persistent.save(key, result.conversation, version=stored.version, lift_opt_out=lift)
         return "\n".join(r.text for r in result.replies)
 
     assert "Où êtes-vous" in await turn("je veux manger")
@@ -159,5 +191,5 @@ async def test_state_across_turns_through_the_store(persistent: SessionStore, de
     assert "Español" in await turn("langue")
     assert "Idioma: Español" in await turn("4")
     assert "cerca de Colmar (68):" in await turn("manger Colmar")
-    stored = await persistent.load(key)
+    stored = await conversation(persistent, key)
     assert stored is not None and stored.lang == "es" and stored.lang_chosen

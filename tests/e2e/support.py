@@ -70,10 +70,13 @@ def sign(url: str, params: Mapping[str, str], token: str = TWILIO_TOKEN) -> str:
     return str(RequestValidator(token).compute_signature(url, dict(params)))
 
 
+ACCOUNT_SID = "AC" + "0" * 32
+
+
 def twilio_form(body: str, sender: str = "+33612345678", sid: str | None = None) -> dict[str, str]:
     return {
         "MessageSid": sid or f"SM{uuid.uuid4().hex}",
-        "AccountSid": "AC" + "0" * 32,
+        "AccountSid": ACCOUNT_SID,
         "From": sender,
         "To": "+33700000000",
         "Body": body,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -67,7 +68,7 @@ async def test_multi_turn_search_more_and_details(database_url: str) -> None:
 async def test_forged_or_missing_signature_is_refused_and_not_processed(database_url: str) -> None:
     app = create_app(make_settings(database_url), clock=lambda: NOW)
     async with running(app) as client:
-        form = twilio_form("manger Strasbourg", "+33633333333", sid="SMforged")
+        form = twilio_form("manger Strasbourg", "+33633333333")
         forged = await post_sms(client, form, signature=sign(SMS_URL, form, token="not-the-token"))
         assert forged.status_code == 403
         tampered = dict(form)
@@ -83,17 +84,36 @@ async def test_forged_or_missing_signature_is_refused_and_not_processed(database
         assert genuine.status_code == 200 and messages(genuine.text)
 
 
-async def test_retried_message_sid_is_answered_once(database_url: str) -> None:
+async def test_retried_message_sid_gets_the_same_reply_computed_once(database_url: str) -> None:
+    app = create_app(make_settings(database_url), clock=lambda: NOW)
+    sender = "+33644444444"
+    async with running(app) as client:
+        form = twilio_form("manger Mulhouse", sender)
+        first, second = await post_sms(client, form), await post_sms(client, form)
+        assert messages(first.text) and second.status_code == 200 and second.text == first.text
+        # Retries of a PLUS racing each other: one computes it (the page moves once), all get it.
+        race = twilio_form("PLUS", sender)
+        answers = await asyncio.gather(*(post_sms(client, race) for _ in range(5)))
+        assert len({r.text for r in answers}) == 1 and re.search(r"^4\. ", messages(answers[0].text)[0], re.M)
+        following = messages((await post_sms(client, twilio_form("PLUS", sender))).text)
+        assert re.search(r"^7\. ", following[0], re.M), "the page moved once, not five times"
+
+
+async def test_a_signed_request_re_cut_into_other_fields_is_not_answered(database_url: str) -> None:
+    """Twilio signs the fields concatenated: "NumMedia"="0", "To"="+337…" and "NumMedia"="0To+337…"
+    carry the same signature. The re-cut keeps the MessageSid, so it is not the person's message."""
     app = create_app(make_settings(database_url), clock=lambda: NOW)
     async with running(app) as client:
-        form = twilio_form("manger Mulhouse", "+33644444444", sid="SMretry0001")
-        first, second = await post_sms(client, form), await post_sms(client, form)
-        assert messages(first.text)
-        assert second.status_code == 200 and messages(second.text) == []
-        # Retries racing each other: exactly one of them gets the answer.
-        race = twilio_form("manger Colmar", "+33644444444", sid="SMrace0001")
-        answers = await asyncio.gather(*(post_sms(client, race) for _ in range(5)))
-        assert sorted(len(messages(r.text)) > 0 for r in answers) == [False] * 4 + [True]
+        form = twilio_form("manger Colmar", "+33644444445")
+        signature = sign(SMS_URL, form)
+        assert messages((await post_sms(client, form, signature=signature)).text)
+        re_cut = {k: v for k, v in form.items() if k != "To"} | {"NumMedia": "0To" + form["To"]}
+        replayed = await post_sms(client, re_cut, signature=signature)
+        assert replayed.status_code == 200 and messages(replayed.text) == []
+        without_sid = {k: v for k, v in form.items() if k != "MessageSid"}
+        without_sid["AccountSid"] += "MessageSid" + form["MessageSid"]
+        refused = await post_sms(client, without_sid, signature=sign(SMS_URL, without_sid))
+        assert refused.status_code == 400, "a form without its MessageSid is not Twilio's"
 
 
 async def test_stop_then_silence_then_start(database_url: str) -> None:

@@ -60,9 +60,9 @@ async def test_turn_one_on_worker_a_turn_two_on_worker_b(database_url: str, redi
                 (await post_sms(worker_a, twilio_form("manger Strasbourg", sender, sid=sid))).text
             )
             assert first and "1." in first[0]
-            # Twilio's retry lands on the other worker: still answered once.
+            # Twilio's retry lands on the other worker: the same reply, computed once.
             retry = await post_sms(worker_b, twilio_form("manger Strasbourg", sender, sid=sid))
-            assert retry.status_code == 200 and messages(retry.text) == []
+            assert retry.status_code == 200 and messages(retry.text) == first
             # Turn 2 on worker B continues the search started on worker A.
             more = messages((await post_sms(worker_b, twilio_form("PLUS", sender))).text)
             assert more and "4." in more[0] and "Strasbourg" in more[0]
@@ -70,9 +70,7 @@ async def test_turn_one_on_worker_a_turn_two_on_worker_b(database_url: str, redi
             joined = "".join(details).replace("\n", "")
             assert "openstreetmap.org" in joined or "Adresse communiquée sur orientation" in joined
     finally:
-        await _cleanup(
-            redis_url, [f"solibot:session:{key}", f"solibot:optout:{key}", f"solibot:dedup:sms:{sid}"]
-        )
+        await _cleanup(redis_url, [f"solibot:conv:{key}", f"solibot:reply:sms:{sid}"])
 
 
 async def test_stop_on_one_worker_silences_the_other(database_url: str, redis_url: str) -> None:
@@ -89,4 +87,4 @@ async def test_stop_on_one_worker_silences_the_other(database_url: str, redis_ur
             assert messages((await post_sms(worker_b, twilio_form("START", sender))).text)
             assert messages((await post_sms(worker_a, twilio_form("manger Colmar", sender))).text)
     finally:
-        await _cleanup(redis_url, [f"solibot:session:{key}", f"solibot:optout:{key}"])
+        await _cleanup(redis_url, [f"solibot:conv:{key}"])
