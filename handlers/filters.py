@@ -10,7 +10,18 @@ import locales
 from handlers.terms import FoldedText, pattern
 from search import Filters
 
-_KEYS = ("women", "men", "couple", "family", "pregnant", "isolated", "animals", "free", "wheelchair")
+_KEYS = (
+    "women",
+    "men",
+    "men.with",  # "avec mon père": a man comes along, so not alone, and no women-only place
+    "couple",
+    "family",
+    "pregnant",
+    "isolated",
+    "animals",
+    "free",
+    "wheelchair",
+)
 _PATTERNS = {key: pattern(locales.words("filters", key)) for key in _KEYS}
 # Look-alikes that cancel a term they overlap: Ukrainian "мій чоловік" is "my husband", not a man asking.
 _LOOKALIKES = {key: pattern(locales.words("filters", f"{key}.not")) for key in _KEYS}
@@ -54,7 +65,7 @@ def read_who(text: str) -> Who:
         """Said outside a couple's words: "avec ma femme" is a couple, not a woman asking."""
         return any(not any(a <= s and e <= b for a, b in couples) for s, e in found.get(key, []))
 
-    genders = [g for g in ("women", "men") if said(g)]
+    genders = [g for g in ("women", "men") if said(g) or (g == "men" and said("men.with"))]
     family = (
         "couple"
         if couples or ("women" in genders and "men" in genders)
@@ -63,7 +74,7 @@ def read_who(text: str) -> Who:
         else "family"
         if said("family")
         else "isolated"
-        if said("isolated") or genders == ["men"]  # a man who names no one else comes alone
+        if said("isolated") or (genders == ["men"] and not said("men.with"))  # a man naming no one else
         else None
     )
     filters = Filters(

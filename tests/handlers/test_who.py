@@ -159,6 +159,22 @@ def test_a_father_is_a_man(text: str) -> None:
     assert said.gender == "men" and said.family == "family", text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je cherche a dormir avec mon père strasbourg",
+        "sleep with my dad in colmar",
+        "dormir con mi padre mulhouse",
+        "ночевать с отцом в страсбурге",
+        "با پدرم کجا بخوابم",
+        "مع أبي أين ننام",
+    ],
+)
+def test_a_man_coming_along_keeps_women_only_places_away_but_is_not_alone(text: str) -> None:
+    said = read_filters(text)
+    assert said.gender == "men" and said.family != "isolated", text
+
+
 async def test_who_is_asking_stays_for_the_next_need(chat: Chat) -> None:
     await chat.send("je suis un homme seul, manger strasbourg")
     spy = recording(chat)
