@@ -11,17 +11,22 @@ from bot.surfaces import SMS_MAX_SEGMENTS
 from handlers import HOME_DEPARTMENTS
 
 DEFAULT_URL = "sqlite:///data/solibot.db"
+DEVELOPMENT_SECRET = "solibot-local-development-only"  # noqa: S105 - public on purpose, refused in production
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    solibot_env: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses the development USER_KEY_SECRET (the Docker image sets it)",
+    )
     database_url: str = Field(default=DEFAULT_URL, description="sqlite:///path or postgresql://user@host/db")
     redis_url: str | None = Field(
         default=None, description="redis://host:6379/0: shared sessions and de-duplication"
     )
     user_key_secret: SecretStr = Field(
-        default=SecretStr("solibot-local-development-only"),
+        default=SecretStr(DEVELOPMENT_SECRET),
         description="HMAC key turning a phone number or chat id into a user key; set it in production",
     )
     session_ttl_seconds: int = Field(default=24 * 3600, ge=60)
@@ -32,7 +37,8 @@ class Settings(BaseSettings):
     geocoder_domain: str | None = Field(default=None, description="self-hosted addok / Nominatim host")
     geocoder_timeout_seconds: float = Field(default=1.5, gt=0)
     seed_sample: bool = Field(
-        default=True, description="seed an empty SQLite database with the sample on first run"
+        default=True,
+        description="chat and Telegram polling seed an empty SQLite database with the sample; serve never",
     )
 
     public_base_url: str | None = Field(
@@ -52,6 +58,18 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_url: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+
+    @model_validator(mode="after")
+    def _no_development_secret_in_production(self) -> Settings:
+        """With the public default, a stored user key is turned back into its phone number in minutes
+        (every French mobile number hashed with it): refused wherever real people write."""
+        real = self.solibot_env == "production" or self.twilio_auth_token or self.telegram_bot_token
+        if real and self.user_key_secret.get_secret_value() == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "USER_KEY_SECRET is the public development default: set a long random secret "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -298,7 +298,7 @@ def run_polling(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with Resources.open(settings) as resources:
+        async with Resources.open(settings, seed_sample=True) as resources:
             application = build_application(settings, polling=True)
             channel = TelegramChannel(
                 application,

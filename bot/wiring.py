@@ -138,20 +138,26 @@ class Resources:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, settings: Settings, clock: Clock = now, *, tolerate_database_down: bool = True
+        cls,
+        settings: Settings,
+        clock: Clock = now,
+        *,
+        tolerate_database_down: bool = True,
+        seed_sample: bool = False,
     ) -> AsyncIterator[Resources]:
-        """Migrate (and seed an empty embedded database), then open the stores. A database that is
-        down at start does not stop the web service: it answers "call 115" and tries the migration
-        again until the database is back (the session tables are migrations), rather than
-        crash-looping while people wait for an answer. The console says it at once."""
+        """Migrate (and, with `seed_sample` and SEED_SAMPLE, seed an empty embedded database with the
+        invented sample: the console and polling only, never the web service), then open the stores.
+        A database that is down at start does not stop the web service: it answers "call 115" and
+        tries the migration again until the database is back (the session tables are migrations),
+        rather than crash-looping while people wait for an answer. The console says it at once."""
         retry: asyncio.Task[None] | None = None
         try:
-            await _prepare(settings, clock)
+            await _prepare(settings, clock, seed_sample)
         except Exception:
             if not tolerate_database_down:
                 raise
             log.exception("database not ready at start; serving degraded answers")
-            retry = asyncio.create_task(_prepare_until_done(settings, clock))
+            retry = asyncio.create_task(_prepare_until_done(settings, clock, seed_sample))
         engine = make_async_engine(settings.database_url)
         redis = None
         if settings.redis_url:
@@ -184,20 +190,22 @@ class Resources:
             await engine.dispose()
 
 
-async def _prepare(settings: Settings, clock: Clock) -> None:
+async def _prepare(settings: Settings, clock: Clock, seed_sample: bool) -> None:
     engine = await asyncio.to_thread(
-        prepare, settings.database_url, now=clock(), seed_sample=settings.seed_sample
+        prepare, settings.database_url, now=clock(), seed_sample=seed_sample and settings.seed_sample
     )
     engine.dispose()
 
 
-async def _prepare_until_done(settings: Settings, clock: Clock, first_wait: float = 2.0) -> None:
+async def _prepare_until_done(
+    settings: Settings, clock: Clock, seed_sample: bool, first_wait: float = 2.0
+) -> None:
     """Every few seconds (up to a minute apart) until the database takes the migrations."""
     wait = first_wait
     while True:
         await asyncio.sleep(wait)
         try:
-            await _prepare(settings, clock)
+            await _prepare(settings, clock, seed_sample)
         except Exception as exc:  # noqa: BLE001 - down again: the next try will say it once more
             log.warning("database still not ready: %s", exc.__class__.__name__)
             wait = min(60.0, wait * 2)

@@ -57,24 +57,42 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout: float = 30) -> Engine:
     url = sync_url(url)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+# The request path gives up early so that a turn still answers within its deadline (bot/wiring.py): a
+# hung or slow database costs a few seconds and the unavailable notice, never Twilio's 15 s timeout.
+CONNECT_TIMEOUT_SECONDS = 3
+STATEMENT_TIMEOUT_MS = 5000
+POOL_TIMEOUT_SECONDS = 5
+SQLITE_BUSY_TIMEOUT_SECONDS = 5
+
+
 def make_async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+    """The request path's engine: bounded waits for a connection, a connection attempt and a statement."""
     url = async_url(url)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        },
+    )
 
 
 def alembic_config(url: str) -> Config:
@@ -108,7 +126,10 @@ class Runner:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._sync = (
-            make_engine(engine.url.render_as_string(hide_password=False))
+            make_engine(
+                engine.url.render_as_string(hide_password=False),
+                sqlite_busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+            )
             if engine.dialect.name == "sqlite"
             else None
         )

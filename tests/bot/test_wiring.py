@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from bot.settings import Settings
 from bot.wiring import Resources, conversation_deps
@@ -64,3 +65,31 @@ async def test_a_database_down_at_start_gets_its_migrations_when_it_comes_back(p
             await resources.engine.dispose()
             with psycopg.connect(pg_server, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize(
+    "real",
+    [
+        {"solibot_env": "production"},
+        {"twilio_auth_token": "a-real-token"},
+        {"telegram_bot_token": "123:abc"},
+    ],
+)
+def test_the_development_secret_is_refused_where_real_people_write(real: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="USER_KEY_SECRET"):
+        Settings(_env_file=None, **real)  # type: ignore[call-arg]
+    Settings(_env_file=None, user_key_secret="a-long-random-secret", **real)  # type: ignore[call-arg, arg-type]
+    Settings(_env_file=None)  # type: ignore[call-arg]  # the console's zero-config default stays
+
+
+async def test_the_web_service_never_seeds_the_invented_sample(tmp_path: Path) -> None:
+    """SEED_SAMPLE is on by default for the console; the web service ignores it: people could walk
+    to places that do not exist."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    settings = make_settings(url, seed_sample=True)
+    async with Resources.open(settings, lambda: NOW) as resources:
+        async with resources.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar() == 0
+    async with Resources.open(settings, lambda: NOW, seed_sample=True) as resources:
+        async with resources.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar() > 0
