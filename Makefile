@@ -31,3 +31,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.parse
+
+# The image's dependencies, pinned with their hashes (requirements.lock) for the Python of the Dockerfile's
+# base image, resolved by uv from a tool venv outside the project. Pins already in the lock are kept: pass
+# LOCK_FLAGS=--upgrade (or --upgrade-package NAME) to move them.
+LOCK_TOOLS ?= /tmp/solibot-lock-tools
+IMAGE_PYTHON = $(shell sed -n 's/^FROM python:\([0-9.]*\)-.*/\1/p' Dockerfile)
+.PHONY: lock
+lock:
+	test -n "$(IMAGE_PYTHON)" || { echo "make lock: no 'FROM python:X.Y.Z-…' line in Dockerfile" >&2; exit 1; }
+	test -x $(LOCK_TOOLS)/bin/uv || { $(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet 'uv>=0.5'; }
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	| $(LOCK_TOOLS)/bin/uv pip compile --quiet pyproject.toml - --generate-hashes \
+	  --python-version $(IMAGE_PYTHON) --python-platform x86_64-manylinux_2_36 --output-file requirements.lock $(LOCK_FLAGS)
