@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
-from bot import commands
+from bot import commands, logs
 from bot.settings import Settings
 
 
@@ -39,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         "--source", default="soliguide", help="name of the source (re-import replaces its places)"
     )
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument(
+        "--max-inflated-mb",
+        type=int,
+        default=2048,
+        metavar="MB",
+        help="refuse a gzip inflating past MB megabytes (default 2048)",
+    )
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")
@@ -68,16 +74,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         settings = Settings()
     except ValueError as exc:
         print(f"solibot: configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+    logs.configure(
+        "INFO" if args.verbose else settings.log_level, settings.log_format, settings.secret_values()
+    )
     handler = getattr(commands, f"cmd_{args.command}")
     try:
         return int(handler(args, settings) or 0)

@@ -18,6 +18,7 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot import logs
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.telegram import TelegramChannel, build_application, set_webhook
@@ -121,8 +122,11 @@ def create_app(
 
 
 def factory() -> Starlette:
-    """For uvicorn's import string (several workers): each worker reads the same environment."""
-    return create_app(Settings())
+    """For uvicorn's import string (several workers): each worker reads the same environment and
+    configures its own logging (a worker process inherits none)."""
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_format, settings.secret_values())
+    return create_app(settings)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> int:

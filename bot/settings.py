@@ -59,6 +59,19 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line")
+
+    def secret_values(self) -> tuple[str, ...]:
+        """What the logs must never show (bot/logs.py redacts it)."""
+        found = (
+            self.user_key_secret,
+            self.twilio_auth_token,
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+        )
+        return tuple(s.get_secret_value() for s in found if s is not None)
+
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Settings:
         """With the public default, a stored user key is turned back into its phone number in minutes
