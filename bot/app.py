@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot import logs
+from bot.metrics import DEPENDENCY_UP, exposition, metered
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.telegram import TelegramChannel, build_application, set_webhook
@@ -50,15 +51,38 @@ async def telegram_webhook(request: Request) -> Response:
     return await channel.handle(request)
 
 
-async def healthz(request: Request) -> Response:
-    """Load balancers take a worker out when its database is unreachable."""
-    resources: Resources = request.state.resources
+async def _answers(check: Callable[[], Awaitable[None]], dependency: str) -> bool:
     try:
-        await asyncio.wait_for(resources.ping(), HEALTH_TIMEOUT_SECONDS)
+        await asyncio.wait_for(check(), HEALTH_TIMEOUT_SECONDS)
     except Exception as exc:
-        log.warning("health check failed: %s", exc.__class__.__name__)
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "up"})
+        log.warning("health check: %s down (%s)", dependency, exc.__class__.__name__)
+        DEPENDENCY_UP.labels(dependency).set(0)
+        return False
+    DEPENDENCY_UP.labels(dependency).set(1)
+    return True
+
+
+async def healthz(request: Request) -> Response:
+    """Load balancers take a worker out when its database is unreachable. Redis down is reported but
+    keeps the worker in: it still answers (as to a new conversation), and every worker shares Redis."""
+    resources: Resources = request.state.resources
+    database = await _answers(resources.ping, "database")
+    sessions = await _answers(resources.ping_sessions, "sessions")
+    body = {
+        "status": "ok" if database and sessions else "degraded" if database else "unavailable",
+        "database": "up" if database else "down",
+        "sessions": "up" if sessions else "down",
+    }
+    return JSONResponse(body, status_code=200 if database else 503)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus's text format; the dependency gauges are checked at each scrape."""
+    resources: Resources = request.state.resources
+    await _answers(resources.ping, "database")
+    await _answers(resources.ping_sessions, "sessions")
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
 
 
 def create_app(
@@ -74,6 +98,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with Resources.open(settings, clock) as resources:
+            converse = metered(resources.converse)
             secret = settings.user_key_secret.get_secret_value().encode()
             token = settings.twilio_auth_token
             sms = SmsChannel(
@@ -86,7 +111,7 @@ def create_app(
                 ),
                 RequestValidator(token.get_secret_value()) if token else None,
                 resources.dedup,
-                resources.converse,
+                converse,
                 _sms_sender(settings, twilio_http_client),
             )
             telegram: TelegramChannel | None = None
@@ -94,7 +119,7 @@ def create_app(
                 hook = settings.telegram_webhook_secret
                 telegram = TelegramChannel(
                     build_application(settings, request=telegram_request),
-                    resources.converse,
+                    converse,
                     secret,
                     resources.sessions,
                     resources.dedup,
@@ -116,6 +141,7 @@ def create_app(
             Route("/sms/twilio", sms_twilio, methods=["POST"]),
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -25,15 +25,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.sql import Runner
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
 
 DEFAULT_TTL_SECONDS = 24 * 3600  # Twilio retries within minutes, Telegram within a day at most
 DEFAULT_LEASE_SECONDS = 30.0  # longer than any turn (the turn deadline is 10 s)
@@ -146,56 +143,3 @@ def _release(conn: Connection, key: str) -> None:
 
 def _purge(conn: Connection, now: float) -> int:
     return conn.execute(text("DELETE FROM webhook_reply WHERE expires_at <= :now"), {"now": now}).rowcount
-
-
-# KEYS[1] the key's hash; ARGV: request hash, now, ttl, lease. Returns {seen, reply}.
-_CLAIM = """
-local found = redis.call('HMGET', KEYS[1], 'h', 'r', 'c')
-local now, lease = tonumber(ARGV[2]), tonumber(ARGV[4])
-if not found[1] or (not found[2] and tonumber(found[3]) <= now - lease) then
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'h', ARGV[1], 'c', ARGV[2])
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return {'new', false}
-end
-if found[1] ~= ARGV[1] then return {'other', false} end
-if not found[2] then return {'busy', false} end
-return {'replay', found[2]}
-"""
-
-
-class RedisDedupStore:
-    """Several workers: one Lua script claims atomically, so two workers receiving the same retry race
-    safely; Redis's own time-to-live forgets the keys."""
-
-    def __init__(
-        self,
-        redis: Redis,
-        ttl_seconds: int = DEFAULT_TTL_SECONDS,
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
-        prefix: str = "solibot:reply:",
-        clock: Clock = time.time,
-    ) -> None:
-        self._redis, self._ttl, self._lease, self._prefix, self._clock = (
-            redis,
-            ttl_seconds,
-            lease_seconds,
-            prefix,
-            clock,
-        )
-        self._claim = redis.register_script(_CLAIM)
-
-    async def claim(self, key: str, request: str) -> Claim:
-        seen, reply = await self._claim(
-            keys=[self._prefix + key], args=[request, repr(self._clock()), self._ttl, repr(self._lease)]
-        )
-        seen = Seen(seen.decode() if isinstance(seen, bytes) else seen)
-        if seen is not Seen.REPLAY:
-            return Claim(seen)
-        return Claim(seen, reply.decode() if isinstance(reply, bytes) else str(reply or ""))
-
-    async def keep(self, key: str, reply: str) -> None:
-        await self._redis.hset(self._prefix + key, "r", reply)
-
-    async def release(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)

@@ -9,7 +9,7 @@ from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance, Nominatim
 from geopy.geocoders.base import Geocoder
 
-from search import HOME_DEPARTMENTS, PlaceMatch, Point, find_place
+from search import HOME_DEPARTMENTS, PlaceMatch, Point, find_place, street_span
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,9 @@ class FallbackGeocoder:
 
     The remote one knows streets and squares; the gazetteer never fails. Any geopy error, a timeout or
     an answer outside France falls through to the gazetteer, so a flaky geocoder only costs precision.
+    The remote one is another organisation's server: it reads the street address of the message
+    (`search.street_span`) and nothing else, never the rest ("mon mari me frappe", a phone number),
+    and is not asked at all when the message writes no street address.
     """
 
     def __init__(
@@ -35,9 +38,10 @@ class FallbackGeocoder:
         self.home_depts = home_depts
 
     def locate(self, text: str) -> PlaceMatch | None:
-        if self.remote is not None and text.strip():
+        address = street_span(text) if self.remote is not None else None
+        if self.remote is not None and address is not None:
             try:
-                loc = self.remote.geocode(text, exactly_one=True, timeout=self.timeout)
+                loc = self.remote.geocode(address, exactly_one=True, timeout=self.timeout)
             except (GeopyError, OSError, ValueError) as exc:
                 log.info("remote geocoder failed kind=%s; using the gazetteer", type(exc).__name__)
                 loc = None

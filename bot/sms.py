@@ -19,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash
 from bot.identity import user_key
+from bot.metrics import REFUSED
 from bot.sms_render import bodies, unavailable
 from bot.surfaces import SMS, SmsSurface
 from bot.webhook import TooLarge, read_capped
@@ -162,16 +163,19 @@ class SmsChannel:
             form = parse_form(await read_capped(request, MAX_BODY_BYTES), request.headers.get("content-type"))
         except (BadRequest, TooLarge) as exc:
             log.info("sms refused: %s", exc)
+            REFUSED.labels("sms", "too_large" if isinstance(exc, TooLarge) else "malformed").inc()
             status = 413 if isinstance(exc, TooLarge) else 400
             return Response("bad request", status_code=status, media_type="text/plain")
         url = public_url(request, self._config.public_base_url)
         if self._validator is None or not verify(self._validator, url, form, request.headers):
             log.warning("sms refused: bad or missing signature")
+            REFUSED.labels("sms", "signature").inc()
             return Response("forbidden", status_code=403, media_type="text/plain")
         try:
             sid = check_fields(form, self._config.account_sid)
         except BadRequest as exc:
             log.warning("sms refused: %s", exc)
+            REFUSED.labels("sms", "fields").inc()
             return Response("bad request", status_code=400, media_type="text/plain")
         key = f"sms:{sid}"
         claim = await self._claim(key, request_hash(form.multi_items()))
@@ -180,6 +184,7 @@ class SmsChannel:
             return self._twiml(claim.reply or twiml(()))
         if claim.seen is not Seen.NEW:
             log.warning("sms %s under a known MessageSid: not answered", claim.seen.value)
+            REFUSED.labels("sms", claim.seen.value).inc()
             return self._twiml(twiml(()))
         msg = decode(form, self._config.secret, SmsSurface(self._config.max_segments))
         task = asyncio.create_task(self._turn(msg))

@@ -1,4 +1,5 @@
-"""The web service's conversation stores: SQL (the directory's database, the embedded default) and Redis.
+"""The web service's conversation store in SQL (the directory's database, the embedded default), and
+what the Redis store (bot/redis_stores.py) shares with it: the opt-outs.
 
 Both keep the conversation with a time-to-live and order the turns of one person by compare-and-set
 on a version (handlers.SessionStore). The opt-out is kept without expiry in the SQL database in both
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,7 +28,7 @@ from handlers import (
 Clock = Callable[[], float]
 
 
-def _opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
+def opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
     """(opted out?, the language of the opt-out)."""
     row = conn.execute(
         text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
@@ -36,7 +36,7 @@ def _opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
     return row is not None, row[0] if row is not None else None
 
 
-def _write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
+def write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
     if conv.opted_out:
         conn.execute(
             text(
@@ -49,7 +49,7 @@ def _write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bo
         conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
 
 
-def _stored(data: str | None, version: int, opt_out: tuple[bool, str | None]) -> Stored:
+def stored(data: str | None, version: int, opt_out: tuple[bool, str | None]) -> Stored:
     conv = load_conversation(data) if data is not None else None
     return Stored(with_opt_out(conv, opt_out[1]) if opt_out[0] else conv, version)
 
@@ -87,7 +87,7 @@ def _load(conn: Connection, user_key: str, now: float) -> Stored:
         {"k": user_key},
     ).first()
     data, version = (row[0] if row[1] > now else None, row[2]) if row is not None else (None, 0)
-    return _stored(data, version, _opted_out(conn, user_key))
+    return stored(data, version, opted_out(conn, user_key))
 
 
 def _save(
@@ -114,7 +114,7 @@ def _save(
         )
     if conn.execute(statement, {"k": user_key, "d": data, "e": expires_at, "v": version}).rowcount != 1:
         return False
-    _write_opt_out(conn, user_key, conv, lift_opt_out, now)
+    write_opt_out(conn, user_key, conv, lift_opt_out, now)
     return True
 
 
@@ -125,55 +125,3 @@ def _forget(conn: Connection, user_key: str) -> None:
 def _purge(conn: Connection, now: float) -> int:
     deleted = conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
     return deleted.rowcount
-
-
-# Compare-and-set of one session hash: the version, then the data with its time-to-live.
-_CAS = """
-local v = redis.call('HGET', KEYS[1], 'v')
-if (v or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', tostring(tonumber(ARGV[1]) + 1), 'd', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
-
-
-class RedisSessionStore:
-    """Sessions shared by every web worker, with Redis's own time-to-live; opt-outs in SQL."""
-
-    def __init__(
-        self,
-        client: Any,  # redis.asyncio.Redis
-        engine: AsyncEngine,
-        prefix: str = "solibot:",
-        ttl_seconds: int = DEFAULT_TTL_SECONDS,
-        clock: Clock = time.time,
-    ) -> None:
-        self._redis, self._prefix, self._ttl, self._clock = client, prefix, ttl_seconds, clock
-        self._runner = Runner(engine)
-        self._cas = client.register_script(_CAS)
-
-    def _session(self, user_key: str) -> str:
-        return f"{self._prefix}conv:{user_key}"
-
-    async def load(self, user_key: str) -> Stored:
-        found = await self._redis.hmget(self._session(user_key), ["d", "v"])
-        opt_out = await self._runner.read(_opted_out, user_key)
-        data = found[0].decode() if isinstance(found[0], bytes) else found[0]
-        return _stored(data, int(found[1] or 0), opt_out)
-
-    async def save(
-        self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
-    ) -> bool:
-        """The opt-out is written before the session (a STOP is never lost when the session write
-        conflicts: the turn is computed again and says the same); it is lifted only after."""
-        if conv.opted_out:
-            await self._runner.write(_write_opt_out, user_key, conv, False, self._clock())
-        saved = await self._cas(
-            keys=[self._session(user_key)], args=[str(version), dump_conversation(conv), self._ttl]
-        )
-        if saved and lift_opt_out:
-            await self._runner.write(_write_opt_out, user_key, conv, True, self._clock())
-        return bool(saved)
-
-    async def forget(self, user_key: str) -> None:
-        await self._redis.delete(self._session(user_key))

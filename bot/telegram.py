@@ -27,6 +27,7 @@ from telegram.request import BaseRequest
 
 from bot.dedup import DedupStore, Seen, claim_or_wait, request_hash
 from bot.identity import user_key
+from bot.metrics import REFUSED
 from bot.notices import MEDIA_HELP, SHARE_LOCATION, UNAVAILABLE, language, say
 from bot.settings import Settings
 from bot.surfaces import TELEGRAM
@@ -125,6 +126,7 @@ class TelegramChannel:
             received.encode(), self._webhook_secret.encode()
         ):
             log.warning("telegram refused: bad or missing secret token")
+            REFUSED.labels("telegram", "secret").inc()
             return Response("forbidden", status_code=403, media_type="text/plain")
         try:
             body = await read_capped(request, MAX_BODY_BYTES)
@@ -134,6 +136,7 @@ class TelegramChannel:
             update = Update.de_json(data, self.application.bot)
         except Exception as exc:  # de_json raises whatever a malformed nested object provokes
             log.info("telegram refused: %s", exc.__class__.__name__)
+            REFUSED.labels("telegram", "too_large" if isinstance(exc, TooLarge) else "malformed").inc()
             status = 413 if isinstance(exc, TooLarge) else 400
             return Response("bad request", status_code=status, media_type="text/plain")
         key = f"tg:{self.application.bot.id}:{update.update_id}"

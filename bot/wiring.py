@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.dedup import DedupStore, RedisDedupStore, SqlDedupStore
+from bot.dedup import DedupStore, SqlDedupStore
 from bot.settings import Settings
-from bot.stores import RedisSessionStore, SqlSessionStore
+from bot.stores import SqlSessionStore
 from db.sql import SqlIndex, make_async_engine, ping, prepare
 from handlers import PARIS, Conversation, Deps, Incoming, SessionStore, Turn, respond
 from search import Directory, understand
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+REDIS_TIMEOUT_SECONDS = 2.0  # a hung Redis costs a turn this much, not its deadline
 MAX_ATTEMPTS = 5  # compare-and-set retries of one turn; more means a flood from one sender
 
 
@@ -135,6 +136,11 @@ class Resources:
         """Raises when the database does not answer."""
         await ping(self.engine)
 
+    async def ping_sessions(self) -> None:
+        """Raises when Redis (where the conversations are, when configured) does not answer."""
+        if self.redis is not None:
+            await self.redis.ping()
+
     @classmethod
     @asynccontextmanager
     async def open(
@@ -159,18 +165,22 @@ class Resources:
             log.exception("database not ready at start; serving degraded answers")
             retry = asyncio.create_task(_prepare_until_done(settings, clock, seed_sample))
         engine = make_async_engine(settings.database_url)
-        redis = None
-        if settings.redis_url:
-            from redis.asyncio import Redis  # the embedded default runs without it
-
-            redis = Redis.from_url(settings.redis_url)
         ttl = settings.session_ttl_seconds
-        sessions: SessionStore = (
-            RedisSessionStore(redis, engine, ttl_seconds=ttl)
-            if redis is not None
-            else SqlSessionStore(engine, ttl_seconds=ttl)
-        )
-        dedup: DedupStore = RedisDedupStore(redis) if redis is not None else SqlDedupStore(engine)
+        redis = None
+        sessions: SessionStore = SqlSessionStore(engine, ttl_seconds=ttl)
+        dedup: DedupStore = SqlDedupStore(engine)
+        if settings.redis_url:  # the embedded default runs without Redis, and without importing it
+            from redis.asyncio import Redis
+
+            from bot.redis_stores import RedisDedupStore, RedisSessionStore
+
+            redis = Redis.from_url(
+                settings.redis_url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            sessions = RedisSessionStore(redis, engine, ttl_seconds=ttl)
+            dedup = RedisDedupStore(redis)
         deps = conversation_deps(settings, engine, clock)
         try:
             yield cls(

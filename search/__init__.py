@@ -8,7 +8,7 @@ from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, state_at, week_slots
 from search.language import detect_language
 from search.lexicon import match_key
-from search.places import PlaceMatch, find_place, names_a_street
+from search.places import PlaceMatch, find_place, names_a_street, street_span
 from search.reading import Understanding, understand
 from search.textnorm import GAP, alternation, expand_piece, fold, term_pieces
 
@@ -41,6 +41,7 @@ __all__ = [
     "match_key",
     "names_a_street",
     "state_at",
+    "street_span",
     "taxonomy",
     "term_pieces",
     "understand",

@@ -1,4 +1,4 @@
-"""Finding the French place a free-text message names, offline, in the gazetteer."""
+"""The French place a free-text message names (offline, in the gazetteer), and the street address in it."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from search.gazetteer import (
 )
 from search.geo import Point
 from search.lexicon import lexicon
-from search.textnorm import alternation, fold, token_spans
+from search.textnorm import alternation, fold, fold_map, token_spans
 
-__all__ = ["PlaceMatch", "find_place", "names_a_street"]
+__all__ = ["PlaceMatch", "find_place", "names_a_street", "street_span"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,22 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _DEPT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2a|2b|97[1-6])$")
 # "12 rue …", "3 bis, avenue …": a number then a street word (locales/<lang>/places.tsv).
 _STREET = re.compile(
-    rf"(?<!\w)\d{{1,4}}\s*(?:{alternation(place_words('house_suffix'))})?,?\s+(?:{alternation(place_words('street'))})(?!\w)"
+    rf"(?<!\w)\d{{1,4}}\s*(?:{alternation(place_words('house_suffix'))})?,?\s+(?P<street>{alternation(place_words('street'))})(?!\w)"
 )
+# What may follow the street word in an address: words that end it, words that keep a town in the street's
+# name ("rue de Colmar"), and the shapes of its pieces.
+_ADDRESS_END = place_words("address_end") | place_words("closing")
+_STREET_LINKS = place_words("street_link")
+_STREET_ALONE = place_words("street_alone")  # "2 Grande Rue": the street word is the whole name
+_ABBREVIATIONS = place_words("address_abbreviation") | {w.split("=")[0] for w in place_words("abbreviation")}
+_MAX_STREET_WORDS = 8  # "rue du Général Maréchal de Lattre de Tassigny" is 7
+_MAX_SPAN_CHARS = 80
+_CHUNK = re.compile(r"\S+")
+_TRAILING = ',.;:!?…)]}»"”'
+_OPENING = "([{«\"“'+<"  # a bracket, a quote, a phone's "+": no longer the address
+_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*'?|\d{1,2}(?:er|ere|e|eme|ieme|nd|th|st|rd)")  # on folded text
+_NUMBER = re.compile(r"[1-9]\d{0,3}")
+_LINE_BREAK = re.compile(r"[\n\r\v\f\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,158 @@ def names_a_street(text: str) -> bool:
     """Whether a message writes a street address, which a street geocoder reads better than the
     gazetteer of towns."""
     return _STREET.search(fold(text)) is not None
+
+
+def street_span(text: str) -> str | None:
+    """The street address a message writes and nothing else, or None: all a remote geocoder may read.
+
+    From the house number through the street's name, then a postcode and/or a town right after it
+    ("12 rue de la Paix 68100 Mulhouse", "3 avenue Jean Jaurès, Strasbourg"). It ends before a word of
+    `address_end` (a pronoun, a verb, a need, a time: "12 rue de la paix mon mari me frappe"), a phone
+    number, an e-mail, punctuation other than a comma before a town, a line break, a word in another
+    script, or past 8 words of name or 80 characters. Spaces come out single, and a town after "à" or
+    "in" after a comma, so the span of a span is itself."""
+    if not isinstance(text, str):
+        return None
+    text = text[:MAX_CHARS]
+    folded, where = fold_map(text)
+    for m in _STREET.finditer(folded):
+        alone = " ".join(m.group("street").split()) in _STREET_ALONE
+        span = _address_at(text, where[m.start()], where[m.end() - 1] + 1, alone=alone)
+        if span is not None:
+            return span
+    return None
+
+
+_Named = tuple[list[str], tuple[str, ...], str]  # a street's name words, the town after it, what joins them
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    raw: str  # as written, without the punctuation after it
+    key: str  # folded
+    tail: str  # the punctuation after it
+    broken: bool  # a line break or an opening bracket or quote before it
+
+
+def _chunks(text: str, at: int) -> list[_Chunk]:
+    found: list[_Chunk] = []
+    prev = at
+    for c in _CHUNK.finditer(text, at):
+        raw = c.group().rstrip(_TRAILING)
+        broken = _LINE_BREAK.search(text, prev, c.start()) is not None or c.group()[0] in _OPENING
+        found.append(_Chunk(raw, fold(raw), c.group()[len(raw) :], broken))
+        prev = c.end()
+    return found
+
+
+def _address_at(text: str, start: int, street_end: int, *, alone: bool) -> str | None:
+    """The address whose house number starts at `start` and whose street word ends at `street_end`;
+    `alone`: the street word is a whole name ("2 Grande Rue")."""
+    head = " ".join(text[start:street_end].split())
+    chunks = _chunks(text, street_end)
+    tail = ""
+    if chunks and not text[street_end].isspace():  # "av." or "rue," written onto the street word
+        glued = chunks.pop(0)
+        if glued.raw:
+            return None
+        tail = glued.tail
+        if tail == "." and len(head.split()[-1]) <= 3:
+            head, tail = head + ".", ""
+    g = gazetteer()
+    names: list[str] = []
+    town: tuple[str, ...] = ()
+    sep = ", "
+    if tail == "," and alone:
+        town = _town(g, chunks, any_size=True)
+    elif not tail:
+        names, town, sep = _street_name(g, chunks, alone=alone)
+    while names and _NUMBER.fullmatch(names[-1]) and len(names[-1]) < 4:  # "… paix 3 enfants": no bare 3
+        names.pop()
+    while names and len(" ".join([head, *names])) > _MAX_SPAN_CHARS:
+        names.pop()
+    if not names and not alone:
+        return None
+    span = " ".join([head, *names])
+    with_town = span + sep + " ".join(town)
+    return with_town if town and len(with_town) <= _MAX_SPAN_CHARS else span
+
+
+def _street_name(g: Gazetteer, chunks: list[_Chunk], *, alone: bool) -> _Named:
+    """The words of a street's name at the start of chunks, then the town after it and what joins
+    them (", " after a comma or a cue)."""
+    names: list[str] = []
+    for i, c in enumerate(chunks):
+        if c.broken or not c.key or len(names) == _MAX_STREET_WORDS:
+            break
+        if _ends(c.key):
+            if c.key in CUES and not c.tail:  # "à Mulhouse", "in Colmar"
+                return names, _town(g, chunks[i + 1 :], any_size=True), ", "
+            break
+        if _POSTCODE.fullmatch(c.key):
+            return names, _town(g, chunks[i:], any_size=True), " "
+        linked = bool(names) and fold(names[-1]) in _STREET_LINKS  # "rue du 8 mai", "rue de Colmar"
+        if _NUMBER.fullmatch(c.key):
+            after = chunks[i + 1] if i + 1 < len(chunks) else None
+            year = len(c.key) == 4 and any(n.isdigit() for n in names)  # "rue du 8 mai 1945"
+            named = (
+                after is not None and bool(_WORD.fullmatch(after.key)) and not _STREET.match(f"1 {after.key}")
+            )
+            if c.tail not in ("", ",") or not (year or (linked and named)):
+                break  # "06 12 …", "3 enfants", "14 rue …": "rue du 8 mai", "rue des 3 rois"
+        elif c.key[0].isdigit() and not linked:
+            break  # "3e étage", but "rue du 1er mai"
+        elif not _WORD.fullmatch(c.key):
+            break  # an e-mail, a link, "+33…", another script
+        elif (names or alone) and not linked:
+            town = _town(g, chunks[i:], any_size=False)  # "… de la Paix Mulhouse", not "… de Colmar"
+            if town:
+                return names, town, " "
+        abbreviated = c.tail == "." and (len(c.key) == 1 or c.key in _ABBREVIATIONS)
+        names.append(c.raw + "." if abbreviated else c.raw)
+        if c.tail == ",":
+            return names, _town(g, chunks[i + 1 :], any_size=True), ", "
+        if c.tail and not abbreviated:
+            break  # "paix." ends a sentence; "St.", "Gal.", "J." do not
+    return names, (), " "
+
+
+def _ends(key: str) -> bool:
+    """A word that ends an address: "mon", or one it is written onto ("j'ai", "aidez-moi")."""
+    first = re.split(r"['-]", key, maxsplit=1)[0]
+    return key in _ADDRESS_END or first in _ADDRESS_END or (first != key and f"{first}'" in _ADDRESS_END)
+
+
+def _town(g: Gazetteer, chunks: list[_Chunk], *, any_size: bool) -> tuple[str, ...]:
+    """A postcode and/or a town's name at the start of chunks, as written. Right after a street's name
+    (no comma, no postcode) only a town big or near enough to be meant: not Marie (06) in "rue Marie"."""
+
+    def postcode(k: int) -> bool:
+        return k < len(chunks) and not chunks[k].broken and chunks[k].key in g.postcodes
+
+    pieces: list[str] = []
+    k = 0
+    if postcode(0):
+        pieces.append(chunks[0].raw)
+        if chunks[0].tail:
+            return tuple(pieces)
+        k, any_size = 1, True  # "68100 Cernay" is that Cernay, however small
+    for n in range(min(4, len(chunks) - k), 0, -1):
+        group = chunks[k : k + n]
+        if any(c.broken or _ends(c.key) or not _WORD.fullmatch(c.key) for c in group):
+            continue
+        if any(c.tail for c in group[:-1]):
+            continue
+        key = " ".join(canon(t) for c in group for t in re.split(r"['-]", c.key) if t)
+        if key in g.common:
+            continue
+        towns = [g.communes[ins] for ins, kind, _ in g.names.get(key, ()) if kind in ("commune", "exonym")]
+        if any(any_size or t.pop >= 2000 or t.dept in HOME_DEPARTMENTS for t in towns):
+            pieces.extend(c.raw for c in group)
+            if not pieces[0].isdigit() and not group[-1].tail and postcode(k + n):
+                pieces.append(chunks[k + n].raw)  # "Mulhouse 68100"
+            break
+    return tuple(pieces)
 
 
 def find_place(text: str, *, home_depts: tuple[str, ...] = HOME_DEPARTMENTS) -> PlaceMatch | None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from bot.dedup import Claim, DedupStore, RedisDedupStore, Seen, SqlDedupStore, claim_or_wait, request_hash
+from bot.dedup import Claim, DedupStore, Seen, SqlDedupStore, claim_or_wait, request_hash
+from bot.redis_stores import RedisDedupStore
 from db.sql import make_async_engine, migrate
 from tests.conftest import REDIS_URL, _drop_pg_database, _fresh_pg_database, service_missing
 

@@ -14,7 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.identity import user_key
-from bot.stores import RedisSessionStore, SqlSessionStore
+from bot.redis_stores import RedisSessionStore
+from bot.stores import SqlSessionStore
 from bot.surfaces import SmsSurface
 from db.sql import make_async_engine, migrate
 from handlers import Channel, Conversation, Deps, Incoming, MemorySessionStore, SessionStore, Stored, respond

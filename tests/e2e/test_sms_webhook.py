@@ -259,3 +259,47 @@ async def test_database_down_answers_115_with_status_200() -> None:
         (body,) = messages(response.text)
         assert "115" in body and "indisponible" in body
         assert is_gsm(body) and segments(body).count <= 2
+
+
+async def test_redis_down_still_answers_and_keeps_stop(database_url: str) -> None:
+    """The session store down is no reason to answer everyone "call 115": the search works. The
+    opt-out is in the database, so someone who sent STOP stays silent."""
+    settings = make_settings(database_url, redis_url="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    async with running(create_app(settings, clock=lambda: NOW)) as client:
+        health = await client.get("/healthz")
+        assert health.status_code == 200 and health.json() == {
+            "status": "degraded",
+            "database": "up",
+            "sessions": "down",
+        }
+        (body, *_) = messages((await post_sms(client, twilio_form("manger Strasbourg", "+33612000001"))).text)
+        assert "1." in body and "indisponible" not in body
+        assert messages((await post_sms(client, twilio_form("STOP", "+33612000002"))).text)
+        assert messages((await post_sms(client, twilio_form("manger Strasbourg", "+33612000002"))).text) == []
+
+
+async def test_past_the_deadline_the_notice_goes_out_in_the_senders_language(database_url: str) -> None:
+    settings = make_settings(database_url, turn_deadline_seconds=0.001)
+    async with running(create_app(settings, clock=lambda: NOW)) as client:
+        response = await post_sms(client, twilio_form("хочу есть Страсбург", "+33612000003"))
+        (body,) = messages(response.text)
+        assert response.status_code == 200 and "115" in body and re.search("[а-я]", body), body
+
+
+async def test_metrics_count_turns_latency_and_refusals(database_url: str) -> None:
+    async with running(create_app(make_settings(database_url), clock=lambda: NOW)) as client:
+        before = (await client.get("/metrics")).text
+        await post_sms(client, twilio_form("manger Strasbourg", "+33612000004"))
+        await post_sms(client, twilio_form("manger Strasbourg", "+33612000004"), signature="forged")
+        after = (await client.get("/metrics")).text
+
+    def value(text: str, sample: str) -> float:
+        found = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    answered = 'solibot_turns_total{channel="sms",outcome="answered"}'
+    assert value(after, answered) == value(before, answered) + 1
+    refused = 'solibot_webhook_refused_total{channel="sms",reason="signature"}'
+    assert value(after, refused) == value(before, refused) + 1
+    assert value(after, 'solibot_turn_seconds_count{channel="sms"}') >= 1
+    assert value(after, 'solibot_dependency_up{dependency="database"}') == 1
