@@ -6,9 +6,11 @@ import asyncio
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 
 from bot.settings import Settings
@@ -75,10 +77,10 @@ async def test_a_database_down_at_start_gets_its_migrations_when_it_comes_back(p
         {"telegram_bot_token": "123:abc"},
     ],
 )
-def test_the_development_secret_is_refused_where_real_people_write(real: dict[str, str]) -> None:
+def test_the_development_secret_is_refused_where_real_people_write(real: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="USER_KEY_SECRET"):
         Settings(_env_file=None, **real)  # type: ignore[call-arg]
-    Settings(_env_file=None, user_key_secret="a-long-random-secret", **real)  # type: ignore[call-arg, arg-type]
+    Settings(_env_file=None, user_key_secret=SecretStr("a-long-random-secret"), **real)  # type: ignore[call-arg]
     Settings(_env_file=None)  # type: ignore[call-arg]  # the console's zero-config default stays
 
 
@@ -92,4 +94,4 @@ async def test_the_web_service_never_seeds_the_invented_sample(tmp_path: Path) -
             assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar() == 0
     async with Resources.open(settings, lambda: NOW, seed_sample=True) as resources:
         async with resources.engine.connect() as conn:
-            assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar() > 0
+            assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar_one() > 0
