@@ -128,9 +128,11 @@ def create_app(
                 await telegram.application.initialize()
                 await telegram.application.start()
                 await set_webhook(telegram.application, settings)
+            retention = asyncio.create_task(resources.retention())
             try:
                 yield {"resources": resources, "sms": sms, "telegram": telegram}
             finally:
+                retention.cancel()
                 await sms.drain()
                 if telegram is not None:
                     await telegram.application.stop()

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 REDIS_TIMEOUT_SECONDS = 2.0  # a hung Redis costs a turn this much, not its deadline
+RETENTION_EVERY_SECONDS = 600.0
 MAX_ATTEMPTS = 5  # compare-and-set retries of one turn; more means a flood from one sender
 
 
@@ -115,6 +116,9 @@ class Resources:
                 if lang and not conv.lang_chosen:
                     conv = replace(conv, lang=lang, lang_chosen=True)
                 turn = await respond(conv, msg, self.deps)
+                if turn.forget:
+                    await self.sessions.forget(msg.user_key)
+                    return turn
                 lifted = conv.opted_out and not turn.conversation.opted_out
                 if await self._save(msg.user_key, turn, stored.version, lifted, conv.opted_out):
                     return turn
@@ -131,6 +135,28 @@ class Resources:
                 raise
             log.exception("session not saved user=%s; answering without it", user_key[:12])
             return True
+
+    async def purge_expired(self) -> int:
+        """The retention job's one pass: conversations past their time-to-live and webhook replies
+        past theirs, deleted from the database (Redis forgets its own). Returns how many rows."""
+        purged = 0
+        for store in (self.sessions, self.dedup):
+            if isinstance(store, SqlSessionStore | SqlDedupStore):
+                purged += await store.purge()
+        return purged
+
+    async def retention(self, every_seconds: float = RETENTION_EVERY_SECONDS) -> None:
+        """Runs `purge_expired` now and then every few minutes, for the life of the web service: rows
+        no longer wait for another user's write to be deleted."""
+        while True:
+            try:
+                purged = await self.purge_expired()
+            except Exception as exc:  # noqa: BLE001 - a database down now is retried next time
+                log.warning("retention pass failed: %s", exc.__class__.__name__)
+            else:
+                if purged:
+                    log.info("retention: %d expired rows deleted", purged)
+            await asyncio.sleep(every_seconds)
 
     async def ping(self) -> None:
         """Raises when the database does not answer."""

@@ -11,18 +11,19 @@ import locales
 from handlers.deps import Deps, UnderstandingLike
 from handlers.filters import Who, read_who
 from handlers.generic_needs import SLEEP, WARM
-from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, t
+from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, reply_language, t
 from handlers.keywords import Command, clean, parse
 from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Turn
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
-from search import PARIS, Filters, names_a_street
+from search import PARIS, Filters, street_span
 
 log = logging.getLogger(__name__)
 
 MAX_CHOICES = 5
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+POSITION_DECIMALS = 3  # a shared position is kept to about 100 m, enough to rank places nearby
 
 
 def _worth_detecting(text: str, understanding: UnderstandingLike) -> bool:
@@ -48,7 +49,7 @@ async def respond(conv: Conversation, msg: Incoming, deps: Deps) -> Turn:
         lang = conv.lang or DEFAULT_LANG
         sorry = t(lang, "Sorry, something went wrong. Try again in a moment, or call 115 for a bed.")
         turn = Turn(conv, (notice(lang, sorry),))
-    return Turn(replace(turn.conversation, updated_at=now), turn.replies)
+    return replace(turn, conversation=replace(turn.conversation, updated_at=now))
 
 
 async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime) -> Turn:
@@ -67,6 +68,17 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         stopped = Conversation(lang=lang, lang_chosen=conv.lang_chosen, opted_out=True)
         confirm = t(lang, "Done: you will get no more messages. To come back, send START.")
         return Turn(stopped, (Reply(ReplyKind.CONFIRMATION, lang, confirm),))
+    if parsed.command is Command.FORGET:
+        # Everything but the opt-out, which is what the person asked us to remember; after STOP,
+        # done without a word.
+        kept = Conversation(opted_out=True, lang=conv.lang) if conv.opted_out else Conversation()
+        lang = lang if conv.lang or parsed.lang else reply_language(text, hint)
+        done = t(
+            lang,
+            "Done: I deleted what I kept of our conversation (your needs, places and position). "
+            "Write again whenever you need.",
+        )
+        return Turn(kept, () if conv.opted_out else (Reply(ReplyKind.CONFIRMATION, lang, done),), forget=True)
     if conv.opted_out:
         if parsed.command is not Command.START:
             return Turn(conv, _crisis_after_stop(msg.text, conv.lang or lang, ctx))
@@ -233,12 +245,17 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     lines = safety_lines(alerts, lang, short=ctx.surface.terse)
     point: tuple[float, float, str] | None = None
     if msg.location is not None:
-        point = (msg.location.lat, msg.location.lon, t(lang, "your location"))
+        # Rounded (about 100 m) before anything uses or keeps it: the session outlives the turn.
+        lat, lon = round(msg.location.lat, POSITION_DECIMALS), round(msg.location.lon, POSITION_DECIMALS)
+        point = (lat, lon, t(lang, "your location"))
     elif understanding is not None and understanding.place is not None:
         place = understanding.place
         point = (place.point.lat, place.point.lon, place.label)
-    if msg.location is None and ctx.deps.locate is not None and (point is None or names_a_street(text)):
-        street = await ctx.deps.locate(text)  # a street address reads better from a street geocoder
+    address = street_span(text) if msg.location is None and ctx.deps.locate is not None else None
+    if address is not None and ctx.deps.locate is not None:
+        # A street address reads better from a street geocoder, which is another organisation's
+        # server: it gets the address, never the rest of the message (a name, violence, health).
+        street = await ctx.deps.locate(address)
         if street is not None:
             point = (street.point.lat, street.point.lon, street.label)
     window = understanding.when if understanding else None

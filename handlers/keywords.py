@@ -25,6 +25,7 @@ class Command(StrEnum):
     LANGUAGE = "language"
     THANKS = "thanks"
     ACK = "ack"  # "ok", "oui": a nod, not a question
+    FORGET = "forget"  # "oublie-moi": delete the conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ _MENU = _commands("menu")
 _MORE = _commands("more")
 _LANG_MENU = _commands("language_menu")
 _ACK = _commands("ack")
+_FORGET = _commands("forget")
 
 
 # Politeness around a command word: "stop svp", "plus merci", "help please".
@@ -114,6 +116,8 @@ def _command(word: str) -> Parsed:
         return Parsed(Command.STOP)
     if word in _START:
         return Parsed(Command.START)
+    if word in _FORGET:
+        return Parsed(Command.FORGET)
     if word in _HELP:
         return Parsed(Command.HELP)
     if word in _THANKS:

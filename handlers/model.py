@@ -143,6 +143,7 @@ class Conversation:
 class Turn:
     conversation: Conversation
     replies: tuple[Reply, ...]
+    forget: bool = False  # the person asked to be forgotten: the store deletes the conversation
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,3 +95,21 @@ async def test_the_web_service_never_seeds_the_invented_sample(tmp_path: Path) -
     async with Resources.open(settings, lambda: NOW, seed_sample=True) as resources:
         async with resources.engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM place"))).scalar_one() > 0
+
+
+async def test_the_retention_pass_deletes_expired_conversations_and_replies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'retention.db'}"
+    async with Resources.open(make_settings(url), lambda: NOW) as resources:
+        async with resources.engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO conversation_session (user_key, data, expires_at) VALUES ('old', '{}', 1)")
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO webhook_reply (key, request_hash, reply, claimed_at, expires_at) "
+                    "VALUES ('sms:old', 'h', '<Response/>', 0, 1)"
+                )
+            )
+        assert await resources.sessions.save("new", Conversation(lang="fr"), version=0)
+        assert await resources.purge_expired() == 2
+        assert (await resources.sessions.load("new")).conversation == Conversation(lang="fr")

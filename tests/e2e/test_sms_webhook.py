@@ -6,10 +6,12 @@ import asyncio
 import re
 
 import pytest
+from sqlalchemy import create_engine, text
 
 import locales
 from bot.app import create_app
 from bot.gsm import is_gsm, segments, to_gsm
+from bot.identity import user_key
 from bot.surfaces import travels_in_ucs2
 from handlers import LANGUAGES
 from tests.e2e.support import (
@@ -303,3 +305,21 @@ async def test_metrics_count_turns_latency_and_refusals(database_url: str) -> No
     assert value(after, refused) == value(before, refused) + 1
     assert value(after, 'solibot_turn_seconds_count{channel="sms"}') >= 1
     assert value(after, 'solibot_dependency_up{dependency="database"}') == 1
+
+
+async def test_forget_me_deletes_the_stored_conversation(database_url: str) -> None:
+    sender = "+33612000005"
+    key = user_key(b"test-user-key-secret", "sms", sender)
+    async with running(create_app(make_settings(database_url), clock=lambda: NOW)) as client:
+        await post_sms(client, twilio_form("manger Strasbourg", sender))
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            stored = "SELECT count(*) FROM conversation_session WHERE user_key = :k"
+            assert conn.execute(text(stored), {"k": key}).scalar_one() == 1
+        (done,) = messages((await post_sms(client, twilio_form("oublie-moi", sender))).text)
+        assert "effac" in done
+        with engine.connect() as conn:
+            assert conn.execute(text(stored), {"k": key}).scalar_one() == 0
+        engine.dispose()
+        (again,) = messages((await post_sms(client, twilio_form("PLUS", sender))).text)
+        assert "Strasbourg" not in again, "nothing of the search is left"

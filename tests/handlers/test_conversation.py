@@ -9,7 +9,8 @@ from datetime import datetime
 
 import pytest
 
-from handlers import Channel, Conversation, Pending, ReplyKind
+from bot.surfaces import CONSOLE, SMS
+from handlers import Channel, Conversation, Incoming, Pending, ReplyKind, respond
 from handlers.safety import read_alerts
 from search import Filters
 from search.geo import Point
@@ -518,3 +519,31 @@ def test_an_age_given_outweighs_runaway_words() -> None:
     assert not read_alerts("j'ai fugué de chez moi, j'ai 35 ans, où dormir mulhouse").minor
     assert read_alerts("j'ai fugué de chez moi, où dormir mulhouse").minor
     assert read_alerts("pas encore 18 ans, je peux aller au foyer ?").minor
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "says"),
+    [("oublie-moi", "fr", "effacé"), ("forget me", "en", "deleted"), ("забудь меня", "ru", "удалил")],
+)
+async def test_forget_me_deletes_the_conversation_in_the_senders_language(
+    chat: Chat, text: str, lang: str, says: str
+) -> None:
+    turn = await respond(Conversation(), Incoming(Channel.CONSOLE, "k", text, surface=CONSOLE), chat.deps)
+    assert turn.forget and turn.conversation.need == ()
+    (reply,) = turn.replies
+    assert reply.lang == lang and says in reply.text
+    await chat.send("manger strasbourg")
+    turn = await respond(chat.conv, Incoming(Channel.CONSOLE, "k", text, surface=CONSOLE), chat.deps)
+    assert turn.forget and turn.conversation.need == () and turn.conversation.place is None
+
+
+async def test_forget_me_after_stop_keeps_the_opt_out_and_says_nothing(chat: Chat) -> None:
+    await chat.send("STOP")
+    turn = await respond(chat.conv, Incoming(Channel.SMS, "k", "oublie moi", surface=SMS), chat.deps)
+    assert turn.forget and turn.conversation.opted_out and turn.replies == ()
+
+
+async def test_a_shared_position_is_kept_to_about_100_m(chat: Chat) -> None:
+    await chat.send("douche")
+    await chat.send(location=Point(47.750812, 7.335947))
+    assert chat.conv.place is not None and chat.conv.place[:2] == (47.751, 7.336)

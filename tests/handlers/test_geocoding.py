@@ -1,12 +1,14 @@
-"""A configured street geocoder is asked for addresses and places the gazetteer misses; the
-gazetteer alone answers a town name. The geocoder here stands in for BAN/Nominatim (network)."""
+"""A configured street geocoder is asked for addresses the gazetteer cannot place, and it is given the
+address only: it is another organisation's server. The geocoder here stands in for BAN/Nominatim."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import pytest
+
 from handlers import Deps
-from search import Point
+from search import Point, street_span
 
 from .conftest import Chat
 
@@ -35,7 +37,7 @@ async def test_an_address_is_placed_by_the_street_geocoder(deps: Deps) -> None:
     geocoder = _StreetGeocoder(KINGERSHEIM)
     chat = Chat(replace(deps, locate=geocoder))
     text = await chat.text("douche 12 rue de la paix mulhouse")
-    assert geocoder.asked == ["douche 12 rue de la paix mulhouse"]
+    assert geocoder.asked == ["12 rue de la paix mulhouse"]
     assert chat.conv.place is not None and chat.conv.place[2] == KINGERSHEIM.label
     assert KINGERSHEIM.label in text
 
@@ -52,4 +54,38 @@ async def test_a_geocoder_that_finds_nothing_leaves_the_gazetteer_answer(deps: D
     geocoder = _StreetGeocoder(None)
     chat = Chat(replace(deps, locate=geocoder))
     await chat.text("manger 3 place de la gare colmar")
-    assert geocoder.asked and chat.conv.place is not None and "Colmar" in chat.conv.place[2]
+    assert geocoder.asked == ["3 place de la gare colmar"]
+    assert chat.conv.place is not None and "Colmar" in chat.conv.place[2]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je m'appelle Sophie, mon mari me frappe, j'habite 12 rue de la paix à Mulhouse, 06 12 34 56 78",
+        "manger ce soir 12 rue de la Paix 68100 Mulhouse, je suis séropositive",
+        "Hi I'm John, 3 avenue Jean Jaurès Colmar I need a shower, call me 0612345678",
+        "Меня зовут Ольга, муж меня бьёт, адрес 12 rue de la Paix Mulhouse",
+    ],
+)
+async def test_only_the_street_address_reaches_the_geocoder(deps: Deps, text: str) -> None:
+    """Issue 10: the remote geocoder reads the address, not the name, the violence, the health or the
+    phone number around it."""
+    geocoder = _StreetGeocoder(KINGERSHEIM)
+    chat = Chat(replace(deps, locate=geocoder))
+    await chat.text(text)
+    span = street_span(text)
+    assert span is not None and geocoder.asked == [span]
+    for private in ("Sophie", "frappe", "06 12", "séropositive", "John", "0612345678", "Ольга", "бьёт"):
+        assert private not in span
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mon mari me frappe, je dors dehors", "j'ai faim", "place de la réunion", "06 12 34 56 78 rappelez moi"],
+)
+async def test_no_street_address_no_geocoder(deps: Deps, text: str) -> None:
+    """Without a street address nothing is sent, even when the gazetteer finds no town."""
+    geocoder = _StreetGeocoder(KINGERSHEIM)
+    chat = Chat(replace(deps, locate=geocoder))
+    await chat.text(text)
+    assert geocoder.asked == []
