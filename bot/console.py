@@ -95,7 +95,9 @@ async def _chat(
 ) -> int:
     clock: Callable[[], datetime] = (lambda: at) if at else (lambda: datetime.now(PARIS))
     key = user_key(settings.user_key_secret.get_secret_value().encode(), channel.value, user or "console")
-    async with Resources.open(settings, clock, tolerate_database_down=False, seed_sample=True) as resources:
+    async with Resources.open(
+        settings, clock, tolerate_database_down=False, seed_sample=True, deadline=False
+    ) as resources:
         if not user:  # only --user is remembered between two runs
             resources = replace(resources, sessions=MemorySessionStore())
         if once is not None:

@@ -97,7 +97,7 @@ class Resources:
     deps: Deps
     redis: Redis | None
     turns: asyncio.Semaphore
-    deadline_seconds: float
+    deadline_seconds: float | None  # None: no deadline (the console: a person waits, not Twilio)
     locks: UserLocks = field(default_factory=lambda: UserLocks())
 
     async def converse(self, msg: Incoming, *, lang: str | None = None) -> Turn:
@@ -176,9 +176,11 @@ class Resources:
         *,
         tolerate_database_down: bool = True,
         seed_sample: bool = False,
+        deadline: bool = True,
     ) -> AsyncIterator[Resources]:
         """Migrate (and, with `seed_sample` and SEED_SAMPLE, seed an empty embedded database with the
         invented sample: the console and polling only, never the web service), then open the stores.
+        `deadline` is off for the console only: its reader waits, Twilio does not.
         A database that is down at start does not stop the web service: it answers "call 115" and
         tries the migration again until the database is back (the session tables are migrations),
         rather than crash-looping while people wait for an answer. The console says it at once."""
@@ -216,7 +218,7 @@ class Resources:
                 deps,
                 redis,
                 asyncio.Semaphore(settings.turn_concurrency),
-                settings.turn_deadline_seconds,
+                settings.turn_deadline_seconds if deadline else None,
             )
         finally:
             if retry is not None:

@@ -37,6 +37,12 @@ def test_once_prints_results(settings: Settings) -> None:
     assert re.findall(r"^\d+\. ", out, re.M) == ["1. ", "2. ", "3. ", "4. ", "5. "]
 
 
+def test_the_console_has_no_turn_deadline(settings: Settings) -> None:
+    """The deadline is Twilio's (15 s); a person at the console waits for a slow first turn."""
+    code, out = chat(settings.model_copy(update={"turn_deadline_seconds": 0.000001}), "manger Mulhouse")
+    assert code == 0 and out.startswith("Alimentation près de Mulhouse (68) :")
+
+
 def test_sms_renders_three_plain_results_without_location_hint(settings: Settings) -> None:
     _, out = chat(settings, "manger Mulhouse", channel="sms")
     assert len(re.findall(r"^\d+\. ", out, re.M)) == 3
