@@ -41,9 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--max-inflated-mb",
         type=int,
-        default=2048,
         metavar="MB",
-        help="refuse a gzip inflating past MB megabytes (default 2048)",
+        help="refuse a gzip that inflates past MB megabytes (default: 2048, db.sql.MAX_INFLATED_BYTES)",
     )
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")

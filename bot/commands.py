@@ -43,25 +43,37 @@ def _out(line: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from db.sql import ImportFileError, import_documents, prepare, read_documents
+    """Each file alone: one that fails prints one line (no traceback, no SQL parameters), leaves
+    the database as it was, and the next file is still tried; -v logs the traceback on stderr."""
+    from db.sql import MAX_INFLATED_BYTES, describe_failure, import_file, prepare
 
-    engine = prepare(settings.database_url, now=datetime.now(PARIS), seed_sample=False)
+    limit = args.max_inflated_mb * 1024 * 1024 if args.max_inflated_mb else MAX_INFLATED_BYTES
+    engine = None
     status = 0
     for name in args.files:
-        path = Path(name)
         try:
-            docs = read_documents(path)
-        except ImportFileError as exc:
+            if engine is None:  # a database down at the first file may be up at the next
+                engine = prepare(settings.database_url, now=datetime.now(PARIS), seed_sample=False)
+            with tqdm(unit="place", desc=Path(name).name, delay=2, file=sys.stderr) as bar:
+                report = import_file(
+                    engine,
+                    Path(name),
+                    source=args.source,
+                    progress=bar.update,
+                    max_inflated_bytes=limit,
+                )
+        except Exception as exc:  # any failure stops this file only
+            if args.verbose:  # the traceback may quote SQL parameters: only when asked for
+                log.info("import file=%s failed", name, exc_info=True)
+            cause = describe_failure(exc)
             _out(
-                json.dumps({"file": name, "error": str(exc)}) if args.json else f"{name}: cannot read: {exc}"
+                json.dumps({"file": name, "error": cause}, ensure_ascii=False)
+                if args.json
+                else f"{name}: {cause}"
             )
             status = 1
             continue
-        with tqdm(
-            total=len(docs), unit="place", desc=path.name, disable=len(docs) < 2000, file=sys.stderr
-        ) as bar:
-            report = import_documents(engine, docs, source=args.source, filename=name, progress=bar.update)
-        if report.rejected:
+        if report.rejected_count:
             status = 1  # scripts notice a partial import; the report says which records and why
         if args.json:
             _out(
@@ -70,6 +82,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                         "file": name,
                         "created": report.created,
                         "updated": report.updated,
+                        "rejected_count": report.rejected_count,
                         "rejected": [
                             {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
                             for r in report.rejected
@@ -79,11 +92,12 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 )
             )
         else:
-            _out(
-                f"{name}: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected"
-            )
+            counts = f"{report.created} created, {report.updated} updated"
+            _out(f"{name}: {counts}, {report.rejected_count} rejected")
             for rejected in report.rejected:
                 _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
+            if report.more_rejected:
+                _out(f"  … and {report.more_rejected} more rejected records, not listed")
     return status
 
 

@@ -2,25 +2,23 @@
 
 from db.sql.bootstrap import FIXTURE_SOURCE, SAMPLE_SOURCE, fixtures_path, load_sample, place_count, prepare
 from db.sql.engine import Runner, is_sqlite, make_async_engine, make_engine, migrate, ping
-from db.sql.importer import (
-    ImportFileError,
-    ImportReport,
-    Rejected,
-    import_documents,
-    import_file,
-    read_documents,
-    sync_categories,
-)
+from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, describe_failure
+from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
+from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
 
 __all__ = [
     "FIXTURE_SOURCE",
+    "MAX_INFLATED_BYTES",
     "SAMPLE_SOURCE",
+    "ImportDatabaseError",
+    "ImportFailure",
     "ImportFileError",
     "ImportReport",
     "Rejected",
     "Runner",
     "SqlIndex",
+    "describe_failure",
     "fixtures_path",
     "import_documents",
     "import_file",
@@ -33,5 +31,6 @@ __all__ = [
     "place_count",
     "prepare",
     "read_documents",
+    "stream_documents",
     "sync_categories",
 ]

@@ -1,12 +1,10 @@
-"""Importing Soliguide place exports: validate every record, then write the file in one transaction."""
+"""Importing Soliguide place exports: validate each record, write the file in batches in one transaction."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -14,20 +12,35 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.index import candidate_mask
 from db.soliguide import PlaceRecord, RecordError, read_place
+from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, database_cause, one_line
+from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
+
+__all__ = [
+    "BATCH",
+    "REPORT_LIMIT",
+    "ImportDatabaseError",
+    "ImportFailure",
+    "ImportFileError",
+    "ImportReport",
+    "Rejected",
+    "import_documents",
+    "import_file",
+    "read_documents",
+    "sync_categories",
+    "validate",
+]
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
-
-
-class ImportFileError(Exception):
-    """The file itself cannot be read (missing, not gzip, not a JSON array): nothing is written."""
+BATCH = 500  # places validated, then written, at a time: what bounds the importer's memory
+REPORT_LIMIT = 1000  # rejected records listed in a report and in import_run; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +56,16 @@ class ImportReport:
     source: str
     created: int
     updated: int
-    rejected: tuple[Rejected, ...]
+    rejected: tuple[Rejected, ...]  # the first REPORT_LIMIT of them
+    more_rejected: int = 0  # rejected records past those listed
 
     @property
     def imported(self) -> int:
         return self.created + self.updated
 
-
-def read_documents(path: Path) -> list[Any]:
-    """A JSON array of place documents, gzipped or not (gzip is recognised by its magic bytes)."""
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(2)
-        opener = gzip.open if magic == b"\x1f\x8b" else open
-        with opener(path, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFileError(str(exc)) from exc
-    if not isinstance(data, list):
-        raise ImportFileError(f"expected a JSON array of places, got {type(data).__name__}")
-    return data
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected) + self.more_rejected
 
 
 def sync_categories(engine: Engine, tax: Taxonomy | None = None) -> None:
@@ -88,28 +91,65 @@ def sync_categories(engine: Engine, tax: Taxonomy | None = None) -> None:
 
 def _shown_id(doc: Any) -> object:
     lieu_id = doc.get("lieu_id") if isinstance(doc, dict) else None
-    return lieu_id if isinstance(lieu_id, int | str) or lieu_id is None else repr(lieu_id)[:40]
+    if isinstance(lieu_id, str):
+        return lieu_id[:40]
+    return lieu_id if isinstance(lieu_id, int) or lieu_id is None else repr(lieu_id)[:40]
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one file did so far: counts, the first rejections, and which places it already wrote."""
+
+    created: int = 0
+    updated: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    more_rejected: int = 0
+    written: set[int] = field(default_factory=set)  # lieu_ids of this file: one int per place
+
+    def reject(self, index: int, doc: Any, reason: str) -> None:
+        if len(self.rejected) < REPORT_LIMIT:
+            self.rejected.append(Rejected(index, _shown_id(doc), one_line(reason)))
+        else:
+            self.more_rejected += 1
 
 
 def validate(docs: Iterable[Any], tax: Taxonomy) -> tuple[list[PlaceRecord], list[Rejected]]:
+    """Every record of an in-memory list checked at once, for tests and tools; imports stream."""
+    tally = _Tally()
     records: dict[int, PlaceRecord] = {}
-    rejected: list[Rejected] = []
+    for batch in _batches(docs, tax, tally, None):
+        records.update((r.lieu_id, r) for r in batch)
+    return list(records.values()), tally.rejected
+
+
+def _batches(
+    docs: Iterable[Any], tax: Taxonomy, tally: _Tally, progress: Callable[[int], None] | None
+) -> Iterator[list[PlaceRecord]]:
+    """Valid records, BATCH distinct places at a time; a later copy of a place in a batch wins (one
+    in a later batch replaces the earlier one as a re-import does)."""
+    records: dict[int, PlaceRecord] = {}
+    read = 0
     for index, doc in enumerate(docs):
+        read += 1
         try:
             record = read_place(doc, tax)
         except RecordError as exc:
-            rejected.append(Rejected(index, _shown_id(doc), str(exc)))
-            continue
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            rejected.append(Rejected(index, _shown_id(doc), f"malformed record: {exc}"))
-            continue
-        records[record.lieu_id] = record  # a later copy of the same place in one file wins
-    return list(records.values()), rejected
-
-
-def _chunks(items: list[PlaceRecord], size: int) -> Iterator[list[PlaceRecord]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+            tally.reject(index, doc, str(exc))
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            tally.reject(index, doc, f"malformed record: {exc}")
+        else:
+            records.pop(record.lieu_id, None)
+            records[record.lieu_id] = record
+        if len(records) >= BATCH:
+            yield list(records.values())
+            records.clear()
+            if progress:
+                progress(read)
+            read = 0
+    if records:
+        yield list(records.values())
+    if progress and read:
+        progress(read)
 
 
 def _insert_returning(
@@ -159,6 +199,52 @@ def _mask_hex(place: dict[str, Any], stop: dict[str, Any], service: dict[str, An
     return f"{candidate_mask(place, stop, service):042x}"
 
 
+def _write_batch(
+    conn: Connection, batch: list[PlaceRecord], source: str, tax: Taxonomy, tally: _Tally
+) -> None:
+    """Replace each place of the batch (same source + lieu_id keeps its row id) with its stops,
+    services and search points."""
+    keys = [(source, r.lieu_id) for r in batch]
+    found = conn.execute(
+        select(col(PlaceRow.lieu_id), col(PlaceRow.id)).where(
+            tuple_(col(PlaceRow.source), col(PlaceRow.lieu_id)).in_(keys)
+        )
+    )
+    existing: dict[int, int | None] = {lieu_id: pid for lieu_id, pid in found}
+    if existing:
+        ids = list(existing.values())
+        conn.execute(delete(SearchPointRow).where(col(SearchPointRow.place_id).in_(ids)))
+        conn.execute(delete(ServiceRow).where(col(ServiceRow.place_id).in_(ids)))
+        conn.execute(delete(StopRow).where(col(StopRow.place_id).in_(ids)))
+        conn.execute(delete(PlaceRow).where(col(PlaceRow.id).in_(ids)))
+    old = [{**r.place, "source": source, "id": existing[r.lieu_id]} for r in batch if r.lieu_id in existing]
+    new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
+    place_ids = {row["lieu_id"]: row["id"] for row in old}
+    if old:
+        conn.execute(insert(PlaceRow), old)
+    if new:
+        returned = conn.execute(
+            insert(PlaceRow).returning(col(PlaceRow.id), col(PlaceRow.lieu_id), sort_by_parameter_order=True),
+            new,
+        )
+        place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
+    stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
+    services = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.services]
+    stop_ids = _insert_returning(conn, StopRow, stops)
+    service_ids = _insert_returning(conn, ServiceRow, services)
+    points = _search_points(batch, place_ids, stops, stop_ids, services, service_ids, tax)
+    if points:
+        conn.execute(insert(SearchPointRow), points)
+    for record in batch:
+        if record.lieu_id in tally.written:
+            continue  # a second copy in this file: already counted
+        tally.written.add(record.lieu_id)
+        if record.lieu_id in existing:
+            tally.updated += 1
+        else:
+            tally.created += 1
+
+
 def import_documents(
     engine: Engine,
     docs: Iterable[Any],
@@ -167,78 +253,110 @@ def import_documents(
     filename: str = "<memory>",
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Validate, then replace each place (same source + lieu_id keeps its row id) in one transaction.
+    """Validate and write the documents BATCH places at a time, all in one transaction.
 
-    Validation happens before the transaction opens, so a bad record never leaves a half-written
-    place, and any database error rolls the whole file back.
+    A bad record is skipped and listed; the others are imported. Anything that stops the file —
+    the reader finding it truncated or too big (ImportFileError, possibly after thousands of
+    places), the database refusing a write or going away (ImportDatabaseError) — rolls the whole
+    file back: the database is as it was, and no import_run row says the file was loaded.
+    Memory holds one batch, not the file; the database holds the uncommitted rows.
+
+    Raises:
+        ImportFileError: the reader could not go on (documents from `stream_documents`).
+        ImportDatabaseError: the database failed; its message holds no SQL parameter.
     """
     tax = taxonomy()
-    records, rejected = validate(docs, tax)
-    created = updated = 0
-    with engine.begin() as conn:
-        for batch in _chunks(records, BATCH):
-            keys = [(source, r.lieu_id) for r in batch]
-            found = conn.execute(
-                select(col(PlaceRow.lieu_id), col(PlaceRow.id)).where(
-                    tuple_(col(PlaceRow.source), col(PlaceRow.lieu_id)).in_(keys)
+    started = datetime.now(UTC)
+    tally = _Tally()
+    try:
+        conn = engine.connect()
+        saved = _lean_cache(conn)
+    except SQLAlchemyError as exc:
+        raise ImportDatabaseError(database_cause(exc)) from exc
+    committed = False
+    with conn:
+        try:
+            with conn.begin():
+                for batch in _batches(docs, tax, tally, progress):
+                    _write_batch(conn, batch, source, tax, tally)
+                conn.execute(
+                    insert(ImportRunRow).values(
+                        source=source,
+                        filename=filename,
+                        started_at=started,
+                        imported=tally.created + tally.updated,
+                        rejected=len(tally.rejected) + tally.more_rejected,
+                        report=[
+                            {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
+                            for r in tally.rejected
+                        ],
+                    )
                 )
-            )
-            existing: dict[int, int | None] = {lieu_id: pid for lieu_id, pid in found}
-            if existing:
-                ids = list(existing.values())
-                conn.execute(delete(SearchPointRow).where(col(SearchPointRow.place_id).in_(ids)))
-                conn.execute(delete(ServiceRow).where(col(ServiceRow.place_id).in_(ids)))
-                conn.execute(delete(StopRow).where(col(StopRow.place_id).in_(ids)))
-                conn.execute(delete(PlaceRow).where(col(PlaceRow.id).in_(ids)))
-            old = [
-                {**r.place, "source": source, "id": existing[r.lieu_id]}
-                for r in batch
-                if r.lieu_id in existing
-            ]
-            new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
-            place_ids = {row["lieu_id"]: row["id"] for row in old}
-            if old:
-                conn.execute(insert(PlaceRow), old)
-            if new:
-                returned = conn.execute(
-                    insert(PlaceRow).returning(
-                        col(PlaceRow.id), col(PlaceRow.lieu_id), sort_by_parameter_order=True
-                    ),
-                    new,
-                )
-                place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
-            stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
-            services = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.services]
-            stop_ids = _insert_returning(conn, StopRow, stops)
-            service_ids = _insert_returning(conn, ServiceRow, services)
-            points = _search_points(batch, place_ids, stops, stop_ids, services, service_ids, tax)
-            if points:
-                conn.execute(insert(SearchPointRow), points)
-            updated += len(old)
-            created += len(new)
-            if progress:
-                progress(len(batch))
-        conn.execute(
-            insert(ImportRunRow).values(
-                source=source,
-                filename=filename,
-                started_at=datetime.now(UTC),
-                imported=created + updated,
-                rejected=len(rejected),
-                report=[
-                    {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in rejected[:1000]
-                ],
-            )
-        )
-    with engine.begin() as conn:
-        conn.execute(text("ANALYZE"))  # fresh statistics: SQLite then drives searches from the R*Tree
-    log.info("import file=%s created=%d updated=%d rejected=%d", filename, created, updated, len(rejected))
-    return ImportReport(filename, source, created, updated, tuple(rejected))
+            committed = True
+        except SQLAlchemyError as exc:
+            raise ImportDatabaseError(database_cause(exc)) from exc
+        finally:
+            _after_import(conn, saved, analyze=committed)
+    report = ImportReport(
+        filename, source, tally.created, tally.updated, tuple(tally.rejected), tally.more_rejected
+    )
+    log.info(
+        "import file=%s created=%d updated=%d rejected=%d",
+        filename,
+        report.created,
+        report.updated,
+        report.rejected_count,
+    )
+    return report
+
+
+IMPORT_CACHE_KIB = 8192  # SQLite page cache while importing; searches keep the engine's 64 MiB
+
+
+def _lean_cache(conn: Connection) -> tuple[int, int] | None:
+    """On SQLite, a small page cache and no memory map while importing: the engine's are sized for
+    searches, and a long import would fill them with pages it never reads again, so the importer's
+    memory would grow with the database (by up to 64 + 256 MiB) instead of staying flat."""
+    if conn.dialect.name != "sqlite":
+        return None
+    cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    mmap = int(conn.exec_driver_sql("PRAGMA mmap_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA mmap_size=0")
+    conn.commit()
+    return cache, mmap
+
+
+def _after_import(conn: Connection, saved: tuple[int, int] | None, *, analyze: bool) -> None:
+    """Fresh statistics after a commit (SQLite then drives searches from the R*Tree), then the
+    connection's own cache back. The file is committed or rolled back by now: a failure here is
+    only a warning, searches still work with the statistics they had."""
+    if conn.invalidated:  # PostgreSQL went away: the pool drops this connection
+        return
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        if analyze:
+            conn.execute(text("ANALYZE"))
+        if saved is not None:
+            conn.exec_driver_sql(f"PRAGMA cache_size={saved[0]}")
+            conn.exec_driver_sql(f"PRAGMA mmap_size={saved[1]}")
+        conn.commit()
+    except SQLAlchemyError as exc:
+        log.warning("import: statistics not refreshed: %s", database_cause(exc))
 
 
 def import_file(
-    engine: Engine, path: Path, *, source: str, progress: Callable[[int], None] | None = None
+    engine: Engine,
+    path: Path,
+    *,
+    source: str,
+    progress: Callable[[int], None] | None = None,
+    max_inflated_bytes: int = MAX_INFLATED_BYTES,
 ) -> ImportReport:
-    return import_documents(
-        engine, read_documents(path), source=source, filename=str(path), progress=progress
-    )
+    """One export file, streamed (see `import_documents` for what a failure leaves behind)."""
+    docs = stream_documents(path, max_inflated_bytes=max_inflated_bytes)
+    try:
+        return import_documents(engine, docs, source=source, filename=str(path), progress=progress)
+    finally:
+        docs.close()

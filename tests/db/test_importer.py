@@ -1,4 +1,5 @@
-"""Importing Soliguide exports: the fixtures whole, idempotence, rejected records, all-or-nothing files."""
+"""Importing Soliguide exports: the fixtures whole, idempotence, rejected records, all-or-nothing files,
+a batch at a time (tests/db/test_import_faults.py: files and databases that fail)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from sqlmodel import col
 from db.categories import taxonomy
 from db.schedule import ALL_HOURS, Week
 from db.sql.bootstrap import fixtures_path
-from db.sql.importer import ImportFileError, import_documents, import_file, read_documents
-from db.sql.models import PlaceRow, SearchPointRow, ServiceRow, StopRow
+from db.sql.importer import (
+    BATCH,
+    REPORT_LIMIT,
+    ImportFileError,
+    import_documents,
+    import_file,
+    read_documents,
+)
+from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 
 def fixture_docs() -> list[dict[str, Any]]:
@@ -265,3 +273,55 @@ def test_a_blanked_address_is_never_read_back_from_the_legacy_field(
         rows = dict(conn.execute(select(col(PlaceRow.lieu_id), col(PlaceRow.address))).all())
     assert rows[900002] == ""
     assert rows[900003] == "3 rue Ancienne, 68100 Mulhouse"  # an export that only has the old field
+
+
+def numbered(count: int, first_id: int = 700_000) -> list[dict[str, Any]]:
+    docs = fixture_docs()
+    out = []
+    for n in range(count):
+        doc = copy.deepcopy(docs[n % len(docs)])
+        doc["lieu_id"] = first_id + n
+        out.append(doc)
+    return out
+
+
+def test_records_are_written_a_batch_at_a_time_not_after_reading_the_file(engine: Engine) -> None:
+    """Memory holds a batch, not the file: the first batch is written before the rest is read."""
+    docs = numbered(2 * BATCH + 10)
+    read = 0
+    read_at_each_write: list[int] = []
+
+    def stream() -> Any:
+        nonlocal read
+        for doc in docs:
+            read += 1
+            yield doc
+
+    report = import_documents(
+        engine, stream(), source="test", progress=lambda n: read_at_each_write.append(read)
+    )
+    assert report.created == len(docs)
+    assert read_at_each_write[0] <= BATCH + 1 < len(docs)
+    assert read_at_each_write[-1] == len(docs)
+
+
+def test_a_place_twice_in_a_file_counts_once_and_the_later_copy_wins(engine: Engine) -> None:
+    docs = numbered(BATCH + 20)
+    again = copy.deepcopy(docs[3])
+    again["name"] = "the later copy"
+    report = import_documents(engine, [*docs, again], source="test")
+    assert (report.created, report.updated, report.rejected) == (len(docs), 0, ())
+    with engine.connect() as conn:
+        name = conn.execute(select(col(PlaceRow.name)).where(col(PlaceRow.lieu_id) == docs[3]["lieu_id"]))
+        assert name.scalar_one() == "the later copy"
+    assert counts(engine)[0] == len(docs)
+
+
+def test_rejections_past_the_report_limit_are_counted_not_kept(engine: Engine) -> None:
+    docs: list[Any] = [{"lieu_id": "bad"}] * (REPORT_LIMIT + 7) + numbered(2)
+    report = import_documents(engine, docs, source="test")
+    assert (report.created, len(report.rejected), report.more_rejected) == (2, REPORT_LIMIT, 7)
+    assert report.rejected_count == REPORT_LIMIT + 7
+    with engine.connect() as conn:
+        run = conn.execute(select(ImportRunRow)).one()
+    assert (run.imported, run.rejected, len(run.report)) == (2, REPORT_LIMIT + 7, REPORT_LIMIT)
