@@ -150,11 +150,11 @@ def stream_documents(
             found = "an empty file" if not first else f"{first.decode('latin-1')!r}"
             raise ImportFileError(f"expected a JSON array of places, found {found}")
         yield from shape(stream)
-    except (EOFError, zlib.error) as exc:
-        raise ImportFileError(f"not a complete gzip file: {one_line(str(exc))}") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ImportFileError(f"not a valid gzip file: {one_line(str(exc))}") from exc
     except ImportFileError:
         raise
-    except OSError as exc:  # gzip.BadGzipFile, and read errors of a failing disk
+    except OSError as exc:  # read errors of a failing disk
         raise ImportFileError(one_line(exc.strerror or str(exc))) from exc
     finally:
         stream.close()

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from db.categories import Taxonomy, taxonomy
 from db.index import candidate_mask
@@ -152,12 +152,29 @@ def _batches(
         progress(read)
 
 
+def _uniform(table: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every row with the same keys, the model's default where a row has none.
+
+    An executemany compiles its statement from the first row: a key that only later rows have was
+    dropped without a word (an itinerary's stops have their own holiday policy, a fixed place's
+    stop has none, so a batch starting with a fixed place lost it), and a key that a later row lacks
+    failed the whole file.
+    """
+    keys = set().union(*rows)
+    if all(len(row) == len(keys) for row in rows):
+        return rows
+    fields = table.model_fields
+    defaults = {k: fields[k].default for k in keys if k in fields and not fields[k].is_required()}
+    return [{**defaults, **row} for row in rows]
+
+
 def _insert_returning(
     conn: Connection, table: type[StopRow] | type[ServiceRow], rows: list[dict[str, Any]]
 ) -> list[int]:
     if not rows:
         return []
-    returned = conn.execute(insert(table).returning(col(table.id), sort_by_parameter_order=True), rows)
+    statement = insert(table).returning(col(table.id), sort_by_parameter_order=True)
+    returned = conn.execute(statement, _uniform(table, rows))
     return [cast(int, row_id) for row_id in returned.scalars()]
 
 
@@ -221,8 +238,9 @@ def _write_batch(
     new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
     place_ids = {row["lieu_id"]: row["id"] for row in old}
     if old:
-        conn.execute(insert(PlaceRow), old)
+        conn.execute(insert(PlaceRow), _uniform(PlaceRow, old))
     if new:
+        new = _uniform(PlaceRow, new)
         returned = conn.execute(
             insert(PlaceRow).returning(col(PlaceRow.id), col(PlaceRow.lieu_id), sort_by_parameter_order=True),
             new,

@@ -325,3 +325,24 @@ def test_rejections_past_the_report_limit_are_counted_not_kept(engine: Engine) -
     with engine.connect() as conn:
         run = conn.execute(select(ImportRunRow)).one()
     assert (run.imported, run.rejected, len(run.report)) == (2, REPORT_LIMIT + 7, REPORT_LIMIT)
+
+
+@pytest.mark.parametrize("itinerary_first", [True, False])
+def test_an_itinerary_and_a_fixed_place_in_one_batch_keep_their_stops_holiday_policy(
+    engine: Engine, itinerary_first: bool
+) -> None:
+    """Stops of an itinerary have their own holiday policy, a fixed place's stop has none: in one
+    batch the itinerary first failed the file, the fixed place first dropped the policy."""
+    docs = fixture_docs()
+    pair = [by_lieu(docs, 29), by_lieu(docs, 7)]
+    report = import_documents(engine, pair if itinerary_first else pair[::-1], source="test")
+    assert (report.created, report.rejected) == (2, ())
+    with engine.connect() as conn:
+        policies = conn.execute(
+            select(col(PlaceRow.lieu_id), col(StopRow.closed_holidays)).join(PlaceRow)
+        ).all()
+    assert sorted(policies, key=lambda row: (row[0], row[1] or "")) == [
+        (7, None),
+        (29, "UNKNOWN"),
+        (29, "UNKNOWN"),
+    ]
