@@ -12,7 +12,17 @@ from handlers import Reply, ReplyKind
 MAX_PAGES_PER_REPLY = 3  # a details reply in UCS-2 needs them; past that the conversation should page
 
 _NUMBERED = re.compile(r"^\d+[.)] ")
-_LINK = "https://"
+# The bot's own links, the only ones kept whole at any cost: the directions to a result, which
+# handlers.pages builds from its coordinates. Known by their exact shape rather than by "https://", so
+# that a link in a place's name or message could never claim the room (handlers defuse every link of
+# the directory's text; this is the second lock). A new link of ours is added here and to its test.
+_OWN_LINK = re.compile(
+    r"https://www\.openstreetmap\.org/directions\?to=-?\d{1,2}\.\d{1,6},-?\d{1,3}\.\d{1,6}(?!\S)"
+)
+
+
+def own_link(line: str) -> bool:
+    return _OWN_LINK.search(line) is not None
 
 
 def _tail(blocks: Sequence[str]) -> int:
@@ -22,7 +32,7 @@ def _tail(blocks: Sequence[str]) -> int:
     start = len(blocks)
     if len(blocks) > 1 and "\n" not in blocks[-1] and not _NUMBERED.match(blocks[-1]):
         start -= 1
-    while start > 0 and _LINK in blocks[start - 1]:
+    while start > 0 and own_link(blocks[start - 1]):
         start -= 1
     return start
 
@@ -30,7 +40,7 @@ def _tail(blocks: Sequence[str]) -> int:
 def _ranker(blocks: Sequence[str], earlier: Sequence[str], page: Sequence[str]) -> Callable[[int, str], int]:
     """What to give up first on a full page: a line already said (the "call before you go" caveat
     repeated under each result), then the third and later lines of a result, then its address, then
-    titles, the page's first line last. A link is never given up."""
+    titles, the page's first line last. A link of ours is never given up."""
     depth: dict[str, int] = {}
     for block in blocks:
         for index, line in enumerate(block.split("\n")):
@@ -38,7 +48,7 @@ def _ranker(blocks: Sequence[str], earlier: Sequence[str], page: Sequence[str]) 
     said = set(earlier)
 
     def rank(position: int, line: str) -> int:
-        if _LINK in line:
+        if own_link(line):
             return 99
         if position == 0:
             return 5

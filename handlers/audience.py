@@ -6,6 +6,7 @@ from __future__ import annotations
 from babel import Locale, UnknownLocaleError
 
 from handlers.i18n import join, t
+from handlers.untrusted import defuse
 from search import Audience
 
 _GENDERS = {"women": "women", "men": "men"}
@@ -102,13 +103,16 @@ def language_names(codes: tuple[str, ...], lang: str) -> str:
 
 
 def condition_lines(conditions: tuple[tuple[str, str], ...], lang: str) -> list[str]:
-    """ "Sur rendez-vous", "Orientation par un travailleur social : …", "Note : …"."""
+    """ "Sur rendez-vous", "Orientation par un travailleur social : …", "Note : …". The precisions are
+    the place's own words, defused; so is a kind we have no words for, shown as it came."""
     lines = []
-    for kind, precision in conditions:
+    for kind, raw in conditions:
+        precision = defuse(raw)
         if kind == "other":
-            lines.append(t(lang, "Note: {text}", text=precision))
+            if precision:
+                lines.append(t(lang, "Note: {text}", text=precision))
             continue
-        label = t(lang, _CONDITIONS.get(kind, kind))
+        label = t(lang, _CONDITIONS[kind]) if kind in _CONDITIONS else defuse(kind)
         lines.append(
             t(lang, "{condition}: {detail}", condition=label, detail=precision) if precision else label
         )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from babel.dates import get_day_names
 
 from handlers.i18n import capitalized, clock, day_month, join, weekday
+from handlers.untrusted import defuse
 from locales import gettext
 from search import DAY_END, Openness, OpenState, Timing, Week
 
@@ -172,19 +173,22 @@ def _period(start: datetime, end: datetime | None, at: datetime, lang: str) -> s
 
 def hours_in_force(timing: Timing, at: datetime, lang: str, *, compact: bool = False) -> tuple[str, ...]:
     """The hours to go by at `at`: temporary hours when they run (with their period, the regular week
-    dropped on a terse surface), else the regular week, then a temporary change about to start."""
+    dropped on a terse surface), else the regular week, then a temporary change about to start.
+
+    The change's reason ("Horaires réduits pendant les travaux") is the place's own words: it follows
+    our heading on the same line, so that it never stands alone as a line the bot would write."""
     regular = _indented(describe_week(timing.week, lang, compact=compact))
     temp = timing.temp_hours
     if temp is None or (temp[0].end is not None and temp[0].end < at) or temp[0].start - at > _AHEAD:
         return (_t(lang, "Opening hours:"), *regular) if regular else ()
     period, week = temp
     when = _period(period.start, period.end, at, lang)
-    why = (period.text,) if period.text else ()  # "Horaires réduits pendant les travaux"
+    why = defuse(period.text or "")
     if week is None:
-        changed: tuple[str, ...] = (_closed(when, lang), *why)
+        changed: tuple[str, ...] = (_with_reason(_closed(when, lang), why),)
     else:
         head = _t(lang, "Temporary hours {period}:", period=when) if when else _t(lang, "Temporary hours:")
-        changed = (head, *why, *_indented(describe_week(week, lang, compact=compact)))
+        changed = (_with_reason(head, why), *_indented(describe_week(week, lang, compact=compact)))
     if period.start <= at:
         usual = (_t(lang, "Usual hours:"), *regular) if regular and not compact else ()
         return (*changed, *usual)
@@ -202,8 +206,12 @@ def closure_lines(timing: Timing, at: datetime, lang: str) -> tuple[str, ...]:
         if (period.end is not None and period.end < at) or period.start - at > _AHEAD:
             continue
         line = _closed(_period(period.start, period.end, at, lang), lang)
-        lines.append(f"{line} {period.text}" if period.text else line)
+        lines.append(_with_reason(line, defuse(period.text or "")))
     return tuple(lines)
+
+
+def _with_reason(line: str, reason: str) -> str:
+    return f"{line} {reason}" if reason else line
 
 
 def _closed(period: str | None, lang: str) -> str:

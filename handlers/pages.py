@@ -11,6 +11,7 @@ from handlers.i18n import capitalized, clock, distance, join, kilometres, long_d
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.terms import fold
+from handlers.untrusted import defuse
 from search import PARIS, Result, taxonomy
 
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
@@ -41,8 +42,10 @@ def when_label(start: datetime, now: datetime, lang: str) -> str:
 def header(
     categories: tuple[str, ...], place: str, lang: str, when: str | None, *, short: bool = False
 ) -> str:
-    """ "Dimanche vers 8h – Vêtements près de Strasbourg (67) :"; `short` leaves the place out."""
+    """ "Dimanche vers 8h – Vêtements près de Strasbourg (67) :"; `short` leaves the place out. The
+    place is a geocoder's label, which a remote geocoder writes: it is defused like the directory's."""
     need = need_label(categories, lang)
+    place = defuse(place)
     what = f"{need}:" if short else t(lang, "{need} near {place}:", need=need, place=place)
     return capitalized(t(lang, "{when}: {what}", when=when, what=what) if when else what, lang)
 
@@ -50,11 +53,13 @@ def header(
 def short_address(result: Result) -> str:
     """ "21 Rue du Vignoble, Illzach": the postcode says little to someone on foot. A place reached
     only on referral shows its commune alone, as Soliguide does."""
+    city = defuse(result.city)
     if result.address_private:
-        return result.city
-    address = result.address or result.city
-    if result.postal_code:
-        address = address.replace(f"{result.postal_code} ", "")
+        return city
+    address = defuse(result.address) or city
+    postal_code = defuse(result.postal_code)
+    if postal_code:
+        address = address.replace(f"{postal_code} ", "")
     return address
 
 
@@ -66,7 +71,8 @@ def _street(result: Result) -> str:
 def how_far(result: Result, lang: str) -> str:
     """ "350 m"; for a place whose address is private, its commune only: distances from a few
     shared locations would point at a women's shelter to within metres."""
-    return result.city if result.address_private and result.city else distance(result.distance_m, lang)
+    city = defuse(result.city)
+    return city if result.address_private and city else distance(result.distance_m, lang)
 
 
 def is_stale(result: Result, now: datetime) -> bool:
@@ -87,10 +93,10 @@ def _name(result: Result, needs: tuple[str, ...], lang: str) -> str:
     """The place, plus what the service is when the place's name does not already say it:
     "Sanisette — Rue du 11 Novembre – Eau potable" answers "manger" with water, not a meal."""
     tax = taxonomy().by_id
-    what = result.service_name
+    what = defuse(result.service_name or "")
     if not what and result.category not in needs and result.category in tax:
         what = tax[result.category].label(lang)
-    name = result.place_name
+    name = defuse(result.place_name)
     if what and _says_more(what, name):
         name = f"{name} – {what}"
     return name
@@ -129,8 +135,9 @@ def result_lines(
 ) -> list[str]:
     lines = [_line(number, title(result, needs, lang), result, at, now, lang)]
     contact = _street(result)
-    if result.phone:
-        contact = f"{contact} · {result.phone}" if contact else result.phone
+    phone = defuse(result.phone or "")
+    if phone:
+        contact = f"{contact} · {phone}" if contact else phone
     if contact:
         lines.append(f"   {contact}")
     if is_stale(result, now):
@@ -172,8 +179,9 @@ def _compact_lines(
                 )
             )
             contact = [_street(result)] if with_address and _street(result) else []
-            if result.phone:
-                contact.append(result.phone.replace(" ", ""))
+            phone = defuse(result.phone or "")
+            if phone:
+                contact.append(phone.replace(" ", ""))
             if contact:
                 out.append("   " + " · ".join(contact))
         return out
@@ -237,15 +245,16 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     compact = surface.terse
     name = title(result, (), lang, 60 if compact else None)
     if result.address_private:
-        place = " ".join(p for p in (result.postal_code, result.city) if p)
+        place = " ".join(p for p in (defuse(result.postal_code), defuse(result.city)) if p)
         address = t(
             lang, "Address given on referral only ({place}): ask a social worker to refer you.", place=place
         )
         link = None
     else:
-        address = t(lang, "Address: {address}", address=result.address or result.city)
+        address = t(lang, "Address: {address}", address=defuse(result.address) or defuse(result.city))
         link = t(lang, "Directions: {link}", link=osm_link(result))
-    phones = t(lang, "Phone: {phone}", phone=join(result.phones, lang)) if result.phones else None
+    numbers = [phone for phone in map(defuse, result.phones) if phone]
+    phones = t(lang, "Phone: {phone}", phone=join(numbers, lang)) if numbers else None
     state = describe(result.state, at, lang, now=now)
     if at - now > timedelta(minutes=20) or now - at > timedelta(minutes=20):
         state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang), lang), what=state)
@@ -254,7 +263,8 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     mobile = t(lang, "Mobile service: the place changes, call first.") if result.itinerary else None
     closures = list(closure_lines(result.timing, at, lang))
     hours = list(hours_in_force(result.timing, at, lang, compact=compact))
-    message = t(lang, "Message: {text}", text=result.temp_message) if result.temp_message else None
+    temp_message = defuse(result.temp_message or "")
+    message = t(lang, "Message: {text}", text=temp_message) if temp_message else None
     conditions = condition_lines(result.conditions, lang)
     who = audience_line(result.audience, lang)
     spoken = language_names(result.languages, lang)
@@ -267,7 +277,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     if not compact:
         lines = [name, address, phones, state_line, *closures, mobile, *hours, message, *conditions, who]
         return "\n".join(line for line in [*lines, languages, checked, stale, link] if line)
-    first_phone = t(lang, "Phone: {phone}", phone=result.phones[0]) if result.phones else None
+    first_phone = t(lang, "Phone: {phone}", phone=numbers[0]) if numbers else None
     street = (
         address if result.address_private else t(lang, "Address: {address}", address=short_address(result))
     )
@@ -316,6 +326,7 @@ def nothing_found_text(
     *,
     say_115: bool = True,
 ) -> str:
+    place = defuse(place)
     lines = [
         t(
             lang,
@@ -330,7 +341,7 @@ def nothing_found_text(
             t(
                 lang,
                 "The nearest is in {city} ({distance}): send {city} to see it.",
-                city=nearest.city,
+                city=defuse(nearest.city),
                 distance=distance(nearest.distance_m, lang),
             )
         )
