@@ -99,6 +99,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with Resources.open(settings, clock) as resources:
             converse = metered(resources.converse)
+            # The word and town indexes are built on first use (about a second): before the first
+            # person waits, not during their turn and its deadline.
+            await asyncio.to_thread(resources.deps.understand, "manger Strasbourg", clock())
             secret = settings.user_key_secret.get_secret_value().encode()
             token = settings.twilio_auth_token
             sms = SmsChannel(

@@ -30,10 +30,12 @@ from typing import Protocol
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.deadline import within
 from db.sql import Runner
 
 DEFAULT_TTL_SECONDS = 24 * 3600  # Twilio retries within minutes, Telegram within a day at most
-DEFAULT_LEASE_SECONDS = 30.0  # longer than any turn (the turn deadline is 10 s)
+DEFAULT_LEASE_SECONDS = 12.0  # the turn deadline (10 s) and a margin: shorter than Twilio's 15 s
+CALL_SECONDS = 1.0  # one call to the store: a hung database costs a request this much, not Twilio's 15 s
 Clock = Callable[[], float]
 
 
@@ -69,11 +71,12 @@ class DedupStore(Protocol):
 
 async def claim_or_wait(store: DedupStore, key: str, request: str, *, wait_seconds: float) -> Claim:
     """`claim`, and while another request is answering the same key, wait for its reply (or for its
-    claim to be released or to lapse); still busy after `wait_seconds` → BUSY."""
+    claim to be released or to lapse); still busy after `wait_seconds` → BUSY. A store that does not
+    answer within CALL_SECONDS raises TimeoutError."""
     loop = asyncio.get_running_loop()
     until = loop.time() + wait_seconds
     while True:
-        found = await store.claim(key, request)
+        found = await within(CALL_SECONDS, store.claim(key, request))
         if found.seen is not Seen.BUSY or loop.time() >= until:
             return found
         await asyncio.sleep(0.1)
@@ -143,3 +146,9 @@ def _release(conn: Connection, key: str) -> None:
 
 def _purge(conn: Connection, now: float) -> int:
     return conn.execute(text("DELETE FROM webhook_reply WHERE expires_at <= :now"), {"now": now}).rowcount
+
+
+async def settle(store: DedupStore, key: str, reply: str | None) -> None:
+    """Keeps the reply for a retry, or releases the key when the turn failed (the retry is then
+    answered), within CALL_SECONDS. Raises what the store raises."""
+    await within(CALL_SECONDS, store.keep(key, reply) if reply is not None else store.release(key))

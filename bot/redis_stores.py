@@ -66,17 +66,18 @@ class RedisSessionStore:
     async def save(
         self, user_key: str, conv: Conversation, *, version: int, lift_opt_out: bool = False
     ) -> bool:
-        """The opt-out is written before the session (a STOP is never lost when the session write
-        conflicts: the turn is computed again and says the same); it is lifted only after."""
-        if conv.opted_out:
-            await self._runner.write(write_opt_out, user_key, conv, False, self._clock())
+        """The opt-out goes to the database (durable, unlike Redis) only once the session's
+        compare-and-set has won: a STOP that lost the race is computed again on the newer state, which
+        must not already say "opted out" (it would then be silent, and the STOP never confirmed)."""
         if version == UNKNOWN:
-            return True  # loaded while Redis was down: nothing to compare with, nothing kept
+            if conv.opted_out:  # Redis is down: the database alone keeps the STOP
+                await self._runner.write(write_opt_out, user_key, conv, False, self._clock())
+            return True  # nothing to compare with, nothing else kept
         saved = await self._cas(
             keys=[self._session(user_key)], args=[str(version), dump_conversation(conv), self._ttl]
         )
-        if saved and lift_opt_out:
-            await self._runner.write(write_opt_out, user_key, conv, True, self._clock())
+        if saved and (conv.opted_out or lift_opt_out):
+            await self._runner.write(write_opt_out, user_key, conv, lift_opt_out, self._clock())
         return bool(saved)
 
     async def forget(self, user_key: str) -> None:

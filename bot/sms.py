@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash
+from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash, settle
 from bot.identity import user_key
 from bot.metrics import REFUSED
 from bot.sms_render import bodies, unavailable
@@ -211,7 +211,7 @@ class SmsChannel:
     async def _settle(self, key: str, reply: str | None) -> None:
         """Keep the reply for a retry, or release the key when the turn failed (the retry answers)."""
         try:
-            await (self._dedup.keep(key, reply) if reply is not None else self._dedup.release(key))
+            await settle(self._dedup, key, reply)
         except Exception:
             log.warning("dedup store failed; a retry may be answered again", exc_info=True)
 

@@ -25,7 +25,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import BaseRequest
 
-from bot.dedup import DedupStore, Seen, claim_or_wait, request_hash
+from bot.dedup import DedupStore, Seen, claim_or_wait, request_hash, settle
 from bot.identity import user_key
 from bot.metrics import REFUSED
 from bot.notices import MEDIA_HELP, SHARE_LOCATION, UNAVAILABLE, language, say
@@ -164,7 +164,7 @@ class TelegramChannel:
     async def _settle(self, key: str, *, done: bool) -> None:
         """Replies went out through the Bot API: a retry is acknowledged without a second answer."""
         try:
-            await (self._dedup.keep(key, "") if done else self._dedup.release(key))
+            await settle(self._dedup, key, "" if done else None)
         except Exception:
             log.warning("dedup store failed; a retry may be answered again", exc_info=True)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.deadline import within
 from bot.dedup import DedupStore, SqlDedupStore
 from bot.settings import Settings
 from bot.stores import SqlSessionStore
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 REDIS_TIMEOUT_SECONDS = 2.0  # a hung Redis costs a turn this much, not its deadline
 RETENTION_EVERY_SECONDS = 600.0
+DEDUP_LEASE_MARGIN_SECONDS = 2.0
 MAX_ATTEMPTS = 5  # compare-and-set retries of one turn; more means a flood from one sender
 
 
@@ -109,7 +111,10 @@ class Resources:
         is a compare-and-set, so a turn computed on a state that changed meanwhile (a STOP sent at the
         same moment) is computed again on the new one. At most a few turns run at once: beyond the
         database pool they only contend for connections, SQLite's write lock and the GIL."""
-        async with asyncio.timeout(self.deadline_seconds), self.locks.hold(msg.user_key), self.turns:
+        return await within(self.deadline_seconds, self._converse(msg, lang))
+
+    async def _converse(self, msg: Incoming, lang: str | None) -> Turn:
+        async with self.locks.hold(msg.user_key), self.turns:
             for _ in range(MAX_ATTEMPTS):
                 stored = await self.sessions.load(msg.user_key)
                 conv = stored.conversation or Conversation()
@@ -196,7 +201,10 @@ class Resources:
         ttl = settings.session_ttl_seconds
         redis = None
         sessions: SessionStore = SqlSessionStore(engine, ttl_seconds=ttl)
-        dedup: DedupStore = SqlDedupStore(engine)
+        # A claim with no reply past the turn deadline (and a margin) belongs to a worker that died:
+        # Twilio's retry (after its 15 s) takes it over.
+        lease = settings.turn_deadline_seconds + DEDUP_LEASE_MARGIN_SECONDS
+        dedup: DedupStore = SqlDedupStore(engine, lease_seconds=lease)
         if settings.redis_url:  # the embedded default runs without Redis, and without importing it
             from redis.asyncio import Redis
 
@@ -208,7 +216,7 @@ class Resources:
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             )
             sessions = RedisSessionStore(redis, engine, ttl_seconds=ttl)
-            dedup = RedisDedupStore(redis)
+            dedup = RedisDedupStore(redis, lease_seconds=lease)
         deps = conversation_deps(settings, engine, clock)
         try:
             yield cls(

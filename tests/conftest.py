@@ -133,3 +133,18 @@ async def deps(directory_url: str) -> AsyncIterator[Deps]:
     engine = make_async_engine(directory_url)
     yield make_deps(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The local Redis (skipped on a user's machine without it, a failure on CI)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except (aioredis.ConnectionError, OSError) as exc:
+        service_missing(f"Redis at {REDIS_URL}", exc)
+    finally:
+        await client.aclose()
+    yield REDIS_URL

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.app import create_app
 from bot.identity import user_key
 from handlers import Channel
-from tests.conftest import REDIS_URL, service_missing
 from tests.e2e.support import (
     NOW,
     make_settings,
@@ -26,18 +23,6 @@ from tests.e2e.support import (
 @pytest.fixture
 def database_url(sample_database_url: str) -> str:
     return sample_database_url
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        await client.ping()
-    except (RedisConnectionError, OSError) as exc:
-        await client.aclose()
-        service_missing(f"Redis at {REDIS_URL}", exc)
-    await client.aclose()
-    yield REDIS_URL
 
 
 async def _cleanup(url: str, keys: list[str]) -> None:
