@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -116,7 +116,11 @@ class SearchPointRow(SQLModel, table=True):
     """
 
     __tablename__ = "search_point"
-    __table_args__ = (Index("ix_search_point_place", "place_id"),)
+    __table_args__ = (
+        Index("ix_search_point_place", "place_id"),
+        Index("ix_search_point_stop", "stop_id"),  # the cascades of a re-import (migration 0004)
+        Index("ix_search_point_service", "service_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     place_id: int = Field(foreign_key="place.id", ondelete="CASCADE")
@@ -150,7 +154,7 @@ class SessionRow(SQLModel, table=True):
     __table_args__ = (Index("ix_conversation_session_expires", "expires_at"),)
 
     user_key: str = Field(primary_key=True, max_length=64)
-    data: str
+    data: str = Field(sa_type=Text)
     expires_at: float
     version: int = 0  # compared and set by every save: turns of one person in order
 
@@ -174,6 +178,6 @@ class WebhookReplyRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=128)
     request_hash: str = Field(max_length=64)
-    reply: str | None = None
+    reply: str | None = Field(default=None, sa_type=Text)
     claimed_at: float
     expires_at: float
