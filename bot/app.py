@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot import logs
+from bot.deadline import within
 from bot.metrics import DEPENDENCY_UP, exposition, metered
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
@@ -51,9 +52,9 @@ async def telegram_webhook(request: Request) -> Response:
     return await channel.handle(request)
 
 
-async def _answers(check: Callable[[], Awaitable[None]], dependency: str) -> bool:
+async def _answers(check: Callable[[], Coroutine[Any, Any, None]], dependency: str) -> bool:
     try:
-        await asyncio.wait_for(check(), HEALTH_TIMEOUT_SECONDS)
+        await within(HEALTH_TIMEOUT_SECONDS, check())
     except Exception as exc:
         log.warning("health check: %s down (%s)", dependency, exc.__class__.__name__)
         DEPENDENCY_UP.labels(dependency).set(0)

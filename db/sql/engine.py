@@ -58,13 +58,14 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def make_engine(url: str, *, sqlite_busy_timeout: float = 30) -> Engine:
+    """Every engine hides SQL parameters from its errors: they hold conversations, positions, records."""
     url = sync_url(url)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout})
+        engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 # The request path gives up early so that a turn still answers within its deadline (bot/wiring.py): a
@@ -80,7 +81,9 @@ def make_async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     url = async_url(url)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -88,6 +91,7 @@ def make_async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         pool_size=pool_size,
         pool_pre_ping=True,
         pool_timeout=POOL_TIMEOUT_SECONDS,
+        hide_parameters=True,
         connect_args={
             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",

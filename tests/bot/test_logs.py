@@ -76,3 +76,26 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+async def test_database_errors_never_show_their_parameters(database_url: str) -> None:
+    """A failed statement's error is logged with its traceback: its parameters (a conversation, a
+    position, a record) must not be in it, on either engine, on either back-end."""
+    from sqlalchemy import text
+
+    from db.sql import make_async_engine, make_engine
+
+    secret = "+33612345678 mon mari me frappe"
+    statement = text("INSERT INTO no_such_table (x) VALUES (:x)")
+    sync = make_engine(database_url)
+    with pytest.raises(Exception) as failed, sync.begin() as conn:
+        conn.execute(statement, {"x": secret})
+    sync.dispose()
+    engine = make_async_engine(database_url)
+    with pytest.raises(Exception) as failed_async:
+        async with engine.begin() as aconn:
+            await aconn.execute(statement, {"x": secret})
+    await engine.dispose()
+    for error in (failed.value, failed_async.value):
+        assert "no_such_table" in str(error)
+        assert secret not in str(error) and "33612345678" not in str(error)

@@ -49,6 +49,9 @@ async def test_a_hung_or_slow_database_still_answers_in_time(pg_database: str) -
             )
             assert all(took < DEADLINE + MARGIN for took, _ in ten), [round(t, 2) for t, _ in ten]
             assert all(len(sent) == 1 and "115" in sent[0] for _, sent in ten)
+            started = time.monotonic()
+            health = await client.get("/healthz")
+            assert health.status_code == 503 and time.monotonic() - started < DEADLINE + MARGIN
 
             proxy.flow(delay=0.3)  # +300 ms each way on every packet
             slow = await asyncio.gather(
