@@ -371,17 +371,25 @@ def read_structure(
         )
         if hours is not None and hours.problem:
             reading.notes.append(Note("hours", service.id, f"{hours.problem}: {service.horaires_accueil}"))
-        target = main
         point = _point(service.latitude, service.longitude)
-        if point is not None and (
-            home is None or haversine_m(home[0], home[1], point[0], point[1]) > SAME_PLACE_M
-        ):
-            key = f"{structure.id}@{point[0]:.4f},{point[1]:.4f}"
-            if key not in elsewhere:
-                record = _place(structure, service, point, home_hours)
-                elsewhere[key] = DiPlace(key, structure.source, record)
-                reading.places.append(elsewhere[key])
+        away = point is not None and (home is None or haversine_m(*home, *point) > SAME_PLACE_M)
+        # Search takes the holiday rule of a service with its own hours from its place (Soliguide's
+        # rule): a service whose own rule differs from its structure's gets a place of its own.
+        policy = home_hours.closed_holidays
+        if hours is not None and hours.week is not None:
+            policy = hours.closed_holidays
+        key = f"{structure.id}@{point[0]:.4f},{point[1]:.4f}" if away and point else structure.id
+        if policy != home_hours.closed_holidays:
+            key = f"{key}#PH-{policy.lower()}"
+        if key == structure.id:
+            target = main
+        elif key in elsewhere:
             target = elsewhere[key]
+        else:
+            rule = OsmHours(home_hours.week, policy, home_hours.problem)
+            there = _place(structure, service if away else structure, point if away else home, rule)
+            target = elsewhere[key] = DiPlace(key, structure.source, there)
+            reading.places.append(target)
         rows = target.record.services
         for row in _service_rows(service, categories, hours):
             rows.append({**row, "position": len(rows)})

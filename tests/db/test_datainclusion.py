@@ -78,7 +78,7 @@ def test_validation_by_the_v1_model_says_what_is_wrong_in_one_short_line() -> No
 
 def test_a_structure_its_services_and_one_given_elsewhere() -> None:
     got = reading("dora--s1")
-    assert [p.external_id for p in got.places] == ["dora--s1", "dora--s1@47.7600,7.3000"]
+    assert [p.external_id for p in got.places] == ["dora--s1", "dora--s1@47.7600,7.3000#PH-unknown"]
     home, elsewhere = (p.record for p in got.places)
     assert home.place["name"] == "Épicerie solidaire du Drouot" and home.place["department_code"] == "68"
     assert home.place["closed_holidays"] == "CLOSED" and home.place["timezone"] == "Europe/Paris"
@@ -144,3 +144,18 @@ def test_a_referral_only_service_and_an_online_form() -> None:
     online = {**records("services.json")[0], "modes_mobilisation": ["utiliser-lien-mobilisation"]}
     rows = read_structure(records("structures.json")[0], [(0, online)], today=TODAY, tax=taxonomy()).places[0]
     assert rows.record.services[0]["modalities"]["inscription"]["checked"]
+
+
+def test_a_service_with_its_own_holiday_rule_gets_a_place_with_that_rule() -> None:
+    """Search reads the holiday rule of a service with its own hours from its place (Soliguide's
+    rule): a service closed on holidays at a structure that says nothing of them is not shown open
+    (even "call before") on 25 December."""
+    structure = {**records("structures.json")[1], "horaires_accueil": "Mo-Fr 09:00-17:00"}
+    service = {**records("services.json")[3], "horaires_accueil": "Mo-Fr 09:00-12:00; PH off"}
+    got = read_structure(structure, [(3, service)], today=TODAY, tax=taxonomy())
+    home, own = got.places
+    assert home.record.place["closed_holidays"] == "UNKNOWN" and home.record.services == []
+    assert own.external_id == "france-travail--s2#PH-closed"
+    assert own.record.place["closed_holidays"] == "CLOSED"
+    assert own.record.place["lat"] == home.record.place["lat"]  # the same address
+    assert own.record.services[0]["closed_holidays"] == "CLOSED"
