@@ -346,7 +346,8 @@ def read_structure(
         )
     main = DiPlace(structure.id, structure.source, _place(structure, structure, home, home_hours))
     reading.places.append(main)
-    elsewhere: dict[str, DiPlace] = {}
+    by_key: dict[str, DiPlace] = {structure.id: main}
+    rules: dict[str, str] = {}  # the holiday rule of each site of a structure without readable hours
     for index, raw in services:
         try:
             service = read_service(raw)
@@ -373,23 +374,25 @@ def read_structure(
             reading.notes.append(Note("hours", service.id, f"{hours.problem}: {service.horaires_accueil}"))
         point = _point(service.latitude, service.longitude)
         away = point is not None and (home is None or haversine_m(*home, *point) > SAME_PLACE_M)
+        site = f"{structure.id}@{point[0]:.4f},{point[1]:.4f}" if away and point else structure.id
         # Search takes the holiday rule of a service with its own hours from its place (Soliguide's
-        # rule): a service whose own rule differs from its structure's gets a place of its own.
-        policy = home_hours.closed_holidays
-        if hours is not None and hours.week is not None:
-            policy = hours.closed_holidays
-        key = f"{structure.id}@{point[0]:.4f},{point[1]:.4f}" if away and point else structure.id
-        if policy != home_hours.closed_holidays:
-            key = f"{key}#PH-{policy.lower()}"
-        if key == structure.id:
-            target = main
-        elif key in elsewhere:
-            target = elsewhere[key]
-        else:
-            rule = OsmHours(home_hours.week, policy, home_hours.problem)
-            there = _place(structure, service if away else structure, point if away else home, rule)
-            target = elsewhere[key] = DiPlace(key, structure.source, there)
+        # rule): a service whose rule differs from its place's gets a place of its own at the same
+        # address. A structure without readable hours has no rule to keep: its places take the rule
+        # of their first service that has one (its services without hours are unknown on any day,
+        # or closed on a public holiday when that rule says so: never open).
+        policy = hours.closed_holidays if hours is not None and hours.week is not None else None
+        if home_hours.week is None and policy is not None:
+            rules.setdefault(site, policy)
+        rule = rules.get(site, home_hours.closed_holidays)
+        key = site if policy in (None, rule) else f"{site}#PH-{policy.lower()}"
+        target = by_key.get(key)
+        if target is None:
+            here = OsmHours(home_hours.week, rule if key == site else policy or rule, home_hours.problem)
+            there = _place(structure, service if away else structure, point if away else home, here)
+            target = by_key[key] = DiPlace(key, structure.source, there)
             reading.places.append(target)
+        if key == site:
+            target.record.place["closed_holidays"] = rule
         rows = target.record.services
         for row in _service_rows(service, categories, hours):
             rows.append({**row, "position": len(rows)})

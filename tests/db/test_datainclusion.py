@@ -159,3 +159,14 @@ def test_a_service_with_its_own_holiday_rule_gets_a_place_with_that_rule() -> No
     assert own.record.place["closed_holidays"] == "CLOSED"
     assert own.record.place["lat"] == home.record.place["lat"]  # the same address
     assert own.record.services[0]["closed_holidays"] == "CLOSED"
+
+
+def test_a_structure_without_hours_takes_the_holiday_rule_of_its_first_service_with_some() -> None:
+    structure = {**records("structures.json")[1], "horaires_accueil": None}
+    first = {**records("services.json")[3], "horaires_accueil": "Mo 09:00-12:00; PH off"}
+    second = {**first, "id": "france-travail--other", "horaires_accueil": "Tu 09:00-12:00"}
+    unsaid = {**first, "id": "france-travail--unsaid", "horaires_accueil": None}
+    got = read_structure(structure, [(1, first), (2, second), (3, unsaid)], today=TODAY, tax=taxonomy())
+    home, other = got.places
+    assert home.record.place["closed_holidays"] == "CLOSED" and len(home.record.services) == 2
+    assert other.external_id == "france-travail--s2#PH-unknown"
