@@ -17,7 +17,8 @@ __all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots"]
 
 HORIZON = timedelta(days=14)
 _TICK = timedelta(microseconds=1)  # a period covers its end instant, so it stops one tick later
-# Alsace-Moselle keeps Good Friday and 26 December; overseas departments have their own days.
+# Alsace-Moselle keeps Good Friday and 26 December; overseas departments have their own days, and
+# so do the collectivities Soliguide numbers 977 (Saint-Barthélemy: 9 October) and 978 (Saint-Martin).
 _SUBDIVS = {
     "57": "57",
     "67": "6AE",
@@ -27,6 +28,8 @@ _SUBDIVS = {
     "973": "973",
     "974": "974",
     "976": "976",
+    "977": "BL",
+    "978": "MF",
 }
 
 

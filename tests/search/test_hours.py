@@ -104,6 +104,23 @@ def test_other_holiday_policies_keep_regular_hours(policy: str) -> None:
         assert state.open is True and state.reason == "hours"
 
 
+@pytest.mark.parametrize(
+    ("department", "day", "holiday"),
+    [
+        ("977", date(2026, 10, 9), True),  # Saint-Barthélemy: abolition of slavery, 9 October
+        ("971", date(2026, 10, 9), False),  # not Guadeloupe's (27 May)
+        ("978", date(2026, 5, 28), True),  # Saint-Martin
+        ("974", date(2026, 12, 20), True),  # La Réunion
+        ("75", date(2026, 12, 20), False),
+    ],
+)
+def test_overseas_collectivities_keep_their_own_holidays(department: str, day: date, holiday: bool) -> None:
+    zone = ZoneInfo("Indian/Reunion" if department == "974" else "America/St_Barthelemy")
+    at = datetime.combine(day, time(10), tzinfo=zone)
+    timing = Timing(zone.key, DAILY, department=department, closed_holidays="CLOSED")
+    assert (state_at(timing, at).reason == "holiday") is holiday
+
+
 def test_holiday_ends_an_overnight_opening_at_midnight() -> None:
     timing = Timing("Europe/Paris", NIGHT, closed_holidays="CLOSED")
     state = state_at(timing, paris(2026, 12, 24, 22))
