@@ -60,7 +60,8 @@ class HoursFacts:
 
 @dataclass(frozen=True, slots=True)
 class CardFacts:
-    """What a result on the page shows: names, address, contacts, messages, publics, modalities."""
+    """What a result on the page shows: names, address and its note, contacts, messages, publics,
+    modalities."""
 
     source: str
     place_name: str
@@ -82,12 +83,14 @@ class CardFacts:
     place_modalities: str | None
     service_publics: str | None
     service_modalities: str | None
+    address_note: str = ""  # "3e porte sur la droite": shown beside the address in the details
 
 
 def candidate_mask(place: Mapping[str, Any], stop: Mapping[str, Any], service: Mapping[str, Any]) -> int:
     """The hours of the week a service may be open at a stop, as search reads them (Paris time), from
     the column values db.soliguide.read_place gives: the stop's hours, else the service's own, else the
-    place's, with the place's temporary hours. A place in another time zone may be open at any hour."""
+    place's, with the place's temporary hours unless the service has its own hours (search.facts
+    reads them the same way). A place in another time zone may be open at any hour."""
     if place["timezone"] != SEARCH_ZONE:
         return ALL_HOURS
     if stop.get("hours"):
@@ -97,7 +100,7 @@ def candidate_mask(place: Mapping[str, Any], stop: Mapping[str, Any], service: M
     else:
         regular = place["hours"]
     weeks = [Week.from_json(regular) if regular else None]
-    temp = place.get("temp_hours")
+    temp = None if service["different_hours"] else place.get("temp_hours")
     if temp and temp.get("week"):
         weeks.append(Week.from_json(temp["week"]))
     return hour_mask(weeks)

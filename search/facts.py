@@ -43,12 +43,18 @@ def mapping(value: Any) -> Mapping[str, Any]:
 
 
 def timing_of(row: HoursFacts) -> Timing:
-    """The hours that apply to one service at one stop, in Soliguide's order of precedence."""
+    """The hours that apply to one service at one stop, in Soliguide's order of precedence.
+
+    The holiday policy is the place's (`newhours.closedHolidays`) even for a service with its own
+    hours, whose copy of it Soliguide no longer keeps up to date; an itinerary stop may say its own.
+    The place's temporary hours replace only the hours of services that use the place's hours: a
+    shower open 9–17 on its own stays so through the place's summer hours (isServiceOpenToday).
+    """
     hours: str | None
     if row.stop_hours and row.stop_hours != "null":
-        hours, policy = row.stop_hours, row.stop_holidays
+        hours, policy = row.stop_hours, row.stop_holidays or row.place_holidays
     elif row.different_hours:
-        hours, policy = row.service_hours, row.service_holidays
+        hours, policy = row.service_hours, row.place_holidays
     else:
         hours, policy = row.place_hours, row.place_holidays
     return _timing(
@@ -58,7 +64,7 @@ def timing_of(row: HoursFacts) -> Timing:
         policy or "UNKNOWN",
         row.temp_closure,
         row.service_closure,
-        row.temp_hours,
+        None if row.different_hours else row.temp_hours,
     )
 
 
