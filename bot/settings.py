@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
 
+    stats_retention_days: int = Field(
+        default=400, ge=31, description="raw search events older than this are folded into monthly counts"
+    )
+    stats_token: SecretStr | None = Field(default=None, description="opens /stats (Bearer or ?token=)")
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line")
 
@@ -69,6 +74,7 @@ class Settings(BaseSettings):
             self.twilio_auth_token,
             self.telegram_bot_token,
             self.telegram_webhook_secret,
+            self.stats_token,
         )
         return tuple(s.get_secret_value() for s in found if s is not None)
 

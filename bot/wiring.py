@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,10 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.deadline import within
 from bot.dedup import DedupStore, SqlDedupStore
+from bot.events import EventRecorder
 from bot.settings import Settings
 from bot.stores import SqlSessionStore
 from db.sql import SqlIndex, make_async_engine, ping, prepare
-from handlers import PARIS, Conversation, Deps, Incoming, SessionStore, Turn, respond
+from handlers import (
+    PARIS,
+    Conversation,
+    Deps,
+    Incoming,
+    Probe,
+    SessionStore,
+    Supply,
+    Turn,
+    measure_supply,
+    respond,
+)
 from search import Directory, understand
 
 if TYPE_CHECKING:
@@ -101,6 +113,8 @@ class Resources:
     turns: asyncio.Semaphore
     deadline_seconds: float | None  # None: no deadline (the console: a person waits, not Twilio)
     locks: UserLocks = field(default_factory=lambda: UserLocks())
+    events: EventRecorder | None = None  # search events for the statistics (None: recorded nowhere)
+    stats_retention_days: int = 400
 
     async def converse(self, msg: Incoming, *, lang: str | None = None) -> Turn:
         """load → respond → save: the adapter's part of a turn, identical for every channel, within
@@ -126,6 +140,7 @@ class Resources:
                     return turn
                 lifted = conv.opted_out and not turn.conversation.opted_out
                 if await self._save(msg.user_key, turn, stored.version, lifted, conv.opted_out):
+                    self._record(turn)
                     return turn
                 log.info("turn computed again: user=%s saved meanwhile", msg.user_key[:12])
         raise ConflictError(f"{MAX_ATTEMPTS} concurrent saves for one person")
@@ -141,13 +156,26 @@ class Resources:
             log.exception("session not saved user=%s; answering without it", user_key[:12])
             return True
 
+    def _record(self, turn: Turn) -> None:
+        """After the save, never before: a turn computed again is recorded once. Never raises and
+        never waits: the event goes to the recorder's queue (bot/events.py)."""
+        if turn.event is None or self.events is None:
+            return
+        try:
+            self.events.offer(turn.event)
+        except Exception:  # noqa: BLE001 - statistics never cost a person their answer
+            log.exception("search event not offered")
+
     async def purge_expired(self) -> int:
         """The retention job's one pass: conversations past their time-to-live and webhook replies
-        past theirs, deleted from the database (Redis forgets its own). Returns how many rows."""
+        past theirs, deleted from the database (Redis forgets its own), and search events past
+        STATS_RETENTION_DAYS folded into monthly counts. Returns how many rows."""
         purged = 0
         for store in (self.sessions, self.dedup):
             if isinstance(store, SqlSessionStore | SqlDedupStore):
                 purged += await store.purge()
+        if self.events is not None:
+            purged += await self.events.fold(self.deps.clock().date(), self.stats_retention_days)
         return purged
 
     async def retention(self, every_seconds: float = RETENTION_EVERY_SECONDS) -> None:
@@ -218,6 +246,8 @@ class Resources:
             sessions = RedisSessionStore(redis, engine, ttl_seconds=ttl)
             dedup = RedisDedupStore(redis, lease_seconds=lease)
         deps = conversation_deps(settings, engine, clock)
+        events = EventRecorder(engine, _measure(deps))
+        events.start()
         try:
             yield cls(
                 engine,
@@ -227,13 +257,25 @@ class Resources:
                 redis,
                 asyncio.Semaphore(settings.turn_concurrency),
                 settings.turn_deadline_seconds if deadline else None,
+                events=events,
+                stats_retention_days=settings.stats_retention_days,
             )
         finally:
+            await events.close()
             if retry is not None:
                 retry.cancel()
             if redis is not None:
                 await redis.aclose()
             await engine.dispose()
+
+
+def _measure(deps: Deps) -> Callable[[Probe], Awaitable[Supply]]:
+    """What was open around a search, measured by the recorder once the reply has left."""
+
+    def measure(probe: Probe) -> Awaitable[Supply]:
+        return measure_supply(probe, deps.directory)
+
+    return measure
 
 
 async def _prepare(settings: Settings, clock: Clock, seed_sample: bool) -> None:

@@ -22,6 +22,7 @@ from handlers.opening import describe
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
 from handlers.sessions import dump as dump_conversation
 from handlers.sessions import load as load_conversation
+from handlers.stats import EventKind, Probe, SearchEvent, Supply, measure_supply
 from search import HOME_DEPARTMENTS, PARIS, Point
 
 __all__ = [
@@ -34,17 +35,21 @@ __all__ = [
     "Choice",
     "Conversation",
     "Deps",
+    "EventKind",
     "Incoming",
     "Locate",
     "MemorySessionStore",
     "Pending",
+    "Probe",
     "Point",
     "Reply",
     "ReplyKind",
     "Screen",
+    "SearchEvent",
     "Searcher",
     "SessionStore",
     "Stored",
+    "Supply",
     "Surface",
     "Turn",
     "Understand",
@@ -52,6 +57,7 @@ __all__ = [
     "describe",
     "dump_conversation",
     "load_conversation",
+    "measure_supply",
     "reply_language",
     "respond",
     "t",

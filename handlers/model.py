@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from handlers.stats import SearchEvent
 from search import Filters, Point
 
 
@@ -137,6 +138,7 @@ class Conversation:
     total: int = 0  # results of the current search within radius_km
     options: tuple[str, ...] = ()  # what the numbers of the pending choice stand for
     updated_at: datetime | None = None
+    detailed: bool = False  # details were asked of the current search (counted once, as a success)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +146,7 @@ class Turn:
     conversation: Conversation
     replies: tuple[Reply, ...]
     forget: bool = False  # the person asked to be forgotten: the store deletes the conversation
+    event: SearchEvent | None = None  # what the statistics keep of a turn that searched (handlers.stats)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surf
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
 from handlers.questions import ask_place
 from handlers.safety import Alerts, safety_lines
+from handlers.stats import EventKind, search_event
 from search import Filters, Point, Query, Result, SearchPage, state_at
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,19 @@ async def details(conv: Conversation, number: int, ctx: Ctx) -> Turn:
     at, (result,) = _as_of(conv, page.results, query.at, ctx.now)
     text = details_text(result, at, ctx.now, ctx.lang, surface=ctx.surface)
     reply = Reply(ReplyKind.DETAILS, ctx.lang, text, venues=_venues((result,)))
-    return Turn(replace(conv, pending=None), (reply,))
+    event = None
+    if not conv.detailed and conv.place is not None:  # the search's first details: its success, once
+        event = search_event(
+            EventKind.DETAILS,
+            conv.need,
+            query.categories,
+            conv.place,
+            query.at,
+            ctx.now,
+            ctx.lang,
+            conv.filters,
+        )
+    return Turn(replace(conv, pending=None, detailed=True), (reply,), event=event)
 
 
 async def more(conv: Conversation, ctx: Ctx) -> Turn:
@@ -137,8 +150,22 @@ async def proceed(conv: Conversation, ctx: Ctx, lines: tuple[str, ...] | None = 
         question = ask_place(ctx.lang, ctx.surface.shares_location, need_label(conv.need, ctx.lang))
         return Turn(replace(conv, pending=Pending.PLACE), lines_first(lines, (question,), ctx))
     start = conv.when[0] if conv.when else ctx.now
-    conv = replace(conv, page=0, radius_km=None, at=max(ctx.now, start), pending=None)
-    return await _show_page(conv, ctx, lines)
+    conv = replace(conv, page=0, radius_km=None, at=max(ctx.now, start), pending=None, detailed=False)
+    turn = await _show_page(conv, ctx, lines)
+    shown = turn.conversation
+    assert shown.place is not None and shown.at is not None
+    event = search_event(
+        EventKind.SEARCH,
+        shown.need,
+        searched_categories(shown.need),
+        shown.place,
+        shown.at,
+        ctx.now,
+        ctx.lang,
+        shown.filters,
+        nothing_found=shown.total == 0,
+    )
+    return replace(turn, event=event)
 
 
 async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Turn:

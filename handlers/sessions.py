@@ -43,6 +43,7 @@ def dump(conv: Conversation) -> str:
         "total": conv.total,
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
+        "detailed": conv.detailed,
     }
     # Workers of the previous release share Redis during a rolling deploy and read these three from
     # "extra": written there too for one release, so a PLUS or a number sent meanwhile still works.
@@ -114,6 +115,7 @@ def load(data: str) -> Conversation:
         total=int(raw.get("total", extra.get("total")) or 0),
         options=_strings(raw.get("options")),
         updated_at=_instant(raw.get("updated_at")),
+        detailed=raw.get("detailed") is True,
     )
 
 

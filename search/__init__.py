@@ -10,6 +10,7 @@ from search.language import detect_language
 from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street, street_span
 from search.reading import Understanding, understand
+from search.territory import commune_at
 from search.textnorm import GAP, alternation, expand_piece, fold, term_pieces
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Understanding",
     "Week",
     "alternation",
+    "commune_at",
     "detect_language",
     "distance_m",
     "expand_piece",

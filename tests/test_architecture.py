@@ -22,6 +22,8 @@ REACH_EVERY_LAYER = {
     "bot.redis_stores",
     "bot.dedup",
     "bot.geocoding",
+    "bot.events",
+    "bot.report",
 }
 FORBIDDEN = {
     "db": ("telegram", "twilio", "starlette", "uvicorn", "redis", "httpx", "geopy"),

@@ -6,6 +6,7 @@ from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, d
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
+from db.sql.stats import StatCell, fold_events, insert_events, read_cells
 
 __all__ = [
     "FIXTURE_SOURCE",
@@ -18,10 +19,13 @@ __all__ = [
     "Rejected",
     "Runner",
     "SqlIndex",
+    "StatCell",
     "describe_failure",
+    "fold_events",
     "fixtures_path",
     "import_documents",
     "import_file",
+    "insert_events",
     "is_sqlite",
     "load_sample",
     "make_async_engine",
@@ -30,6 +34,7 @@ __all__ = [
     "ping",
     "place_count",
     "prepare",
+    "read_cells",
     "read_documents",
     "stream_documents",
     "sync_categories",

@@ -6,10 +6,10 @@ temporary infos); what search filters on (status, visibility, category, coordina
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Index, SmallInteger, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -181,3 +181,51 @@ class WebhookReplyRow(SQLModel, table=True):
     reply: str | None = Field(default=None, sa_type=Text)
     claimed_at: float
     expires_at: float
+
+
+class SearchEventRow(SQLModel, table=True):
+    """One search answered, or the first details asked of one (a strong success): append-only, with
+    no text, user key, phone number or position finer than the commune (migration 0008, issue 14)."""
+
+    __tablename__ = "search_event"
+    __table_args__ = (
+        Index("ix_search_event_day", "day"),
+        Index("ix_search_event_department_day", "department", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=8)  # search | details
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    hour: int = Field(sa_column=Column(SmallInteger, nullable=False))  # start of the 3-hour block asked
+    department: str = Field(max_length=3)
+    commune: str = Field(max_length=5)  # INSEE
+    categories: str = Field(max_length=255)  # the needs, sorted, comma-separated
+    channel: str = Field(max_length=16)
+    lang: str = Field(max_length=8)
+    role: str = Field(max_length=16)
+    nothing_found: bool
+    open_1km: int | None = None  # places open at the asked time; None when not measured
+    open_5km: int | None = None
+    open_30km: int | None = None
+    nearest_open_km: float | None = None  # the upper bound of the nearest open place's band
+
+
+class SearchMonthRow(SQLModel, table=True):
+    """Search events past STATS_RETENTION_DAYS, folded by month with their dimensions (migration 0008)."""
+
+    __tablename__ = "search_month"
+
+    month: str = Field(primary_key=True, max_length=7)  # 2026-11
+    kind: str = Field(primary_key=True, max_length=8)
+    department: str = Field(primary_key=True, max_length=3)
+    commune: str = Field(primary_key=True, max_length=5)
+    categories: str = Field(primary_key=True, max_length=255)
+    channel: str = Field(primary_key=True, max_length=16)
+    lang: str = Field(primary_key=True, max_length=8)
+    role: str = Field(primary_key=True, max_length=16)
+    hour: int = Field(sa_column=Column(SmallInteger, primary_key=True, autoincrement=False))
+    events: int
+    measured: int  # events whose open places were measured
+    unmet: int  # nothing open within 5 km, or nothing at all
+    nothing_found: int
+    none_open_30km: int
