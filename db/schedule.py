@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +51,8 @@ class Week:
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """A dated period (temporary closure, hours or message): in effect when start <= t <= end.
+    """A dated period (temporary closure, hours or message): in effect when start <= t <= end, `end`
+    being its last instant (a period read by `parse_period` ends a microsecond before midnight).
 
     Soliguide raises `actif` 15 days before the start, so the flag alone never puts a period in
     effect; a period with no end is open-ended.
@@ -176,18 +177,41 @@ def parse_instant(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def parse_period(data: object, text_keys: Sequence[str] = ("description",)) -> Period | None:
-    """A `tempInfos.*` or service `close` object → Period, or None when it has no start date."""
+def _utc_day(value: object) -> date | None:
+    instant = parse_instant(value)
+    return None if instant is None else instant.astimezone(UTC).date()
+
+
+_LAST_INSTANT = timedelta(microseconds=1)
+
+
+def parse_period(
+    data: object, text_keys: Sequence[str] = ("description",), *, tz: tzinfo | None = None
+) -> Period | None:
+    """A `tempInfos.*` or service `close` object → Period, or None when it has no start date.
+
+    Soliguide's periods are calendar days: it stores days D1..D2 as `dateDebut = D1T00:00:00Z` and
+    `dateFin = D2T23:59:59Z` and reads both by their UTC date (BasePlaceTempInfo), whatever the hour
+    written. Read as instants, a Paris closure would start at 01:00 and end on the day after its last
+    one, and overseas the edges would move by hours. So the period runs from local midnight of D1 to
+    the last instant before local midnight after D2, in `tz`, the place's time zone (Paris when
+    None); "fermé jusqu'au D2" then names D2.
+    """
     if data is None:
         return None
     if not isinstance(data, Mapping):
         raise HoursError("period is not an object")
-    start = parse_instant(data.get("dateDebut"))
-    if start is None:
+    first = _utc_day(data.get("dateDebut"))
+    if first is None:
         return None
-    end = parse_instant(data.get("dateFin"))
-    if end is not None and end < start:
+    last = _utc_day(data.get("dateFin"))
+    if last is not None and last < first:
         raise HoursError("period ends before it starts")
+    zone = tz or PARIS
+    start = datetime.combine(first, time(), tzinfo=zone)
+    end = None
+    if last is not None:
+        end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone) - _LAST_INSTANT
     parts = [str(data[k]).strip() for k in text_keys if data.get(k)]
     return Period(start=start, end=end, text=" — ".join(p for p in parts if p) or None)
 

@@ -6,6 +6,7 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,23 @@ STATUSES = frozenset({"DRAFT", "ONLINE", "OFFLINE", "PERMANENTLY_CLOSED"})
 VISIBILITIES = frozenset({"ALL", "PRO"})
 PLACE_TYPES = frozenset({"LIEU", "PARCOURS_MOBILE"})
 HOLIDAY_POLICIES = {"OPEN": "OPEN", "CLOSED": "CLOSED", "UNKNOWN": "UNKNOWN", "UNKOWN": "UNKNOWN"}
+# Soliguide's time zone of a French department when a document carries no `position.timeZone`
+# (getTimeZoneFromPosition over FR_REGIONS_DEF); every other department is Paris, Monaco's 98 too.
+DEPARTMENT_ZONES = {
+    "971": "America/Martinique",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/Martinique",
+    "978": "America/Martinique",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+# Saint-Barthélemy and Saint-Martin have Guadeloupe's 971 postal prefix (FR_POSTAL_CODE_EXCEPTIONS).
+POSTAL_DEPARTMENTS = {"97133": "977", "97150": "978"}
 
 
 class RecordError(ValueError):
@@ -97,7 +115,9 @@ def _coordinates(position: Mapping[str, Any], what: str) -> tuple[float, float] 
 
 def _address(position: Mapping[str, Any]) -> dict[str, str]:
     """The current field, or the legacy French one only when the current one is absent: an export
-    that blanks `address` (a place reached on referral) must not have it read back from `adresse`."""
+    that blanks `address` (a place reached on referral) must not have it read back from `adresse`.
+    `additionalInformation` ("3e porte sur la droite", an itinerary stop's meeting point) is the
+    address's note, kept to be shown beside it."""
 
     def first(*keys: str) -> str:
         for key in keys:
@@ -110,7 +130,31 @@ def _address(position: Mapping[str, Any]) -> dict[str, str]:
         "address": first("address", "adresse"),
         "postal_code": first("postalCode", "codePostal"),
         "city": first("city", "ville"),
+        "address_note": first("additionalInformation", "complementAdresse"),
     }
+
+
+def _department(position: Mapping[str, Any]) -> str:
+    """The department code, as Soliguide finds it for holidays: a postal code of Saint-Barthélemy or
+    Saint-Martin says which, else the document's code, else the postal code's prefix."""
+    postal = position.get("postalCode") or position.get("codePostal")
+    postal = postal.strip() if isinstance(postal, str) else ""
+    if postal in POSTAL_DEPARTMENTS:
+        return POSTAL_DEPARTMENTS[postal]
+    code = _text(position.get("departmentCode") or position.get("departementCode"), "dept")
+    if code or len(postal) != 5 or not postal.isdigit():
+        return code
+    if postal.startswith("20"):
+        return "2A" if postal[2] in "01" else "2B"
+    return postal[:3] if postal.startswith(("97", "98")) else postal[:2]
+
+
+def _zone(position: Mapping[str, Any], department: str) -> tuple[str, tzinfo]:
+    name = _text(position.get("timeZone"), "timeZone") or DEPARTMENT_ZONES.get(department, "Europe/Paris")
+    try:
+        return name, ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise RecordError(f"unknown time zone {name!r}") from exc
 
 
 def _phones(entity: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -143,20 +187,27 @@ def _hours(data: object, what: str) -> tuple[Week | None, str]:
     return week, policy
 
 
-def _temp_infos(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _period(data: object, tz: tzinfo, text_keys: tuple[str, ...] = ("description",)) -> Period | None:
+    """A dated period in the place's zone, its reason as plain text: Soliguide writes it as rich text
+    ("<p>Travaux</p>"), as it writes descriptions."""
+    period = parse_period(data, text_keys, tz=tz)
+    if period is None or not period.text:
+        return period
+    return Period(period.start, period.end, plain_text(period.text) or None)
+
+
+def _temp_infos(raw: Mapping[str, Any], tz: tzinfo) -> dict[str, Any]:
     try:
-        closure = parse_period(raw.get("closure"))
-        message = parse_period(raw.get("message"), text_keys=("name", "description"))
+        closure = _period(raw.get("closure"), tz)
+        message = _period(raw.get("message"), tz, ("name", "description"))
         hours_info = _object(raw.get("hours"), "tempInfos.hours")
-        hours_period = parse_period(hours_info)
+        hours_period = _period(hours_info, tz)
     except HoursError as exc:
         raise RecordError(f"tempInfos: {exc}") from exc
     temp_hours = None
     if hours_period is not None:
         week, _ = _hours(hours_info.get("hours"), "tempInfos.hours")
         temp_hours = {**hours_period.to_json(), "week": week.to_json() if week else None}
-    if message is not None:
-        message = Period(message.start, message.end, plain_text(message.text))
     return {
         "temp_closure": _period_json(closure),
         "temp_hours": temp_hours,
@@ -164,7 +215,7 @@ def _temp_infos(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _service(raw: object, index: int, taxonomy: Taxonomy) -> dict[str, Any]:
+def _service(raw: object, index: int, taxonomy: Taxonomy, tz: tzinfo) -> dict[str, Any]:
     what = f"services_all[{index}]"
     service = _object(raw, what)
     category = taxonomy.resolve(service.get("category")) or taxonomy.resolve(service.get("categorie"))
@@ -174,7 +225,7 @@ def _service(raw: object, index: int, taxonomy: Taxonomy) -> dict[str, Any]:
     different_hours = service.get("differentHours") is True
     week, policy = _hours(service.get("hours"), f"{what}.hours") if different_hours else (None, None)
     try:
-        closure = parse_period(service.get("close"))
+        closure = _period(service.get("close"), tz)
     except HoursError as exc:
         raise RecordError(f"{what}.close: {exc}") from exc
     saturated = _object(service.get("saturated"), f"{what}.saturated")
@@ -268,16 +319,12 @@ def read_place(doc: object, taxonomy: Taxonomy) -> PlaceRecord:
         if point:
             stops.append({"position": 0, "lat": lat, "lon": lon, **_address(position), "hours": None})
 
+    department = _department(position)
+    timezone, tz = _zone(position, department)
     services_raw = doc.get("services_all") or []
     if not isinstance(services_raw, list):
         raise RecordError("services_all is not a list")
-    services = [_service(raw, i, taxonomy) for i, raw in enumerate(services_raw)]
-
-    timezone = _text(position.get("timeZone"), "timeZone") or "Europe/Paris"
-    try:
-        ZoneInfo(timezone)
-    except (ValueError, ZoneInfoNotFoundError) as exc:
-        raise RecordError(f"unknown time zone {timezone!r}") from exc
+    services = [_service(raw, i, taxonomy, tz) for i, raw in enumerate(services_raw)]
 
     place = {
         "lieu_id": lieu_id,
@@ -288,7 +335,7 @@ def read_place(doc: object, taxonomy: Taxonomy) -> PlaceRecord:
         "place_type": place_type,
         **_address(position),
         "city_code": _text(position.get("cityCode"), "cityCode"),
-        "department_code": _text(position.get("departmentCode") or position.get("departementCode"), "dept"),
+        "department_code": department,
         "timezone": timezone,
         "lat": lat,
         "lon": lon,
@@ -300,7 +347,7 @@ def read_place(doc: object, taxonomy: Taxonomy) -> PlaceRecord:
         "modalities": dict(_object(doc.get("modalities"), "modalities")),
         "hours": week.to_json() if week else None,
         "closed_holidays": policy,
-        **_temp_infos(_object(doc.get("tempInfos"), "tempInfos")),
+        **_temp_infos(_object(doc.get("tempInfos"), "tempInfos"), tz),
         "updated_by_user_at": verified,
         "created_at": created,
         "updated_at": updated,

@@ -99,6 +99,7 @@ class Result:
     # The place is reached only through a social worker: Soliguide keeps its street address and map
     # pin private (women's shelters for victims of violence among them).
     address_private: bool = False
+    address_note: str = ""  # "3e porte sur la droite": where exactly, for the details (never when private)
 
     @property
     def phone(self) -> str | None:
@@ -207,6 +208,7 @@ def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
         temp_message=message.text if message and message.covers(at) else None,
         conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
         address_private=on_referral(mapping(card.place_modalities)),
+        address_note=card.address_note,
         audience=audience_of(mapping(card.service_publics) or mapping(card.place_publics)),
         languages=strings(json_value(card.languages)),
         verified_at=card.updated_by_user_at,

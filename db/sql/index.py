@@ -55,6 +55,7 @@ _CARD_COLUMNS: tuple[Any, ...] = (
     col(PlaceRow.description).label("place_description"),
     PlaceRow.place_type,
     StopRow.address,
+    StopRow.address_note,
     StopRow.postal_code,
     StopRow.city,
     cast(col(PlaceRow.phones), Text).label("phones"),

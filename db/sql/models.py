@@ -46,6 +46,7 @@ class PlaceRow(SQLModel, table=True):
     visibility: str = Field(max_length=16)
     place_type: str = Field(max_length=32)
     address: str = ""
+    address_note: str = ""  # position.additionalInformation: "3e porte sur la droite" (migration 0006)
     postal_code: str = Field(default="", max_length=16)
     city: str = ""
     city_code: str = Field(default="", max_length=16)
@@ -81,6 +82,7 @@ class StopRow(SQLModel, table=True):
     lat: float
     lon: float
     address: str = ""
+    address_note: str = ""  # where exactly, for an itinerary stop the meeting point (migration 0006)
     postal_code: str = Field(default="", max_length=16)
     city: str = ""
     hours: list[list[list[int]]] | None = _json()

@@ -60,7 +60,8 @@ def test_fixture_details_survive_the_import(engine: Engine) -> None:
     import_file(engine, fixtures_path(), source="soliguide")
     with engine.connect() as conn:
         place = conn.execute(select(PlaceRow).where(col(PlaceRow.lieu_id) == 6)).one()
-        assert place.temp_closure["start"].startswith("2022-03-02T23:00:00")
+        # Soliguide's days are UTC dates (dateDebut 2022-03-02T23:00:00Z is 2 March), from Paris midnight
+        assert place.temp_closure["start"] == "2022-03-02T00:00:00+01:00"
         assert place.temp_closure["end"] is None
         week = Week.from_json(place.temp_hours["week"])
         assert week.days[0][0].start == 8 * 60 and week.days[1] == ()

@@ -126,5 +126,6 @@ class MemoryIndex:
                 place_modalities=_text(place["modalities"]),
                 service_publics=_text(service["publics"]),
                 service_modalities=_text(service["modalities"]),
+                address_note=stop["address_note"],
             )
         return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -109,12 +109,10 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
             continue
         closure = doc["tempInfos"]["closure"]
         closures: tuple[Period, ...] = ()
-        if closure["dateDebut"]:
-            closures = (
-                Period(
-                    datetime.fromisoformat(closure["dateDebut"]), datetime.fromisoformat(closure["dateFin"])
-                ),
-            )
+        if closure["dateDebut"]:  # Soliguide's calendar days (UTC dates), from and to Paris midnights
+            first, last = (date.fromisoformat(closure[k][:10]) for k in ("dateDebut", "dateFin"))
+            after = datetime.combine(last + timedelta(days=1), time(), PARIS)
+            closures = (Period(datetime.combine(first, time(), PARIS), after - timedelta(microseconds=1)),)
         timing = Timing(
             tz="Europe/Paris", week=parse_week(doc["newhours"]), department="68", closures=closures
         )
