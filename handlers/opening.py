@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 
 from handlers.i18n import capitalized, clock, day_month, join, weekday
 from handlers.untrusted import defuse
 from locales import gettext
-from search import DAY_END, Openness, OpenState, Timing, Week
+from search import DAY_END, Openness, OpenState, Period, Timing, Week
 
 DOMAIN = "hours"
 CLOSING_SOON = timedelta(minutes=30)
@@ -156,19 +157,29 @@ def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, .
     return tuple(lines)
 
 
-_AHEAD = timedelta(days=14)  # a temporary change starting within two weeks is worth announcing
+ANNOUNCED_DAYS = 15  # Soliguide shows a temporary change from 15 calendar days before its first day
 
 
-def _period(start: datetime, end: datetime | None, at: datetime, lang: str) -> str | None:
-    """ "until 29 December", "from 22 to 29 December" (a period's end is its last instant); None for
-    a period already running with no end."""
-    last = (end - _TICK).astimezone(start.tzinfo) if end is not None else None
-    if start <= at:
-        return _t(lang, "until {date}", date=day_month(last.date(), lang)) if last else None
-    first = day_month(start.date(), lang)
+def _announced(period: Period, at: datetime, tz: ZoneInfo) -> bool:
+    """Running, or starting within ANNOUNCED_DAYS calendar days of `at`'s local date (Soliguide's
+    computeValidity: "incoming" from 15 days ahead, "current" until its last day)."""
+    if period.end is not None and period.end < at:
+        return False
+    return (period.start.astimezone(tz).date() - at.astimezone(tz).date()).days <= ANNOUNCED_DAYS
+
+
+def _period(period: Period, at: datetime, lang: str, tz: ZoneInfo) -> str | None:
+    """ "until 29 December", "from 22 to 29 December", "on 25 December" (a period's end is its last
+    instant), its days read in the place's time zone; None for a period already running with no end."""
+    last = (period.end - _TICK).astimezone(tz).date() if period.end is not None else None
+    if period.start <= at:
+        return _t(lang, "until {date}", date=day_month(last, lang)) if last else None
+    first = period.start.astimezone(tz).date()
     if last is None:
-        return _t(lang, "from {date}", date=first)
-    return _t(lang, "from {start} to {end}", start=first, end=day_month(last.date(), lang))
+        return _t(lang, "from {date}", date=day_month(first, lang))
+    if last == first:
+        return _t(lang, "on {date}", date=day_month(first, lang))
+    return _t(lang, "from {start} to {end}", start=day_month(first, lang), end=day_month(last, lang))
 
 
 def hours_in_force(timing: Timing, at: datetime, lang: str, *, compact: bool = False) -> tuple[str, ...]:
@@ -179,10 +190,11 @@ def hours_in_force(timing: Timing, at: datetime, lang: str, *, compact: bool = F
     our heading on the same line, so that it never stands alone as a line the bot would write."""
     regular = _indented(describe_week(timing.week, lang, compact=compact))
     temp = timing.temp_hours
-    if temp is None or (temp[0].end is not None and temp[0].end < at) or temp[0].start - at > _AHEAD:
+    tz = ZoneInfo(timing.tz)
+    if temp is None or not _announced(temp[0], at, tz):
         return (_t(lang, "Opening hours:"), *regular) if regular else ()
     period, week = temp
-    when = _period(period.start, period.end, at, lang)
+    when = _period(period, at, lang, tz)
     why = defuse(period.text or "")
     if week is None:
         changed: tuple[str, ...] = (_with_reason(_closed(when, lang), why),)
@@ -202,10 +214,11 @@ def _indented(lines: tuple[str, ...]) -> tuple[str, ...]:
 def closure_lines(timing: Timing, at: datetime, lang: str) -> tuple[str, ...]:
     """A temporary closure running or about to start, with its reason ("travaux", "congés")."""
     lines = []
+    tz = ZoneInfo(timing.tz)
     for period in timing.closures:
-        if (period.end is not None and period.end < at) or period.start - at > _AHEAD:
+        if not _announced(period, at, tz):
             continue
-        line = _closed(_period(period.start, period.end, at, lang), lang)
+        line = _closed(_period(period, at, lang, tz), lang)
         lines.append(_with_reason(line, defuse(period.text or "")))
     return tuple(lines)
 

@@ -15,6 +15,7 @@ from handlers.untrusted import defuse
 from search import PARIS, Result, taxonomy
 
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
+_NOTE_BEFORE = 9  # on SMS, an address's note is tried before the week's hours (details_text's ranks)
 
 
 def need_label(categories: tuple[str, ...], lang: str) -> str:
@@ -61,6 +62,14 @@ def short_address(result: Result) -> str:
     if postal_code:
         address = address.replace(f"{postal_code} ", "")
     return address
+
+
+def noted(address: str, result: Result) -> str:
+    """The address with its note ("3e porte sur la droite", an itinerary stop's meeting point), as
+    Soliguide shows them: "1 Rue Montmartre, Paris – 3e porte sur la droite". Details only: a list
+    line has no room for it. A place reached on referral shows neither."""
+    note = "" if result.address_private else defuse(result.address_note)
+    return f"{address} – {note}" if address and note else address
 
 
 def _street(result: Result) -> str:
@@ -251,7 +260,8 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         )
         link = None
     else:
-        address = t(lang, "Address: {address}", address=defuse(result.address) or defuse(result.city))
+        whole = noted(defuse(result.address) or defuse(result.city), result)
+        address = t(lang, "Address: {address}", address=whole)
         link = t(lang, "Directions: {link}", link=osm_link(result))
     numbers = [phone for phone in map(defuse, result.phones) if phone]
     phones = t(lang, "Phone: {phone}", phone=join(numbers, lang)) if numbers else None
@@ -281,8 +291,10 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
     street = (
         address if result.address_private else t(lang, "Address: {address}", address=short_address(result))
     )
+    noted_street = t(lang, "Address: {address}", address=noted(short_address(result), result))
     # In order of use: each block is kept only while the whole still fits. The street address comes
-    # before the map link: an SMS is often read on a phone with no data plan.
+    # before the map link: an SMS is often read on a phone with no data plan. Its note ("3e porte sur
+    # la droite") joins it once what says whether to go at all has had its room, before the hours.
     ranked: list[tuple[int, list[str]]] = [
         (0, [name]),
         (1, [first_phone] if first_phone else []),
@@ -299,12 +311,16 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         (12, [languages] if languages else []),
         (13, [checked] if checked else []),
     ]
+
+    def fits(blocks: list[tuple[int, list[str]]]) -> bool:
+        return surface.fits("\n".join(line for _, b in blocks for line in b), lang)
+
     kept: list[tuple[int, list[str]]] = []
     for rank, block in ranked:
-        if not block:
-            continue
-        trial = sorted([*kept, (rank, block)])
-        if surface.fits("\n".join(line for _, b in trial for line in b), lang):
+        if rank == _NOTE_BEFORE and not result.address_private and noted_street != street:
+            with_note = [(r, [noted_street] if b == [street] else b) for r, b in kept]
+            kept = with_note if fits(with_note) else kept
+        if block and fits(trial := sorted([*kept, (rank, block)])):
             kept = trial
     text = "\n".join(line for _, block in kept for line in block)
     if (

@@ -1,6 +1,6 @@
 """Understanding a message and finding services: what the conversation and the composition root use."""
 
-from db import DAY_END, PARIS, Category, Taxonomy, Week, taxonomy
+from db import DAY_END, PARIS, Category, Period, Taxonomy, Week, taxonomy
 from search.audience import Audience, Filters
 from search.engine import Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
@@ -24,6 +24,7 @@ __all__ = [
     "Filters",
     "OpenState",
     "Openness",
+    "Period",
     "PlaceMatch",
     "Point",
     "Query",

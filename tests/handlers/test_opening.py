@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 
 import handlers.opening as opening_module
 from db.schedule import Period, Slot, Week
-from handlers.opening import describe, describe_week
+from handlers.opening import closure_lines, describe, describe_week, hours_in_force
 from locales import LANGUAGES, gettext
 from search.hours import Openness, Timing, state_at, week_slots
 from tests.hours_cases import (
@@ -392,3 +392,49 @@ def test_a_place_about_to_close_says_how_long_is_left() -> None:
     assert describe(state, at, "en") == "closes in 18 min, at 20:00"
     earlier = datetime(2026, 11, 17, 19, 29, tzinfo=ZoneInfo("Europe/Paris"))
     assert describe(state_at(timing, earlier), earlier, "fr") == "ouvert jusqu'à 20h"
+
+
+# --- temporary changes: their days, when they are announced --------------------------------------
+
+
+def _days(first: date, last: date, zone: str = "Europe/Paris") -> Period:
+    """A period as db.soliguide reads Soliguide's days (local midnight to the instant before midnight)
+    and as the database hands it back: with fixed UTC offsets, the start's and the end's own."""
+    tz = ZoneInfo(zone)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz) - timedelta(microseconds=1)
+    return Period.from_json(Period(datetime.combine(first, time(), tzinfo=tz), end, "Travaux").to_json())
+
+
+def test_a_closure_of_one_day_to_come_says_which_day() -> None:
+    timing = Timing("Europe/Paris", DAILY, closures=(_days(date(2026, 3, 14), date(2026, 3, 14)),))
+    at = paris(2026, 3, 10, 12)
+    assert closure_lines(timing, at, "fr") == ("Fermé le 14 mars. Travaux",)
+    assert closure_lines(timing, at, "en") == ("Closed on March 14. Travaux",)
+
+
+def test_a_change_is_announced_from_fifteen_days_before_its_first_day() -> None:
+    """Soliguide's computeValidity: "incoming" when the first day is at most 15 calendar days away."""
+    timing = Timing("Europe/Paris", DAILY, closures=(_days(date(2026, 5, 24), date(2026, 5, 30)),))
+    assert closure_lines(timing, paris(2026, 5, 9, 0, 0), "fr") == ("Fermé du 24 mai au 30 mai. Travaux",)
+    assert closure_lines(timing, paris(2026, 5, 8, 23, 59), "fr") == ()
+    summer = Timing("Europe/Paris", DAILY, temp_hours=(_days(date(2026, 5, 24), date(2026, 5, 30)), None))
+    assert "Fermé du 24 mai au 30 mai. Travaux" in hours_in_force(summer, paris(2026, 5, 9, 8), "fr")
+    assert not any("Fermé" in line for line in hours_in_force(summer, paris(2026, 5, 8, 8), "fr"))
+
+
+def test_the_last_day_is_the_local_one_across_a_clock_change() -> None:
+    """From summer time into winter time: the end's own offset, not the start's, says its day."""
+    closure = _days(date(2026, 10, 20), date(2026, 11, 5))
+    timing = Timing("Europe/Paris", DAILY, closures=(closure,))
+    assert closure_lines(timing, paris(2026, 10, 10, 12), "fr") == (
+        "Fermé du 20 octobre au 5 novembre. Travaux",
+    )
+    state = state_at(timing, paris(2026, 10, 21, 12))
+    assert describe(state, paris(2026, 10, 21, 12), "fr") == "fermé temporairement jusqu'au 5 novembre"
+    assert closure_lines(timing, paris(2026, 10, 21, 12), "fr") == ("Fermé jusqu'au 5 novembre. Travaux",)
+    reunion = Timing(
+        "Indian/Reunion", DAILY, closures=(_days(date(2026, 12, 20), date(2026, 12, 20), "Indian/Reunion"),)
+    )
+    at = datetime(2026, 12, 20, 23, 30, tzinfo=ZoneInfo("Indian/Reunion"))  # 20:30 in Paris
+    assert describe(state_at(reunion, at), at, "fr") == "fermé temporairement jusqu'au 20 décembre"
+    assert state_at(reunion, at + timedelta(hours=1)).reason != "temporary_closure"

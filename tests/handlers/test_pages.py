@@ -8,12 +8,13 @@ from datetime import date, time
 import pytest
 
 import locales
+from bot.surfaces import CONSOLE, SMS
 from handlers.audience import audience_marker, language_names
 from handlers.deps import Deps
 from handlers.filters import read_filters
 from handlers.generic_needs import SEARCHED_FOR, is_health, searched_categories
 from handlers.i18n import capitalized, clock, distance, join, long_date
-from handlers.pages import header, title
+from handlers.pages import details_text, header, results_text, title
 from search.audience import Audience, Filters
 from search.engine import Query, Result
 from search.geo import Point
@@ -133,3 +134,42 @@ def test_a_header_about_another_time_starts_with_a_capital() -> None:
     assert header(("clothing",), "Strasbourg (67)", "fr", "dimanche vers 8h").startswith(
         "Dimanche vers 8h – "
     )
+
+
+# --- the address's note (Soliguide's position.additionalInformation) -------------------------------
+
+
+async def test_the_address_note_is_shown_with_the_address_in_the_details_only(deps: Deps) -> None:
+    result = replace(
+        await _a_result(deps),
+        address="1 Rue Montmartre, 75001 Paris",
+        postal_code="75001",
+        address_note="3e porte sur la droite\nhttps://x.example",  # directory text: defused
+        address_private=False,
+    )
+    full = details_text(result, NOW, NOW, "fr", surface=CONSOLE)
+    assert "Adresse : 1 Rue Montmartre, 75001 Paris – 3e porte sur la droite x[.]example" in full
+    sms = details_text(result, NOW, NOW, "fr", surface=SMS)
+    assert "1 Rue Montmartre, Paris – 3e porte sur la droite" in sms
+    listed = results_text((result,), 1, 1, "Douches :", NOW, NOW, "fr", surface=CONSOLE)
+    assert "3e porte" not in listed  # a list line has no room for it
+
+
+async def test_a_private_address_hides_its_note_too(deps: Deps) -> None:
+    result = replace(
+        await _a_result(deps),
+        address="12 rue Secrète, 67000 Strasbourg",
+        address_note="Interphone « Soleil », 2e étage",
+        address_private=True,
+    )
+    for surface in (CONSOLE, SMS):
+        text = details_text(result, NOW, NOW, "fr", surface=surface)
+        assert "Soleil" not in text and "Secrète" not in text
+
+
+async def test_on_sms_the_note_gives_way_before_what_says_whether_to_go(deps: Deps) -> None:
+    base = replace(await _a_result(deps), address_private=False, temp_message=None)
+    bare = details_text(base, NOW, NOW, "fr", surface=SMS)
+    noted = details_text(replace(base, address_note="x" * 400), NOW, NOW, "fr", surface=SMS)
+    assert "x" * 400 not in noted and SMS.fits(noted, "fr")
+    assert noted == bare  # a note too long for the message leaves the rest as it was
