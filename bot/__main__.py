@@ -1,4 +1,4 @@
-"""The `solibot` command: chat, serve, telegram, import, sample, search, parse."""
+"""The `solibot` command: chat, serve, telegram, import, sync, sample, search, parse."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="refuse a gzip that inflates past MB megabytes (default: 2048, db.sql.MAX_INFLATED_BYTES)",
     )
+
+    sync = sub.add_parser("sync", help="bring the directory up to date from Soliguide's partner API")
+    sync.add_argument("target", choices=("soliguide",))
+    sync.add_argument(
+        "--departments",
+        nargs="+",
+        metavar="CODE",
+        help="department codes, e.g. 67 68 (default: SOLIGUIDE_SYNC_DEPARTMENTS, else HOME_DEPARTMENTS)",
+    )
+    sync.add_argument("--source", default="soliguide", help="source name of the places, as for import")
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")

@@ -23,6 +23,7 @@ from bot.deadline import within
 from bot.metrics import DEPENDENCY_UP, exposition, metered
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
+from bot.sync import start_schedule
 from bot.telegram import TelegramChannel, build_application, set_webhook
 from bot.wiring import Clock, Resources, now
 
@@ -133,10 +134,13 @@ def create_app(
                 await telegram.application.start()
                 await set_webhook(telegram.application, settings)
             retention = asyncio.create_task(resources.retention())
+            sync = start_schedule(settings, clock)  # None unless SOLIGUIDE_SYNC_EVERY is set
             try:
                 yield {"resources": resources, "sms": sms, "telegram": telegram}
             finally:
                 retention.cancel()
+                if sync is not None:
+                    sync.cancel()
                 await sms.drain()
                 if telegram is not None:
                     await telegram.application.stop()

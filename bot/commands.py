@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 from datetime import datetime, time
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
@@ -99,6 +100,105 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             if report.more_rejected:
                 _out(f"  … and {report.more_rejected} more rejected records, not listed")
     return status
+
+
+class _SyncBars:
+    """Progress on stderr, only when it is a terminal: places listed (of those the listings announce),
+    then places written."""
+
+    def __init__(self, label: str) -> None:
+        self._listing = tqdm(unit="place", desc=f"listing {label}", file=sys.stderr, disable=None, delay=1)
+        self._writing: tqdm[None] | None = None
+
+    def fetched(self, places: int, announced: int) -> None:
+        self._listing.total = announced
+        self._listing.update(places)
+
+    def written(self, places: int) -> None:
+        if self._writing is None:
+            self._listing.total = self._listing.n  # listings overlap: what they announce is an upper bound
+            self._listing.close()
+            self._writing = tqdm(unit="place", desc="writing", file=sys.stderr, disable=None, delay=1)
+        self._writing.update(places)
+
+    def close(self) -> None:
+        self._listing.close()
+        if self._writing is not None:
+            self._writing.close()
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    """One run over the departments: a failure prints one line (no token, no SQL parameters), leaves
+    the directory as it was and is recorded in import_run; -v logs the traceback on stderr."""
+    from bot.sync import describe as describe_sync
+    from bot.sync import resolve_departments, soliguide_api, sync_soliguide
+    from db.sql import SyncReport, prepare
+
+    if settings.soliguide_api_token is None:
+        raise CommandError("set SOLIGUIDE_API_TOKEN to a Soliguide partner account's token")
+    try:
+        depts = resolve_departments(args.departments or settings.sync_departments())
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    label = "soliguide " + ", ".join(d.slug for d in depts)
+
+    async def run(bars: _SyncBars) -> SyncReport | None:
+        engine = await asyncio.to_thread(
+            prepare, settings.database_url, now=datetime.now(PARIS), seed_sample=False
+        )
+        api = soliguide_api(settings)
+        try:
+            clock = partial(datetime.now, PARIS)
+            return await sync_soliguide(engine, api, depts, source=args.source, progress=bars, clock=clock)
+        finally:
+            await api.aclose()
+            engine.dispose()
+
+    bars = _SyncBars(label)
+    try:
+        report = asyncio.run(run(bars))
+    except Exception as exc:  # any failure: one line, the directory untouched
+        bars.close()
+        if args.verbose:  # the traceback may quote SQL parameters: only when asked for
+            log.info("sync %s failed", label, exc_info=True)
+        cause = describe_sync(exc)
+        _out(
+            json.dumps({"sync": label, "error": cause}, ensure_ascii=False)
+            if args.json
+            else f"{label}: {cause}"
+        )
+        return 1
+    bars.close()
+    assert report is not None  # no `due` asked: a run always happens
+    if args.json:
+        listed = [{"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in report.rejected]
+        _out(
+            json.dumps(
+                {
+                    "sync": label,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "offline": report.offline,
+                    "unchecked": list(report.unchecked),
+                    "held": list(report.held),
+                    "rejected_count": report.rejected_count,
+                    "rejected": listed,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        counts = f"{report.created} created, {report.updated} updated, {report.offline} set offline"
+        _out(f"{label}: {counts}, {report.rejected_count} rejected")
+        for code in report.unchecked:
+            _out(f"  department {code}: listed incompletely, none of its places set offline this time")
+        for code in report.held:
+            _out(f"  department {code}: most places missing, none set offline (the account's territories?)")
+        for rejected in report.rejected:
+            _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
+        if report.more_rejected:
+            _out(f"  … and {report.more_rejected} more rejected records, not listed")
+    return 1 if report.rejected_count else 0
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.surfaces import SMS_MAX_SEGMENTS
 from handlers import HOME_DEPARTMENTS
 
 DEFAULT_URL = "sqlite:///data/solibot.db"
+# Soliguide's production API: `https://api.${baseDomain}` in solinumasso/soliguide's deployment workflow
+# (.github/workflows/_deploy-to-environment.yml, baseDomain soliguide.fr).
+SOLIGUIDE_API_URL = "https://api.soliguide.fr"
+SYNC_EVERY_AT_LEAST = timedelta(minutes=5)  # Soliguide's servers are shared by every partner
 DEVELOPMENT_SECRET = "solibot-local-development-only"  # noqa: S105 - public on purpose, refused in production
 
 
@@ -59,6 +64,17 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
 
+    soliguide_api_url: str = Field(default=SOLIGUIDE_API_URL, description="Soliguide's partner API")
+    soliguide_api_token: SecretStr | None = Field(
+        default=None, description="a partner account's JWT, for `solibot sync soliguide`"
+    )
+    soliguide_sync_every: timedelta | None = Field(
+        default=None, description="solibot serve syncs this often (seconds, or ISO 8601 like PT6H)"
+    )
+    soliguide_sync_departments: tuple[str, ...] | None = Field(
+        default=None, description="department codes the sync covers; HOME_DEPARTMENTS when unset"
+    )
+
     stats_retention_days: int = Field(
         default=400, ge=31, description="raw search events older than this are folded into monthly counts"
     )
@@ -74,6 +90,7 @@ class Settings(BaseSettings):
             self.twilio_auth_token,
             self.telegram_bot_token,
             self.telegram_webhook_secret,
+            self.soliguide_api_token,
             self.stats_token,
         )
         return tuple(s.get_secret_value() for s in found if s is not None)
@@ -95,3 +112,33 @@ class Settings(BaseSettings):
         if self.telegram_webhook_url and not (self.telegram_bot_token and self.telegram_webhook_secret):
             raise ValueError("TELEGRAM_WEBHOOK_URL needs TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET")
         return self
+
+    @field_validator("soliguide_sync_every", mode="before")
+    @classmethod
+    def _seconds(cls, value: object) -> object:
+        """A plain number is seconds, as in every other *_SECONDS variable (pydantic reads a string
+        only as ISO 8601 or HH:MM:SS)."""
+        if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+            return float(value)
+        return value
+
+    @field_validator("soliguide_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("SOLIGUIDE_API_URL must start with https://")
+        return value
+
+    @model_validator(mode="after")
+    def _sync_needs_token(self) -> Settings:
+        every = self.soliguide_sync_every
+        if every is not None and self.soliguide_api_token is None:
+            raise ValueError("SOLIGUIDE_SYNC_EVERY needs SOLIGUIDE_API_TOKEN")
+        if every is not None and every < SYNC_EVERY_AT_LEAST:
+            raise ValueError(
+                f"SOLIGUIDE_SYNC_EVERY must be at least {SYNC_EVERY_AT_LEAST.total_seconds():.0f} s"
+            )
+        return self
+
+    def sync_departments(self) -> tuple[str, ...]:
+        return self.soliguide_sync_departments or self.home_departments

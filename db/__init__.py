@@ -5,7 +5,17 @@ and the search index's values. Light on purpose: reading a message needs these, 
 from db.categories import Category, Taxonomy, taxonomy
 from db.geo import bounding_box, haversine_m
 from db.index import Candidate, CardFacts, HoursFacts, Index, IndexReader, Key, candidate_mask
-from db.reference import Commune, CommuneRow, Landmark, Locality, communes, landmarks, localities
+from db.reference import (
+    Commune,
+    CommuneRow,
+    Department,
+    Landmark,
+    Locality,
+    communes,
+    departments,
+    landmarks,
+    localities,
+)
 from db.reference import rows as commune_rows
 from db.sample import generate as generate_sample
 from db.schedule import DAY_END, PARIS, SEARCH_ZONE, WEEK_HOURS, Period, Slot, Week
@@ -20,6 +30,7 @@ __all__ = [
     "Category",
     "Commune",
     "CommuneRow",
+    "Department",
     "HoursFacts",
     "Index",
     "IndexReader",
@@ -34,6 +45,7 @@ __all__ = [
     "candidate_mask",
     "commune_rows",
     "communes",
+    "departments",
     "generate_sample",
     "haversine_m",
     "landmarks",

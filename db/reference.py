@@ -1,4 +1,4 @@
-"""Reference data of France in db/data: communes × postal codes, localities, Alsace stations and hospitals.
+"""Reference data of France in db/data: communes × postal codes, localities, departments, Alsace places.
 
 The one reader of each file: the sample generator, the CLI, the gazetteer and the lexicon guards all
 read them here (sources and licences in db/data/README.md).
@@ -132,3 +132,19 @@ def landmarks() -> Iterator[Landmark]:
             float(r["lat"]),
             float(r["lon"]),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Department:
+    """A department (or overseas collectivity) as Soliguide names it. Its search matches a department
+    on `slug` (`position.slugs.departement`, Soliguide's slugLocation of the name), never on the code."""
+
+    code: str
+    name: str
+    slug: str
+
+
+@cache
+def departments() -> dict[str, Department]:
+    """Department code ("67", "2A", "974") → the department."""
+    return {r["code"]: Department(r["code"], r["name"], r["slug"]) for r in _rows("fr_departments.csv")}

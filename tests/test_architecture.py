@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"db": 0, "search": 1, "handlers": 2, "bot": 3}  # locales/ is data every layer may read
 OURS = (*LAYERS, "locales")
 FACES = {"db", "db.sql", "search", "handlers", "locales"}  # what another package may import from
-# The composition root, the command line and the adapters of storage and geocoding choose real parts
-# from every layer; everything else imports only the layer right below it.
+# The composition root, the command line and the adapters of storage, geocoding and the live sync choose
+# real parts from every layer; everything else imports only the layer right below it.
 REACH_EVERY_LAYER = {
     "bot.wiring",
     "bot.commands",
@@ -22,6 +22,7 @@ REACH_EVERY_LAYER = {
     "bot.redis_stores",
     "bot.dedup",
     "bot.geocoding",
+    "bot.sync",
     "bot.events",
     "bot.report",
 }

@@ -7,11 +7,21 @@ from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
 from db.sql.stats import StatCell, fold_events, insert_events, read_cells
+from db.sql.sync import (
+    SYNC_SOURCE,
+    SyncLock,
+    SyncReport,
+    last_sync_started,
+    record_failed_sync,
+    sync_label,
+    write_sync,
+)
 
 __all__ = [
     "FIXTURE_SOURCE",
     "MAX_INFLATED_BYTES",
     "SAMPLE_SOURCE",
+    "SYNC_SOURCE",
     "ImportDatabaseError",
     "ImportFailure",
     "ImportFileError",
@@ -20,6 +30,8 @@ __all__ = [
     "Runner",
     "SqlIndex",
     "StatCell",
+    "SyncLock",
+    "SyncReport",
     "describe_failure",
     "fold_events",
     "fixtures_path",
@@ -27,6 +39,7 @@ __all__ = [
     "import_file",
     "insert_events",
     "is_sqlite",
+    "last_sync_started",
     "load_sample",
     "make_async_engine",
     "make_engine",
@@ -36,6 +49,9 @@ __all__ = [
     "prepare",
     "read_cells",
     "read_documents",
+    "record_failed_sync",
     "stream_documents",
     "sync_categories",
+    "sync_label",
+    "write_sync",
 ]

@@ -270,6 +270,7 @@ def import_documents(
     source: str,
     filename: str = "<memory>",
     progress: Callable[[int], None] | None = None,
+    finish: Callable[[Connection, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Validate and write the documents BATCH places at a time, all in one transaction.
 
@@ -278,6 +279,10 @@ def import_documents(
     places), the database refusing a write or going away (ImportDatabaseError) — rolls the whole
     file back: the database is as it was, and no import_run row says the file was loaded.
     Memory holds one batch, not the file; the database holds the uncommitted rows.
+
+    `finish`, when given, runs in that transaction after the last batch, in place of the file's
+    import_run row: the live sync (db/sql/sync.py) marks there the places that disappeared and
+    records its run, so that a run commits or rolls back whole.
 
     Raises:
         ImportFileError: the reader could not go on (documents from `stream_documents`).
@@ -297,19 +302,25 @@ def import_documents(
             with conn.begin():
                 for batch in _batches(docs, tax, tally, progress):
                     _write_batch(conn, batch, source, tax, tally)
-                conn.execute(
-                    insert(ImportRunRow).values(
-                        source=source,
-                        filename=filename,
-                        started_at=started,
-                        imported=tally.created + tally.updated,
-                        rejected=len(tally.rejected) + tally.more_rejected,
-                        report=[
-                            {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
-                            for r in tally.rejected
-                        ],
+                if finish is not None:
+                    created, updated, more = tally.created, tally.updated, tally.more_rejected
+                    finish(
+                        conn, ImportReport(filename, source, created, updated, tuple(tally.rejected), more)
                     )
-                )
+                else:
+                    conn.execute(
+                        insert(ImportRunRow).values(
+                            source=source,
+                            filename=filename,
+                            started_at=started,
+                            imported=tally.created + tally.updated,
+                            rejected=len(tally.rejected) + tally.more_rejected,
+                            report=[
+                                {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
+                                for r in tally.rejected
+                            ],
+                        )
+                    )
             committed = True
         except SQLAlchemyError as exc:
             raise ImportDatabaseError(database_cause(exc)) from exc
