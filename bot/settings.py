@@ -129,15 +129,19 @@ class Settings(BaseSettings):
             raise ValueError("SOLIGUIDE_API_URL must start with https://")
         return value
 
+    @field_validator("soliguide_sync_every")
+    @classmethod
+    def _not_too_often(cls, value: timedelta | None) -> timedelta | None:
+        """A field check, not a model one: pydantic's message then quotes this value alone, never the
+        whole input with its secrets."""
+        if value is not None and value < SYNC_EVERY_AT_LEAST:
+            raise ValueError(f"must be at least {SYNC_EVERY_AT_LEAST.total_seconds():.0f} s")
+        return value
+
     @model_validator(mode="after")
     def _sync_needs_token(self) -> Settings:
-        every = self.soliguide_sync_every
-        if every is not None and self.soliguide_api_token is None:
+        if self.soliguide_sync_every is not None and self.soliguide_api_token is None:
             raise ValueError("SOLIGUIDE_SYNC_EVERY needs SOLIGUIDE_API_TOKEN")
-        if every is not None and every < SYNC_EVERY_AT_LEAST:
-            raise ValueError(
-                f"SOLIGUIDE_SYNC_EVERY must be at least {SYNC_EVERY_AT_LEAST.total_seconds():.0f} s"
-            )
         return self
 
     def sync_departments(self) -> tuple[str, ...]:
