@@ -148,6 +148,17 @@ class ImportRunRow(SQLModel, table=True):
     report: list[dict[str, Any]] = _json()
 
 
+class ExternalIdRow(SQLModel, table=True):
+    """A text id of another directory ("dora--42", data·inclusion's) and the lieu_id it was given the
+    first time it was imported, ever after the same (db/sql/external_ids.py, migration 0007)."""
+
+    __tablename__ = "place_external_id"
+
+    source: str = Field(primary_key=True, max_length=64)
+    external_id: str = Field(primary_key=True, max_length=255)
+    lieu_id: int = Field(index=True)
+
+
 class SessionRow(SQLModel, table=True):
     """One person's conversation (handlers.sessions codec), kept until `expires_at` (epoch seconds);
     the key is a keyed hash of the sender (bot/identity.py). Read and written by bot/stores.py."""
