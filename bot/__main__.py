@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot import commands, logs
+from bot import commands, logs, report
 from bot.settings import Settings
 
 
@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--source", default="soliguide", help="source name of the places, as for import")
     sync.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    report.add_parser(sub)  # solibot stats (issue 14)
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")

@@ -21,6 +21,7 @@ from twilio.rest import Client
 from bot import logs
 from bot.deadline import within
 from bot.metrics import DEPENDENCY_UP, exposition, metered
+from bot.report import stats_endpoint
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.sync import start_schedule
@@ -152,6 +153,7 @@ def create_app(
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            Route("/stats", stats_endpoint(settings, clock), methods=["GET"]),  # behind STATS_TOKEN
         ],
         lifespan=lifespan,
     )

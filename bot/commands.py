@@ -395,3 +395,10 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_bot_token is None:
         raise CommandError("set TELEGRAM_BOT_TOKEN to run the Telegram bot")
     return run_polling(settings)
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """`solibot stats`: searches, unmet needs and the data-quality index (bot/report.py)."""
+    from bot.report import cmd_stats as run
+
+    return run(args, settings)

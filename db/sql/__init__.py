@@ -6,6 +6,8 @@ from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, d
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
+from db.sql.quality import PlaceFacts, Priority, QualityIndex, Scores, ServiceFacts, read_places
+from db.sql.quality import index as quality_index
 from db.sql.stats import StatCell, fold_events, insert_events, read_cells
 from db.sql.sync import (
     SYNC_SOURCE,
@@ -28,6 +30,11 @@ __all__ = [
     "ImportReport",
     "Rejected",
     "Runner",
+    "PlaceFacts",
+    "Priority",
+    "QualityIndex",
+    "Scores",
+    "ServiceFacts",
     "SqlIndex",
     "StatCell",
     "SyncLock",
@@ -47,7 +54,9 @@ __all__ = [
     "ping",
     "place_count",
     "prepare",
+    "quality_index",
     "read_cells",
+    "read_places",
     "read_documents",
     "record_failed_sync",
     "stream_documents",
