@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bot import commands, logs, report
 from bot.settings import Settings
 
@@ -88,8 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValueError as exc:
-        print(f"solibot: configuration error: {exc}", file=sys.stderr)  # noqa: T201
+    except ValidationError as exc:
+        # Each error's place and message only: pydantic's own text quotes the input, which holds
+        # secrets (a DATABASE_URL's password, tokens).
+        for error in exc.errors(include_url=False, include_input=False, include_context=False):
+            where = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            print(f"solibot: configuration error: {where}: {error['msg']}", file=sys.stderr)  # noqa: T201
         return 2
     logs.configure(
         "INFO" if args.verbose else settings.log_level, settings.log_format, settings.secret_values()

@@ -96,3 +96,25 @@ def test_import_reports_rejections_and_exit_status(
     assert main(["import", str(bad), str(broken)]) == 1
     out = capsys.readouterr().out
     assert "lieu_id 'x' is not a non-negative integer" in out and "cannot read" in out
+
+
+def test_a_configuration_error_names_the_setting_and_quotes_no_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic's own message quotes the whole input of a model check: a DATABASE_URL's password, a
+    token. The command line prints the setting and the reason only."""
+    from bot.__main__ import main
+
+    monkeypatch.setenv("SOLIBOT_ENV", "production")  # with the development USER_KEY_SECRET: refused
+    monkeypatch.delenv("USER_KEY_SECRET", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://solibot:hunter2-db-password@db:5432/solibot")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-token-never-printed")
+    assert main(["parse", "manger"]) == 2
+    model_error = capsys.readouterr().err
+    assert "USER_KEY_SECRET is the public development default" in model_error
+    monkeypatch.setenv("SOLIGUIDE_SYNC_EVERY", "60")  # too often: a field error
+    assert main(["parse", "manger"]) == 2
+    field_error = capsys.readouterr().err
+    assert "SOLIGUIDE_SYNC_EVERY" in field_error
+    for err in (model_error, field_error):
+        assert "hunter2" not in err and "twilio-token-never-printed" not in err
