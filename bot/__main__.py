@@ -34,10 +34,19 @@ def _parser() -> argparse.ArgumentParser:
     telegram = sub.add_parser("telegram", help="run the Telegram bot")
     telegram.add_argument("--polling", action="store_true", required=True, help="long polling, for local use")
 
-    imp = sub.add_parser("import", help="import Soliguide place exports (JSON array, gzipped or not)")
+    imp = sub.add_parser(
+        "import", help="import Soliguide place exports, or data·inclusion's structures and services"
+    )
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument(
-        "--source", default="soliguide", help="name of the source (re-import replaces its places)"
+        "--format",
+        choices=("soliguide", "data-inclusion"),
+        default="soliguide",
+        help="data-inclusion: two files, structures.json then services.json (docs/data-inclusion.md)",
+    )
+    imp.add_argument(
+        "--source",
+        help="name of the source (re-import replaces its places); default soliguide, or data-inclusion",
     )
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
     imp.add_argument(

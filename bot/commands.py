@@ -46,6 +46,8 @@ def _out(line: str) -> None:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Each file alone: one that fails prints one line (no traceback, no SQL parameters), leaves
     the database as it was, and the next file is still tried; -v logs the traceback on stderr."""
+    if args.format == "data-inclusion":
+        return _import_data_inclusion(args, settings)
     from db.sql import MAX_INFLATED_BYTES, describe_failure, import_file, prepare
 
     limit = args.max_inflated_mb * 1024 * 1024 if args.max_inflated_mb else MAX_INFLATED_BYTES
@@ -59,7 +61,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                 report = import_file(
                     engine,
                     Path(name),
-                    source=args.source,
+                    source=args.source or "soliguide",
                     progress=bar.update,
                     max_inflated_bytes=limit,
                 )
@@ -198,6 +200,86 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             _out(f"  record #{rejected.index} (lieu_id {rejected.lieu_id}): {rejected.reason}")
         if report.more_rejected:
             _out(f"  … and {report.more_rejected} more rejected records, not listed")
+    return 1 if report.rejected_count else 0
+
+
+_NOTES = {
+    "hours": "with hours kept unknown (not one repeating week, see docs/data-inclusion.md)",
+    "thematiques": "services with a thematique Soliguide has no category for",
+    "remote": "services given at a distance only, not imported",
+}
+
+
+def _import_data_inclusion(args: argparse.Namespace, settings: Settings) -> int:
+    """data·inclusion's structures and services files, imported together or not at all: a failure
+    prints one line and leaves the database as it was (docs/data-inclusion.md)."""
+    from db.sql import (
+        DATA_INCLUSION_SOURCE,
+        MAX_INFLATED_BYTES,
+        describe_failure,
+        import_data_inclusion,
+        prepare,
+    )
+
+    if len(args.files) != 2:
+        raise CommandError("--format data-inclusion takes two files: structures.json services.json")
+    limit = args.max_inflated_mb * 1024 * 1024 if args.max_inflated_mb else MAX_INFLATED_BYTES
+    names = " + ".join(args.files)
+    try:
+        engine = prepare(settings.database_url, now=datetime.now(PARIS), seed_sample=False)
+        with tqdm(unit="structure", desc="data·inclusion", delay=2, file=sys.stderr) as bar:
+            report = import_data_inclusion(
+                engine,
+                Path(args.files[0]),
+                Path(args.files[1]),
+                prefix=args.source or DATA_INCLUSION_SOURCE,
+                progress=bar.update,
+                max_inflated_bytes=limit,
+            )
+    except Exception as exc:  # one line, the database untouched
+        if args.verbose:  # the traceback may quote SQL parameters: only when asked for
+            log.info("import files=%s failed", names, exc_info=True)
+        cause = describe_failure(exc)
+        failed = {"files": args.files, "error": cause}
+        _out(json.dumps(failed, ensure_ascii=False) if args.json else f"{names}: {cause}")
+        return 1
+    if args.json:
+        _out(
+            json.dumps(
+                {
+                    "files": args.files,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "rejected_count": report.rejected_count,
+                    "rejected": [
+                        {"file": r.file, "index": r.index, "id": r.record_id, "reason": r.reason}
+                        for r in report.rejected
+                    ],
+                    "notes": [{"kind": n.kind, "id": n.record_id, "detail": n.detail} for n in report.notes],
+                    "note_counts": report.note_counts,
+                    "soliguide_skipped": report.soliguide_skipped,
+                    "soliguide_removed": report.soliguide_removed,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return 1 if report.rejected_count else 0
+    counts = f"{report.created} created, {report.updated} updated, {report.rejected_count} rejected"
+    _out(f"{names}: {counts}")
+    for rejected in report.rejected:
+        _out(f"  {rejected.file} record #{rejected.index} ({rejected.record_id}): {rejected.reason}")
+    if report.more_rejected:
+        _out(f"  … and {report.more_rejected} more rejected records, not listed")
+    if report.soliguide_skipped:
+        removed = f", {report.soliguide_removed} earlier copies deleted" if report.soliguide_removed else ""
+        _out(f"  {report.soliguide_skipped} Soliguide places skipped: loaded from Soliguide itself{removed}")
+    for kind, count in sorted(report.note_counts.items()):
+        _out(f"  {count} {_NOTES.get(kind, kind)}")
+        listed = [n for n in report.notes if n.kind == kind]
+        for note in listed[:10]:
+            _out(f"    {note.record_id}: {note.detail}")
+        if count > 10:
+            _out(f"    … and {count - 10} more (--json lists up to 1,000)")
     return 1 if report.rejected_count else 0
 
 

@@ -1,6 +1,7 @@
 """The directory's storage: SQLite or PostgreSQL engines, Alembic migrations, importers, the SQL index."""
 
 from db.sql.bootstrap import FIXTURE_SOURCE, SAMPLE_SOURCE, fixtures_path, load_sample, place_count, prepare
+from db.sql.datainclusion import DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion
 from db.sql.engine import Runner, is_sqlite, make_async_engine, make_engine, migrate, ping
 from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, describe_failure
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
@@ -20,6 +21,8 @@ from db.sql.sync import (
 )
 
 __all__ = [
+    "DATA_INCLUSION_SOURCE",
+    "DataInclusionReport",
     "FIXTURE_SOURCE",
     "MAX_INFLATED_BYTES",
     "SAMPLE_SOURCE",
@@ -42,6 +45,7 @@ __all__ = [
     "describe_failure",
     "fold_events",
     "fixtures_path",
+    "import_data_inclusion",
     "import_documents",
     "import_file",
     "insert_events",
