@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import locales
-from handlers.terms import alternatives, fold
+from handlers.terms import alternatives, fold, fold_message
 
 MAX_CHARS = 1000  # a need and a place are named early; a pasted page must not cost more than a message
 
@@ -93,7 +93,7 @@ COMMAND_LANGUAGE = _identifying()
 
 def _steering(text: str) -> str:
     """The message folded, without the "svp"/"please" around a command word."""
-    word = fold(text)
+    word = fold_message(text)
     return _POLITE.sub("", word).strip() or word
 
 

@@ -10,7 +10,7 @@ from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
-from handlers.terms import fold
+from handlers.terms import fold_message
 from handlers.untrusted import defuse
 from search import PARIS, Result, taxonomy
 
@@ -94,8 +94,8 @@ def is_stale(result: Result, now: datetime) -> bool:
 
 
 def _says_more(what: str, place: str) -> bool:
-    folded = fold(what)
-    return bool(folded) and folded not in fold(place)
+    folded = fold_message(what)
+    return bool(folded) and folded not in fold_message(place)
 
 
 def _name(result: Result, needs: tuple[str, ...], lang: str) -> str:

@@ -16,20 +16,20 @@ _WORD = re.compile(r"\S+")
 _MINUS = re.compile(r"-\d")
 
 
-@lru_cache(maxsize=65536)  # the word lists repeat their words thousands of times
-def fold(text: str) -> str:
+def fold_message(text: str) -> str:
     """Lower case, Latin accents off, digits of every script as ASCII, one form for the letters that
     keyboards vary (Persian ی and Arabic ي…: the "fold" line of locales/<lang>/language.tsv), no
-    punctuation around (but the minus of a temperature: "-5")."""
+    punctuation around (but the minus of a temperature: "-5"). Not cached: for what people send."""
     folded = match_key(search_fold(text).strip(_AROUND).strip())
     if _MINUS.match(text.strip()) and folded[:1].isdigit():
         return f"-{folded}"
     return folded
 
 
-def folded_text(text: str) -> str:
-    """Each word folded, one space between words."""
-    return " ".join(fold(word) or word for word in text.split())
+# `fold_message`, cached for the words of locales/ (the word lists repeat them thousands of times).
+# Never for what people send: every distinct word and message would stay in the worker (65,536 of
+# them, up to 24 KiB each), a memory cost any sender controls, and a copy of what they wrote.
+fold = lru_cache(maxsize=65536)(fold_message)
 
 
 def folded_term(term: str) -> str:
@@ -54,7 +54,7 @@ def alternatives(terms: Iterable[str]) -> str:
 
 def pattern(terms: Iterable[str], *, folded: bool = False) -> re.Pattern[str]:
     """One expression for a list of terms: a term may have several words (any spacing between them)
-    and may end with "*" (any ending); a match is a whole word or phrase of `folded_text`. `folded`:
+    and may end with "*" (any ending); a match is a whole word or phrase of `FoldedText.text`. `folded`:
     the terms are folded already."""
     body = alternation(terms) if folded else alternatives(terms)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
@@ -72,7 +72,7 @@ class FoldedText:
     def of(cls, message: str) -> FoldedText:
         parts, starts, spans, at = [], [], [], 0
         for match in _WORD.finditer(message):
-            word = fold(match.group()) or match.group().lower()
+            word = fold_message(match.group()) or match.group().lower()
             parts.append(word)
             starts.append(at)
             spans.append(match.span())
@@ -111,7 +111,7 @@ class PhraseBook:
         self._longest = min(_LONGEST, max(map(len, (*self._exact, *self._stems)), default=0))
 
     def read(self, text: str) -> dict[str, list[tuple[int, int]]]:
-        """Where each list's terms are in a `folded_text`, in order (overlaps kept)."""
+        """Where each list's terms are in a `FoldedText.text`, in order (overlaps kept)."""
         tries: dict[tuple[str, bool, str], list[int]] = {}
         for start in _STARTS.finditer(text[:_LONGEST_TEXT]):
             token, at = start.group(1), start.start()
