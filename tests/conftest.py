@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -57,16 +58,21 @@ def _migrated(url: str) -> None:
     eng.dispose()
 
 
-def _fresh_pg_database(admin_url: str) -> tuple[str, str]:
+@contextmanager
+def fresh_pg_database(admin_url: str, *, migrated: bool = True) -> Iterator[str]:
+    """A PostgreSQL database of its own for one test (migrated, with the taxonomy, unless told
+    otherwise), dropped afterwards even with connections still open."""
     name = f"solibot_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return name, admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_pg_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+        if migrated:
+            _migrated(url)
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -77,13 +83,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         _migrated(url)
         yield url
         return
-    admin = request.getfixturevalue("pg_server")
-    name, url = _fresh_pg_database(admin)
-    try:
-        _migrated(url)
+    with fresh_pg_database(request.getfixturevalue("pg_server")) as url:
         yield url
-    finally:
-        _drop_pg_database(admin, name)
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ from twilio.request_validator import RequestValidator
 from bot.identity import user_key
 from db.sql import make_engine, place_count
 from handlers import Channel
-from tests.conftest import REDIS_URL, _drop_pg_database, _fresh_pg_database, service_missing
+from tests.conftest import REDIS_URL, fresh_pg_database, service_missing
 from tests.e2e.support import messages, twilio_form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -472,11 +472,8 @@ TOKEN = "twilio-deploy-test-token"
 
 @pytest.fixture
 def local_database(pg_server: str) -> Iterator[str]:
-    name, url = _fresh_pg_database(pg_server)
-    try:
+    with fresh_pg_database(pg_server, migrated=False) as url:  # the compose file's job migrates it
         yield url
-    finally:
-        _drop_pg_database(pg_server, name)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from bot.dedup import Claim, DedupStore, Seen, SqlDedupStore, claim_or_wait, request_hash
 from bot.redis_stores import RedisDedupStore
 from db.sql import make_async_engine, migrate
-from tests.conftest import REDIS_URL, _drop_pg_database, _fresh_pg_database, service_missing
+from tests.conftest import REDIS_URL, fresh_pg_database, service_missing
 
 
 class Clock:
@@ -75,13 +75,8 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         migrate(url)
         yield url
         return
-    admin = request.getfixturevalue("pg_server")
-    name, url = _fresh_pg_database(admin)
-    try:
-        migrate(url)
+    with fresh_pg_database(request.getfixturevalue("pg_server")) as url:
         yield url
-    finally:
-        _drop_pg_database(admin, name)
 
 
 SAME = request_hash([("Body", "douche"), ("From", "+33600000000")])

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.app import create_app
-from tests.conftest import _drop_pg_database, _fresh_pg_database, _migrated
+from tests.conftest import fresh_pg_database
 from tests.e2e.support import NOW, make_settings, messages, post_sms, running, twilio_form
 from tests.faults.support import Proxy
 
@@ -20,12 +20,8 @@ MARGIN = 3.0  # the de-duplication store (1 s at most each way) and the response
 
 @pytest.fixture
 def pg_database(pg_server: str) -> Iterator[str]:
-    name, url = _fresh_pg_database(pg_server)
-    try:
-        _migrated(url)
+    with fresh_pg_database(pg_server) as url:
         yield url
-    finally:
-        _drop_pg_database(pg_server, name)
 
 
 async def _timed(client: object, text: str, sender: str) -> tuple[float, list[str]]:
