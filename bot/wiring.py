@@ -19,7 +19,7 @@ from bot.dedup import DedupStore, SqlDedupStore
 from bot.events import EventRecorder
 from bot.settings import Settings
 from bot.stores import SqlSessionStore
-from db.sql import SqlIndex, make_async_engine, ping, prepare
+from db.sql import SqlIndex, make_async_engine, one_connection, ping, prepare
 from handlers import (
     PARIS,
     Conversation,
@@ -128,7 +128,7 @@ class Resources:
         return await within(self.deadline_seconds, self._converse(msg, lang))
 
     async def _converse(self, msg: Incoming, lang: str | None) -> Turn:
-        async with self.locks.hold(msg.user_key), self.turns:
+        async with self.locks.hold(msg.user_key), self.turns, one_connection(self.engine):
             for _ in range(MAX_ATTEMPTS):
                 stored = await self.sessions.load(msg.user_key)
                 conv = stored.conversation or Conversation()

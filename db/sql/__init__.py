@@ -2,7 +2,7 @@
 
 from db.sql.bootstrap import FIXTURE_SOURCE, SAMPLE_SOURCE, fixtures_path, load_sample, place_count, prepare
 from db.sql.datainclusion import DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion
-from db.sql.engine import Runner, is_sqlite, make_async_engine, make_engine, migrate, ping
+from db.sql.engine import Runner, is_sqlite, make_async_engine, make_engine, migrate, one_connection, ping
 from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, describe_failure
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
@@ -33,6 +33,7 @@ __all__ = [
     "ImportReport",
     "Rejected",
     "Runner",
+    "one_connection",
     "PlaceFacts",
     "Priority",
     "QualityIndex",

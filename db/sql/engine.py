@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,6 +144,11 @@ class Runner:
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         if self._sync is not None:
             return await asyncio.to_thread(self._in_thread, False, work, *args)
+        if (held := _held(self._engine)) is not None:  # in autocommit: no BEGIN, no ROLLBACK
+            try:
+                return await held.run_sync(work, *args)
+            finally:
+                await held.commit()  # ends SQLAlchemy's own autobegun transaction; sends nothing
         async with self._engine.connect() as conn:
             return await conn.run_sync(work, *args)
 
@@ -148,6 +156,13 @@ class Runner:
         """As `read`, in a transaction committed when `work` returns."""
         if self._sync is not None:
             return await asyncio.to_thread(self._in_thread, True, work, *args)
+        if (held := _held(self._engine)) is not None:
+            await held.execution_options(isolation_level=_DEFAULT_ISOLATION)
+            try:
+                async with held.begin():
+                    return await held.run_sync(work, *args)
+            finally:
+                await held.execution_options(isolation_level="AUTOCOMMIT")
         async with self._engine.begin() as conn:
             return await conn.run_sync(work, *args)
 
@@ -155,3 +170,41 @@ class Runner:
         assert self._sync is not None
         with self._sync.begin() if transaction else self._sync.connect() as conn:
             return work(conn, *args)
+
+
+@dataclass
+class _Holding:
+    engine: AsyncEngine
+    conn: AsyncConnection | None
+
+
+_DEFAULT_ISOLATION = "READ COMMITTED"  # PostgreSQL's, for the writes of a held connection
+_HOLDING: ContextVar[_Holding | None] = ContextVar("solibot_turn_connection", default=None)
+
+
+def _held(engine: AsyncEngine) -> AsyncConnection | None:
+    holding = _HOLDING.get()
+    return holding.conn if holding is not None and holding.engine is engine else None
+
+
+@asynccontextmanager
+async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Every Runner on `engine` inside this block (in this task) uses one PostgreSQL connection: one
+    pool checkout and one ping for a turn's load, search and save, instead of one each. Reads run in
+    autocommit (no BEGIN, no ROLLBACK: each is one statement or reads what cannot change under it);
+    each write is still its own transaction. SQLite (no network) is left as it is.
+
+    A task started inside the block keeps seeing it after the block ends: the holding is emptied at
+    the end, so such a task goes back to the pool rather than to a connection returned to it."""
+    if engine.dialect.name == "sqlite" or _held(engine) is not None:
+        yield
+        return
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        holding = _Holding(engine, conn)
+        token = _HOLDING.set(holding)
+        try:
+            yield
+        finally:
+            holding.conn = None
+            _HOLDING.reset(token)
