@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
@@ -146,9 +146,15 @@ class Runner:
             return await asyncio.to_thread(self._in_thread, False, work, *args)
         if (held := _held(self._engine)) is not None:  # in autocommit: no BEGIN, no ROLLBACK
             try:
-                return await held.run_sync(work, *args)
-            finally:
-                await held.commit()  # ends SQLAlchemy's own autobegun transaction; sends nothing
+                found = await held.run_sync(work, *args)
+            except BaseException:
+                # A cancelled or failed read leaves the connection needing a rollback: done quietly,
+                # so that the cancellation itself (the turn's deadline) or the real error goes up.
+                with suppress(Exception):
+                    await held.rollback()
+                raise
+            await held.commit()  # ends SQLAlchemy's own autobegun transaction; sends nothing
+            return found
         async with self._engine.connect() as conn:
             return await conn.run_sync(work, *args)
 
@@ -157,12 +163,14 @@ class Runner:
         if self._sync is not None:
             return await asyncio.to_thread(self._in_thread, True, work, *args)
         if (held := _held(self._engine)) is not None:
-            await held.execution_options(isolation_level=_DEFAULT_ISOLATION)
+            level = self._engine.dialect.default_isolation_level or "READ COMMITTED"
+            await held.execution_options(isolation_level=level)  # local to the driver: no round trip
             try:
                 async with held.begin():
                     return await held.run_sync(work, *args)
             finally:
-                await held.execution_options(isolation_level="AUTOCOMMIT")
+                with suppress(Exception):  # a connection lost meanwhile: the error above goes up
+                    await held.execution_options(isolation_level="AUTOCOMMIT")
         async with self._engine.begin() as conn:
             return await conn.run_sync(work, *args)
 
@@ -176,15 +184,17 @@ class Runner:
 class _Holding:
     engine: AsyncEngine
     conn: AsyncConnection | None
+    task: asyncio.Task[Any] | None  # the one task that may use it: a connection is not shared
 
 
-_DEFAULT_ISOLATION = "READ COMMITTED"  # PostgreSQL's, for the writes of a held connection
 _HOLDING: ContextVar[_Holding | None] = ContextVar("solibot_turn_connection", default=None)
 
 
 def _held(engine: AsyncEngine) -> AsyncConnection | None:
     holding = _HOLDING.get()
-    return holding.conn if holding is not None and holding.engine is engine else None
+    if holding is None or holding.engine is not engine or holding.task is not asyncio.current_task():
+        return None
+    return holding.conn
 
 
 @asynccontextmanager
@@ -194,14 +204,14 @@ async def one_connection(engine: AsyncEngine) -> AsyncIterator[None]:
     autocommit (no BEGIN, no ROLLBACK: each is one statement or reads what cannot change under it);
     each write is still its own transaction. SQLite (no network) is left as it is.
 
-    A task started inside the block keeps seeing it after the block ends: the holding is emptied at
-    the end, so such a task goes back to the pool rather than to a connection returned to it."""
+    Only the task that opened the block uses the connection: a task started inside it (which sees
+    the same context) goes to the pool, during the block and after it."""
     if engine.dialect.name == "sqlite" or _held(engine) is not None:
         yield
         return
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
-        holding = _Holding(engine, conn)
+        holding = _Holding(engine, conn, asyncio.current_task())
         token = _HOLDING.set(holding)
         try:
             yield

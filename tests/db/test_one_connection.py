@@ -53,3 +53,35 @@ async def test_a_turn_uses_one_connection_and_each_write_stays_whole(database_ur
 async def _after(runner: Runner, delay: float) -> list[tuple[int, str]]:
     await asyncio.sleep(delay)
     return await runner.read(_all)
+
+
+def _slow(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_sleep(5)" if conn.dialect.name == "postgresql" else "SELECT 1"))
+
+
+async def test_a_turn_cut_at_its_deadline_stops_and_others_keep_to_the_pool(database_url: str) -> None:
+    """The deadline cancels a turn in the middle of a read: the cancellation goes up (the turn does
+    not carry on with a broken connection), and a task started inside the block never shares it."""
+    engine = make_async_engine(database_url)
+    runner = Runner(engine)
+    await runner.write(_create)
+
+    async def turn() -> None:
+        async with one_connection(engine):
+            side = asyncio.create_task(runner.write(_put, 7, "from another task"))
+            await runner.read(_slow)
+            await side
+            await runner.write(_put, 8, "never: the turn was cut")
+
+    if engine.dialect.name == "postgresql":
+        task = asyncio.create_task(turn())
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        await turn()
+    rows = dict(await runner.read(_all))
+    assert rows.get(7) == "from another task"
+    assert (8 in rows) == (engine.dialect.name == "sqlite")
+    await engine.dispose()
