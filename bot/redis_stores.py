@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import suppress
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -77,7 +78,15 @@ class RedisSessionStore:
             keys=[self._session(user_key)], args=[str(version), dump_conversation(conv), self._ttl]
         )
         if saved and (conv.opted_out or lift_opt_out):
-            await self._runner.write(write_opt_out, user_key, conv, lift_opt_out, self._clock())
+            try:
+                await self._runner.write(write_opt_out, user_key, conv, lift_opt_out, self._clock())
+            except Exception:
+                if conv.opted_out:
+                    # Not durable, so not kept: Redis alone would forget it at its expiry or restart.
+                    # The caller answers the unavailable notice, and the person sends STOP again.
+                    with suppress(RedisError, OSError):
+                        await self._redis.delete(self._session(user_key))
+                raise
         return bool(saved)
 
     async def forget(self, user_key: str) -> None:

@@ -194,3 +194,24 @@ async def test_state_across_turns_through_the_store(persistent: SessionStore, de
     assert "cerca de Colmar (68):" in await turn("manger Colmar")
     stored = await conversation(persistent, key)
     assert stored is not None and stored.lang == "es" and stored.lang_chosen
+
+
+async def test_a_stop_the_database_could_not_keep_is_not_kept_in_redis_either(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis alone forgets (expiry, restart): a STOP is confirmed only once it is in the database. When
+    that write fails the save raises (the person gets the unavailable notice and sends STOP again)
+    and Redis does not keep a STOP that will vanish."""
+    async with open_store("redis", tmp_path, clock) as store:
+        assert isinstance(store, RedisSessionStore)
+        await save(store, "k2", Conversation(lang="fr"))
+
+        async def broken(*args: object) -> None:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(store._runner, "write", broken)
+        version = (await store.load("k2")).version
+        with pytest.raises(OSError):
+            await store.save("k2", Conversation(lang="fr", opted_out=True), version=version)
+        monkeypatch.undo()
+        assert (await store.load("k2")).conversation is None, "no STOP left in Redis alone"
