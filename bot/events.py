@@ -16,7 +16,7 @@ from handlers import Probe, SearchEvent, Supply
 
 log = logging.getLogger(__name__)
 
-Measure = Callable[[Probe], Awaitable[Supply]]
+Measure = Callable[[Probe], Awaitable[Supply | None]]  # None: not measured (the worker is busy)
 CAPACITY = 2000  # events waiting per worker; past it new ones are dropped (and counted), never waited for
 BATCH = 100  # events written in one insert
 MEASURE_SECONDS = 2.0  # a measure slower than this is dropped: the event is kept without it

@@ -246,7 +246,8 @@ class Resources:
             sessions = RedisSessionStore(redis, engine, ttl_seconds=ttl)
             dedup = RedisDedupStore(redis, lease_seconds=lease)
         deps = conversation_deps(settings, engine, clock)
-        events = EventRecorder(engine, _measure(deps))
+        turns = asyncio.Semaphore(settings.turn_concurrency)
+        events = EventRecorder(engine, _measure(deps, turns))
         events.start()
         try:
             yield cls(
@@ -255,7 +256,7 @@ class Resources:
                 dedup,
                 deps,
                 redis,
-                asyncio.Semaphore(settings.turn_concurrency),
+                turns,
                 settings.turn_deadline_seconds if deadline else None,
                 events=events,
                 stats_retention_days=settings.stats_retention_days,
@@ -269,11 +270,16 @@ class Resources:
             await engine.dispose()
 
 
-def _measure(deps: Deps) -> Callable[[Probe], Awaitable[Supply]]:
-    """What was open around a search, measured by the recorder once the reply has left."""
+def _measure(deps: Deps, turns: asyncio.Semaphore) -> Callable[[Probe], Awaitable[Supply | None]]:
+    """What was open around a search, measured by the recorder once the reply has left: a search as
+    heavy as the person's own, so it takes one of the turn slots, and only when one is free (people
+    first: under a burst the event is kept without its measure)."""
 
-    def measure(probe: Probe) -> Awaitable[Supply]:
-        return measure_supply(probe, deps.directory)
+    async def measure(probe: Probe) -> Supply | None:
+        if turns.locked():
+            return None
+        async with turns:
+            return await measure_supply(probe, deps.directory)
 
     return measure
 

@@ -203,3 +203,17 @@ def test_the_event_keeps_the_commune_not_the_point() -> None:
     assert (event.commune, event.department, event.hour, event.day) == ("68224", "68", 18, NOW.date())
     row = row_of(event, None)
     assert not any(isinstance(v, float) for v in row.values())
+
+
+async def test_the_measure_gives_way_to_people() -> None:
+    """Measuring what was open is a search as heavy as a person's: with every turn slot taken it is
+    skipped (the event is kept without it), never queued in front of people."""
+    from typing import cast
+
+    from bot.wiring import _measure
+    from handlers import Deps
+
+    turns = asyncio.Semaphore(1)
+    measure = _measure(cast(Deps, object()), turns)  # a busy worker never reaches the directory
+    async with turns:
+        assert await measure(cast(Any, object())) is None
