@@ -25,7 +25,8 @@ LOCK_KEY = 0x736F6C69627A  # PostgreSQL advisory lock of the sync, one per datab
 CHUNK = 500  # places set offline per statement
 # A department that would lose more than this share of its places in one run (FEW_GONE or more) is
 # held back: an account not allowed that territory, or an answer emptied by an incident on Soliguide's
-# side, lists nothing there, and must not read as every place closing at once.
+# side, lists nothing there, and must not read as every place closing at once. Nor may a department
+# all of whose places are missing, however few they are.
 MOST_GONE_AT_ONCE = 0.5
 FEW_GONE = 5
 
@@ -80,7 +81,8 @@ def _set_offline(
     gone: list[int] = []
     held: list[str] = []
     for department, ids in sorted(missing.items()):
-        if len(ids) >= FEW_GONE and len(ids) > MOST_GONE_AT_ONCE * online[department]:
+        every = len(ids) == online[department]  # a small department listed empty: not all closing
+        if every or (len(ids) >= FEW_GONE and len(ids) > MOST_GONE_AT_ONCE * online[department]):
             log.warning(
                 "sync: %d of %d places of %s missing, none set offline",
                 len(ids),

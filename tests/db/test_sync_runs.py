@@ -165,3 +165,21 @@ def test_a_department_emptied_at_once_is_held_back(engine: Engine) -> None:
     assert {n for n, s in statuses(engine).items() if s == "OFFLINE"} == {2, 3, 4}
     [*_, (_, _, _, run)] = sync_runs(engine)
     assert run["held"] == ["68"]
+
+
+def test_a_small_department_listed_empty_keeps_its_places(engine: Engine) -> None:
+    """Fewer places than FEW_GONE, all of them missing at once (an answer emptied by an incident):
+    held back too, never every place of a department set offline."""
+    import_documents(engine, [place(10, "68"), place(11, "68"), place(1), place(2)], source="soliguide")
+    report = write_sync(
+        engine,
+        iter([place(1)]),
+        source="soliguide",
+        departments=["67", "68"],
+        complete={"67", "68"},
+        seen={1},
+        started=STARTED,
+        calls={},
+    )
+    assert (report.offline, report.held) == (1, ("68",))
+    assert {n for n, s in statuses(engine).items() if s == "OFFLINE"} == {2}
