@@ -37,7 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser(
         "import", help="import Soliguide place exports, or data·inclusion's structures and services"
     )
-    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="Soliguide: a JSON array, one place a line (mongoexport, Extended JSON too) or a saved "
+        '{"nbResults", "places"} answer, gzipped or not; told from the content, not the name',
+    )
     imp.add_argument(
         "--format",
         choices=("soliguide", "data-inclusion"),
@@ -53,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         "--max-inflated-mb",
         type=int,
         metavar="MB",
-        help="refuse a gzip that inflates past MB megabytes (default: 2048, db.sql.MAX_INFLATED_BYTES)",
+        help="refuse a gzip that inflates past MB megabytes (default: 16384, db.sql.MAX_INFLATED_BYTES)",
     )
 
     sync = sub.add_parser("sync", help="bring the directory up to date from Soliguide's partner API")

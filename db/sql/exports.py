@@ -1,28 +1,41 @@
-"""Soliguide export files read as a stream of documents: gzip by magic bytes, inflation and depth bounded.
+"""Soliguide export files read as a stream of plain documents, whatever shape they arrive in.
 
-A document is built only when the parser reaches its end, and dropped once the importer has written
-it, so memory does not grow with the file. The shape of the file (today a JSON array of `lieux`) is
-recognised from its first byte; another shape (JSON lines, MongoDB Extended JSON, an object holding
-`places`) is one more entry in `_SHAPES` reading the same bounded byte stream.
+Gzip is recognised by its magic bytes and its inflation bounded; a document is built only when the
+parser reaches its end, and dropped once the importer has written it, so memory does not grow with
+the file. The shape is told from the first bytes of the content, never the file's name (`_SHAPES`):
+`[` a JSON array (Soliguide's export, `mongoexport --jsonArray`), `{"nbResults"` or `{"places"` a saved
+partner-API answer, any other `{` one document a line (`mongoexport`'s default). Each document is
+decoded whole by the json module (db/sql/json_values.py), and MongoDB Extended JSON (`{"$oid": …}`,
+`{"$date": …}`, `{"$numberInt": …}`…) made plain as its objects are built, in every shape
+(db/sql/extended_json.py), so validation sees the same values whichever way the file came.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import json
+import re
 import zlib
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import ijson
-
 from db.sql.errors import ImportFileError, one_line
+from db.sql.extended_json import unwrap
+from db.sql.json_values import JsonValueError, TooDeep, ValueReader, nesting_depth
 
-MAX_INFLATED_BYTES = 2 * 1024**3  # a gzip inflating past this is refused (solibot import --max-inflated-mb)
+# A gzip inflating past this is refused (solibot import --max-inflated-mb): 1,000,000 services written
+# by mongoexport inflate to 2.4 GB (2.8 GB in canonical form), so the bound leaves room for a national
+# file and still stops a bomb after a bounded time (whitespace is inflated and skipped at ~0.5 GB/s).
+MAX_INFLATED_BYTES = 16 * 1024**3
 MAX_DEPTH = 64  # Soliguide documents nest 7 levels; a file nested deeper is not an export
+MAX_RECORD_BYTES = 16 * 1024**2  # one document (a line, an element); Soliguide's are a few kB
 CHUNK = 64 * 1024
+HEAD = 256  # bytes looked at to tell the shape of a file
 GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
 _WHITESPACE = b" \t\r\n"
 
 
@@ -63,93 +76,236 @@ def _open(path: Path, max_inflated_bytes: int) -> io.BufferedReader:
     return io.BufferedReader(_Inflated(raw, max_inflated_bytes), CHUNK)
 
 
-def _first_byte(stream: io.BufferedReader) -> bytes:
-    """The first byte that is not whitespace, left unread: what tells the shape of the file."""
+def _head(stream: io.BufferedReader) -> tuple[bytes, int]:
+    """The first bytes after a UTF-8 byte order mark and leading whitespace (at least HEAD of them
+    unless the file is shorter): what tells the shape; and the newlines that whitespace held."""
+    newlines = 0
+    text = b""
+    first = True
+    while not text:
+        chunk = stream.read1(CHUNK)
+        if not chunk:
+            return b"", newlines
+        if first and chunk.startswith(_BOM):
+            chunk = chunk[len(_BOM) :]
+        first = False
+        text = chunk.lstrip(_WHITESPACE)
+        newlines += chunk.count(b"\n", 0, len(chunk) - len(text))
+    while len(text) < HEAD:
+        more = stream.read(HEAD - len(text))
+        if not more:
+            break
+        text += more
+    return text, newlines
+
+
+class _Rewound(io.RawIOBase):
+    """The bytes already looked at to tell the shape, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: io.BufferedReader) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        return self._rest.readinto(buffer)
+
+    def close(self) -> None:
+        try:
+            self._rest.close()
+        finally:
+            super().close()
+
+
+def _separator_error(found: str, inside: str) -> JsonValueError:
+    if not found:
+        return JsonValueError(f"the file ends inside the {inside} (cut short?)")
+    return JsonValueError("Expecting ',' delimiter")
+
+
+def _values(reader: ValueReader, closing: str) -> Iterator[Any]:
+    """The elements of the array whose `[` was just taken, up to its `closing` bracket."""
+    if reader.peek() == closing:
+        reader.take()
+        return
     while True:
-        ahead = stream.peek(1)
-        if not ahead:
-            return b""
-        blank = len(ahead) - len(ahead.lstrip(_WHITESPACE))
-        if blank < len(ahead):
-            stream.read(blank)
-            return ahead[blank : blank + 1]
-        stream.read(blank)
+        yield reader.value()
+        following = reader.peek()
+        reader.take()
+        if following == closing:
+            return
+        if following != ",":
+            raise _separator_error(following, "array")
 
 
-def _json_array(stream: IO[bytes]) -> Iterator[Any]:
-    """Each element of a top-level JSON array, built from the parser's events with a bounded depth.
+class _Array:
+    """A reader of elements that counts them, so that an error names the record it stopped at."""
 
-    ijson's `items()` would build them in C, but it tracks a textual path of every level, which a
-    file of 100,000 nested brackets turns into gigabytes; the events alone carry no path.
-    """
-    events = ijson.basic_parse(stream, use_float=True, buf_size=CHUNK)
-    stack: list[Any] = []  # the open containers of the current element, outermost first
-    keys: list[Any] = []
-    key: Any = None
-    index = 0
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self.reader = ValueReader(stream, max_chars=MAX_RECORD_BYTES, max_depth=MAX_DEPTH)
+        self.index = 0
+
+    def elements(self) -> Iterator[Any]:
+        for doc in _values(self.reader, "]"):
+            yield doc
+            self.index += 1
+
+    def error(self, exc: Exception) -> ImportFileError:
+        if isinstance(exc, TooDeep):
+            return ImportFileError(f"record #{self.index} is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(exc, UnicodeDecodeError):
+            return ImportFileError(f"not UTF-8 at record #{self.index}: {exc.reason}")
+        return ImportFileError(f"not valid JSON at record #{self.index}: {exc}")
+
+
+def _json_array(stream: io.BufferedReader, _newlines: int) -> Iterator[Any]:
+    """`[{…}, {…}]`: Soliguide's export, `mongoexport --jsonArray`."""
+    array = _Array(stream)
     try:
-        event, _ = next(events)
-        if event != "start_array":
-            raise ImportFileError("expected a JSON array of places")
-        for event, value in events:
-            if event == "map_key":
-                key = value
-            elif event == "start_map" or event == "start_array":
-                if len(stack) >= MAX_DEPTH:
-                    raise ImportFileError(f"record #{index} is nested deeper than {MAX_DEPTH} levels")
-                new: Any = {} if event == "start_map" else []
-                if stack:
-                    parent = stack[-1]
-                    if type(parent) is list:
-                        parent.append(new)
-                    else:
-                        parent[key] = new
-                keys.append(key)
-                stack.append(new)
-            elif event == "end_map" or event == "end_array":
-                if not stack:  # the top-level array closes
-                    break
-                done = stack.pop()
-                key = keys.pop()
-                if not stack:
-                    yield done
-                    index += 1
-            elif not stack:
-                yield value
-                index += 1
-            elif type(stack[-1]) is list:
-                stack[-1].append(value)
-            else:
-                stack[-1][key] = value
-        for _ in events:  # only whitespace may follow; the parser says so otherwise
-            pass
-    except ijson.JSONError as exc:
-        raise ImportFileError(f"not valid JSON at record #{index}: {_first_line(exc)}") from exc
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(f"not UTF-8 at record #{index}: {exc.reason}") from exc
-    if index == 0:
+        array.reader.peek()
+        array.reader.take()  # the `[` that chose this shape
+        yield from array.elements()
+        if array.reader.peek():
+            raise JsonValueError("more data after the array")
+    except (JsonValueError, UnicodeDecodeError) as exc:
+        raise array.error(exc) from exc
+    if array.index == 0:
         raise ImportFileError("no places in the file (an empty array)")
 
 
-_SHAPES: dict[bytes, Callable[[IO[bytes]], Iterator[Any]]] = {b"[": _json_array}
+def _api_answer(stream: io.BufferedReader, _newlines: int) -> Iterator[Any]:
+    """`{"nbResults": N, "places": […]}`: a saved answer of Soliguide's partner API (`POST /new-search`).
+
+    `nbResults` counts every match and an answer holds one page of them, so it is not checked; the
+    other keys' values are read and dropped (each bounded like a record).
+    """
+    array = _Array(stream)
+    reader = array.reader
+    found = False
+    try:
+        reader.peek()
+        reader.take()  # the `{` that chose this shape
+        following = reader.peek()
+        if following == "}":
+            reader.take()
+        while following != "}":
+            key = reader.value()
+            if not isinstance(key, str) or reader.peek() != ":":
+                raise JsonValueError("Expecting property name enclosed in double quotes")
+            reader.take()
+            if key != "places":
+                reader.value()
+            elif reader.peek() != "[":
+                raise ImportFileError('"places" is not an array')
+            else:
+                reader.take()
+                found = True
+                yield from array.elements()
+            following = reader.peek()
+            reader.take()
+            if following not in (",", "}"):
+                raise _separator_error(following, "answer")
+        if reader.peek():
+            raise JsonValueError("more data after the answer")
+    except (JsonValueError, UnicodeDecodeError) as exc:
+        raise array.error(exc) from exc
+    if not found:
+        raise ImportFileError('a partner-API answer with no "places" array')
+    if array.index == 0:
+        raise ImportFileError("no places in the file (an empty places array)")
+
+
+def _skip_blank(stream: io.BufferedReader) -> int:
+    """Past a run of whitespace at once, counting its newlines: a gzip of blank lines inflating to
+    gigabytes must not cost a loop turn per line."""
+    newlines = 0
+    while True:
+        ahead = stream.peek(1)
+        blank = len(ahead) - len(ahead.lstrip(_WHITESPACE))
+        newlines += ahead.count(b"\n", 0, blank)
+        stream.read(blank)
+        if not ahead or blank < len(ahead):
+            return newlines
+
+
+def _json_lines(stream: io.BufferedReader, newlines: int) -> Iterator[Any]:
+    """One document a line: `mongoexport`'s default output, usually in Extended JSON.
+
+    Each line is decoded whole by the json module, in C; so a line is bounded in length, and its
+    depth is read from its bytes.
+    """
+    number = newlines  # blank lines before the first document
+    while True:
+        line = stream.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            raise ImportFileError(f"line {number} is longer than {MAX_RECORD_BYTES:,} bytes")
+        if line.isspace():
+            number += _skip_blank(stream)
+            continue
+        cut = "" if line.endswith(b"\n") else " (the file ends inside it: cut short?)"
+        try:
+            text = line.decode("utf-8")
+            doc = json.loads(text, object_hook=unwrap) if b'"$' in line else json.loads(text)
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(f"not UTF-8 at line {number}: {exc.reason}{cut}") from exc
+        except json.JSONDecodeError as exc:
+            where = f"line {number}, column {exc.colno}"
+            reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
+            raise ImportFileError(f"not valid JSON at {where}: {reason}{cut}") from exc
+        except RecursionError:
+            too_deep = True  # deeper than the json module goes
+        else:
+            too_deep = nesting_depth(line, MAX_DEPTH) > MAX_DEPTH
+        if too_deep:
+            raise ImportFileError(f"line {number} is nested deeper than {MAX_DEPTH} levels")
+        yield doc
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """One way an export arrives: recognised by its first bytes, its documents read by `read` (given
+    the stream and the newlines before its first byte, for line numbers)."""
+
+    first_bytes: re.Pattern[bytes]
+    read: Callable[[io.BufferedReader, int], Iterator[Any]]
+
+
+_SHAPES = (
+    _Shape(re.compile(rb"\["), _json_array),
+    _Shape(re.compile(rb'\{\s*"(?:nbResults|places)"\s*:'), _api_answer),
+    _Shape(re.compile(rb"\{"), _json_lines),
+)
+EXPECTED = 'a JSON array of places, one place a line, or {"nbResults": N, "places": […]}'
 
 
 def stream_documents(
     path: Path, *, max_inflated_bytes: int = MAX_INFLATED_BYTES
 ) -> Generator[Any, None, None]:
-    """The documents of an export file, one at a time; ImportFileError when the file is not one.
+    """The documents of an export file, one at a time, as plain JSON values; ImportFileError when
+    the file is not one.
 
     The error may come after documents were already produced (a truncated file is known only at its
     end), which is why the importer writes a whole file in one transaction.
     """
     stream = _open(path, max_inflated_bytes)
     try:
-        first = _first_byte(stream)
-        shape = _SHAPES.get(first)
+        head, newlines = _head(stream)
+        shape = next((s for s in _SHAPES if s.first_bytes.match(head)), None)
         if shape is None:
-            found = "an empty file" if not first else f"{first.decode('latin-1')!r}"
-            raise ImportFileError(f"expected a JSON array of places, found {found}")
-        yield from shape(stream)
+            found = "an empty file" if not head else f"{head[:1].decode('latin-1')!r}"
+            raise ImportFileError(f"expected {EXPECTED}, found {found}")
+        stream = io.BufferedReader(_Rewound(head, stream), CHUNK)
+        yield from shape.read(stream, newlines)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise ImportFileError(f"not a valid gzip file: {one_line(str(exc))}") from exc
     except ImportFileError:
@@ -163,11 +319,3 @@ def stream_documents(
 def read_documents(path: Path, *, max_inflated_bytes: int = MAX_INFLATED_BYTES) -> list[Any]:
     """Every document of a (small) export at once: for tests and tools, not for imports."""
     return list(stream_documents(path, max_inflated_bytes=max_inflated_bytes))
-
-
-def _first_line(exc: Exception) -> str:
-    """yajl's message, without the lines after it that quote the file around the error."""
-    message = exc.args[0] if exc.args else ""
-    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    lines = text.strip().splitlines()
-    return one_line(lines[0]) if lines else type(exc).__name__

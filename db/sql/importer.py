@@ -13,11 +13,12 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.index import candidate_mask
 from db.soliguide import PlaceRecord, RecordError, read_place
+from db.sql.bulk import BulkWriter
 from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, database_cause, one_line
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.models import CategoryRow, ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
@@ -152,39 +153,11 @@ def _batches(
         progress(read)
 
 
-def _uniform(table: type[SQLModel], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every row with the same keys, the model's default where a row has none.
-
-    An executemany compiles its statement from the first row: a key that only later rows have was
-    dropped without a word (an itinerary's stops have their own holiday policy, a fixed place's
-    stop has none, so a batch starting with a fixed place lost it), and a key that a later row lacks
-    failed the whole file.
-    """
-    keys = set().union(*rows)
-    if all(len(row) == len(keys) for row in rows):
-        return rows
-    fields = table.model_fields
-    defaults = {k: fields[k].default for k in keys if k in fields and not fields[k].is_required()}
-    return [{**defaults, **row} for row in rows]
-
-
-def _insert_returning(
-    conn: Connection, table: type[StopRow] | type[ServiceRow], rows: list[dict[str, Any]]
-) -> list[int]:
-    if not rows:
-        return []
-    statement = insert(table).returning(col(table.id), sort_by_parameter_order=True)
-    returned = conn.execute(statement, _uniform(table, rows))
-    return [cast(int, row_id) for row_id in returned.scalars()]
-
-
 def _search_points(
     batch: list[PlaceRecord],
-    place_ids: dict[int, int | None],
+    place_ids: dict[int, int],
     stops: list[dict[str, Any]],
-    stop_ids: list[int],
     services: list[dict[str, Any]],
-    service_ids: list[int],
     tax: Taxonomy,
 ) -> list[dict[str, Any]]:
     """Every (stop, service) pair of the places a search may show: ONLINE and visible to all."""
@@ -193,66 +166,78 @@ def _search_points(
         for r in batch
         if r.place["status"] == "ONLINE" and r.place["visibility"] == "ALL"
     }
-    by_place: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-    for service_id, service in zip(service_ids, services, strict=True):
-        by_place.setdefault(service["place_id"], []).append((service_id, service))
-    return [
-        {
-            "place_id": stop["place_id"],
-            "stop_id": stop_id,
-            "service_id": service_id,
-            "lat": stop["lat"],
-            "lon": stop["lon"],
-            "category_code": tax.code(service["category"]),
-            "hour_mask": _mask_hex(searchable[stop["place_id"]], stop, service),
-        }
-        for stop_id, stop in zip(stop_ids, stops, strict=True)
-        if stop["place_id"] in searchable
-        for service_id, service in by_place.get(stop["place_id"], ())
-    ]
-
-
-def _mask_hex(place: dict[str, Any], stop: dict[str, Any], service: dict[str, Any]) -> str:
-    return f"{candidate_mask(place, stop, service):042x}"
+    by_place: dict[int, list[dict[str, Any]]] = {}
+    for service in services:
+        by_place.setdefault(service["place_id"], []).append(service)
+    masks: dict[tuple[int, int, bool, int], str] = {}
+    points = []
+    for stop in stops:
+        place = searchable.get(stop["place_id"])
+        if place is None:
+            continue
+        for service in by_place.get(stop["place_id"], ()):
+            # Most services follow their place's hours: one mask per set of hours a pair reads (the
+            # records live through the batch, so their ids stay theirs).
+            own = service["different_hours"]
+            key = (id(place), id(stop["hours"]), own, id(service["hours"]) if own else 0)
+            mask = masks.get(key)
+            if mask is None:
+                mask = masks[key] = f"{candidate_mask(place, stop, service):042x}"
+            points.append(
+                {
+                    "place_id": stop["place_id"],
+                    "stop_id": stop["id"],
+                    "service_id": service["id"],
+                    "lat": stop["lat"],
+                    "lon": stop["lon"],
+                    "category_code": tax.code(service["category"]),
+                    "hour_mask": mask,
+                }
+            )
+    return points
 
 
 def _write_batch(
-    conn: Connection, batch: list[PlaceRecord], source: str, tax: Taxonomy, tally: _Tally
+    conn: Connection,
+    batch: list[PlaceRecord],
+    source: str,
+    tax: Taxonomy,
+    tally: _Tally,
+    writer: BulkWriter | None = None,
 ) -> None:
     """Replace each place of the batch (same source + lieu_id keeps its row id) with its stops,
-    services and search points."""
+    services and search points: a few statements per batch, whatever its size (db/sql/bulk.py).
+    A file's batches share one `writer`, which may keep SQLite's R*Tree for the end."""
+    writer = writer or BulkWriter(conn)
     keys = [(source, r.lieu_id) for r in batch]
     found = conn.execute(
         select(col(PlaceRow.lieu_id), col(PlaceRow.id)).where(
             tuple_(col(PlaceRow.source), col(PlaceRow.lieu_id)).in_(keys)
         )
     )
-    existing: dict[int, int | None] = {lieu_id: pid for lieu_id, pid in found}
+    existing: dict[int, int] = {lieu_id: cast(int, pid) for lieu_id, pid in found}
+    # New places' ids before the deletes: after them, max(id) + 1 could be a re-imported place's id.
+    fresh = iter(writer.ids(PlaceRow, sum(1 for r in batch if r.lieu_id not in existing)))
     if existing:
         ids = list(existing.values())
         conn.execute(delete(SearchPointRow).where(col(SearchPointRow.place_id).in_(ids)))
         conn.execute(delete(ServiceRow).where(col(ServiceRow.place_id).in_(ids)))
         conn.execute(delete(StopRow).where(col(StopRow.place_id).in_(ids)))
         conn.execute(delete(PlaceRow).where(col(PlaceRow.id).in_(ids)))
-    old = [{**r.place, "source": source, "id": existing[r.lieu_id]} for r in batch if r.lieu_id in existing]
-    new = [{**r.place, "source": source} for r in batch if r.lieu_id not in existing]
-    place_ids = {row["lieu_id"]: row["id"] for row in old}
-    if old:
-        conn.execute(insert(PlaceRow), _uniform(PlaceRow, old))
-    if new:
-        new = _uniform(PlaceRow, new)
-        returned = conn.execute(
-            insert(PlaceRow).returning(col(PlaceRow.id), col(PlaceRow.lieu_id), sort_by_parameter_order=True),
-            new,
-        )
-        place_ids.update({lieu_id: pid for pid, lieu_id in returned.all()})
+    place_ids = {r.lieu_id: existing[r.lieu_id] if r.lieu_id in existing else next(fresh) for r in batch}
+    writer.insert(PlaceRow, [{**r.place, "source": source, "id": place_ids[r.lieu_id]} for r in batch])
     stops = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.stops]
+    for stop, stop_id in zip(stops, writer.ids(StopRow, len(stops)), strict=True):
+        stop["id"] = stop_id
+    writer.insert(StopRow, stops)
     services = [{**s, "place_id": place_ids[r.lieu_id]} for r in batch for s in r.services]
-    stop_ids = _insert_returning(conn, StopRow, stops)
-    service_ids = _insert_returning(conn, ServiceRow, services)
-    points = _search_points(batch, place_ids, stops, stop_ids, services, service_ids, tax)
-    if points:
-        conn.execute(insert(SearchPointRow), points)
+    for service, service_id in zip(services, writer.ids(ServiceRow, len(services)), strict=True):
+        service["id"] = service_id
+    writer.insert(ServiceRow, services)
+    points = _search_points(batch, place_ids, stops, services, tax)
+    for point, point_id in zip(points, writer.ids(SearchPointRow, len(points)), strict=True):
+        point["id"] = point_id
+    writer.insert(SearchPointRow, points)
     for record in batch:
         if record.lieu_id in tally.written:
             continue  # a second copy in this file: already counted
@@ -300,8 +285,11 @@ def import_documents(
     with conn:
         try:
             with conn.begin():
+                writer = BulkWriter(conn)
                 for batch in _batches(docs, tax, tally, progress):
-                    _write_batch(conn, batch, source, tax, tally)
+                    _write_batch(conn, batch, source, tax, tally, writer)
+                    writer.defer_search_index()  # from the second batch on: a file of one batch keeps it
+                writer.finish()
                 if finish is not None:
                     created, updated, more = tally.created, tally.updated, tally.more_rejected
                     finish(

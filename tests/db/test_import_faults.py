@@ -101,10 +101,32 @@ def test_a_truncated_file_is_refused_after_batches_were_written_and_none_is_kept
         ('[{"lieu_id": 1}', "not valid JSON"),
         ('[{"lieu_id": 1}] [', "not valid JSON"),
         ('[{"lieu_id": 1},]', "not valid JSON"),
-        ('{"places": []}', "expected a JSON array"),
         ("", "empty file"),
+        ("x", "expected a JSON array of places, one place a line, or"),
         ("  \n []  ", "no places"),
-        ('["\xff"]', "not valid JSON"),
+        ('["\xff"]', "not UTF-8 at record #0: invalid start byte"),
+        ('[{"lieu_id": 1}, {"lieu_id": 2} {"lieu_id": 3}]', "not valid JSON at record #2: Expecting ','"),
+        ('[{"lieu_id": 1}, 12', "not valid JSON at record #2: the file ends inside the array"),
+        ('[{"lieu_id": 1}, {"name": "cut', "not valid JSON at record #1: Unterminated string .*cut short"),
+        # a saved partner-API answer
+        ('{"nbResults": 0, "places": []}', "no places in the file"),
+        ('{"nbResults": 3}', 'no "places" array'),
+        ('{"places": {"lieu_id": 1}}', '"places" is not an array'),
+        ('{"nbResults": 2, "places": [{"lieu_id": 1}, {"lieu_', "not valid JSON at record #1"),
+        ('{"places": [{"lieu_id": 1}]} {}', "not valid JSON at record #1"),
+        # one document a line: the line is named
+        (
+            '{"lieu_id": 1}\n{"lieu_id": 2, "na',
+            "not valid JSON at line 2, column 16: Unterminated string starting .*cut short",
+        ),
+        ('{"lieu_id": 1}\nnot json\n{"lieu_id": 3}\n', "not valid JSON at line 2, column 1: Expecting value"),
+        (
+            '{"lieu_id": 1}\n\n\r\n{"lieu_id": 2} {"lieu_id": 3}\n',
+            "not valid JSON at line 4, column 16: Extra",
+        ),
+        ('\n\n{"lieu_id": 1}\n{"name": "\xff"}\n', "not UTF-8 at line 4"),
+        ('{"lieu_id": 1}\n{"a": ' + "[" * 64 + "]" * 64 + "}\n", "line 2 is nested deeper than 64 levels"),
+        ('{"lieu_id": 1}\n{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n", "line 2 is nested deeper than 64"),
     ],
 )
 def test_malformed_files_are_refused_with_a_reason(tmp_path: Path, text: str, reason: str) -> None:
@@ -113,6 +135,55 @@ def test_malformed_files_are_refused_with_a_reason(tmp_path: Path, text: str, re
     with pytest.raises(ImportFileError, match=reason) as caught:
         list(stream_documents(path))
     assert_one_safe_line(str(caught.value))
+
+
+def json_lines(docs: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(d) + "\n" for d in docs)
+
+
+@pytest.mark.parametrize("line", ["cut", "bad", "deep", "long"])
+def test_a_bad_line_after_batches_were_written_is_named_and_nothing_is_kept(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str
+) -> None:
+    import_file(engine, fixtures_path(), source="soliguide")
+    before = state(engine)
+    text = json_lines(places(BATCH + 100, name=SECRET))
+    lines = text.splitlines(keepends=True)
+    at = {"cut": len(lines), "bad": BATCH + 50, "deep": BATCH + 50, "long": BATCH + 50}[line]
+    if line == "cut":
+        lines[-1] = lines[-1][:-2000]  # ends inside the record
+    elif line == "bad":
+        lines[at - 1] = lines[at - 1].replace('"lieu_id"', "lieu_id", 1)
+    elif line == "deep":
+        lines[at - 1] = '{"lieu_id": 1, "a": ' + "[" * 70 + "]" * 70 + "}\n"
+    else:
+        limit = max(len(x.encode()) for x in lines)
+        monkeypatch.setattr("db.sql.exports.MAX_RECORD_BYTES", limit)
+        lines[at - 1] = '{"lieu_id": 1, "x": "' + "x" * limit + '"}\n'
+    path = tmp_path / "export.jsonl.gz"
+    path.write_bytes(gzip.compress("".join(lines).encode()))
+    progress = Progress()
+    reason = {
+        "cut": f"not valid JSON at line {at}, column .*cut short",
+        "bad": f"not valid JSON at line {at}, column [0-9]+: Expecting property name",
+        "deep": f"line {at} is nested deeper than 64 levels",
+        "long": f"line {at} is longer than",
+    }[line]
+    with pytest.raises(ImportFileError, match=reason) as caught:
+        import_file(engine, path, source="soliguide", progress=progress)
+    assert progress.calls  # a batch was written before the line was reached
+    assert_one_safe_line(str(caught.value))
+    assert state(engine) == before and SECRET not in names(engine)
+
+
+def test_blank_lines_are_counted_in_bulk(tmp_path: Path) -> None:
+    """A gzip of newlines inflating to millions of lines is skipped a buffer at a time, and the
+    line numbers after it are still right."""
+    blank = 3_000_000
+    path = tmp_path / "blank.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"lieu_id": 1}\n' + b"\n" * blank + b" \t\r\n" * 1000 + b"oops\n"))
+    with pytest.raises(ImportFileError, match=f"not valid JSON at line {blank + 1000 + 2}, column 1"):
+        list(stream_documents(path))
 
 
 def test_an_empty_file_records_no_run(engine: Engine, tmp_path: Path) -> None:
@@ -272,3 +343,23 @@ def test_the_command_line_reports_a_read_only_database_per_file(tmp_path: Path) 
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
     assert len(lines) == 2 and all("database error: attempt to write a readonly database" in x for x in lines)
     assert SECRET not in done.stdout + done.stderr
+
+
+def test_the_command_line_reads_every_shape_and_names_the_bad_line(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'shapes.db'}"
+    lines = tmp_path / "mongoexport.json"  # gzipped, whatever the name says
+    lines.write_bytes(gzip.compress(json_lines(places(4, first_id=1)).encode()))
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps({"nbResults": 120, "places": places(3, first_id=11)}))
+    bad = tmp_path / "bad.jsonl"
+    text = json_lines(places(5, first_id=21, name=SECRET)).splitlines(keepends=True)
+    text[2] = text[2][:40] + "\n"
+    bad.write_text("".join(text))
+    files = [str(lines), str(answer), str(bad)]
+    done = run_cli(tmp_path, database_url, *files)
+    out = done.stdout.splitlines()
+    assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
+    assert SECRET not in done.stdout + done.stderr
+    assert out[0] == f"{lines}: 4 created, 0 updated, 0 rejected"
+    assert out[1] == f"{answer}: 3 created, 0 updated, 0 rejected"
+    assert out[2].startswith(f"{bad}: cannot read: not valid JSON at line 3, column ") and len(out) == 3

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
-from sqlmodel import col
+from sqlalchemy import Engine, func, select
+from sqlmodel import SQLModel, col
 
 from db.categories import taxonomy
 from db.schedule import ALL_HOURS, Week
 from db.sql.bootstrap import fixtures_path
+from db.sql.bulk import BulkWriter
 from db.sql.importer import (
     BATCH,
     REPORT_LIMIT,
@@ -136,10 +137,11 @@ def test_bad_records_are_skipped_with_a_reason(engine: Engine, mutate: Any, reas
 
 
 def test_unreadable_files_raise_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "obj.json").write_text('{"lieu_id": 1}')
+    (tmp_path / "text.txt").write_text("lieu_id;name\n1;x\n")
+    (tmp_path / "cut.jsonl").write_text('{"lieu_id": 1')
     (tmp_path / "broken.json").write_text("[{")
     (tmp_path / "bad.json.gz").write_bytes(b"\x1f\x8bnot gzip")
-    for name in ("obj.json", "broken.json", "bad.json.gz", "missing.json"):
+    for name in ("text.txt", "cut.jsonl", "broken.json", "bad.json.gz", "missing.json"):
         with pytest.raises(ImportFileError):
             read_documents(tmp_path / name)
     plain = tmp_path / "plain.json"
@@ -149,23 +151,26 @@ def test_unreadable_files_raise_a_clear_error(tmp_path: Path) -> None:
     assert read_documents(plain) == read_documents(packed)
 
 
-def test_a_database_error_mid_file_leaves_nothing_half_written(engine: Engine) -> None:
+def test_a_database_error_mid_file_leaves_nothing_half_written(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Places and stops of the batch written, then the services fail (a COPY on PostgreSQL, which
+    no SQLAlchemy event sees: the writer itself fails)."""
     import_file(engine, fixtures_path(), source="soliguide")
     before = counts(engine)
     docs = fixture_docs()
     for doc in docs:
         doc["name"] = "RENAMED " + doc["name"]
+    insert = BulkWriter.insert
 
-    def explode(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO SERVICE"):
+    def explode(writer: BulkWriter, model: type[SQLModel], rows: Any) -> None:
+        if model is ServiceRow:
             raise RuntimeError("disk full")
+        insert(writer, model, rows)
 
-    event.listen(engine, "before_cursor_execute", explode)
-    try:
-        with pytest.raises(RuntimeError):
-            import_documents(engine, docs, source="soliguide")
-    finally:
-        event.remove(engine, "before_cursor_execute", explode)
+    monkeypatch.setattr(BulkWriter, "insert", explode)
+    with pytest.raises(RuntimeError):
+        import_documents(engine, docs, source="soliguide")
     assert counts(engine) == before
     with engine.connect() as conn:
         names = conn.execute(select(col(PlaceRow.name))).scalars().all()
