@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
+from db.sql import make_engine, migrate, sync_categories
 from db.sql.bootstrap import fixtures_path
 from db.sql.errors import ImportFileError
 from db.sql.importer import BATCH, import_documents, import_file, read_documents
@@ -56,10 +58,14 @@ def rtree_matches_search_points(engine: Engine) -> None:
 
 
 @pytest.fixture
-def sqlite_engine(engine: Engine) -> Engine:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the R*Tree is SQLite's")
-    return engine
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """The R*Tree is SQLite's (PostgreSQL indexes search points with earthdistance)."""
+    url = f"sqlite:///{tmp_path / 'solibot.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    sync_categories(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_the_rtree_filled_at_the_end_holds_every_search_point(sqlite_engine: Engine) -> None:
