@@ -21,17 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from db.categories import Taxonomy, taxonomy
 from db.datainclusion import SOLIGUIDE, DiPlace, Note, read_structure, soliguide_lieu_id
 from db.schedule import PARIS
 from db.soliguide import RecordError
-from db.sql.errors import ImportDatabaseError, ImportFileError, database_cause, one_line
+from db.sql.errors import ImportFileError, one_line
 from db.sql.exports import MAX_INFLATED_BYTES, stream_documents
 from db.sql.external_ids import LieuIds
-from db.sql.importer import BATCH, REPORT_LIMIT, _after_import, _lean_cache, _Tally, _write_batch
+from db.sql.importer import BATCH, REPORT_LIMIT, _Tally, _write_batch, import_transaction
 from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 __all__ = [
@@ -312,41 +311,28 @@ def _into_database(
     progress: Callable[[int], None] | None,
     started: datetime,
 ) -> None:
-    try:
-        conn = engine.connect()
-        saved = _lean_cache(conn)
-    except SQLAlchemyError as exc:
-        raise ImportDatabaseError(database_cause(exc)) from exc
-    committed = False
-    with conn:
-        try:
-            with conn.begin():
-                ids = LieuIds(conn)
-                pending: dict[str, list[DiPlace]] = {}
-                for place in _places(stage, conn, names, prefix, run, tax, ids, today, progress):
-                    source = _source(prefix, place.producer)
-                    batch = pending.setdefault(source, [])
-                    batch.append(place)
-                    if len(batch) >= BATCH:
-                        _write(conn, source, batch, ids, run, tax)
-                for source, batch in pending.items():
-                    if batch:
-                        _write(conn, source, batch, ids, run, tax)
-                conn.execute(
-                    insert(ImportRunRow).values(
-                        source=prefix,
-                        filename=f"{names[0]} + {names[1]}",
-                        started_at=started,
-                        imported=run.tally.created + run.tally.updated,
-                        rejected=len(run.rejected) + run.more_rejected,
-                        report=[
-                            {"file": r.file, "index": r.index, "id": r.record_id, "reason": r.reason}
-                            for r in run.rejected
-                        ],
-                    )
-                )
-            committed = True
-        except SQLAlchemyError as exc:
-            raise ImportDatabaseError(database_cause(exc)) from exc
-        finally:
-            _after_import(conn, saved, analyze=committed)
+    with import_transaction(engine) as conn:
+        ids = LieuIds(conn)
+        pending: dict[str, list[DiPlace]] = {}
+        for place in _places(stage, conn, names, prefix, run, tax, ids, today, progress):
+            source = _source(prefix, place.producer)
+            batch = pending.setdefault(source, [])
+            batch.append(place)
+            if len(batch) >= BATCH:
+                _write(conn, source, batch, ids, run, tax)
+        for source, batch in pending.items():
+            if batch:
+                _write(conn, source, batch, ids, run, tax)
+        conn.execute(
+            insert(ImportRunRow).values(
+                source=prefix,
+                filename=f"{names[0]} + {names[1]}",
+                started_at=started,
+                imported=run.tally.created + run.tally.updated,
+                rejected=len(run.rejected) + run.more_rejected,
+                report=[
+                    {"file": r.file, "index": r.index, "id": r.record_id, "reason": r.reason}
+                    for r in run.rejected
+                ],
+            )
+        )

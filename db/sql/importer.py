@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -276,44 +277,28 @@ def import_documents(
     tax = taxonomy()
     started = datetime.now(UTC)
     tally = _Tally()
-    try:
-        conn = engine.connect()
-        saved = _lean_cache(conn)
-    except SQLAlchemyError as exc:
-        raise ImportDatabaseError(database_cause(exc)) from exc
-    committed = False
-    with conn:
-        try:
-            with conn.begin():
-                writer = BulkWriter(conn)
-                for batch in _batches(docs, tax, tally, progress):
-                    _write_batch(conn, batch, source, tax, tally, writer)
-                    writer.defer_search_index()  # from the second batch on: a file of one batch keeps it
-                writer.finish()
-                if finish is not None:
-                    created, updated, more = tally.created, tally.updated, tally.more_rejected
-                    finish(
-                        conn, ImportReport(filename, source, created, updated, tuple(tally.rejected), more)
-                    )
-                else:
-                    conn.execute(
-                        insert(ImportRunRow).values(
-                            source=source,
-                            filename=filename,
-                            started_at=started,
-                            imported=tally.created + tally.updated,
-                            rejected=len(tally.rejected) + tally.more_rejected,
-                            report=[
-                                {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason}
-                                for r in tally.rejected
-                            ],
-                        )
-                    )
-            committed = True
-        except SQLAlchemyError as exc:
-            raise ImportDatabaseError(database_cause(exc)) from exc
-        finally:
-            _after_import(conn, saved, analyze=committed)
+    with import_transaction(engine) as conn:
+        writer = BulkWriter(conn)
+        for batch in _batches(docs, tax, tally, progress):
+            _write_batch(conn, batch, source, tax, tally, writer)
+            writer.defer_search_index()  # from the second batch on: a file of one batch keeps it
+        writer.finish()
+        if finish is not None:
+            created, updated, more = tally.created, tally.updated, tally.more_rejected
+            finish(conn, ImportReport(filename, source, created, updated, tuple(tally.rejected), more))
+        else:
+            conn.execute(
+                insert(ImportRunRow).values(
+                    source=source,
+                    filename=filename,
+                    started_at=started,
+                    imported=tally.created + tally.updated,
+                    rejected=len(tally.rejected) + tally.more_rejected,
+                    report=[
+                        {"index": r.index, "lieu_id": r.lieu_id, "reason": r.reason} for r in tally.rejected
+                    ],
+                )
+            )
     report = ImportReport(
         filename, source, tally.created, tally.updated, tuple(tally.rejected), tally.more_rejected
     )
@@ -325,6 +310,28 @@ def import_documents(
         report.rejected_count,
     )
     return report
+
+
+@contextmanager
+def import_transaction(engine: Engine) -> Iterator[Connection]:
+    """One file's transaction, on a connection with a lean page cache (`_lean_cache`): a database
+    failure becomes ImportDatabaseError (no SQL parameter in it); the cache is restored, and fresh
+    statistics computed once the file is committed."""
+    try:
+        conn = engine.connect()
+        saved = _lean_cache(conn)
+    except SQLAlchemyError as exc:
+        raise ImportDatabaseError(database_cause(exc)) from exc
+    committed = False
+    with conn:
+        try:
+            with conn.begin():
+                yield conn
+            committed = True
+        except SQLAlchemyError as exc:
+            raise ImportDatabaseError(database_cause(exc)) from exc
+        finally:
+            _after_import(conn, saved, analyze=committed)
 
 
 IMPORT_CACHE_KIB = 8192  # SQLite page cache while importing; searches keep the engine's 64 MiB
