@@ -29,7 +29,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,15 +36,14 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-import psycopg
 from sqlalchemy import create_engine, text
 
+from bench.import_reimport import drop_pg_database, pg_database
 from db import PARIS, generate_sample
 from db.sql import fixtures_path
 
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)
 SEED = 2027
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATE_KEYS = frozenset({"createdAt", "updatedAt", "updatedByUserAt", "dateDebut", "dateFin"})
 OID_KEYS = frozenset({"_id", "serviceObjectId"})
 TABLES = ("place", "stop", "service", "search_point", "import_run")
@@ -209,18 +207,6 @@ def row_counts(url: str) -> dict[str, int]:
         return {}
     finally:
         engine.dispose()
-
-
-def pg_database() -> tuple[str, str]:
-    name = f"solibot_scale_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_pg_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
