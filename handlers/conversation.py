@@ -50,7 +50,7 @@ async def respond(conv: Conversation, msg: Incoming, deps: Deps) -> Turn:
         sorry = t(lang, "Sorry, something went wrong. Try again in a moment, or call 115 for a bed.")
         turn = Turn(conv, (notice(lang, sorry),))
     if turn.event is not None:  # where it came from is known here, not in the search
-        turn = replace(turn, event=replace(turn.event, channel=msg.channel.value))
+        turn = replace(turn, event=replace(turn.event, channel=msg.channel.value, role=msg.role.value))
     return replace(turn, conversation=replace(turn.conversation, updated_at=now))
 
 

@@ -17,6 +17,16 @@ class Channel(StrEnum):
     SMS = "sms"
     TELEGRAM = "telegram"
     CONSOLE = "console"
+    WEB = "web"  # the web chat at /chat (issue 13)
+
+
+class Role(StrEnum):
+    """Who is writing, as an administrator registered them (bot/ looks it up by the sender's account).
+    Everyone not registered is the public, and nothing changes for them."""
+
+    PUBLIC = "public"
+    OPERATOR = "operator"  # a 115 / SIAO call-taker: jargon, dense lists, send a place to a person
+    VOLUNTEER = "volunteer"  # an outreach team member on the street
 
 
 class Surface(Protocol):
@@ -67,6 +77,10 @@ class Incoming:
     language_hint: str | None = None  # e.g. Telegram's language_code
     received_at: datetime | None = None  # None: the conversation uses its clock
     surface: Surface = field(kw_only=True)  # what the channel's medium holds: every channel says it
+    role: Role = field(default=Role.PUBLIC, kw_only=True)
+    # The registered operator or volunteer (their id in the operators table), for the audit of what
+    # they send and per-operator rate limits; None for the public.
+    actor: int | None = field(default=None, kw_only=True)
 
 
 class ReplyKind(StrEnum):

@@ -16,7 +16,6 @@ SUPPLY_LIMIT = 100  # open places counted around a search: beyond this, "100 or 
 # The distance to the nearest open place is kept as the bound of its band, not to the metre: with the
 # place known, an exact distance would draw a circle through the person's position.
 NEAREST_BANDS_KM = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0)
-PUBLIC = "public"  # operators and volunteers get their roles with their accounts (another issue)
 
 
 class EventKind(StrEnum):
@@ -57,7 +56,7 @@ class SearchEvent:
     categories: tuple[str, ...]  # the needs as asked, sorted
     lang: str
     channel: str = ""  # filled by `respond`, which knows where the message came from
-    role: str = PUBLIC
+    role: str = "public"  # handlers.model.Role, filled by `respond` with the channel
     nothing_found: bool = False  # no matching service at all within the widest radius
     probe: Probe | None = field(default=None, compare=False, repr=False)
 
