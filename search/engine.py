@@ -227,6 +227,11 @@ class Directory:
         self._index = index
         self._taxonomy = tax or taxonomy()
 
+    async def prepare(self) -> None:
+        """Make ready what the first search needs (idempotent): call it at start-up, before the
+        health check says ready, so that no person waits for it."""
+        await self._index.read(lambda reader: None)
+
     async def search(self, query: Query) -> SearchPage:
         """All reads of one search in one call to the index (one thread hop for SQL)."""
         return await self._index.read(lambda reader: self._search(reader, query))
