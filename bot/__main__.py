@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot import commands, logs, report
+from bot import commands, logs, operators_cli, report
 from bot.settings import Settings
 
 
@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true", help="print the report as JSON")
 
     report.add_parser(sub)  # solibot stats (issue 14)
+    operators_cli.add_parser(sub)  # solibot operators (issue 13)
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")

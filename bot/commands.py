@@ -484,3 +484,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.report import cmd_stats as run
 
     return run(args, settings)
+
+
+def cmd_operators(args: argparse.Namespace, settings: Settings) -> int:
+    """`solibot operators add|list|remove|invite` (bot/operators_cli.py)."""
+    from bot.operators_cli import cmd_operators as run
+
+    return run(args, settings)

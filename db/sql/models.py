@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Index, SmallInteger, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, DateTime, Index, SmallInteger, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -242,3 +242,66 @@ class SearchMonthRow(SQLModel, table=True):
     unmet: int  # nothing open within 5 km, or nothing at all
     nothing_found: int
     none_open_30km: int
+
+
+_ACTIVE = text("removed_at IS NULL")
+
+
+class OperatorRow(SQLModel, table=True):
+    """A 115 operator or an outreach volunteer an administrator registered (migration 0009, issue 13):
+    their Telegram account as the bot's user key (never the chat id) and/or a web login with an scrypt
+    hash. Removal keeps the row (`removed_at`); an identity is unique among the operators not removed."""
+
+    __tablename__ = "operator"
+    __table_args__ = (
+        Index(
+            "ix_operator_active_user_key",
+            "user_key",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index(
+            "ix_operator_active_web_login",
+            "web_login",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=120)
+    organisation: str = Field(max_length=120)
+    role: str = Field(max_length=16)  # operator | volunteer
+    user_key: str | None = Field(default=None, max_length=64)
+    web_login: str | None = Field(default=None, max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _aware(nullable=False)
+    removed_at: datetime | None = _aware()
+
+
+class OperatorInvitationRow(SQLModel, table=True):
+    """A one-time code registering whoever sends it as an operator: only its keyed hash is kept."""
+
+    __tablename__ = "operator_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    display_name: str | None = Field(default=None, max_length=120)
+    organisation: str = Field(max_length=120)
+    role: str = Field(max_length=16)
+    created_at: datetime = _aware(nullable=False)
+    expires_at: datetime = _aware(nullable=False)
+    used_at: datetime | None = _aware()
+    operator_id: int | None = Field(default=None, foreign_key="operator.id")
+
+
+class OperatorCodeFailureRow(SQLModel, table=True):
+    """Wrong codes sent by one sender since `since`: guessing is refused past a few (bot/operators.py)."""
+
+    __tablename__ = "operator_code_failure"
+
+    user_key: str = Field(primary_key=True, max_length=64)
+    failures: int
+    since: datetime = _aware(nullable=False)
