@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_account_sid: str | None = None
     twilio_from_number: str | None = None
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com", description="Twilio's REST API; a local stand-in in tests"
+    )
+    send_sms_per_hour: int = Field(
+        default=30, ge=1, description="places an operator may send to people by SMS in an hour"
+    )
     sms_max_segments: int = Field(default=SMS_MAX_SEGMENTS, ge=1, le=10)
     sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
     turn_concurrency: int = Field(default=4, ge=1, description="turns computed at once per worker")
@@ -127,6 +133,13 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("https://", "http://")):
             raise ValueError("SOLIGUIDE_API_URL must start with https://")
+        return value
+
+    @field_validator("twilio_api_base")
+    @classmethod
+    def _twilio_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("TWILIO_API_BASE must start with https://")
         return value
 
     @field_validator("soliguide_sync_every")

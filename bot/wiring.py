@@ -17,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.deadline import within
 from bot.dedup import DedupStore, SqlDedupStore
 from bot.events import EventRecorder
+from bot.outbox import FernetSealer, SqlOutbox
+from bot.place_reports import SqlReportBook
 from bot.settings import Settings
 from bot.stores import SqlSessionStore
+from bot.twilio_rest import TwilioMessages
 from db.sql import SqlIndex, make_async_engine, one_connection, ping, prepare
 from handlers import (
     PARIS,
@@ -93,11 +96,32 @@ def conversation_deps(settings: Settings, engine: AsyncEngine, clock: Clock) -> 
             home_depts=settings.home_departments,
         )
         locate = geocoder.alocate if geocoder is not None else None
+    secret = settings.user_key_secret.get_secret_value().encode()
     return Deps(
         directory=Directory(SqlIndex(engine)),
         understand=partial(understand, home_depts=settings.home_departments),
         clock=clock,
         locate=locate,
+        outbox=_outbox(settings, engine, clock),
+        sealer=FernetSealer(secret),
+        reports=SqlReportBook(engine, clock),
+    )
+
+
+def _outbox(settings: Settings, engine: AsyncEngine, clock: Clock) -> SqlOutbox | None:
+    """Sending a place to a person needs a Twilio account; without one the command says so."""
+    sid, token, sender = settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number
+    if not (sid and token and sender):
+        return None
+    messages = TwilioMessages(sid, token.get_secret_value(), sender, base_url=settings.twilio_api_base)
+    secret = settings.user_key_secret.get_secret_value().encode()
+    return SqlOutbox(
+        engine,
+        messages,
+        secret,
+        per_hour=settings.send_sms_per_hour,
+        max_segments=settings.sms_max_segments,
+        clock=clock,
     )
 
 
@@ -249,6 +273,8 @@ class Resources:
         turns = asyncio.Semaphore(settings.turn_concurrency)
         events = EventRecorder(engine, _measure(deps, turns))
         events.start()
+        reports = deps.reports
+        fresh = asyncio.create_task(reports.keep_fresh()) if isinstance(reports, SqlReportBook) else None
         try:
             yield cls(
                 engine,
@@ -262,6 +288,8 @@ class Resources:
                 stats_retention_days=settings.stats_retention_days,
             )
         finally:
+            if fresh is not None:
+                fresh.cancel()
             await events.close()
             if retry is not None:
                 retry.cancel()

@@ -20,6 +20,7 @@ from handlers.model import (
     Venue,
 )
 from handlers.opening import describe
+from handlers.outbox import Outbox, Outgoing, PlaceReport, ReportBook, ReportKind, Sealer, SendResult, Sent
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
 from handlers.sessions import dump as dump_conversation
 from handlers.sessions import load as load_conversation
@@ -40,6 +41,14 @@ __all__ = [
     "Incoming",
     "Locate",
     "MemorySessionStore",
+    "Outbox",
+    "Outgoing",
+    "PlaceReport",
+    "ReportBook",
+    "ReportKind",
+    "Sealer",
+    "SendResult",
+    "Sent",
     "Pending",
     "Probe",
     "Point",

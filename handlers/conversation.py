@@ -12,8 +12,9 @@ from handlers.deps import Deps, UnderstandingLike
 from handlers.filters import Who, read_who
 from handlers.generic_needs import SLEEP, WARM
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, reply_language, t
+from handlers import reporting, sending
 from handlers.keywords import Command, clean, parse
-from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Turn
+from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Role, Turn
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
@@ -51,7 +52,10 @@ async def respond(conv: Conversation, msg: Incoming, deps: Deps) -> Turn:
         turn = Turn(conv, (notice(lang, sorry),))
     if turn.event is not None:  # where it came from is known here, not in the search
         turn = replace(turn, event=replace(turn.event, channel=msg.channel.value, role=msg.role.value))
-    return replace(turn, conversation=replace(turn.conversation, updated_at=now))
+    after = turn.conversation
+    if after.shown is not None and (after.need, after.place, after.at) != (conv.need, conv.place, conv.at):
+        after = replace(after, shown=None)  # a new search: "ce numéro" no longer points at the old one
+    return replace(turn, conversation=replace(after, updated_at=now))
 
 
 async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime) -> Turn:
@@ -94,6 +98,18 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         lang = _first_language(text, msg, ctx) or lang  # a first "سلام" deserves an answer in Arabic
         ctx = replace(ctx, lang=lang)
     conv = replace(conv, lang=lang)
+    if conv.sending is not None:  # a send to a person awaits YES (handlers/sending.py)
+        said = sending.answer_to_send(text)
+        if said is not None:
+            return await sending.confirm(conv, msg, ctx) if said else sending.cancelled(conv, lang)
+        conv = replace(conv, sending=None)  # anything else drops it and is read as usual
+    send = sending.read_send(text) if msg.location is None else None
+    if send is not None and (send.phone is not None or msg.role is not Role.PUBLIC):
+        return await sending.request(conv, send, msg, ctx)
+    if command is None and msg.location is None and (asked := reporting.read_report(text)) is not None:
+        reported = await reporting.report(conv, asked, msg, clean(msg.text, limit=None), ctx)
+        if reported is not None:
+            return reported
     if command is Command.START or command is Command.HELP:
         return Turn(conv, (help_reply(lang, short=ctx.surface.terse),))
     if command is Command.THANKS:
@@ -184,7 +200,8 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
     total = conv.total
     if conv.need and conv.place and total:
         if 1 <= number <= total:
-            return await details(conv, number, ctx)
+            turn = await details(conv, number, ctx)
+            return replace(turn, conversation=replace(turn.conversation, shown=number))
         return Turn(
             conv,
             (

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from handlers.outbox import Outbox, ReportBook, Sealer
 from search import Point, Query, SearchPage
 
 
@@ -79,3 +80,6 @@ class Deps:
     understand: Understand
     clock: Callable[[], datetime]  # aware, Europe/Paris
     locate: Locate | None = None  # a configured street geocoder, asked when a message names an address
+    outbox: Outbox | None = None  # sends a place to a person by SMS; None: Twilio is not configured
+    sealer: Sealer | None = None  # keeps the number of a send awaiting confirmation encrypted
+    reports: ReportBook | None = None  # places reported wrong (None: reports are not kept)

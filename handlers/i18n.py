@@ -28,6 +28,11 @@ def t(lang: str, msgid: str, **values: object) -> str:
     return locales.gettext(lang, DOMAIN, msgid, **values)
 
 
+def tr(lang: str, msgid: str, **values: object) -> str:
+    """A sentence of sending a place by SMS and reporting a place wrong (catalog `sending`, issue 13)."""
+    return locales.gettext(lang, "sending", msgid, **values)
+
+
 def join(items: Iterable[str], lang: str) -> str:
     """A short enumeration ("femmes, familles"), with the comma the script uses (Arabic "،")."""
     return locales.info(lang).list_separator.join(items)

@@ -153,6 +153,8 @@ class Conversation:
     options: tuple[str, ...] = ()  # what the numbers of the pending choice stand for
     updated_at: datetime | None = None
     detailed: bool = False  # details were asked of the current search (counted once, as a success)
+    shown: int | None = None  # the result whose details were shown last ("ce numéro ne répond pas")
+    sending: str | None = None  # a send to a person awaiting YES, sealed (bot/outbox.py): never in clear
 
 
 @dataclass(frozen=True, slots=True)

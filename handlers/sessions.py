@@ -44,6 +44,8 @@ def dump(conv: Conversation) -> str:
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
         "detailed": conv.detailed,
+        "shown": conv.shown,
+        "sending": conv.sending,
     }
     # Workers of the previous release share Redis during a rolling deploy and read these three from
     # "extra": written there too for one release, so a PLUS or a number sent meanwhile still works.
@@ -116,6 +118,8 @@ def load(data: str) -> Conversation:
         options=_strings(raw.get("options")),
         updated_at=_instant(raw.get("updated_at")),
         detailed=raw.get("detailed") is True,
+        shown=shown if isinstance(shown := raw.get("shown"), int) and not isinstance(shown, bool) else None,
+        sending=raw["sending"] if isinstance(raw.get("sending"), str) else None,
     )
 
 

@@ -21,6 +21,7 @@ NEAREST_BANDS_KM = (0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0)
 class EventKind(StrEnum):
     SEARCH = "search"  # a search answered (its first page)
     DETAILS = "details"  # the first details asked of a search's results: a strong success
+    SENT = "sent"  # a result sent to a person by SMS, before any details: a strong success too
 
 
 @dataclass(frozen=True, slots=True)

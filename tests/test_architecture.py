@@ -25,6 +25,8 @@ REACH_EVERY_LAYER = {
     "bot.sync",
     "bot.events",
     "bot.report",
+    "bot.outbox",
+    "bot.place_reports",
 }
 FORBIDDEN = {
     "db": ("telegram", "twilio", "starlette", "uvicorn", "redis", "httpx", "geopy"),

@@ -7,6 +7,17 @@ from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, d
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
+from db.sql.reports import (
+    SEND_FAILED,
+    SendRecord,
+    StoredReport,
+    begin_send,
+    finish_send,
+    insert_report,
+    open_reports,
+    read_reports,
+    sends_since,
+)
 from db.sql.quality import PlaceFacts, Priority, QualityIndex, Scores, ServiceFacts, read_places
 from db.sql.quality import index as quality_index
 from db.sql.stats import StatCell, fold_events, insert_events, read_cells
@@ -26,6 +37,15 @@ __all__ = [
     "FIXTURE_SOURCE",
     "MAX_INFLATED_BYTES",
     "SAMPLE_SOURCE",
+    "SEND_FAILED",
+    "SendRecord",
+    "StoredReport",
+    "begin_send",
+    "finish_send",
+    "insert_report",
+    "open_reports",
+    "read_reports",
+    "sends_since",
     "SYNC_SOURCE",
     "ImportDatabaseError",
     "ImportFailure",

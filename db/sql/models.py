@@ -305,3 +305,49 @@ class OperatorCodeFailureRow(SQLModel, table=True):
     user_key: str = Field(primary_key=True, max_length=64)
     failures: int
     since: datetime = _aware(nullable=False)
+
+
+class PlaceReportRow(SQLModel, table=True):
+    """Someone said a place is wrong ("le 3 est fermé"): the words with phone numbers taken out, the
+    writer's role and channel, never their number or user key (migration 0010, issue 13)."""
+
+    __tablename__ = "place_report"
+    __table_args__ = (
+        Index("ix_place_report_created_at", "created_at"),
+        Index("ix_place_report_place", "source", "lieu_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _aware(nullable=False)
+    source: str = Field(max_length=64)
+    lieu_id: int
+    service_id: int | None = None
+    place_name: str = Field(sa_type=Text)
+    category: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # closed | moved | phone | hours | other
+    text: str = Field(sa_type=Text)
+    role: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    lang: str = Field(max_length=8)
+
+
+class SmsSendRow(SQLModel, table=True):
+    """A place an operator sent to a person by SMS: who, what, when, Twilio's answer; the recipient
+    only as a keyed hash (migration 0010, issue 13)."""
+
+    __tablename__ = "sms_send"
+    __table_args__ = (Index("ix_sms_send_operator_created_at", "operator_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=32, unique=True)  # one send per confirmation, turn retried or not
+    operator_id: int
+    created_at: datetime = _aware(nullable=False)
+    source: str = Field(max_length=64)
+    lieu_id: int
+    service_id: int | None = None
+    lang: str = Field(max_length=8)
+    recipient_hash: str = Field(max_length=64)
+    segments: int = Field(sa_column=Column(SmallInteger, nullable=False))
+    status: str = Field(max_length=16)  # sending | queued | sent | … (Twilio's) | failed
+    twilio_sid: str | None = Field(default=None, max_length=64)
+    error: str | None = Field(default=None, max_length=255)

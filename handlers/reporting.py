@@ -1,0 +1,124 @@
+"""Report a place wrong, from anyone (issue 13): "le 3 est fermé", "signaler 2", and after one
+place's details "ce numéro ne répond pas". Kept through Deps.reports for the directory team, with the
+words as written but no phone number in them, and thanked in the writer's language."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+
+import phonenumbers
+
+import locales
+from handlers.i18n import t, tr
+from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
+from handlers.outbox import PlaceReport, ReportKind
+from handlers.searching import Ctx, notice, query_of
+from handlers.terms import fold, fold_message
+from handlers.untrusted import defuse
+
+log = logging.getLogger(__name__)
+
+MAX_WORDS = 15  # a report is a sentence; a longer message is a search or a story
+MAX_TEXT = 500
+NUMBER_HIDDEN = "[…]"
+_NUMBER = re.compile(r"(?<![\d+])(\d{1,3})(?!\d)")
+_DIGITS = re.compile(r"\+?\d(?:[\s.\-/()]{0,2}\d){5,}")  # what phonenumbers would not call a number
+
+
+def _phrases(key: str) -> tuple[str, ...]:
+    return tuple(sorted({fold(w) for w in locales.words("reports", key)}, key=len, reverse=True))
+
+
+_VERBS = _phrases("report")
+_KINDS = tuple((kind, _phrases(kind.value)) for kind in ReportKind if kind is not ReportKind.OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAsk:
+    number: int | None  # the result reported; None: the one whose details were shown, if any
+    kind: ReportKind
+    explicit: bool  # said with a report word ("signaler 2"), not only a fact ("le 3 est fermé")
+
+
+def _has(folded: str, phrase: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", folded) is not None
+
+
+def read_report(text: str) -> ReportAsk | None:
+    """A report, or None. A fact alone ("le 3 a déménagé") counts only in a short statement, not in
+    a question ("c'est fermé le dimanche ?")."""
+    folded = fold_message(text)
+    explicit = any(folded == v or folded.startswith(v + " ") for v in _VERBS)
+    kind = next((k for k, phrases in _KINDS if any(_has(folded, p) for p in phrases)), None)
+    if not explicit and (kind is None or "?" in folded or "؟" in folded or len(folded.split()) > MAX_WORDS):
+        return None
+    number = _NUMBER.search(_DIGITS.sub(" ", folded))
+    return ReportAsk(int(number.group(1)) if number else None, kind or ReportKind.OTHER, explicit)
+
+
+def without_phones(text: str) -> str:
+    """The words as written, but no phone number (the place's, or anyone's): the report is about the
+    place, and a number in it would be personal data the directory team has no use for."""
+    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "FR")]
+    for start, end in reversed(spans):
+        text = text[:start] + NUMBER_HIDDEN + text[end:]
+    return _DIGITS.sub(NUMBER_HIDDEN, text)[:MAX_TEXT]
+
+
+async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, ctx: Ctx) -> Turn | None:
+    """The report kept and thanked; None when the message is not one after all (a fact with no
+    result to tie it to: read as anything else)."""
+    lang, deps = ctx.lang, ctx.deps
+    number = ask.number if ask.number is not None else conv.shown
+    listed = bool(conv.need and conv.place and conv.total)
+    if not listed or number is None:
+        if not ask.explicit:
+            return None
+        if not listed:
+            return Turn(conv, (notice(lang, t(lang, "There is no list to choose from yet.")),))
+        which = tr(lang, 'Which place? Write its number, for example: "report 2".')
+        return Turn(conv, (notice(lang, which),))
+    if not 1 <= number <= conv.total:
+        if not ask.explicit and ask.number is not None and conv.shown is None:
+            return None
+        text_ = t(
+            lang,
+            "There is no result {number}: send a number between 1 and {last}.",
+            number=number,
+            last=conv.total,
+        )
+        return Turn(conv, (notice(lang, text_),))
+    page = await deps.directory.search(
+        query_of(conv, ctx.now, limit=1, offset=number - 1, radius_km=conv.radius_km)
+    )
+    if not page.results or deps.reports is None:
+        sorry = tr(lang, "Sorry, your report could not be saved. Try again in a moment.")
+        return Turn(conv, (notice(lang, sorry),))
+    result = page.results[0]
+    kept = PlaceReport(
+        created_at=ctx.now,
+        source=result.source,
+        lieu_id=result.lieu_id,
+        service_id=result.service_id,
+        place_name=result.place_name,
+        category=result.category,
+        kind=ask.kind,
+        text=without_phones(text),
+        role=msg.role.value,
+        channel=msg.channel.value,
+        lang=lang,
+    )
+    try:
+        await deps.reports.add(kept)
+    except Exception:  # noqa: BLE001 - the database down: say it, the person can try again
+        log.exception("report not kept")
+        sorry = tr(lang, "Sorry, your report could not be saved. Try again in a moment.")
+        return Turn(conv, (notice(lang, sorry),))
+    thanks = tr(
+        lang,
+        "Thank you: your report about {place} goes to the team that keeps the directory up to date.",
+        place=defuse(result.place_name)[:60],
+    )
+    return Turn(replace(conv, pending=None), (Reply(ReplyKind.CONFIRMATION, lang, thanks),))
