@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -21,11 +22,14 @@ from twilio.rest import Client
 from bot import logs
 from bot.deadline import within
 from bot.metrics import DEPENDENCY_UP, exposition, metered
+from bot.operators import OperatorStore
 from bot.report import stats_endpoint
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.sync import start_schedule
 from bot.telegram import TelegramChannel, build_application, set_webhook
+from bot.webchat import WebChat, WebConfig, chat_routes
+from bot.webchat_guard import DenyFraming
 from bot.wiring import Clock, Resources, now
 
 log = logging.getLogger(__name__)
@@ -134,10 +138,17 @@ def create_app(
                 await telegram.application.initialize()
                 await telegram.application.start()
                 await set_webhook(telegram.application, settings)
+            webchat = WebChat(
+                WebConfig(secret, settings.webchat_frame_ancestors, settings.public_base_url),
+                converse,
+                resources.sessions,
+                resources.dedup,
+                OperatorStore(resources.engine, secret),  # the desk's sign-in (/chat/login)
+            )
             retention = asyncio.create_task(resources.retention())
             sync = start_schedule(settings, clock)  # None unless SOLIGUIDE_SYNC_EVERY is set
             try:
-                yield {"resources": resources, "sms": sms, "telegram": telegram}
+                yield {"resources": resources, "sms": sms, "telegram": telegram, "webchat": webchat}
             finally:
                 retention.cancel()
                 if sync is not None:
@@ -154,7 +165,9 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/stats", stats_endpoint(settings, clock), methods=["GET"]),  # behind STATS_TOKEN
+            *chat_routes(),  # the web chat: public, embeddable; operators behind /chat/login
         ],
+        middleware=[Middleware(DenyFraming)],  # only /chat says who may frame it
         lifespan=lifespan,
     )
 

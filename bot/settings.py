@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         default=400, ge=31, description="raw search events older than this are folded into monthly counts"
     )
     stats_token: SecretStr | None = Field(default=None, description="opens /stats (Bearer or ?token=)")
+    webchat_frame_ancestors: str = Field(
+        default="*",
+        description="who may embed the public /chat in an iframe: CSP frame-ancestors sources, "
+        "e.g. 'https://partner.example https://kiosk.example' ('self' for nobody else)",
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line")
@@ -127,6 +132,14 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
             return float(value)
         return value
+
+    @field_validator("webchat_frame_ancestors")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        """Sources only: a ";" or a line break would add directives to the header, or split it."""
+        if not value.strip() or any(ch in value for ch in ';,\r\n"') or not value.isprintable():
+            raise ValueError("space-separated CSP sources like https://partner.example, * or 'self'")
+        return value.strip()
 
     @field_validator("soliguide_api_url")
     @classmethod

@@ -39,3 +39,4 @@ class SmsSurface:
 SMS = SmsSurface()
 TELEGRAM = Screen(shares_location=True, max_chars=4096)  # a "share my location" button
 CONSOLE = Screen()
+WEB = Screen()  # the web chat (/chat): a page shows a reply whole, choices as buttons
