@@ -4,7 +4,7 @@ and the search index's values. Light on purpose: reading a message needs these, 
 
 from db.categories import Category, Taxonomy, taxonomy
 from db.geo import bounding_box, haversine_m
-from db.index import Candidate, CardFacts, HoursFacts, Index, IndexReader, Key, candidate_mask
+from db.index import CardFacts, HoursFacts, Index, IndexReader, Key, SearchPoints, candidate_mask
 from db.reference import (
     Commune,
     CommuneRow,
@@ -25,7 +25,6 @@ __all__ = [
     "PARIS",
     "SEARCH_ZONE",
     "WEEK_HOURS",
-    "Candidate",
     "CardFacts",
     "Category",
     "Commune",
@@ -38,6 +37,7 @@ __all__ = [
     "Landmark",
     "Locality",
     "Period",
+    "SearchPoints",
     "Slot",
     "Taxonomy",
     "Week",

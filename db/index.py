@@ -1,34 +1,52 @@
-"""What the search index hands to ranking: candidates near a point and the facts of some of them.
+"""What storage hands to search: every searchable point (to index in memory), and facts of a few.
 
 The seam between storage and search. `db.sql.SqlIndex` reads these from SQLite or PostgreSQL; a
-test can serve them from memory. JSON columns travel as their text, so that search can parse each
-distinct value once (many services share their place's hours).
+test can serve them from memory. Search keeps the points in memory (search.points.PointIndex) and
+asks storage only for what a page shows, and, for a search filtered on who is asking, the publics
+and modalities of the points it ranks. JSON columns travel as their text, so that search can parse
+each distinct value once (many services share their place's hours).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
+
+if TYPE_CHECKING:  # numpy is imported by what builds or reads the points, not by reading a message
+    import numpy as np
+    import numpy.typing as npt
 
 T = TypeVar("T")
 Key = tuple[int, int]  # (stop id, service id): one service at one searchable point
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """A searchable (stop, service) pair: ids, exact position, category code, hours of the week."""
+class SearchPoints:
+    """Every searchable (stop, service) pair, column by column (numpy arrays of one length), and the
+    values its columns point into: what an in-memory index is built from.
 
-    place_id: int
-    stop_id: int
-    service_id: int
-    lat: float
-    lon: float
-    category_code: int
-    hour_mask: int  # bit h: the service may be open during hour h of the week (db.schedule.hour_mask)
+    `hours[timing[i]]` are the hours facts of point i (lieu_id, category and position are those of
+    the first point sharing them: only the hours columns are shared); `masks[mask[i]]` its hours of
+    the week (db.schedule.hour_mask). Points sharing their place's hours share one entry, so a
+    million services hold as many entries as there are distinct sets of hours, not a million.
+    `version` is the directory's data stamp read before the points (see IndexReader.version).
+    """
+
+    version: Hashable
+    place_id: npt.NDArray[np.int64]
+    stop_id: npt.NDArray[np.int64]
+    service_id: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lon: npt.NDArray[np.float64]
+    category_code: npt.NDArray[np.int64]
+    mask: npt.NDArray[np.int64]
+    timing: npt.NDArray[np.int64]
+    masks: Sequence[int]
+    hours: Sequence[HoursFacts]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +81,13 @@ class CardFacts:
     """What a result on the page shows: names, address and its note, contacts, messages, publics,
     modalities."""
 
+    lieu_id: int
     source: str
     place_name: str
     place_description: str
     place_type: str
+    lat: float  # the stop's position
+    lon: float
     address: str
     postal_code: str
     city: str
@@ -109,20 +130,26 @@ def candidate_mask(place: Mapping[str, Any], stop: Mapping[str, Any], service: M
 class IndexReader(Protocol):
     """Reads of one search, on one connection."""
 
-    def candidates(
-        self, lat: float, lon: float, radius_m: float, code_ranges: Sequence[tuple[int, int]]
-    ) -> Sequence[Candidate]:
-        """Every candidate within `radius_m` (a bounding box may add some beyond it) whose category
-        code falls in one of the ranges; all categories when there is none."""
+    def version(self) -> Hashable:
+        """A stamp of the directory's searchable data that changes whenever it does: cheap, read
+        every few seconds by each worker to know whether its in-memory points are still current."""
         ...
 
-    def hours(self, keys: Collection[Key], *, audience: bool) -> Mapping[Key, HoursFacts]: ...
+    def facts(self, keys: Collection[Key]) -> Mapping[Key, HoursFacts]:
+        """Hours, publics and modalities of some points (a search filtered on who is asking)."""
+        ...
 
-    def cards(self, keys: Collection[Key]) -> Mapping[Key, CardFacts]: ...
+    def cards(self, keys: Collection[Key]) -> Mapping[Key, CardFacts]:
+        """What the page shows of these points; a key no longer in the directory is left out."""
+        ...
 
 
 class Index(Protocol):
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         """Run `work` (synchronous, pure but for its reads) against one consistent reader, off the
         event loop when the reads block."""
+        ...
+
+    async def points(self) -> SearchPoints:
+        """Every searchable point, read off the event loop (seconds for a national directory)."""
         ...

@@ -1,25 +1,32 @@
-"""The search index in SQL (SQLite R*Tree, PostgreSQL earthdistance GiST) and the rows ranking reads."""
+"""What search reads of the directory database: every searchable point (search keeps them in memory,
+search.points), a stamp of the data, and the rows of the few points a search ranks or shows.
+
+The points come from `search_point` (written by the importers: one row per (stop, service) of an
+online place visible to all). Its SQLite R*Tree and PostgreSQL GiST index (migration 0002) are no
+longer read by search: an in-memory k-d tree per category answers in microseconds what they answered
+in milliseconds, category included, which they could not (issue 12).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import asyncio
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Text, bindparam, cast, select, text
+import numpy as np
+from sqlalchemy import Connection, Dialect, Text, bindparam, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from db.geo import bounding_box
-from db.index import Candidate, CardFacts, HoursFacts, IndexReader, Key
-from db.sql.engine import Runner
-from db.sql.models import PlaceRow, ServiceRow, StopRow
+from db.categories import taxonomy
+from db.index import CardFacts, HoursFacts, IndexReader, Key, SearchPoints
+from db.sql.engine import Runner, make_engine
+from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 T = TypeVar("T")
-
-RTREE_CODE_SCALE = 1e-4  # category codes in SQLite's R*Tree (see migration 0002)
-_MARGIN_DEG = 1e-4  # the R*Tree keeps 32-bit floats rounded outwards: ~10 m keeps every edge point
+_PART = 50_000  # points turned into arrays at a time: a million never sit in Python objects at once
 
 _ID_COLUMNS: tuple[Any, ...] = (
     col(StopRow.id).label("stop_id"),
@@ -50,10 +57,13 @@ _AUDIENCE_COLUMNS: tuple[Any, ...] = (
     cast(col(ServiceRow.modalities), Text).label("service_modalities"),
 )
 _CARD_COLUMNS: tuple[Any, ...] = (
+    PlaceRow.lieu_id,
     PlaceRow.source,
     col(PlaceRow.name).label("place_name"),
     col(PlaceRow.description).label("place_description"),
     PlaceRow.place_type,
+    StopRow.lat,
+    StopRow.lon,
     StopRow.address,
     StopRow.address_note,
     StopRow.postal_code,
@@ -88,13 +98,36 @@ def _joined(*columns: Any) -> Any:
     )
 
 
-_HOURS = _joined(*_HOURS_COLUMNS)
 _HOURS_AND_AUDIENCE = _joined(*_HOURS_COLUMNS, *_AUDIENCE_COLUMNS)
 _CARDS = _joined(*_CARD_COLUMNS, *_AUDIENCE_COLUMNS)
 
 
-def _pairs(keys: Collection[Key]) -> dict[str, list[int]]:
-    return {"stops": sorted({k[0] for k in keys}), "services": sorted({k[1] for k in keys})}
+@cache
+def _template(statement: Any, dialect: Dialect) -> str:
+    return str(statement.compile(dialect=dialect))
+
+
+def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> Any:
+    """The statement's rows for these (stop, service) pairs, sent to the driver as it is: compiled
+    once per dialect, the ids bound as they are (SQLAlchemy's expanding parameters and result
+    processing cost twice SQLite's own time for the ten rows of a page)."""
+    stops, services = _padded({k[0] for k in keys}), _padded({k[1] for k in keys})
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        _template(statement, conn.dialect)
+        .replace("__[POSTCOMPILE_stops]", ", ".join([mark] * len(stops)))
+        .replace("__[POSTCOMPILE_services]", ", ".join([mark] * len(services)))
+    )
+    return conn.exec_driver_sql(sql, (*stops, *services))
+
+
+def _padded(ids: set[int]) -> list[int]:
+    """The ids, the last repeated up to a power of two (16 at least): a few distinct texts of the
+    statement, so that the driver prepares each once per connection (psycopg after 5 runs; PostgreSQL
+    spends 4 ms planning this join, 0.7 ms running it) and SQLite finds it in its statement cache."""
+    ordered = sorted(ids)
+    size = max(16, 1 << (len(ordered) - 1).bit_length())
+    return ordered + ordered[-1:] * (size - len(ordered))
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -108,82 +141,210 @@ def _aware(value: datetime | str | None) -> datetime | None:
 class _Reader:
     """One search's reads on one connection (see db.index.IndexReader)."""
 
-    def __init__(self, conn: Connection, sqlite: bool) -> None:
-        self._conn, self._sqlite = conn, sqlite
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
 
-    def _candidates_sql(self, ranges: int) -> Any:
-        """SQLite reads the 3-D R*Tree alone (its auxiliary columns carry ids and exact coordinates);
-        PostgreSQL reads search_point through the earthdistance GiST index."""
-        if self._sqlite:
-            where = (
-                "min_lat >= :min_lat AND max_lat <= :max_lat AND min_lon >= :min_lon AND max_lon <= :max_lon"
-            )
-            table = "search_rtree"
-            code = "min_code >= :lo{i} AND max_code <= :hi{i}"  # codes are stored scaled by RTREE_CODE_SCALE
-            code_column = "min_code"
-        else:
-            where = "earth_box(ll_to_earth(:lat, :lon), :radius_m) @> ll_to_earth(lat, lon)"
-            table = "search_point"
-            code = "category_code BETWEEN :lo{i} AND :hi{i}"
-            code_column = "category_code"
-        if ranges:
-            where += " AND (" + " OR ".join(code.format(i=i) for i in range(ranges)) + ")"
-        columns = f"place_id, stop_id, service_id, lat, lon, {code_column}, hour_mask"
-        return text(f"SELECT {columns} FROM {table} WHERE {where}")  # noqa: S608 - fixed fragments, bound values
+    def version(self) -> tuple[int, int]:
+        return _version(self._conn)
 
-    def candidates(
-        self, lat: float, lon: float, radius_m: float, code_ranges: Sequence[tuple[int, int]]
-    ) -> list[Candidate]:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-        params: dict[str, Any] = {
-            "min_lat": min_lat - _MARGIN_DEG,
-            "max_lat": max_lat + _MARGIN_DEG,
-            "min_lon": min_lon - _MARGIN_DEG,
-            "max_lon": max_lon + _MARGIN_DEG,
-            "lat": lat,
-            "lon": lon,
-            "radius_m": radius_m,
-        }
-        scale = RTREE_CODE_SCALE if self._sqlite else 1
-        for i, (low, high) in enumerate(code_ranges):
-            params[f"lo{i}"], params[f"hi{i}"] = (low - 0.5) * scale, (high + 0.5) * scale
-        rows = self._conn.execute(self._candidates_sql(len(code_ranges)), params).all()
-        return [Candidate(r[0], r[1], r[2], r[3], r[4], round(r[5] / scale), _mask(r[6])) for r in rows]
-
-    def hours(self, keys: Collection[Key], *, audience: bool) -> dict[Key, HoursFacts]:
-        statement = _HOURS_AND_AUDIENCE if audience else _HOURS
-        fields = _HOURS_FIELDS + (_AUDIENCE_FIELDS if audience else ())
+    def facts(self, keys: Collection[Key]) -> dict[Key, HoursFacts]:
+        if not keys:
+            return {}
+        fields = _HOURS_FIELDS + _AUDIENCE_FIELDS
         return {
-            (row.stop_id, row.service_id): HoursFacts(**{f: row._mapping[f] for f in fields})
-            for row in self._conn.execute(statement, _pairs(keys))
+            (row[0], row[1]): HoursFacts(**dict(zip(fields, row[2:], strict=True)))
+            for row in _rows(self._conn, _HOURS_AND_AUDIENCE, keys)
         }
 
     def cards(self, keys: Collection[Key]) -> dict[Key, CardFacts]:
         if not keys:
             return {}
         found: dict[Key, CardFacts] = {}
-        for row in self._conn.execute(_CARDS, _pairs(keys)):
-            values = {f: row._mapping[f] for f in _CARD_FIELDS + _AUDIENCE_FIELDS}
+        for row in _rows(self._conn, _CARDS, keys):
+            values = dict(zip(_CARD_FIELDS + _AUDIENCE_FIELDS, row[2:], strict=True))
             values["updated_by_user_at"] = _aware(values["updated_by_user_at"])
-            found[(row.stop_id, row.service_id)] = CardFacts(**values)
+            found[(row[0], row[1])] = CardFacts(**values)
         return found
 
 
-@lru_cache(maxsize=8192)
-def _mask(value: str) -> int:
-    """Hour masks are stored as hex; the distinct values are few (shared weekly patterns)."""
-    return int(value, 16)
+_VERSION = select(
+    select(func.max(ImportRunRow.id)).scalar_subquery(),
+    select(func.max(SearchPointRow.id)).scalar_subquery(),
+)
+
+
+def _version(conn: Connection) -> tuple[int, int]:
+    """The last import run and the last search point. Every write of search points (the importers,
+    the sync) inserts new points or deletes some, and records its run in the same transaction: a
+    change moves one of the two. Two index look-ups, whatever the size of the directory."""
+    row = conn.execute(_VERSION).one()
+    return (row[0] or 0, row[1] or 0)
+
+
+def _text(value: str | None) -> str | None:
+    """A JSON column's text, None for SQL NULL and for JSON null alike."""
+    return None if value is None or value == "null" else value
+
+
+def read_points(conn: Connection) -> SearchPoints:
+    """Every searchable point and the hours it reads (see SearchPoints). Equal texts and tuples are
+    kept once, and points whose hours come from the same columns share one HoursFacts: a point reads
+    its place's hours unless its stop or its service has hours (or a closure) of its own."""
+    version = _version(conn)
+    tax = taxonomy()
+    shared: dict[Any, Any] = {}
+
+    def once(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    searchable = select(col(SearchPointRow.place_id))
+    places: dict[Any, tuple[int, tuple[Any, ...]]] = {
+        row[0]: (row[1], once((row[2], row[3], once(_text(row[4])), row[5], *map(once, row[6:]))))
+        for row in conn.execute(
+            select(
+                col(PlaceRow.id),
+                col(PlaceRow.lieu_id),
+                col(PlaceRow.timezone),
+                col(PlaceRow.department_code),
+                cast(col(PlaceRow.hours), Text),
+                col(PlaceRow.closed_holidays),
+                cast(col(PlaceRow.temp_closure), Text),
+                cast(col(PlaceRow.temp_hours), Text),
+            ).where(col(PlaceRow.id).in_(searchable))
+        )
+    }
+    stops: dict[Any, tuple[Any, ...]] = {
+        row[0]: once((once(row[1]), row[2]))
+        for row in conn.execute(
+            select(col(StopRow.id), cast(col(StopRow.hours), Text), col(StopRow.closed_holidays)).where(
+                col(StopRow.hours).is_not(None), col(StopRow.place_id).in_(searchable)
+            )
+        )
+        if _text(row[1])
+    }
+    services: dict[Any, tuple[Any, ...]] = {
+        row[0]: once((bool(row[1]), once(row[2]) if row[1] else None, once(_text(row[3]))))
+        for row in conn.execute(
+            select(
+                col(ServiceRow.id),
+                col(ServiceRow.different_hours),
+                cast(col(ServiceRow.hours), Text),
+                cast(col(ServiceRow.closure), Text),
+            ).where(
+                or_(col(ServiceRow.different_hours), col(ServiceRow.closure).is_not(None)),
+                col(ServiceRow.place_id).in_(searchable),
+            )
+        )
+    }
+    plain = (False, None, None)
+    hours: list[HoursFacts] = []
+    entries: dict[Any, int] = {}
+    masks: list[int] = []
+    mask_ids: dict[str, int] = {}
+    parts: list[tuple[Any, ...]] = []
+    result = conn.execution_options(yield_per=_PART).execute(
+        select(
+            col(SearchPointRow.place_id),
+            col(SearchPointRow.stop_id),
+            col(SearchPointRow.service_id),
+            col(SearchPointRow.lat),
+            col(SearchPointRow.lon),
+            col(SearchPointRow.category_code),
+            col(SearchPointRow.hour_mask),
+        ).order_by(col(SearchPointRow.id))
+    )
+    for part in result.partitions():
+        timing, mask = [], []
+        for place_id, stop_id, service_id, lat, lon, code, hex_mask in part:
+            lieu_id, place = places[place_id]
+            stop = stops.get(stop_id)
+            service = services.get(service_id, plain)
+            key = (place, stop, service)
+            entry = entries.get(key)
+            if entry is None:
+                entry = entries[key] = len(hours)
+                tz, department, place_hours, holidays, temp_closure, temp_hours = place
+                hours.append(
+                    HoursFacts(
+                        lieu_id=lieu_id,
+                        category=tax.by_code[code],
+                        lat=lat,
+                        lon=lon,
+                        timezone=tz,
+                        department_code=department,
+                        stop_hours=stop[0] if stop else None,
+                        stop_holidays=stop[1] if stop else None,
+                        place_hours=place_hours,
+                        place_holidays=holidays,
+                        temp_closure=temp_closure,
+                        temp_hours=temp_hours,
+                        different_hours=service[0],
+                        service_hours=service[1],
+                        service_holidays=None,  # not read: a service keeps its place's holiday policy
+                        service_closure=service[2],
+                    )
+                )
+            timing.append(entry)
+            found = mask_ids.get(hex_mask)
+            if found is None:
+                found = mask_ids[hex_mask] = len(masks)
+                masks.append(int(hex_mask, 16))
+            mask.append(found)
+        ids, stop_ids, service_ids, lats, lons, codes, _masks = zip(*part, strict=True)
+        parts.append(
+            (
+                np.array(ids, dtype=np.int64),
+                np.array(stop_ids, dtype=np.int64),
+                np.array(service_ids, dtype=np.int64),
+                np.array(lats, dtype=np.float64),
+                np.array(lons, dtype=np.float64),
+                np.array(codes, dtype=np.int64),
+                np.array(mask, dtype=np.int64),
+                np.array(timing, dtype=np.int64),
+            )
+        )
+
+    def joined(i: int, dtype: type[np.generic]) -> Any:
+        return np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=dtype)
+
+    return SearchPoints(
+        version=version,
+        place_id=joined(0, np.int64),
+        stop_id=joined(1, np.int64),
+        service_id=joined(2, np.int64),
+        lat=joined(3, np.float64),
+        lon=joined(4, np.float64),
+        category_code=joined(5, np.int64),
+        mask=joined(6, np.int64),
+        timing=joined(7, np.int64),
+        masks=masks,
+        hours=hours,
+    )
 
 
 class SqlIndex:
-    """The search index of the directory database (db.index.Index), one thread hop per search."""
+    """The directory database as search reads it (db.index.Index): one thread hop per search; the
+    points read whole off the event loop, on a connection of their own."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._runner = Runner(engine)
-        self._sqlite = engine.dialect.name == "sqlite"
+        self._url = engine.url.render_as_string(hide_password=False)
 
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         return await self._runner.read(self._in_connection, work)
 
     def _in_connection(self, conn: Connection, work: Callable[[IndexReader], T]) -> T:
-        return work(_Reader(conn, self._sqlite))
+        return work(_Reader(conn))
+
+    async def points(self) -> SearchPoints:
+        return await asyncio.to_thread(self._points)
+
+    def _points(self) -> SearchPoints:
+        # A sync engine in a thread: PostgreSQL's async driver would turn a million rows into Python
+        # objects on the event loop, between the turns it serves.
+        engine = make_engine(self._url)
+        try:
+            with engine.connect() as conn:
+                return read_points(conn)
+        finally:
+            engine.dispose()

@@ -7,11 +7,13 @@ column values the database would hold; ranking can then be tested against brute 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from db import Candidate, CardFacts, HoursFacts, IndexReader, Key, bounding_box, candidate_mask, taxonomy
+import numpy as np
+
+from db import CardFacts, HoursFacts, IndexReader, Key, SearchPoints, candidate_mask, taxonomy
 from db.soliguide import read_place
 
 T = TypeVar("T")
@@ -29,7 +31,7 @@ def _aware(value: datetime | None) -> datetime | None:
 class MemoryIndex:
     def __init__(self, docs: Iterable[object]) -> None:
         tax = taxonomy()
-        self._candidates: list[Candidate] = []
+        self._points: list[tuple[int, int, int, float, float, int, int]] = []
         self._rows: dict[Key, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
         stop_id = service_id = 0
         for place_id, doc in enumerate(docs, 1):
@@ -44,8 +46,8 @@ class MemoryIndex:
                 for sid, stop in stops:
                     self._rows[(sid, service_id)] = (place, stop, service)
                     if place["status"] == "ONLINE" and place["visibility"] == "ALL":
-                        self._candidates.append(
-                            Candidate(
+                        self._points.append(
+                            (
                                 place_id,
                                 sid,
                                 service_id,
@@ -55,25 +57,39 @@ class MemoryIndex:
                                 candidate_mask(place, stop, service),
                             )
                         )
-        self.reads = 0  # calls of candidates(), for tests that care how often the index is read
+        self.stamp = 1  # what version() answers: a test moves it to make searches rebuild
+        self.builds = 0  # calls of points()
+        self.reads = 0  # statements a search would send (reads of facts and cards)
 
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         return work(self)
 
-    def candidates(
-        self, lat: float, lon: float, radius_m: float, code_ranges: Sequence[tuple[int, int]]
-    ) -> list[Candidate]:
-        self.reads += 1
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-        return [
-            c
-            for c in self._candidates
-            if min_lat <= c.lat <= max_lat
-            and min_lon <= c.lon <= max_lon
-            and (not code_ranges or any(low <= c.category_code <= high for low, high in code_ranges))
-        ]
+    async def points(self) -> SearchPoints:
+        self.builds += 1
+        masks = sorted({p[6] for p in self._points})
+        columns = list(zip(*self._points, strict=True)) or [()] * 7
+        return SearchPoints(
+            version=self.stamp,
+            place_id=np.array(columns[0], dtype=np.int64),
+            stop_id=np.array(columns[1], dtype=np.int64),
+            service_id=np.array(columns[2], dtype=np.int64),
+            lat=np.array(columns[3], dtype=np.float64),
+            lon=np.array(columns[4], dtype=np.float64),
+            category_code=np.array(columns[5], dtype=np.int64),
+            mask=np.array([masks.index(m) for m in columns[6]], dtype=np.int64),
+            timing=np.arange(len(self._points), dtype=np.int64),
+            masks=masks,
+            hours=list(self._facts([(p[1], p[2]) for p in self._points]).values()),
+        )
 
-    def hours(self, keys: Collection[Key], *, audience: bool) -> dict[Key, HoursFacts]:
+    def version(self) -> int:
+        return self.stamp
+
+    def facts(self, keys: Collection[Key]) -> dict[Key, HoursFacts]:
+        self.reads += 1
+        return self._facts(keys)
+
+    def _facts(self, keys: Collection[Key]) -> dict[Key, HoursFacts]:
         found = {}
         for key in keys:
             place, stop, service = self._rows[key]
@@ -94,22 +110,26 @@ class MemoryIndex:
                 service_hours=_text(service["hours"]),
                 service_holidays=service["closed_holidays"],
                 service_closure=_text(service["closure"]),
-                place_publics=_text(place["publics"]) if audience else None,
-                place_modalities=_text(place["modalities"]) if audience else None,
-                service_publics=_text(service["publics"]) if audience else None,
-                service_modalities=_text(service["modalities"]) if audience else None,
+                place_publics=_text(place["publics"]),
+                place_modalities=_text(place["modalities"]),
+                service_publics=_text(service["publics"]),
+                service_modalities=_text(service["modalities"]),
             )
         return found
 
     def cards(self, keys: Collection[Key]) -> dict[Key, CardFacts]:
+        self.reads += 1
         found = {}
         for key in keys:
             place, stop, service = self._rows[key]
             found[key] = CardFacts(
+                lieu_id=place["lieu_id"],
                 source="memory",
                 place_name=place["name"],
                 place_description=place["description"],
                 place_type=place["place_type"],
+                lat=stop["lat"],
+                lon=stop["lon"],
                 address=stop["address"],
                 postal_code=stop["postal_code"],
                 city=stop["city"],
