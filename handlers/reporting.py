@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import phonenumbers
 
 import locales
-from handlers.i18n import t, tr
+from handlers.i18n import LANGUAGES, reply_language, t, tr
 from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
 from handlers.outbox import PlaceReport, ReportKind
 from handlers.searching import Ctx, notice, query_of
@@ -52,7 +52,7 @@ def read_report(text: str) -> ReportAsk | None:
     folded = fold_message(text)
     explicit = any(folded == v or folded.startswith(v + " ") for v in _VERBS)
     kind = next((k for k, phrases in _KINDS if any(_has(folded, p) for p in phrases)), None)
-    if not explicit and (kind is None or "?" in folded or "؟" in folded or len(folded.split()) > MAX_WORDS):
+    if not explicit and (kind is None or "?" in text or "؟" in text or len(folded.split()) > MAX_WORDS):
         return None
     number = _NUMBER.search(_DIGITS.sub(" ", folded))
     return ReportAsk(int(number.group(1)) if number else None, kind or ReportKind.OTHER, explicit)
@@ -116,6 +116,8 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
         log.exception("report not kept")
         sorry = tr(lang, "Sorry, your report could not be saved. Try again in a moment.")
         return Turn(conv, (notice(lang, sorry),))
+    written = reply_language(text) if not conv.lang_chosen and len(text.split()) >= 3 else lang
+    lang = written if written in LANGUAGES else lang  # thanked in the words it was written in
     thanks = tr(
         lang,
         "Thank you: your report about {place} goes to the team that keeps the directory up to date.",

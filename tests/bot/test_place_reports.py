@@ -1,0 +1,160 @@
+"""Reporting a place wrong (issue 13), through the real wiring: what is kept (and never kept), the thanks
+in the writer's language, which places count as reported, and `solibot reports list|export`."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bot.place_reports import SqlReportBook, cmd_reports, write_csv
+from bot.surfaces import SMS, TELEGRAM
+from bot.wiring import Resources
+from db.sql import make_async_engine, make_engine, read_reports
+from handlers import Channel, Incoming, ReportKind, Role
+from handlers.reporting import read_report, without_phones
+from tests.conftest import NOW
+from tests.e2e.support import make_settings
+
+KEY = "p" * 64
+
+
+def _msg(text: str, **kw: Any) -> Incoming:
+    return Incoming(Channel.SMS, KEY, text, received_at=NOW, surface=SMS, **kw)
+
+
+async def _say(resources: Resources, text: str, **kw: Any) -> str:
+    return "\n".join(r.text for r in (await resources.converse(_msg(text, **kw))).replies)
+
+
+def _reports(database_url: str) -> list[dict[str, Any]]:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(text("SELECT * FROM place_report ORDER BY id")).mappings()]
+    engine.dispose()
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("said", "number", "kind"),
+    [
+        ("le 3 est fermé", 3, ReportKind.CLOSED),
+        ("Le 2 a déménagé", 2, ReportKind.MOVED),
+        ("ce numéro ne répond pas", None, ReportKind.PHONE),
+        ("signaler 2", 2, ReportKind.OTHER),
+        ("signaler le 1, horaires faux", 1, ReportKind.HOURS),
+        ("the 2 has moved", 2, ReportKind.MOVED),
+        ("رقم 2 مغلق", 2, ReportKind.CLOSED),
+        ("3 не отвечает", 3, ReportKind.PHONE),
+    ],
+)
+def test_reports_are_read(said: str, number: int | None, kind: ReportKind) -> None:
+    found = read_report(said)
+    assert found is not None and (found.number, found.kind) == (number, kind)
+
+
+@pytest.mark.parametrize("said", ["c'est fermé le dimanche ?", "manger Mulhouse", "هل هو مغلق؟", "3", "ok"])
+def test_questions_and_searches_are_not_reports(said: str) -> None:
+    assert read_report(said) is None
+
+
+def test_phone_numbers_are_taken_out_of_the_words() -> None:
+    assert without_phones("fermé, appelez moi au 06 12 34 56 78 svp") == "fermé, appelez moi au […] svp"
+    assert "612345678" not in without_phones("le numéro +33612345678 ne répond pas")
+    assert without_phones("le 3 est fermé depuis le 12") == "le 3 est fermé depuis le 12"
+
+
+async def test_a_report_is_kept_and_thanked(sample_database_url: str) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        listing = await _say(resources, "douche Mulhouse")
+        assert "2." in listing
+        thanks = await _say(resources, "le 2 est fermé, j'y étais, rappelez moi au 06 12 34 56 78")
+        assert thanks.startswith("Merci : votre signalement sur")
+        details = await _say(resources, "1")
+        said = await _say(resources, "ce numéro ne répond pas")
+        assert said.startswith("Merci")
+        assert (await _say(resources, "signaler")).startswith("Merci")  # the place whose details were shown
+        english = await _say(resources, "the 1 has moved")
+        assert english.startswith("Thank you")  # thanked in the writer's language
+        book = resources.deps.reports
+        assert isinstance(book, SqlReportBook)
+        reported = book.reported()
+    rows = _reports(sample_database_url)
+    assert [r["kind"] for r in rows] == ["closed", "phone", "other", "moved"]
+    assert rows[1]["lieu_id"] == rows[2]["lieu_id"] == rows[3]["lieu_id"] != rows[0]["lieu_id"]
+    assert rows[1]["place_name"] in details
+    assert {(r["source"], r["lieu_id"]) for r in rows} == set(reported)
+    assert rows[0]["text"] == "le 2 est fermé, j'y étais, rappelez moi au […]"
+    assert all(r["role"] == "public" and r["channel"] == "sms" for r in rows)
+    everything = " ".join(str(v) for r in rows for v in r.values())
+    assert KEY not in everything and "06 12 34 56 78" not in everything and "0612345678" not in everything
+
+
+async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        assert "pas encore de liste" in (await _say(resources, "signaler 2")).lower()
+        assert "Merci" not in await _say(resources, "le 3 est fermé")
+    assert _reports(sample_database_url) == []
+
+
+async def test_open_reports_close_when_a_person_checks_the_place(sample_database_url: str) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await resources.converse(Incoming(Channel.TELEGRAM, "q" * 64, "douche Mulhouse", received_at=NOW,
+                                          surface=TELEGRAM, role=Role.OPERATOR, actor=3))  # fmt: skip
+        await resources.converse(Incoming(Channel.TELEGRAM, "q" * 64, "le 1 est fermé", received_at=NOW,
+                                          surface=TELEGRAM, role=Role.OPERATOR, actor=3))  # fmt: skip
+    (row,) = _reports(sample_database_url)
+    assert row["role"] == "operator"
+    engine = make_async_engine(sample_database_url)
+    book = SqlReportBook(engine, lambda: NOW)
+    await book.refresh()
+    assert book.reported() == {(row["source"], row["lieu_id"])}
+    sync = make_engine(sample_database_url)
+    with sync.begin() as conn:
+        conn.execute(
+            text("UPDATE place SET updated_by_user_at = :t WHERE source = :s AND lieu_id = :l"),
+            {"t": NOW + timedelta(days=2), "s": row["source"], "l": row["lieu_id"]},
+        )
+    with sync.connect() as conn:
+        (kept,) = read_reports(conn, NOW - timedelta(days=1), NOW + timedelta(days=3))
+    sync.dispose()
+    later = SqlReportBook(engine, lambda: NOW + timedelta(days=3))
+    await later.refresh()
+    assert later.reported() == frozenset() and not kept.open
+    stale = SqlReportBook(engine, lambda: NOW + timedelta(days=120))
+    await stale.refresh()
+    assert stale.reported() == frozenset()
+    await engine.dispose()
+
+
+async def test_reports_list_and_export(
+    sample_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        await _say(resources, "le 1 a déménagé")
+    settings = make_settings(sample_database_url)
+    since = (NOW - timedelta(days=1)).date().isoformat()
+    out = tmp_path / "reports.csv"
+    args = argparse.Namespace(action="export", since=since, output=str(out))
+    assert cmd_reports(args, settings, NOW) == 0
+    (row,) = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert row["kind"] == "moved" and row["text"] == "le 1 a déménagé" and row["open"] == "yes"
+    assert row["city"] and row["created_at"].startswith(NOW.date().isoformat())
+    assert cmd_reports(argparse.Namespace(action="list", since=since, output=None), settings, NOW) == 0
+    listed = capsys.readouterr().out
+    assert "moved" in listed and "1 reports since" in listed
+    later = argparse.Namespace(action="list", since=(NOW + timedelta(days=1)).date().isoformat(), output=None)
+    assert cmd_reports(later, settings, NOW) == 0
+    assert "0 reports since" in capsys.readouterr().out
+    bad = argparse.Namespace(action="list", since="novembre", output=None)
+    assert cmd_reports(bad, settings, NOW) == 2
+    buffer = io.StringIO()
+    write_csv([], buffer)
+    assert buffer.getvalue().startswith("id,created_at,source,lieu_id")
