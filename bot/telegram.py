@@ -50,6 +50,13 @@ _COMMANDS = {
 }
 
 
+def _point(lat: float, lon: float) -> Point | None:
+    try:
+        return Point(lat, lon)
+    except ValueError:
+        return None
+
+
 def command_text(text: str) -> str:
     """ "/start@solibot" is Telegram's way to say START; other slash commands lose only the slash."""
     if not text.startswith("/"):
@@ -184,19 +191,25 @@ class TelegramChannel:
         )
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A text answering the person's own location message ("2 personnes, à manger" sent as a
+        reply to it) says its need at that position; a reply to our map of a place does not."""
         message = update.effective_message
         if message is not None and message.text is not None:
-            await self._turn(update, context, self._incoming(update, command_text(message.text)))
+            earlier = message.reply_to_message
+            own = earlier is not None and earlier.from_user is not None and not earlier.from_user.is_bot
+            replied = earlier.location if own and earlier is not None else None
+            where = _point(replied.latitude, replied.longitude) if replied else None
+            await self._turn(update, context, self._incoming(update, command_text(message.text), where))
 
     async def _on_location(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.location is None:
             return
-        try:
-            point = Point(message.location.latitude, message.location.longitude)
-        except ValueError:
+        point = _point(message.location.latitude, message.location.longitude)
+        if point is None:
             return
-        await self._turn(update, context, self._incoming(update, location=point))
+        # A caption, where a client lets one be written, is the need at that position.
+        await self._turn(update, context, self._incoming(update, text=message.caption or "", location=point))
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -241,7 +254,8 @@ class TelegramChannel:
 
 async def send_replies(bot: Any, chat_id: int, replies: Sequence[Reply]) -> None:
     """A location question gets the "share my location" keyboard; choices become inline buttons whose
-    callback data is what typing the choice would send; results follow as map pins."""
+    callback data is what typing the choice would send; a chosen result's details come with its map
+    (one venue message: a list has none)."""
     for reply in replies:
         if reply.text:
             markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None

@@ -15,6 +15,7 @@ from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, reply_language, t
 from handlers import reporting, sending
 from handlers.keywords import Command, clean, parse
 from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Role, Turn
+from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
@@ -62,7 +63,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     text = clean(msg.text)
     hint = locales.from_tag(msg.language_hint)
     lang = conv.lang or hint or DEFAULT_LANG
-    ctx = Ctx(deps, now, lang, msg.surface)
+    ctx = Ctx(deps, now, lang, msg.surface, walker=msg.role is Role.VOLUNTEER)
     parsed = parse(text) if msg.location is None else parse("")
     if conv.lang is None and parsed.lang and parsed.command is not Command.LANGUAGE and hint is None:
         lang = parsed.lang  # a first "help" or "unsubscribe" is English: the word carries its language
@@ -245,9 +246,11 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     ctx = replace(ctx, lang=lang)
 
     who = read_who(text)
+    walk = read_walk(text)  # "à pied", "2 km max": how far, not what is sought
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
+    said = (*who.spans, *walk.spans)
     needs = tuple(
-        n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, who.spans)
+        n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )
     if (who.filters.animals or "animals" in who.without) and len(needs) > 1:
         needs = tuple(n for n in needs if n != "animal_assitance")  # "un lit avec mon chien": no vet
@@ -263,14 +266,21 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     alerts = alerts.for_needs(needs or conv.need)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse)
     point: tuple[float, float, str] | None = None
-    if msg.location is not None:
+    written = understanding.place if understanding is not None else None
+    if msg.location is None and written is not None and written.kind == "abroad":
+        return _abroad(conv, written.point.lat, written.point.lon, ctx)
+    # A shared location, or one written out ("@48.58,7.74", a map link): the person's own position.
+    position = msg.location or (written.point if written is not None and written.kind == "position" else None)
+    if position is not None:
         # Rounded (about 100 m) before anything uses or keeps it: the session outlives the turn.
-        lat, lon = round(msg.location.lat, POSITION_DECIMALS), round(msg.location.lon, POSITION_DECIMALS)
+        lat, lon = round(position.lat, POSITION_DECIMALS), round(position.lon, POSITION_DECIMALS)
         point = (lat, lon, t(lang, "your location"))
-    elif understanding is not None and understanding.place is not None:
-        place = understanding.place
-        point = (place.point.lat, place.point.lon, place.label)
-    address = street_span(text) if msg.location is None and ctx.deps.locate is not None else None
+        conv = replace(conv, here=(lat, lon))
+    elif written is not None:
+        point = (written.point.lat, written.point.lon, written.label)
+    elif conv.here is not None and says_here(text):
+        point = (*conv.here, t(lang, "your location"))  # "ici": where they last said they were
+    address = street_span(text) if position is None and ctx.deps.locate is not None else None
     if address is not None and ctx.deps.locate is not None:
         # A street address reads better from a street geocoder, which is another organisation's
         # server: it gets the address, never the rest of the message (a name, violence, health).
@@ -286,12 +296,13 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             need=needs,
             when=(window.start, window.end) if window else None,
             filters=_refined(conv.filters, who),  # who is asking stays, the dog too, for a new need
+            walk_km=walk.max_km,  # a walk is said with its search
             pending=None,
             options=(),
         )
         return await proceed(conv, ctx, lines)
     if point is not None:
-        conv = replace(conv, place=point, page=0)
+        conv = replace(conv, place=point, page=0, walk_km=walk.max_km or conv.walk_km)
         if window:
             conv = replace(conv, when=(window.start, window.end))
         if candidates:
@@ -306,6 +317,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         )
     if candidates:
         return _ask_choice(conv, candidates, lines, ctx)
+    if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
+        conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
+        return await proceed(conv, ctx, lines or None)
     if (filters != Filters() or who.without) and conv.need and conv.place:
         # "je suis un homme", "on est deux avec un chien", "pas de chien": the same search, for who
         # will come
@@ -328,6 +342,17 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
         (notice(lang, sorry), need_menu(lang, short=ctx.surface.terse)),
     )
+
+
+def _abroad(conv: Conversation, lat: float, lon: float, ctx: Ctx) -> Turn:
+    """A position written out that is not in France: said, rather than searched 200 km around."""
+    where = f"{lat:.{POSITION_DECIMALS}f}, {lon:.{POSITION_DECIMALS}f}"
+    text = t(
+        ctx.lang,
+        "This position ({position}) is not in France: I only know places in France. Send a French town, or share your location.",  # noqa: E501
+        position=where,
+    )
+    return Turn(conv, (notice(ctx.lang, text),))
 
 
 def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:

@@ -27,6 +27,14 @@ class PlaceLike(Protocol):
     def label(self) -> str: ...
 
 
+class ReadPlace(PlaceLike, Protocol):
+    """A place read in a message; its kind "position" is coordinates the sender wrote (their own
+    position), "abroad" such coordinates outside France."""
+
+    @property
+    def kind(self) -> str: ...
+
+
 class WindowLike(Protocol):
     @property
     def start(self) -> datetime: ...
@@ -44,7 +52,7 @@ class UnderstandingLike(Protocol):
     @property
     def candidates(self) -> tuple[NeedLike, ...]: ...
     @property
-    def place(self) -> PlaceLike | None: ...
+    def place(self) -> ReadPlace | None: ...
     @property
     def when(self) -> WindowLike | None: ...
     @property

@@ -153,6 +153,8 @@ class Conversation:
     options: tuple[str, ...] = ()  # what the numbers of the pending choice stand for
     updated_at: datetime | None = None
     detailed: bool = False  # details were asked of the current search (counted once, as a success)
+    walk_km: float | None = None  # how far the person can walk (handlers/outreach.py): nothing beyond it
+    here: tuple[float, float] | None = None  # the last position shared or written, rounded: "ici"
     shown: int | None = None  # the result whose details were shown last ("ce numéro ne répond pas")
     sending: str | None = None  # a send to a person awaiting YES, sealed (bot/outbox.py): never in clear
 

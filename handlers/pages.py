@@ -10,6 +10,7 @@ from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
+from handlers.outreach import walking_distance
 from handlers.terms import fold_message
 from handlers.untrusted import defuse
 from search import PARIS, Result, taxonomy
@@ -77,11 +78,14 @@ def _street(result: Result) -> str:
     return "" if result.address_private else short_address(result)
 
 
-def how_far(result: Result, lang: str) -> str:
-    """ "350 m"; for a place whose address is private, its commune only: distances from a few
-    shared locations would point at a women's shelter to within metres."""
+def how_far(result: Result, lang: str, *, walking: bool = False) -> str:
+    """ "350 m", or "1,2 km · 20 min à pied" for someone on foot; for a place whose address is
+    private, its commune only: distances from a few shared locations would point at a women's shelter
+    to within metres."""
     city = defuse(result.city)
-    return city if result.address_private and city else distance(result.distance_m, lang)
+    if result.address_private and city:
+        return city
+    return walking_distance(result.distance_m, lang) if walking else distance(result.distance_m, lang)
 
 
 def is_stale(result: Result, now: datetime) -> bool:
@@ -122,14 +126,22 @@ def title(result: Result, needs: tuple[str, ...], lang: str, size: int | None = 
 
 
 def _line(
-    number: int, name: str, result: Result, at: datetime, now: datetime, lang: str, *, brief: bool = False
+    number: int,
+    name: str,
+    result: Result,
+    at: datetime,
+    now: datetime,
+    lang: str,
+    *,
+    brief: bool = False,
+    walking: bool = False,
 ) -> str:
     return t(
         lang,
         "{number}. {name} ({distance}) – {state}",
         number=number,
         name=name,
-        distance=how_far(result, lang),
+        distance=how_far(result, lang, walking=walking),
         state=describe(result.state, at, lang, now=now, brief=brief),
     )
 
@@ -141,8 +153,10 @@ def result_lines(
     now: datetime,
     lang: str,
     needs: tuple[str, ...] = (),
+    *,
+    walking: bool = False,
 ) -> list[str]:
-    lines = [_line(number, title(result, needs, lang), result, at, now, lang)]
+    lines = [_line(number, title(result, needs, lang), result, at, now, lang, walking=walking)]
     contact = _street(result)
     phone = defuse(result.phone or "")
     if phone:
@@ -165,13 +179,14 @@ def _compact_lines(
     now: datetime,
     lang: str,
     needs: tuple[str, ...],
+    walking: bool = False,
 ) -> Callable[[int, bool], list[str]]:
     """Name, distance, state and phone; the address only when there is room, else in the details.
     Everything but the name's length is formatted once: the caller tries sizes until the page fits."""
     parts = []
     for index, result in enumerate(results):
         state = describe(result.state, at, lang, now=now, brief=True)
-        parts.append((first + index, how_far(result, lang), state, result))
+        parts.append((first + index, how_far(result, lang, walking=walking), state, result))
 
     def lines(size: int, with_address: bool) -> list[str]:
         out: list[str] = []
@@ -211,6 +226,7 @@ def results_text(
     surface: Surface,
     short_head: str | None = None,
     lead: tuple[str, ...] = (),
+    walking: bool = False,
 ) -> str:
     """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
     surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
@@ -226,10 +242,10 @@ def results_text(
     if not compact:
         lines = [*lead, head]
         for index, result in enumerate(results):
-            lines.extend(result_lines(first + index, result, at, now, lang, needs))
+            lines.extend(result_lines(first + index, result, at, now, lang, needs, walking=walking))
         return "\n".join([*lines, footer])
     text = ""
-    compact_lines = _compact_lines(first, results, at, now, lang, needs)
+    compact_lines = _compact_lines(first, results, at, now, lang, needs, walking)
     # What gives way first: the ends of the names (down to 24 characters), then the addresses (the
     # details have them), then the place in the header (it says what the bot understood), then more
     # of the names.

@@ -30,6 +30,7 @@ class Ctx:
     now: datetime
     lang: str
     surface: Surface
+    walker: bool = False  # an outreach volunteer: walking times on every list
 
 
 def notice(lang: str, text: str) -> Reply:
@@ -44,7 +45,9 @@ def query_of(
     offset: int,
     radius_km: float | None,
     filters: Filters | None = None,
+    walk: bool = True,
 ) -> Query:
+    """`walk`: within the person's walking limit, if they gave one."""
     assert conv.place is not None
     return Query(
         point=Point(conv.place[0], conv.place[1]),
@@ -55,11 +58,13 @@ def query_of(
         limit=limit,
         offset=offset,
         enough=ENOUGH,
+        max_radius_km=conv.walk_km if walk else None,
     )
 
 
 def _venues(results: tuple[Result, ...]) -> tuple[Venue, ...]:
-    """Map pins, but for places reached only on referral, whose location Soliguide keeps private."""
+    """The map of a chosen result (a list has none: a pin per result was five more messages), but
+    for places reached only on referral, whose location Soliguide keeps private."""
     return tuple(
         Venue(r.place_name, r.address, r.point.lat, r.point.lon) for r in results if not r.address_private
     )
@@ -194,6 +199,15 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
                     "No place here says it takes all you asked (animals, free, wheelchair): here are the others nearby, call to check.",  # noqa: E501
                 ),
             )
+    if not page.results and conv.page == 0 and conv.walk_km is not None:
+        # Nothing within the walk: the nearest beyond it, said to be beyond, rather than nothing at all.
+        beyond = await ctx.deps.directory.search(
+            query_of(conv, ctx.now, limit=size, offset=0, radius_km=None, walk=False)
+        )
+        if beyond.results:
+            page = beyond
+            far = kilometres(conv.walk_km, lang)
+            note = (t(lang, "Nothing within {radius} on foot. The nearest, farther away:", radius=far),)
     if not page.results:
         return await _nothing_found(conv, ctx, page, lines)
     assert conv.at is not None
@@ -214,17 +228,17 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             surface=ctx.surface,
             short_head=header(conv.need, place[2], lang, when, short=True),
             lead=lead,
+            walking=ctx.walker or conv.walk_km is not None,
         )
 
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total else ()
-    venues = _venues(results)
     text = page_text((*lines, *note))
     replies: tuple[Reply, ...]
     if ctx.surface.fits(text, lang):  # the emergency lines and the page in one message
-        replies = (Reply(ReplyKind.RESULTS, lang, text, choices=numbers + plus, venues=venues, alerts=lines),)
+        replies = (Reply(ReplyKind.RESULTS, lang, text, choices=numbers + plus, alerts=lines),)
     else:
-        page_reply = Reply(ReplyKind.RESULTS, lang, page_text(note), choices=numbers + plus, venues=venues)
+        page_reply = Reply(ReplyKind.RESULTS, lang, page_text(note), choices=numbers + plus)
         replies = lines_first(lines, (page_reply,), ctx)
     # Nothing open for a health need: 15 or the ER, unless the emergency lines above said it already.
     said = any("112" in line for line in lines)

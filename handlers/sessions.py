@@ -44,6 +44,8 @@ def dump(conv: Conversation) -> str:
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
         "detailed": conv.detailed,
+        "walk_km": conv.walk_km,
+        "here": list(conv.here) if conv.here else None,
         "shown": conv.shown,
         "sending": conv.sending,
     }
@@ -83,6 +85,14 @@ def _pending(value: object) -> Pending | None:
         return None
 
 
+def _here(value: object) -> tuple[float, float] | None:
+    """A position as kept by `dump`, or None for anything else (a hand-edited or foreign record)."""
+    if not (isinstance(value, list) and len(value) == 2 and all(type(v) in (int, float) for v in value)):
+        return None
+    lat, lon = float(value[0]), float(value[1])
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
 def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
@@ -118,6 +128,8 @@ def load(data: str) -> Conversation:
         options=_strings(raw.get("options")),
         updated_at=_instant(raw.get("updated_at")),
         detailed=raw.get("detailed") is True,
+        walk_km=float(walk) if isinstance(walk := raw.get("walk_km"), int | float) and walk > 0 else None,
+        here=_here(raw.get("here")),
         shown=shown if isinstance(shown := raw.get("shown"), int) and not isinstance(shown, bool) else None,
         sending=raw["sending"] if isinstance(raw.get("sending"), str) else None,
     )

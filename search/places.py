@@ -69,7 +69,7 @@ class PlaceMatch:
     point: Point
     label: str  # "Mulhouse (68)"
     insee: str | None
-    kind: str  # commune | postcode | locality | station | hospital | arrondissement | geocoder
+    kind: str  # commune|postcode|locality|station|hospital|arrondissement|geocoder|position|abroad
     span: tuple[int, int] | None  # characters of the input that named the place
     confidence: float
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cache
 
 from db import taxonomy
+from search.coordinates import find_position
 from search.gazetteer import HOME_DEPARTMENTS
 from search.language import detect_language
 from search.needs import Need, find_needs
@@ -56,8 +57,14 @@ def understand(
     both, and `not_places` (a crisis phrase: "plus la force") is never read as a place."""
     text = text[:MAX_CHARS]
     named_services = tuple(n.span for n in find_needs(text).needs if n.name and n.span)
-    place = find_place(_blank(text, (*named_services, *not_places)), home_depts=home_depts)
-    when = find_when(_blank(text, named_services), now)
+    # A position written out ("@48.58,7.74", a map link) is the place; its digits are no time or postcode.
+    position = find_position(text)
+    place = (
+        PlaceMatch(position.point, position.label, position.insee, position.kind, position.span, 1.0)
+        if position is not None
+        else find_place(_blank(text, (*named_services, *not_places)), home_depts=home_depts)
+    )
+    when = find_when(_blank(text, (*named_services, *((position.span,) if position else ()))), now)
     said_when = (when.said or ((when.span,) if when.span else ())) if when else ()
     spans = (*((place.span,) if place else ()), *said_when)  # not needs: "dormir" between two times is one
     language = detect_language(text, hint=language_hint)

@@ -153,7 +153,7 @@ async def test_start_up_registers_the_webhook_with_its_secret(database_url: str)
     assert recorder.unexpected == []
 
 
-async def test_text_search_sends_html_results_and_venue_pins(database_url: str) -> None:
+async def test_text_search_sends_html_results_then_one_map_for_the_chosen_result(database_url: str) -> None:
     recorder = RecordingRequest()
     async with running(
         create_app(_settings(database_url), clock=lambda: NOW, telegram_request=recorder)
@@ -165,22 +165,28 @@ async def test_text_search_sends_html_results_and_venue_pins(database_url: str) 
         assert results["chat_id"] == CHAT and results["parse_mode"] == "HTML"
         assert "1." in results["text"] and "Strasbourg" in results["text"]
         assert "<" not in results["text"].replace("&lt;", "")
-        venues = recorder.sent("sendVenue")
+        assert recorder.sent("sendVenue") == [], "a list is one message: no pin per result"
         shown = re.findall(r"^(\d+)\. ", results["text"], flags=re.MULTILINE)
-        assert 1 <= len(venues) <= len(shown) <= 5, "a pin per result, but for places reached on referral"
+        assert 1 <= len(shown) <= 5
         markup = results["reply_markup"]
         if isinstance(markup, str):
             markup = json.loads(markup)
         buttons = [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
         assert buttons[: len(shown)] == [(n, n) for n in shown], "one button per result, for its details"
         assert buttons[len(shown) :] in ([], [("+", "plus")]), "and one for more"
-        for venue in venues:
-            assert venue["chat_id"] == CHAT and venue["title"] and venue["address"]
-            assert 47.0 < venue["latitude"] < 49.5 and 6.5 < venue["longitude"] < 8.5
 
         recorder.clear()
         assert (await _post(client, _message(1, text="manger Strasbourg"))).status_code == 200
         assert recorder.calls == [], "a repeated update_id is processed once"
+
+        await _post(client, _callback(2, "1"))
+        (details,) = recorder.sent("sendMessage")
+        assert "openstreetmap.org" in details["text"] or "orientation" in details["text"]
+        venues = recorder.sent("sendVenue")
+        assert len(venues) <= 1, "one map, for the chosen result (none for a place reached on referral)"
+        for venue in venues:
+            assert venue["chat_id"] == CHAT and venue["title"] and venue["address"]
+            assert 47.0 < venue["latitude"] < 49.5 and 6.5 < venue["longitude"] < 8.5
     assert recorder.unexpected == []
 
 
@@ -199,7 +205,7 @@ async def test_location_question_keyboard_then_location_message(database_url: st
         recorder.clear()
         await _post(client, _message(11, location={"latitude": 48.5734, "longitude": 7.7521}))
         assert recorder.sent("sendMessage"), "the location answered the question"
-        assert recorder.sent("sendVenue"), "results come as map pins"
+        assert recorder.sent("sendVenue") == [], "results come as one message, without map pins"
     assert recorder.unexpected == []
 
 
@@ -297,3 +303,25 @@ async def test_secret_header_and_malformed_json(database_url: str) -> None:
 async def test_without_a_token_the_route_is_absent(database_url: str) -> None:
     async with running(create_app(make_settings(database_url), clock=lambda: NOW)) as client:
         assert (await _post(client, _message(60, text="aide"))).status_code == 404
+
+
+async def test_a_location_with_its_need_searches_at_once(database_url: str) -> None:
+    """A location with a caption, or a text sent as a reply to the person's own location: position and
+    need in one message, no "where are you?"."""
+    recorder = RecordingRequest()
+    async with running(
+        create_app(_settings(database_url), clock=lambda: NOW, telegram_request=recorder)
+    ) as client:
+        recorder.clear()
+        here = {"latitude": 48.5839, "longitude": 7.7455}
+        await _post(client, _message(40, location=here, caption="manger"))
+        (results,) = recorder.sent("sendMessage")
+        assert re.search(r"^1\. ", results["text"], flags=re.MULTILINE), results["text"]
+        assert recorder.sent("sendVenue") == []
+
+        recorder.clear()
+        own = {"message_id": 41, "date": STAMP, "chat": {"id": CHAT, "type": "private"}, "from": _user()}
+        await _post(client, _message(42, text="une douche", reply_to_message={**own, "location": here}))
+        (showers,) = recorder.sent("sendMessage")
+        assert "Douche" in showers["text"] and "votre position" in showers["text"], showers["text"]
+    assert recorder.unexpected == []
