@@ -1,31 +1,28 @@
 """Finding services: a Query (point, categories, instant, filters) → the nearest matching services.
 
 Ranking puts what a person can walk into now first: open, then unknown hours, then closed but
-opening within a day, then the rest; nearest first inside each group. The radius widens
-(1, 2, 3, 5, 7, 10, 15, 20, 30 km) until a page is filled, and the page says which radius it used.
+opening within a few hours, then the rest; nearest first inside each group, one line per place. The
+radius widens (1, 2, 3, 5, 7, 10, 15, 20, 30 km) until it holds a page of open places, and the page
+says which radius it used. The page is exact: it never shows fewer open places than exist within the
+largest radius (a radius short of a page of open places is never final, however many closed places
+it holds).
+
+Ranking reads nothing: the searchable points and their hours are in memory (search.points), built
+by `Directory.prepare` and rebuilt when the directory changes; the page's cards are read in one
+statement, and a search filtered on who is asking also reads the publics of the points it ranks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from bisect import bisect_right
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from db import (
-    PARIS,
-    WEEK_HOURS,
-    Candidate,
-    CardFacts,
-    HoursFacts,
-    Index,
-    IndexReader,
-    Key,
-    Taxonomy,
-    haversine_m,
-    taxonomy,
-)
+from db import PARIS, WEEK_HOURS, CardFacts, Index, IndexReader, Key, Taxonomy, taxonomy
 from search.audience import (
     Audience,
     Filters,
@@ -36,17 +33,24 @@ from search.audience import (
     on_referral,
     strings,
 )
-from search.facts import json_value, mapping, modalities, period, publics, timing_of
+from search.facts import json_value, mapping, modalities, period, publics
 from search.geo import Point
 from search.hours import Openness, OpenState, Timing, state_at
+
+if TYPE_CHECKING:  # scipy and numpy load with the first index, not with reading a message
+    import numpy as np
+    import numpy.typing as npt
+
+    from search.points import Nearby, PointIndex
 
 log = logging.getLogger(__name__)
 
 RADII_KM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0)  # fine steps: dense areas stop early
-SOON = timedelta(hours=3)  # closed now but opening within this counts as useful when widening
+SOON = timedelta(hours=3)  # closed now but opening within this ranks before the rest
 MAX_LIMIT = 100
-SPARSE_ROWS = 40  # fewer candidates than this within a radius: the next read skips a step
-DENSE = 60  # places within the radius: past this, widening only adds far places (at night, closed ones)
+CHECK_SECONDS = 5.0  # how often a worker reads the directory's data stamp (one small statement)
+FIRST_READ = 4  # the first read of points reaches this many times a page of them, at least
+FACTS_AT_ONCE = 2000  # points whose publics one statement reads (filtered searches)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,7 @@ class Query:
     offset: int = 0
     enough: int = 0  # also widen until this many places may be useful (pages to come), by hour mask
     max_radius_km: float | None = None  # widen no farther than this (a walk): the last step is this radius
+    max_radius_km: float | None = None  # widen no farther than this (a walk): the last step is this radius
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -70,6 +75,15 @@ class Query:
             raise ValueError("radius_km must be in (0, 200]")
         if self.max_radius_km is not None and not (0 < self.max_radius_km <= 200):
             raise ValueError("max_radius_km must be in (0, 200]")
+        if self.max_radius_km is not None and not (0 < self.max_radius_km <= 200):
+            raise ValueError("max_radius_km must be in (0, 200]")
+
+
+def _radii(most: float | None) -> tuple[float, ...]:
+    """RADII_KM up to `most`, which ends them: 2.5 km → 1, 2, 2.5."""
+    if most is None:
+        return RADII_KM
+    return (*(r for r in RADII_KM if r < most), most)
 
 
 def _radii(most: float | None) -> tuple[float, ...]:
@@ -138,18 +152,6 @@ def _tier(state: OpenState, at: datetime) -> int:
     return LATER
 
 
-@dataclass(frozen=True, slots=True)
-class _Near:
-    """A candidate and its distance from the asked point."""
-
-    distance_m: float
-    candidate: Candidate
-
-
-def _distance(near: _Near) -> float:
-    return near.distance_m
-
-
 def _hours_mask(at: datetime) -> int:
     """Hours of the week (Paris wall clock) from `at` to `at + SOON`: a service whose mask misses
     them all can be neither open nor opening soon, so it ranks last without reading its hours."""
@@ -168,53 +170,87 @@ def _hours_mask(at: datetime) -> int:
     return mask
 
 
-@dataclass(slots=True)
-class _Memo:
-    """What one search has read and computed, reused as the radius widens."""
-
-    facts: dict[Key, HoursFacts] = field(default_factory=dict)
-    states: dict[int, tuple[Timing, OpenState]] = field(default_factory=dict)
+def _hour_of_week(at: datetime) -> int:
+    """The hour of the week (Paris wall clock) of `at`: a service open at `at` may be open then."""
+    local = at.astimezone(PARIS)
+    return local.weekday() * 24 + local.hour
 
 
 @dataclass(slots=True)
 class _Hit:
-    """A matching service at one stop, ranked before the costly parts of a Result are built.
-    A hit whose hour mask ruled it out ranks last and has its facts and state read only if shown."""
+    """A place's best-ranked point: its rank key, its position among the points read, its state
+    (None until read: a point whose hour mask misses the next hours ranks last unread)."""
 
-    key: tuple[int, float, int]
-    near: _Near
-    facts: HoursFacts | None
-    timing: Timing | None
+    key: tuple[int, float, int]  # (tier, distance, service id)
+    at: int
     state: OpenState | None
-    categories: set[int]
-
-    @property
-    def pair(self) -> Key:
-        return (self.near.candidate.stop_id, self.near.candidate.service_id)
 
 
-def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
-    assert hit.facts is not None and hit.state is not None and hit.timing is not None
+@dataclass(slots=True)
+class _Ranking:
+    """One search over the points in memory: what it has read and evaluated so far."""
+
+    points: PointIndex
+    query: Query
+    near: Nearby
+    filtered: bool
+    states: dict[int, OpenState] = field(default_factory=dict)  # by hours: places share theirs
+    admitted: dict[Key, bool] = field(default_factory=dict)  # filtered searches: who is asking
+
+    def key(self, at: int) -> Key:
+        return (int(self.near.stop[at]), int(self.near.service[at]))
+
+    def state(self, timing: int) -> OpenState:
+        state = self.states.get(timing)
+        if state is None:
+            state = self.states[timing] = state_at(self.points.timings[timing], self.query.at)
+        return state
+
+    def hit(self, at: int, tier: int, state: OpenState | None) -> _Hit:
+        return _Hit((tier, float(self.near.distance[at]), int(self.near.service[at])), at, state)
+
+    def counted(self, reader: IndexReader, end: int) -> npt.NDArray[np.bool_]:
+        """Which of the first `end` points the search counts: all, or those admitting its filters
+        (publics, modalities), read for the points not read yet."""
+        import numpy as np  # noqa: PLC0415 - loaded with the index
+
+        if not self.filtered:
+            return np.ones(end, dtype=bool)
+        unread = [k for k in map(self.key, range(end)) if k not in self.admitted]
+        for first in range(0, len(unread), FACTS_AT_ONCE):
+            keys = unread[first : first + FACTS_AT_ONCE]
+            facts = reader.facts(keys)
+            for key in keys:
+                found = facts.get(key)  # None: gone since the index was built
+                self.admitted[key] = found is not None and (
+                    admits(audience_of(publics(found)), self.query.filters)
+                    and accepts(modalities(found), self.query.filters)
+                )
+        return np.array([self.admitted[self.key(at)] for at in range(end)], dtype=bool)
+
+
+def _result(ranking: _Ranking, hit: _Hit, card: CardFacts, categories: set[int], tax: Taxonomy) -> Result:
+    assert hit.state is not None
+    near, at = ranking.near, ranking.query.at
+    category = tax.by_code[int(near.code[hit.at])]
     message = period(card.temp_message)
     phones = json_value(card.phones) or ()
     return Result(
         source=card.source,
-        lieu_id=hit.facts.lieu_id,
-        service_id=hit.near.candidate.service_id,
+        lieu_id=card.lieu_id,
+        service_id=int(near.service[hit.at]),
         place_name=card.place_name,
         service_name=card.service_name,
-        category=hit.facts.category,
-        other_categories=tuple(
-            sorted(tax.by_code[c] for c in hit.categories if tax.by_code[c] != hit.facts.category)
-        ),
-        distance_m=hit.near.distance_m,
-        point=Point(hit.facts.lat, hit.facts.lon),
+        category=category,
+        other_categories=tuple(sorted({tax.by_code[c] for c in categories} - {category})),
+        distance_m=float(near.distance[hit.at]),
+        point=Point(card.lat, card.lon),
         address=card.address,
         postal_code=card.postal_code,
         city=card.city,
         phones=tuple(str(p.get("number")) for p in phones if isinstance(p, Mapping)),
         state=hit.state,
-        timing=hit.timing,
+        timing=ranking.points.timings[int(near.timing[hit.at])],
         temp_message=message.text if message and message.covers(at) else None,
         conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
         address_private=on_referral(mapping(card.place_modalities)),
@@ -231,153 +267,219 @@ def _result(hit: _Hit, card: CardFacts, at: datetime, tax: Taxonomy) -> Result:
 
 
 class Directory:
-    """The search seam the conversation talks to: ranking over an index (db.sql.SqlIndex in service)."""
+    """The search seam the conversation talks to: ranking over the points in memory, the page's
+    facts from the index (db.sql.SqlIndex in service).
+
+    Each Directory (one per worker process) holds its own copy of the searchable points, built by
+    `prepare` and replaced whole when the directory changes. A change may come from another process
+    (`solibot import`, the sync): every CHECK_SECONDS a search also reads the directory's data stamp
+    (one small statement in the search's own round trip) and, when it moved, a new index is built in
+    the background while searches go on with the old one, then swapped in at once. Until then a
+    search may miss a new place for a few seconds, and drops a place gone from the database
+    (its card is not found) rather than show it.
+    """
 
     def __init__(self, index: Index, tax: Taxonomy | None = None) -> None:
         self._index = index
         self._taxonomy = tax or taxonomy()
+        self._points: PointIndex | None = None
+        self._building: asyncio.Future[PointIndex] | None = None
+        self._checked = 0.0
 
     async def prepare(self) -> None:
-        """Make ready what the first search needs (idempotent): call it at start-up, before the
-        health check says ready, so that no person waits for it."""
-        await self._index.read(lambda reader: None)
+        """Build what the first search needs (the points in memory); idempotent. Call it at start-up,
+        before the health check says ready, so that no person waits for it."""
+        if self._points is None:
+            await self._build()
+
+    async def refresh(self) -> None:
+        """Rebuild the points now (after this process changed the directory)."""
+        await self._build(again=True)
+
+    async def _build(self, *, again: bool = False) -> PointIndex:
+        """One build at a time, shared by every search waiting for it; a search cancelled while it
+        waits does not cancel the build."""
+        loop = asyncio.get_running_loop()
+        task = self._building
+        if task is None or task.done() or task.get_loop() is not loop:
+            if self._points is not None and not again:
+                return self._points
+            task = self._building = loop.create_task(self._read_and_index())
+            task.add_done_callback(_log_failure)
+        return await asyncio.shield(task)
+
+    async def _read_and_index(self) -> PointIndex:
+        from search.points import PointIndex  # noqa: PLC0415 - scipy loads with the first index
+
+        started = time.perf_counter()
+        found = await self._index.points()
+        points = await asyncio.to_thread(PointIndex, found, self._taxonomy)
+        self._points, self._checked = points, time.monotonic()
+        log.info("search index: %d points in %.2f s", len(points), time.perf_counter() - started)
+        return points
 
     async def search(self, query: Query) -> SearchPage:
         """All reads of one search in one call to the index (one thread hop for SQL)."""
-        return await self._index.read(lambda reader: self._search(reader, query))
+        points = self._points or await self._build()
+        check = time.monotonic() - self._checked >= CHECK_SECONDS
+        if check:
+            self._checked = time.monotonic()
+        page, version = await self._index.read(lambda reader: self._search(reader, points, query, check))
+        if version is not None and version != points.version and self._points is points:
+            building = self._building
+            if building is None or building.done():
+                log.info("search index: the directory changed, rebuilding")
+                self._building = asyncio.get_running_loop().create_task(self._read_and_index())
+                self._building.add_done_callback(_log_failure)
+        return page
 
-    def _near(
-        self, reader: IndexReader, query: Query, ranges: tuple[tuple[int, int], ...], radius_km: float
-    ) -> list[_Near]:
-        """Matching (stop, service) pairs within radius_km, nearest first."""
-        radius_m = radius_km * 1000
-        lat, lon = query.point.lat, query.point.lon
-        found = (
-            _Near(haversine_m(lat, lon, c.lat, c.lon), c)
-            for c in reader.candidates(lat, lon, radius_m, ranges)
-        )
-        return sorted(
-            (n for n in found if n.distance_m <= radius_m),
-            key=lambda n: (n.distance_m, n.candidate.service_id),
-        )
+    def _search(
+        self, reader: IndexReader, points: PointIndex, query: Query, check: bool
+    ) -> tuple[SearchPage, object | None]:
+        version = reader.version() if check else None
+        return self._page(reader, points, query), version
 
-    def _rank(self, reader: IndexReader, query: Query, nearby: list[_Near], memo: _Memo) -> list[_Hit]:
-        """One hit per place (its best-ranked matching service), open first, then nearest.
+    def _page(self, reader: IndexReader, points: PointIndex, query: Query) -> SearchPage:
+        """Widen through RADII_KM until a radius holds `offset + limit` open places (and `enough`
+        places whose hours of the week may make them useful), or the last radius; then rank every
+        place within it, unless its nearest open places are already the page."""
+        import numpy as np  # noqa: PLC0415 - loaded with the index
 
-        Candidates are read in order of distance, in growing batches; reading stops once `wanted`
-        places are open at a distance boundary, since nothing farther can rank before them. A query
-        with filters reads every candidate (a filter can drop any of them).
-        """
-        filtered = query.filters != Filters()
-        wanted = query.offset + query.limit
-        soon = _hours_mask(query.at)
-        best: dict[int, _Hit] = {}
-        open_places: set[int] = set()
-        batch, index = 32, 0
-        while index < len(nearby):
-            chunk = nearby[index : index + batch]
-            index += len(chunk)
-            while index < len(nearby) and nearby[index].distance_m == chunk[-1].distance_m:
-                chunk.append(nearby[index])
-                index += 1
-            missing = [
-                (n.candidate.stop_id, n.candidate.service_id)
-                for n in chunk
-                if (filtered or n.candidate.hour_mask & soon)
-                and (n.candidate.stop_id, n.candidate.service_id) not in memo.facts
-            ]
-            if missing:
-                memo.facts.update(reader.hours(missing, audience=filtered))
-            for near in chunk:
-                candidate = near.candidate
-                if filtered or candidate.hour_mask & soon:
-                    hit = self._evaluate(query, near, memo)
-                    if hit is None:
-                        continue
-                else:
-                    key = (LATER, near.distance_m, candidate.service_id)
-                    hit = _Hit(key, near, None, None, None, {candidate.category_code})
-                seen = best.get(candidate.place_id)
-                if seen is None:
-                    best[candidate.place_id] = hit
-                else:
-                    seen.categories.add(candidate.category_code)
-                    if hit.key < seen.key:
-                        hit.categories = seen.categories
-                        best[candidate.place_id] = hit
-                if hit.key[0] == OPEN:
-                    open_places.add(candidate.place_id)
-            if not filtered and len(open_places) >= wanted:
-                break
-            batch *= 2
-        return sorted(best.values(), key=lambda hit: hit.key)
+        from search.points import words  # noqa: PLC0415
 
-    @staticmethod
-    def _evaluate(query: Query, near: _Near, memo: _Memo) -> _Hit | None:
-        """The hit with its state, or None when the query's filters turn it away."""
-        candidate = near.candidate
-        facts = memo.facts[(candidate.stop_id, candidate.service_id)]
-        if query.filters != Filters():
-            if not admits(audience_of(publics(facts)), query.filters) or not accepts(
-                modalities(facts), query.filters
-            ):
-                return None
-        timing = timing_of(facts)
-        known = memo.states.get(id(timing))  # services sharing their place's hours share a Timing
-        if known is not None and known[0] is timing:
-            state = known[1]
-        else:
-            state = state_at(timing, query.at)
-            memo.states[id(timing)] = (timing, state)
-        key = (_tier(state, query.at), near.distance_m, candidate.service_id)
-        return _Hit(key, near, facts, timing, state, {candidate.category_code})
-
-    def _search(self, reader: IndexReader, query: Query) -> SearchPage:
-        """Widen through RADII_KM until a page of useful results (open, unknown or opening within 3 hours).
-        Candidates are ids and coordinates; hours are read for as few of them as the ranking needs,
-        and the page's results are then read whole."""
         categories = tuple(c for c in query.categories if c in self._taxonomy.codes)
         if query.categories and not categories:
             return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
-        ranges = self._taxonomy.code_ranges(categories)
+        codes = self._taxonomy.code_ranges(categories)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else _radii(query.max_radius_km)
         wanted = query.offset + query.limit
-        soon = _hours_mask(query.at)
-        memo = _Memo()
-        hits: list[_Hit] = []
-        total = 0
-        radius = radii[-1]
-        pool: list[_Near] = []
-        fetched = 0.0
+        hour, soon = _hour_of_week(query.at), words(_hours_mask(query.at))
+        lat, lon = query.point.lat, query.point.lon
+        fetched = self._reach(points, lat, lon, codes, radii, 0, wanted, 0)
+        near = points.near(lat, lon, codes, fetched * 1000, hour, soon)
+        ranking = _Ranking(points, query, near, query.filters != Filters())
+        opened: dict[int, int] = {}  # place → its first open point (its best), in order of distance
+        scanned, radius = 0, radii[-1]
+        counted = np.ones(0, dtype=bool)
         for step, radius in enumerate(radii):
             if radius > fetched:
-                # Few rows so far: the area is sparse, so one read two steps ahead costs less than two.
-                ahead = step + 1 if step and len(pool) < SPARSE_ROWS else step
-                fetched = radii[min(ahead, len(radii) - 1)]
-                pool = self._near(reader, query, ranges, fetched)
-            nearby = pool if radius == fetched else pool[: bisect_right(pool, radius * 1000, key=_distance)]
-            hits = self._rank(reader, query, nearby, memo)
-            total = len(hits) if query.filters != Filters() else len({n.candidate.place_id for n in nearby})
-            if total >= DENSE:
+                fetched = self._reach(points, lat, lon, codes, radii, step, wanted, len(near.distance))
+                near = ranking.near = points.near(lat, lon, codes, fetched * 1000, hour, soon)
+            end = near.within(radius * 1000)
+            counted = ranking.counted(reader, end)
+            maybe = np.flatnonzero(near.now[scanned:end] & counted[scanned:end]) + scanned
+            for at, place, timing in zip(
+                maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist(), strict=True
+            ):
+                if place not in opened and _tier(ranking.state(timing), query.at) == OPEN:
+                    opened[place] = at
+            scanned = end
+            if len(opened) >= wanted and (
+                not query.enough or len(np.unique(near.place[:end][near.soon[:end]])) >= query.enough
+            ):
                 break
-            if sum(1 for hit in hits if hit.key[0] < LATER) >= wanted:
-                # Pages to come: their places are counted by hour mask only (no hours read), an
-                # upper bound that is exact but for closures and holidays.
-                maybe = {n.candidate.place_id for n in nearby if n.candidate.hour_mask & soon}
-                if len(maybe) >= query.enough:
-                    break
+        end = near.within(radius * 1000)
+        total = len(np.unique(near.place[:end][counted[:end]]))
+        if len(opened) >= wanted:
+            ranked = [ranking.hit(at, OPEN, ranking.state(int(near.timing[at]))) for at in opened.values()]
+        else:
+            ranked = self._ranked(ranking, end, counted[:end], wanted)
+        chosen = ranked[query.offset : query.offset + query.limit]
         log.info(
             "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
         )
-        chosen = hits[query.offset : query.offset + query.limit]
-        unread = [hit.pair for hit in chosen if hit.facts is None]
-        if unread:
-            memo.facts.update(reader.hours(unread, audience=False))
         for hit in chosen:
-            if hit.facts is None:
-                complete = self._evaluate(query, hit.near, memo)
-                assert complete is not None and complete.key == hit.key, "an hour mask hid a useful service"
-                hit.facts, hit.timing, hit.state = complete.facts, complete.timing, complete.state
-        cards = reader.cards([hit.pair for hit in chosen]) if chosen else {}
-        page = tuple(_result(hit, cards[hit.pair], query.at, self._taxonomy) for hit in chosen)
+            if hit.state is None:
+                hit.state = ranking.state(int(near.timing[hit.at]))
+                assert _tier(hit.state, query.at) == LATER, "an hour mask hid a useful service"
+        shown = [int(near.place[hit.at]) for hit in chosen]
+        categories_of: dict[int, set[int]] = {place: set() for place in shown}
+        alike = np.flatnonzero(np.isin(near.place[:end], shown) & counted[:end])
+        for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
+            categories_of[place].add(code)
+        cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
+        page = tuple(
+            _result(ranking, hit, cards[pair], categories_of[place], self._taxonomy)
+            for hit, place in zip(chosen, shown, strict=True)
+            if (pair := ranking.key(hit.at)) in cards
+        )
         return SearchPage(results=page, radius_km=radius, total=total)
+
+    @staticmethod
+    def _ranked(ranking: _Ranking, end: int, counted: npt.NDArray[np.bool_], wanted: int) -> list[_Hit]:
+        """The best `wanted` places among the first `end` points (those counted), best first, each
+        place by its best point, when fewer than `wanted` are open. Widening has read the state of
+        every point whose hour mask meets the hour asked, which holds every open point and every one
+        of unknown hours (unknown hours set every bit); the rest are read nearest first, only until
+        enough places open within three hours, and what is left ranks LATER by distance unread."""
+        import numpy as np  # noqa: PLC0415
+
+        near, at_ = ranking.near, ranking.query.at
+        best: dict[int, _Hit] = {}
+        now = np.flatnonzero(near.now[:end] & counted)
+        for at, place, timing in zip(
+            now.tolist(), near.place[now].tolist(), near.timing[now].tolist(), strict=True
+        ):
+            state = ranking.state(timing)
+            tier = _tier(state, at_)
+            seen = best.get(place)
+            if seen is None or tier < seen.key[0]:  # points come nearest first: a tie keeps the first
+                best[place] = ranking.hit(at, tier, state)
+        ranked = sorted((hit for hit in best.values() if hit.key[0] < OPENS_SOON), key=lambda hit: hit.key)
+        if len(ranked) < wanted:
+            soon = np.flatnonzero(near.soon[:end] & counted)
+            for at, place, timing in zip(
+                soon.tolist(), near.place[soon].tolist(), near.timing[soon].tolist(), strict=True
+            ):
+                seen = best.get(place)
+                if seen is not None and (
+                    seen.key[0] < OPENS_SOON or seen.key[0] == OPENS_SOON and seen.at < at
+                ):
+                    continue
+                state = ranking.state(timing)
+                tier = _tier(state, at_)
+                assert near.now[at] or tier >= OPENS_SOON, "an hour mask hid an open service"
+                if tier == OPENS_SOON:
+                    best[place] = ranking.hit(at, tier, state)
+                    ranked.append(best[place])
+                    if len(ranked) == wanted:
+                        break
+        if len(ranked) < wanted:
+            # The rest by their nearest point (tier LATER, read or not), nearest first.
+            _, first = np.unique(near.place[:end][counted], return_index=True)
+            positions = np.flatnonzero(counted)[np.sort(first)]
+            for at, place in zip(positions.tolist(), near.place[positions].tolist(), strict=True):
+                found = best.get(place)
+                if found is None or found.key[0] == LATER:
+                    ranked.append(
+                        found if found is not None and found.at == at else ranking.hit(at, LATER, None)
+                    )
+                    if len(ranked) == wanted:
+                        break
+        return ranked
+
+    @staticmethod
+    def _reach(
+        points: PointIndex,
+        lat: float,
+        lon: float,
+        codes: Sequence[tuple[int, int]],
+        radii: Sequence[float],
+        step: int,
+        wanted: int,
+        read: int,
+    ) -> float:
+        """How far to read points for widening step `step`: its radius, or farther when the points
+        read so far are few (each read costs a tree query per category, whatever it returns)."""
+        if len(radii) == 1:
+            return radii[0]
+        if step == 0:
+            reach = points.reach(lat, lon, codes, FIRST_READ * wanted, radii[-1] * 1000) / 1000
+        else:
+            reach = radii[step] if read >= FIRST_READ * wanted else radii[step] * 1.5
+        return next((r for r in radii[step:] if r >= reach), radii[-1])
+
+
+def _log_failure(task: asyncio.Future[PointIndex]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("search index: building failed, searches keep the previous one: %r", error)
