@@ -29,10 +29,10 @@ class SearchPoints:
     """Every searchable (stop, service) pair, column by column (numpy arrays of one length), and the
     values its columns point into: what an in-memory index is built from.
 
-    `hours[timing[i]]` are the hours facts of point i (lieu_id, category and position are those of
-    the first point sharing them: only the hours columns are shared); `masks[mask[i]]` its hours of
-    the week (db.schedule.hour_mask). Points sharing their place's hours share one entry, so a
-    million services hold as many entries as there are distinct sets of hours, not a million.
+    `hours[timing[i]]` are the hours facts of point i (only their hours columns are filled: what
+    search.facts.timing_of reads); `masks[mask[i]]` its hours of the week (db.schedule.hour_mask).
+    Points reading the same hours share one entry: a million services hold about one entry a
+    place, not a million.
     `version` is the directory's data stamp read before the points (see IndexReader.version).
     """
 

@@ -203,7 +203,7 @@ class _Ranking:
     def state(self, timing: int) -> OpenState:
         state = self.states.get(timing)
         if state is None:
-            state = self.states[timing] = state_at(self.points.timings[timing], self.query.at)
+            state = self.states[timing] = state_at(self.points.timing(timing), self.query.at)
         return state
 
     def hit(self, at: int, tier: int, state: OpenState | None) -> _Hit:
@@ -250,7 +250,7 @@ def _result(ranking: _Ranking, hit: _Hit, card: CardFacts, categories: set[int],
         city=card.city,
         phones=tuple(str(p.get("number")) for p in phones if isinstance(p, Mapping)),
         state=hit.state,
-        timing=ranking.points.timings[int(near.timing[hit.at])],
+        timing=ranking.points.timing(int(near.timing[hit.at])),
         temp_message=message.text if message and message.covers(at) else None,
         conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
         address_private=on_referral(mapping(card.place_modalities)),

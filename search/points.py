@@ -98,7 +98,8 @@ class PointIndex:
         self._mask = points.mask[order].astype(np.int32)
         self._timing = points.timing[order].astype(np.int32)
         self._words = np.array([words(m) for m in points.masks], dtype=np.uint64).reshape(-1, _WORDS)
-        self.timings: list[Timing] = [timing_of(facts) for facts in points.hours]
+        self._hours = points.hours
+        self._timings: list[Timing | None] = [None] * len(points.hours)
         # One tree per category of the taxonomy (a parent's codes are contiguous, its children's
         # included), per code, and one over all: a search asks one tree per category it names.
         self._trees: dict[tuple[int, int], _Category] = {}
@@ -120,6 +121,14 @@ class PointIndex:
         for low, high in sorted(spans, key=lambda s: (s[0], -s[1])):
             self._by_low.setdefault(low, []).append(high)
         self._all = (present[0], present[-1]) if present else (0, -1)
+
+    def timing(self, entry: int) -> Timing:
+        """The hours of the points sharing this entry, read on first use (parsing every distinct
+        set of hours of a national directory would take seconds of start-up; a search needs a few)."""
+        timing = self._timings[entry]
+        if timing is None:  # two threads may both read it: the same value, either kept
+            timing = self._timings[entry] = timing_of(self._hours[entry])
+        return timing
 
     def __len__(self) -> int:
         return len(self._code)

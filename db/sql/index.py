@@ -20,7 +20,6 @@ from sqlalchemy import Connection, Dialect, Text, bindparam, cast, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from db.categories import taxonomy
 from db.index import CardFacts, HoursFacts, IndexReader, Key, SearchPoints
 from db.sql.engine import Runner, make_engine
 from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
@@ -191,7 +190,6 @@ def read_points(conn: Connection) -> SearchPoints:
     kept once, and points whose hours come from the same columns share one HoursFacts: a point reads
     its place's hours unless its stop or its service has hours (or a closure) of its own."""
     version = _version(conn)
-    tax = taxonomy()
     shared: dict[Any, Any] = {}
 
     def once(value: Any) -> Any:
@@ -211,7 +209,7 @@ def read_points(conn: Connection) -> SearchPoints:
                 cast(col(PlaceRow.temp_closure), Text),
                 cast(col(PlaceRow.temp_hours), Text),
             ).where(col(PlaceRow.id).in_(searchable))
-        )
+        ).all()
     }
     stops: dict[Any, tuple[Any, ...]] = {
         row[0]: once((once(row[1]), row[2]))
@@ -219,7 +217,7 @@ def read_points(conn: Connection) -> SearchPoints:
             select(col(StopRow.id), cast(col(StopRow.hours), Text), col(StopRow.closed_holidays)).where(
                 col(StopRow.hours).is_not(None), col(StopRow.place_id).in_(searchable)
             )
-        )
+        ).all()
         if _text(row[1])
     }
     services: dict[Any, tuple[Any, ...]] = {
@@ -231,93 +229,78 @@ def read_points(conn: Connection) -> SearchPoints:
                 cast(col(ServiceRow.hours), Text),
                 cast(col(ServiceRow.closure), Text),
             ).where(
-                or_(col(ServiceRow.different_hours), col(ServiceRow.closure).is_not(None)),
+                or_(col(ServiceRow.different_hours), cast(col(ServiceRow.closure), Text) != "null"),
                 col(ServiceRow.place_id).in_(searchable),
             )
-        )
+        ).all()
     }
     plain = (False, None, None)
     hours: list[HoursFacts] = []
-    entries: dict[Any, int] = {}
-    masks: list[int] = []
-    mask_ids: dict[str, int] = {}
-    parts: list[tuple[Any, ...]] = []
-    result = conn.execution_options(yield_per=_PART).execute(
-        select(
-            col(SearchPointRow.place_id),
-            col(SearchPointRow.stop_id),
-            col(SearchPointRow.service_id),
-            col(SearchPointRow.lat),
-            col(SearchPointRow.lon),
-            col(SearchPointRow.category_code),
-            col(SearchPointRow.hour_mask),
-        ).order_by(col(SearchPointRow.id))
-    )
-    for part in result.partitions():
-        timing, mask = [], []
-        for place_id, stop_id, service_id, lat, lon, code, hex_mask in part:
-            lieu_id, place = places[place_id]
-            stop = stops.get(stop_id)
-            service = services.get(service_id, plain)
-            key = (place, stop, service)
-            entry = entries.get(key)
-            if entry is None:
-                entry = entries[key] = len(hours)
-                tz, department, place_hours, holidays, temp_closure, temp_hours = place
-                hours.append(
-                    HoursFacts(
-                        lieu_id=lieu_id,
-                        category=tax.by_code[code],
-                        lat=lat,
-                        lon=lon,
-                        timezone=tz,
-                        department_code=department,
-                        stop_hours=stop[0] if stop else None,
-                        stop_holidays=stop[1] if stop else None,
-                        place_hours=place_hours,
-                        place_holidays=holidays,
-                        temp_closure=temp_closure,
-                        temp_hours=temp_hours,
-                        different_hours=service[0],
-                        service_hours=service[1],
-                        service_holidays=None,  # not read: a service keeps its place's holiday policy
-                        service_closure=service[2],
-                    )
+    entries: dict[tuple[int, int, int], int] = {}
+
+    def entry(lieu_id: int, place: tuple[Any, ...], stop: Any, service: tuple[Any, ...]) -> int:
+        key = (id(place), id(stop), id(service))  # kept once: the same object for equal values
+        found = entries.get(key)
+        if found is None:
+            found = entries[key] = len(hours)
+            tz, department, place_hours, holidays, temp_closure, temp_hours = place
+            hours.append(
+                HoursFacts(
+                    lieu_id=lieu_id,
+                    category="",
+                    lat=0.0,
+                    lon=0.0,
+                    timezone=tz,
+                    department_code=department,
+                    stop_hours=stop[0] if stop else None,
+                    stop_holidays=stop[1] if stop else None,
+                    place_hours=place_hours,
+                    place_holidays=holidays,
+                    temp_closure=temp_closure,
+                    temp_hours=temp_hours,
+                    different_hours=service[0],
+                    service_hours=service[1],
+                    service_holidays=None,  # not read: a service keeps its place's holiday policy
+                    service_closure=service[2],
                 )
-            timing.append(entry)
-            found = mask_ids.get(hex_mask)
-            if found is None:
-                found = mask_ids[hex_mask] = len(masks)
-                masks.append(int(hex_mask, 16))
-            mask.append(found)
-        ids, stop_ids, service_ids, lats, lons, codes, _masks = zip(*part, strict=True)
-        parts.append(
-            (
-                np.array(ids, dtype=np.int64),
-                np.array(stop_ids, dtype=np.int64),
-                np.array(service_ids, dtype=np.int64),
-                np.array(lats, dtype=np.float64),
-                np.array(lons, dtype=np.float64),
-                np.array(codes, dtype=np.int64),
-                np.array(mask, dtype=np.int64),
-                np.array(timing, dtype=np.int64),
             )
-        )
+        return found
 
-    def joined(i: int, dtype: type[np.generic]) -> Any:
-        return np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=dtype)
-
+    # Most points read their place's hours: one entry per place, looked up by array; the points
+    # whose stop or service has hours (or a closure) of its own are looked up one by one.
+    ids = np.array(sorted(places), dtype=np.int64)
+    by_place = np.full(int(ids[-1]) + 1 if len(ids) else 1, -1, dtype=np.int64)
+    by_place[ids] = [entry(*places[pid], None, plain) for pid in ids.tolist()]
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(
+        "SELECT place_id, stop_id, service_id, lat, lon, category_code, hour_mask "
+        "FROM search_point ORDER BY id"
+    )
+    parts: list[list[Any]] = []
+    while rows := cursor.fetchmany(_PART):
+        parts.append([np.array(column) for column in zip(*rows, strict=True)])
+    cursor.close()
+    column = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(7)]
+    place_id, stop_id, service_id = (c.astype(np.int64) for c in column[:3])
+    timing = by_place[place_id] if len(place_id) else np.zeros(0, dtype=np.int64)
+    own = np.isin(stop_id, np.array(list(stops), dtype=np.int64)) | np.isin(
+        service_id, np.array(list(services), dtype=np.int64)
+    )
+    for at in np.flatnonzero(own).tolist():
+        pid, sid, vid = int(place_id[at]), int(stop_id[at]), int(service_id[at])
+        timing[at] = entry(*places[pid], stops.get(sid), services.get(vid, plain))
+    texts, mask = np.unique(column[6].astype(str), return_inverse=True)
     return SearchPoints(
         version=version,
-        place_id=joined(0, np.int64),
-        stop_id=joined(1, np.int64),
-        service_id=joined(2, np.int64),
-        lat=joined(3, np.float64),
-        lon=joined(4, np.float64),
-        category_code=joined(5, np.int64),
-        mask=joined(6, np.int64),
-        timing=joined(7, np.int64),
-        masks=masks,
+        place_id=place_id,
+        stop_id=stop_id,
+        service_id=service_id,
+        lat=column[3].astype(np.float64),
+        lon=column[4].astype(np.float64),
+        category_code=column[5].astype(np.int64),
+        mask=mask.astype(np.int64).reshape(-1),
+        timing=timing,
+        masks=[int(text, 16) for text in texts.tolist()],
         hours=hours,
     )
 
