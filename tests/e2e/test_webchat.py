@@ -23,6 +23,7 @@ from bot.webchat import COOKIE, DESK_COOKIE, MAX_MESSAGE_CHARS, TEXT, accepted_l
 from bot.webchat_guard import Desk, Guard, RateLimiter
 from db.sql import make_async_engine
 from handlers import Role
+from tests.e2e import browser
 from tests.e2e.support import NOW, make_settings, running
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,3 +279,12 @@ def test_who_may_frame_the_chat_is_sources_only() -> None:
     for bad in ("* ; script-src *", "https://a.example\r\nX-Evil: 1", ""):
         with pytest.raises(ValidationError):
             make_settings("sqlite://", webchat_frame_ancestors=bad)
+
+
+def test_a_missing_browser_skips_here_and_fails_on_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(browser, "REQUIRED", False)
+    with pytest.raises(pytest.skip.Exception, match="no Chromium"):
+        browser.browser_missing("no Chromium installed")
+    monkeypatch.setattr(browser, "REQUIRED", True)
+    with pytest.raises(pytest.fail.Exception, match="requires the browser tests"):
+        browser.browser_missing("no Chromium installed")
