@@ -5,14 +5,24 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from pydantic import ValidationError
 
-from bot import commands, logs, operators_cli, report
+from bot import commands, logs
 from bot.settings import Settings
 
+# Sub-commands whose own module declares their arguments (`add_parser(sub)`), with the line `solibot
+# --help` shows for them: a module is imported only when its command is the one asked for, so that no
+# command pays for another's imports (bot.report alone loads the database layer: a second of start-up).
+_COMMAND_MODULES: dict[str, tuple[str, str]] = {
+    "stats": ("bot.report", "searches, unmet needs and the data-quality index: tables, CSV, HTML"),
+    "operators": ("bot.operators_cli", "register 115 operators and outreach volunteers"),
+}
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """All sub-commands; of those in _COMMAND_MODULES, only `wanted` with its arguments."""
     parser = argparse.ArgumentParser(
         prog="solibot", description="Find social help nearby: SMS, Telegram, console."
     )
@@ -73,8 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--source", default="soliguide", help="source name of the places, as for import")
     sync.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    report.add_parser(sub)  # solibot stats (issue 14)
-    operators_cli.add_parser(sub)  # solibot operators (issue 13)
+    for name, (module, summary) in _COMMAND_MODULES.items():
+        if name == wanted:
+            import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=summary)
 
     sample = sub.add_parser("sample", help="load the generated sample directory (not real services)")
     sample.add_argument("--services", type=int, help="national-size set with N services instead of Alsace")
@@ -103,7 +116,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(next((w for w in words if not w.startswith("-")), None)).parse_args(words)
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -116,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(
         "INFO" if args.verbose else settings.log_level, settings.log_format, settings.secret_values()
     )
+    commands.configure(settings)
     handler = getattr(commands, f"cmd_{args.command}")
     try:
         return int(handler(args, settings) or 0)

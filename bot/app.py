@@ -26,6 +26,8 @@ from bot.operators import OperatorStore
 from bot.report import stats_endpoint
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
+from bot.sms_render import bodies
+from bot.surfaces import SmsSurface
 from bot.sync import start_schedule
 from bot.telegram import TelegramChannel, build_application, set_webhook
 from bot.webchat import WebChat, WebConfig, chat_routes
@@ -92,6 +94,16 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
+async def _warm_up(resources: Resources, settings: Settings) -> None:
+    """What the first SMS would build (indexes, catalogs, the search's points, the SMS pages), built
+    before /healthz says ready. A database down at start only leaves it to the first turn."""
+    try:
+        turn = await resources.warm_up(SmsSurface(settings.sms_max_segments))
+        bodies(turn.replies, settings.sms_max_segments)
+    except Exception as exc:  # noqa: BLE001 - serving degraded beats not serving
+        log.warning("warm-up turn failed (%s): the first turn builds what it needs", exc.__class__.__name__)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -106,9 +118,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with Resources.open(settings, clock) as resources:
             converse = metered(resources.converse)
-            # The word and town indexes are built on first use (about a second): before the first
-            # person waits, not during their turn and its deadline.
-            await asyncio.to_thread(resources.deps.understand, "manger Strasbourg", clock())
+            await _warm_up(resources, settings)
             secret = settings.user_key_secret.get_secret_value().encode()
             token = settings.twilio_auth_token
             sms = SmsChannel(

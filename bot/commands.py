@@ -1,7 +1,7 @@
 """What each `solibot` sub-command does; argument parsing lives in bot/__main__.py.
 
-The storage (SQLAlchemy, Alembic) and the web stack are imported by the commands that use them:
-`solibot parse` reads messages without loading either."""
+The storage (SQLAlchemy, Alembic), the web stack and progress bars are imported by the commands that
+use them: `solibot parse` reads messages without loading any of them (bench/startup.py times it)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,27 @@ import sys
 from datetime import datetime, time
 from functools import partial
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from db import communes, generate_sample, taxonomy
 from handlers import LANGUAGES, PARIS, describe
-from search import Directory, Point, Query, Result, SearchPage, understand
+from search import Directory, Point, Query, Result, SearchPage, understand, use_index_directory
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 log = logging.getLogger(__name__)
 
 
 class CommandError(Exception):
     """A user mistake on the command line: printed as one line, exit status 2."""
+
+
+def configure(settings: Settings) -> None:
+    """What every command's process shares: the indexes it builds are kept in CACHE_DIR for the
+    next start (search/prebuilt.py)."""
+    use_index_directory(settings.cache_dir)
 
 
 def parse_instant(value: str | None) -> datetime:
@@ -48,6 +56,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     the database as it was, and the next file is still tried; -v logs the traceback on stderr."""
     if args.format == "data-inclusion":
         return _import_data_inclusion(args, settings)
+    from tqdm import tqdm
+
     from db.sql import MAX_INFLATED_BYTES, describe_failure, import_file, prepare
 
     limit = args.max_inflated_mb * 1024 * 1024 if args.max_inflated_mb else MAX_INFLATED_BYTES
@@ -109,6 +119,8 @@ class _SyncBars:
     then places written."""
 
     def __init__(self, label: str) -> None:
+        from tqdm import tqdm
+
         self._listing = tqdm(unit="place", desc=f"listing {label}", file=sys.stderr, disable=None, delay=1)
         self._writing: tqdm[None] | None = None
 
@@ -120,6 +132,8 @@ class _SyncBars:
         if self._writing is None:
             self._listing.total = self._listing.n  # listings overlap: what they announce is an upper bound
             self._listing.close()
+            from tqdm import tqdm
+
             self._writing = tqdm(unit="place", desc="writing", file=sys.stderr, disable=None, delay=1)
         self._writing.update(places)
 
@@ -213,6 +227,8 @@ _NOTES = {
 def _import_data_inclusion(args: argparse.Namespace, settings: Settings) -> int:
     """data·inclusion's structures and services files, imported together or not at all: a failure
     prints one line and leaves the database as it was (docs/data-inclusion.md)."""
+    from tqdm import tqdm
+
     from db.sql import (
         DATA_INCLUSION_SOURCE,
         MAX_INFLATED_BYTES,
@@ -293,6 +309,8 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
             handle.write("\n]\n")
         _out(f"wrote {args.output}")
         return 0
+    from tqdm import tqdm
+
     from db.sql import load_sample, prepare
 
     engine = prepare(settings.database_url, now=now, seed_sample=False)

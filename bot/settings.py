@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -17,6 +19,11 @@ DEFAULT_URL = "sqlite:///data/solibot.db"
 SOLIGUIDE_API_URL = "https://api.soliguide.fr"
 SYNC_EVERY_AT_LEAST = timedelta(minutes=5)  # Soliguide's servers are shared by every partner
 DEVELOPMENT_SECRET = "solibot-local-development-only"  # noqa: S105 - public on purpose, refused in production
+
+
+def _default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/solibot, else ~/.cache/solibot (the Docker image's user has a home)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "solibot"
 
 
 class Settings(BaseSettings):
@@ -93,6 +100,10 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line")
+    cache_dir: Path | None = Field(
+        default_factory=_default_cache_dir,
+        description="where the town, word and crisis-phrase indexes are kept between starts; empty: nowhere",
+    )
 
     def secret_values(self) -> tuple[str, ...]:
         """What the logs must never show (bot/logs.py redacts it)."""
@@ -105,6 +116,11 @@ class Settings(BaseSettings):
             self.stats_token,
         )
         return tuple(s.get_secret_value() for s in found if s is not None)
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _no_cache(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> Settings:

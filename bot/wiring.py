@@ -25,17 +25,19 @@ from bot.twilio_rest import TwilioMessages
 from db.sql import SqlIndex, make_async_engine, one_connection, ping, prepare
 from handlers import (
     PARIS,
+    Channel,
     Conversation,
     Deps,
     Incoming,
     Probe,
     SessionStore,
     Supply,
+    Surface,
     Turn,
     measure_supply,
     respond,
 )
-from search import Directory, understand
+from search import Directory, understand, use_index_directory
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -215,6 +217,16 @@ class Resources:
                     log.info("retention: %d expired rows deleted", purged)
             await asyncio.sleep(every_seconds)
 
+    async def warm_up(self, surface: Surface, text: str = "manger Strasbourg") -> Turn:
+        """One turn computed and thrown away (not saved, not recorded) before the health check says
+        ready: otherwise the first person's turn builds the search's points (Directory.prepare), the
+        town, word and crisis-phrase indexes, the commune grid of the statistics and the catalogs it
+        speaks (1.2 s, against 6 ms for the next ones)."""
+        if isinstance(self.deps.directory, Directory):
+            await self.deps.directory.prepare()
+        msg = Incoming(Channel.SMS, "warm-up", text, surface=surface)
+        return await respond(Conversation(), msg, self.deps)
+
     async def ping(self) -> None:
         """Raises when the database does not answer."""
         await ping(self.engine)
@@ -241,6 +253,7 @@ class Resources:
         A database that is down at start does not stop the web service: it answers "call 115" and
         tries the migration again until the database is back (the session tables are migrations),
         rather than crash-looping while people wait for an answer. The console says it at once."""
+        use_index_directory(settings.cache_dir)  # indexes kept between starts (search/prebuilt.py)
         retry: asyncio.Task[None] | None = None
         try:
             await _prepare(settings, clock, seed_sample)

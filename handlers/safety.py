@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import locales
 from handlers.generic_needs import is_shelter
 from handlers.i18n import t
 from handlers.terms import FoldedText, PhraseBook, alternatives, fold, folded_term, pattern
-from search import GAP, expand_piece, term_pieces
+from search import GAP, expand_piece, load_or_build, term_pieces
 
 # Categories of locales/<lang>/safety.tsv, most urgent first.
 CATEGORIES = ("suicide", "medical", "danger", "child", "minor", "domestic", "outside")
@@ -59,9 +60,6 @@ def _rule(category: str) -> _Rule:
 
 _RULES = {category: _rule(category) for category in CATEGORIES}
 _AGAIN = "again"  # "encore", "снова": a past the message speaks of is back, `.unless` no longer holds
-_BOOK = PhraseBook(
-    {key: _safety(key) for key in (_AGAIN, *(k for rule in _RULES.values() for k in rule.keys))}
-)
 
 
 def _words_of(term: str) -> Iterator[str]:
@@ -73,19 +71,38 @@ def _words_of(term: str) -> Iterator[str]:
             yield piece
 
 
-# The words the phrases are made of: of a phrase read across a gap ("негде ~ ночевать" in "негде в
-# Мюлузе ночевать"), only these are kept from being read as a place, never the words in between.
-_PHRASE_WORDS = PhraseBook(
-    {
-        "words": {
-            word
-            for rule in _RULES.values()
-            for key in (rule.said, *(k for pair in rule.pairs for k in pair))
-            for term in _safety(key)
-            for word in _words_of(term)
+def _build_books() -> tuple[PhraseBook, PhraseBook]:
+    phrases = PhraseBook(
+        {key: _safety(key) for key in (_AGAIN, *(k for rule in _RULES.values() for k in rule.keys))}
+    )
+    # The words the phrases are made of: of a phrase read across a gap ("негде ~ ночевать" in "негде в
+    # Мюлузе ночевать"), only these are kept from being read as a place, never the words in between.
+    words = PhraseBook(
+        {
+            "words": {
+                word
+                for rule in _RULES.values()
+                for key in (rule.said, *(k for pair in rule.pairs for k in pair))
+                for term in _safety(key)
+                for word in _words_of(term)
+            }
         }
-    }
-)
+    )
+    return phrases, words
+
+
+@cache
+def _books() -> tuple[PhraseBook, PhraseBook]:
+    """The crisis phrases and the words they are made of: folded at first use (about a second), or
+    read back from the last process's build (search.prebuilt); the web app builds them at start-up."""
+    return load_or_build(
+        "safety",
+        _build_books,
+        lambda books: tuple(book.plain() for book in books),
+        lambda plain: (PhraseBook.from_plain(plain[0]), PhraseBook.from_plain(plain[1])),
+    )
+
+
 _NUMBERS = {
     fold(word): int(value)
     for entry in _safety("age.number")
@@ -180,7 +197,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     """What the message says beyond a search. 115 goes with every shelter request, at any hour: its
     operators also know the places with a bed left for tonight."""
     folded = FoldedText.of(text)
-    found = _BOOK.read(folded.text)
+    found = _books()[0].read(folded.text)
     hits = {category: list(_found(rule, found)) for category, rule in _RULES.items()}
     # An age given outweighs words ("j'ai fugué, j'ai 35 ans" is an adult), but 18 is the limit
     # itself in "pas encore 18", "under 18".
@@ -190,7 +207,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         folded.original(a + start, a + end)
         for found in hits.values()
         for a, b in found
-        for start, end in _PHRASE_WORDS.read(folded.text[a:b]).get("words", [])
+        for start, end in _books()[1].read(folded.text[a:b]).get("words", [])
     )
     return Alerts(
         suicide=bool(hits["suicide"]),

@@ -9,6 +9,8 @@ from search.hours import Openness, OpenState, Timing, state_at, week_slots
 from search.language import detect_language
 from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street, street_span
+from search.prebuilt import load_or_build
+from search.prebuilt import use_directory as use_index_directory
 from search.reading import Understanding, understand
 from search.territory import commune_at
 from search.textnorm import GAP, alternation, expand_piece, fold, term_pieces
@@ -43,10 +45,12 @@ __all__ = [
     "fold",
     "match_key",
     "names_a_street",
+    "load_or_build",
     "state_at",
     "street_span",
     "taxonomy",
     "term_pieces",
     "understand",
+    "use_index_directory",
     "week_slots",
 ]

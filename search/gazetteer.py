@@ -8,9 +8,11 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import locales
 from db import commune_rows, landmarks, localities
+from search.prebuilt import load_or_build
 from search.textnorm import fold, token_spans
 from search.when import PHRASE_KEYS
 
@@ -106,7 +108,8 @@ def _towns() -> Iterable[tuple[str, str]]:
 
 
 def _build(home: tuple[str, ...]) -> Gazetteer:
-    """Indexes built from the csv.gz at first use (about 0.2 s), so nothing binary is shipped or cached."""
+    """Indexes built from the csv.gz files: nothing binary is shipped (search/prebuilt.py keeps what a
+    process built, for the next one)."""
     g = Gazetteer()
     common = set(place_words("common"))
     for line in locales.shared_text("places/common_words.txt").splitlines():
@@ -229,16 +232,54 @@ def _big_enough(c: Town, home: tuple[str, ...]) -> bool:
     return c.pop >= FUZZY_POPULATION or (c.dept in home and c.pop >= FUZZY_HOME_POPULATION)
 
 
+def _plain(g: Gazetteer) -> object:
+    """The gazetteer as builtins, for search/prebuilt.py: towns and landmarks as tuples."""
+    communes = {k: (c.insee, c.name, c.dept, c.lat, c.lon, c.pop) for k, c in g.communes.items()}
+    pois = [(p.key, p.label, p.kind, p.insee, p.lat, p.lon, p.main) for p in g.pois]
+    return (
+        communes,
+        g.names,
+        g.postcodes,
+        g.stems,
+        pois,
+        g.common,
+        g.time_starts,
+        g.fuzzy_keys,
+        g.sounds,
+        g.max_n,
+        g.landmark_departments,
+    )
+
+
+def _from_plain(plain: Any) -> Gazetteer:
+    communes, names, postcodes, stems, pois, common, starts, fuzzy, sounds, max_n, landmarks = plain
+    return Gazetteer(
+        communes={k: Town(*v) for k, v in communes.items()},
+        names=names,
+        postcodes=postcodes,
+        stems=stems,
+        pois=[Poi(*p) for p in pois],
+        common=common,
+        time_starts=starts,
+        fuzzy_keys=fuzzy,
+        sounds=sounds,
+        max_n=max_n,
+        landmark_departments=landmarks,
+    )
+
+
 _LOCK = threading.Lock()
 _BUILT: dict[tuple[str, ...], Gazetteer] = {}  # one per set of home departments: one in a deployment
 
 
 def gazetteer(home: tuple[str, ...] = HOME_DEPARTMENTS) -> Gazetteer:
-    """Built on first use (about 0.3 s): local towns of the home departments get more short names."""
+    """Built on first use (about 1 s), or read back from the last process's build (search/prebuilt.py):
+    local towns of the home departments get more short names."""
     found = _BUILT.get(home)
     if found is None:
         with _LOCK:
             found = _BUILT.get(home)
             if found is None:
-                found = _BUILT[home] = _build(home)
+                name = "gazetteer_" + "_".join(home)
+                found = _BUILT[home] = load_or_build(name, lambda: _build(home), _plain, _from_plain)
     return found

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -18,6 +19,7 @@ from rapidfuzz.distance import OSA
 import locales
 from db import communes, taxonomy
 from locales import LANGUAGES
+from search.prebuilt import load_or_build
 from search.textnorm import token_spans
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,64 @@ def _pattern_elems(term: str) -> tuple[str, ...]:
 
 @cache
 def lexicon() -> Lexicon:
-    """Every language's file read once: lookups for the matcher, word sets for the language reader."""
+    """Every language's file read once (or read back from the last process, search/prebuilt.py):
+    lookups for the matcher, word sets for the language reader."""
+    return load_or_build("lexicon", _build, _plain, _from_plain)
+
+
+def _plain(lex: Lexicon) -> tuple[object, ...]:
+    """The lexicon as builtins: each entry once, in a table, and its uses as indexes into it."""
+    table: dict[Entry, int] = {}
+
+    def refs(entries: tuple[Entry, ...]) -> tuple[int, ...]:
+        return tuple(table.setdefault(e, len(table)) for e in entries)
+
+    phrases = {k: refs(v) for k, v in lex.phrases.items()}
+    content = {k: refs(v) for k, v in lex.content.items()}
+    stems = {k: refs(v) for k, v in lex.stems.items()}
+    patterns = {k: tuple((p.elems, refs(p.entries)) for p in v) for k, v in lex.patterns.items()}
+    entries = tuple((e.category, e.weight, e.lang, e.upper, e.after, e.kind, e.name) for e in table)
+    return (
+        entries,
+        phrases,
+        content,
+        lex.first,
+        stems,
+        lex.vocabulary,
+        lex.glue,
+        lex.buckets,
+        lex.by_lang,
+        lex.accented,
+        patterns,
+        lex.frames,
+    )
+
+
+def _from_plain(plain: Any) -> Lexicon:
+    rows, phrases, content, first, stems, vocabulary, glue, buckets, by_lang, accented, patterns, frames = (
+        plain
+    )
+    table = [Entry(*row) for row in rows]
+
+    def entries(refs: tuple[int, ...]) -> tuple[Entry, ...]:
+        return tuple(table[i] for i in refs)
+
+    return Lexicon(
+        phrases={k: entries(v) for k, v in phrases.items()},
+        content={k: entries(v) for k, v in content.items()},
+        first=first,
+        stems={k: entries(v) for k, v in stems.items()},
+        vocabulary=vocabulary,
+        glue=glue,
+        buckets=buckets,
+        by_lang=by_lang,
+        accented=accented,
+        patterns={k: tuple(Pattern(elems, entries(refs)) for elems, refs in v) for k, v in patterns.items()},
+        frames=frames,
+    )
+
+
+def _build() -> Lexicon:
     known = set(taxonomy().by_id)
     phrases: dict[tuple[str, ...], list[Entry]] = {}
     stems: dict[str, list[Entry]] = {}
@@ -243,6 +302,10 @@ def _max_edits(word: str) -> int:
 def town_words() -> frozenset[str]:
     """Words of French commune names: never "corrected" into a need ("Denis" is not "dents", "Besse"
     not "blessé"). Spelt exactly, a lexicon word still counts: the place reader masks the town."""
+    return load_or_build("town_words", _town_words, lambda words: words, frozenset)
+
+
+def _town_words() -> frozenset[str]:
     names = {commune.name for commune in communes().values()}
     return frozenset(tok for name in names for tok, _, _ in token_spans(name) if len(tok) >= _MIN_FUZZ)
 

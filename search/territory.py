@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from functools import cache
+from typing import Any
 
 from db import Commune, communes, haversine_m
 from search.geo import Point
+from search.prebuilt import load_or_build
 
 CELL_DEGREES = 0.1  # about 11 km north-south: a commune centre is rarely more than one cell away
 MAX_RINGS = 4  # farther than about 45 km from any commune centre: at sea or abroad, no commune
@@ -18,8 +20,27 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
 
 @cache
 def _grid() -> dict[tuple[int, int], tuple[Commune, ...]]:
-    """Communes by grid cell of their centre. Paris, Lyon and Marseille as a whole are left out:
-    their arrondissements are the communes a point falls in."""
+    """Communes by grid cell of their centre, built once (reading every commune costs about a second)
+    or read back from the last process's build (search/prebuilt.py)."""
+    return load_or_build("territory", _build_grid, _plain, _from_plain)
+
+
+def _plain(
+    grid: dict[tuple[int, int], tuple[Commune, ...]],
+) -> dict[tuple[int, int], tuple[tuple[Any, ...], ...]]:
+    return {
+        cell: tuple((c.insee, c.name, c.dept, c.lat, c.lon, c.population, c.postal_codes) for c in found)
+        for cell, found in grid.items()
+    }
+
+
+def _from_plain(plain: Any) -> dict[tuple[int, int], tuple[Commune, ...]]:
+    return {cell: tuple(Commune(*row) for row in rows) for cell, rows in plain.items()}
+
+
+def _build_grid() -> dict[tuple[int, int], tuple[Commune, ...]]:
+    """Paris, Lyon and Marseille as a whole are left out: their arrondissements are the communes a
+    point falls in."""
     cells: dict[tuple[int, int], list[Commune]] = {}
     for commune in communes().values():
         if commune.insee in ("75056", "69123", "13055"):

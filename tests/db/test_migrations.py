@@ -3,6 +3,7 @@ release's session store had already given its tables."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -76,3 +77,24 @@ def _search_index(difference: tuple[Any, ...]) -> bool:
     if kind == "remove_table":
         return bool(item.name.startswith("search_rtree"))
     return kind == "remove_index" and item.name in ("ix_search_point_earth", "ix_search_point_code")
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """`migrate` skips Alembic when the database is at the head it reads from the migration files."""
+    from alembic.script import ScriptDirectory
+
+    from db.sql.engine import head_revision
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db"))
+    assert head_revision() == script.get_current_head()
+
+
+def test_at_head_only_at_the_newest_revision(database_url: str, tmp_path: Path) -> None:
+    from db.sql.engine import at_head
+
+    assert at_head(database_url)
+    command.downgrade(alembic_config(database_url), "0002")
+    assert not at_head(database_url)
+    migrate(database_url)
+    assert at_head(database_url)
+    assert not at_head(f"sqlite:///{tmp_path / 'new.db'}")  # no alembic_version table yet

@@ -1,0 +1,131 @@
+"""Indexes built from the word lists and reference data, kept on disk between processes.
+
+Folding 35,000 town names, 12 lexicons and 29,000 crisis phrases costs a second or more at every start
+of `solibot chat` or a web worker; reading back what an earlier process built costs tens of
+milliseconds. An index is kept as `marshal` data (builtins only: fast to read, and loading it runs no
+code, unlike pickle) in one file per index, named after a fingerprint of everything it is built from:
+the files under locales/ and db/data/ and the code of the readers. A change to any of them, or
+another Python, makes a new name, so a stale index is never read. Files are written to a temporary
+name and renamed, so workers starting together never read half a file.
+
+No directory is used until the program names one (`use_directory`: the CLI and the web app do, from
+CACHE_DIR); a directory that cannot be written to only means the index is built in memory each time.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import marshal
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["load_or_build", "use_directory"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_ROOT = Path(__file__).resolve().parent.parent
+# What the indexes are built from: every data file of these folders, and the code that reads them.
+_DATA = ("locales", "db/data")
+_CODE = ("search", "handlers", "db", "locales")
+
+_lock = threading.Lock()
+_directory: Path | None = None
+
+
+def use_directory(folder: Path | None) -> None:
+    """Where indexes are kept from now on; None: nowhere (each process builds its own)."""
+    global _directory
+    _directory = folder
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of the size and modification time of every file an index may be built from (about
+    200 `stat` calls: a millisecond), and of the Python that reads the marshal format."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(sys.version.encode())
+    files: list[Path] = []
+    for folder in _DATA:
+        files.extend(p for p in (_ROOT / folder).rglob("*") if "__pycache__" not in p.parts)
+    for folder in _CODE:
+        files.extend((_ROOT / folder).glob("*.py"))
+    for path in sorted(files):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(_ROOT)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def load_or_build(
+    name: str, build: Callable[[], T], to_plain: Callable[[T], Any], from_plain: Callable[[Any], T]
+) -> T:
+    """The index `name`: read from the directory when a process built it from the same files, else
+    built (and kept there for the next process).
+
+    Args:
+        to_plain: the index as builtins marshal can write (dicts, tuples, lists, sets, str, numbers).
+        from_plain: the inverse; anything it raises on a damaged file means the index is built again.
+    """
+    folder = _directory
+    if folder is None:
+        return build()
+    # Hundreds of thousands of small objects at once: the cyclic collector would walk them again and
+    # again while they are made (twice the time); none of them is garbage yet.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_or_build(folder, name, build, to_plain, from_plain)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_or_build(
+    folder: Path,
+    name: str,
+    build: Callable[[], T],
+    to_plain: Callable[[T], Any],
+    from_plain: Callable[[Any], T],
+) -> T:
+    path = folder / f"{name}-{fingerprint()}.marshal"
+    try:
+        data = path.read_bytes()
+    except OSError:
+        pass
+    else:
+        try:
+            return from_plain(marshal.loads(data))  # noqa: S302 - our own file, in the user's own folder
+        except Exception:  # noqa: BLE001 - a damaged or foreign file: built again and replaced
+            log.warning("prebuilt index %s unreadable: building it again", name)
+    built = build()
+    with _lock:
+        _write(folder, path, marshal.dumps(to_plain(built)))
+    return built
+
+
+def _write(folder: Path, path: Path, data: bytes) -> None:
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=path.stem, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        stem = path.name.rsplit("-", 1)[0]
+        for old in folder.glob(f"{stem}-*.marshal"):  # built from older files: never read again
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("prebuilt index not kept in %s: %s", folder, exc.__class__.__name__)
