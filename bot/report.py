@@ -24,7 +24,16 @@ from starlette.responses import HTMLResponse, Response
 from bot.report_text import CHANNELS, COLUMNS, NEEDS, OTHER, SUPPRESSED, TEXT
 from bot.settings import Settings
 from db import PARIS, communes, taxonomy
-from db.sql import QualityIndex, StatCell, make_engine, migrate, quality_index, read_cells, read_places
+from db.sql import (
+    QualityIndex,
+    StatCell,
+    make_engine,
+    migrate,
+    open_reports,
+    quality_index,
+    read_cells,
+    read_places,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +106,12 @@ def build(engine: Engine, departments: Sequence[str], start: str, end: str, now:
     with engine.connect() as conn:
         cells = read_cells(conn, start, end, departments)
         places = read_places(conn, _with_neighbours(departments))
+        reported: dict[int, int] = {}
+        for (_, lieu_id), n in open_reports(conn, now).items():
+            reported[lieu_id] = reported.get(lieu_id, 0) + n
     report = Report(tuple(departments), start, end, now, cells=cells)
-    searches, details = _searches(cells), [c for c in cells if c.kind == "details"]
+    # A strong success: a result opened, or sent to a person by SMS, once per search.
+    searches, details = _searches(cells), [c for c in cells if c.kind in ("details", "sent")]
 
     monthly: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for c in searches:
@@ -202,7 +215,7 @@ def build(engine: Engine, departments: Sequence[str], start: str, end: str, now:
     report.tables.append(Table("absent", ("department", "need", "searches"), tuple(absent)))
 
     for department in departments:
-        report.quality[department] = quality_index(places, department, now, demand)
+        report.quality[department] = quality_index(places, department, now, demand, reported)
     report.tables.append(
         Table(
             "quality",

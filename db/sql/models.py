@@ -207,7 +207,7 @@ class SearchEventRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=8)  # search | details
+    kind: str = Field(max_length=8)  # search | details | sent
     day: date = Field(sa_column=Column(Date, nullable=False))
     hour: int = Field(sa_column=Column(SmallInteger, nullable=False))  # start of the 3-hour block asked
     department: str = Field(max_length=3)

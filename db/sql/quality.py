@@ -88,7 +88,7 @@ class Priority:
     commune: str
     months_stale: float | None  # None: never updated by a person
     demand: int  # searches for its needs from communes within DEMAND_KM
-    reports: int  # "reported wrong": solibot has no report yet, always 0 (docs/indicators.md)
+    reports: int  # open "reported wrong" reports (db/sql/reports.py): said since a person last checked it
     score: float
 
 
@@ -215,10 +215,14 @@ def scores(
 
 
 def priorities(
-    places: Sequence[PlaceFacts], demand: Mapping[tuple[str, str], int], now: datetime, top: int = 20
+    places: Sequence[PlaceFacts],
+    demand: Mapping[tuple[str, str], int],
+    now: datetime,
+    top: int = 20,
+    reported: Mapping[int, int] | None = None,
 ) -> tuple[Priority, ...]:
-    """Stale × most searched × reported wrong. `demand`: (commune, need as asked) → searches. A need
-    counts for a place when one of its services is that category or below it."""
+    """Stale × most searched × reported wrong. `demand`: (commune, need as asked) → searches; `reported`:
+    lieu_id → open reports. A need counts for a place when one of its services is that category or below."""
     tax = taxonomy()
     towns = communes()
     expanded = {need: frozenset(tax.expand([need])) for _, need in demand}
@@ -234,7 +238,7 @@ def priorities(
                 wanted += n
         months = (now - p.verified_at).days / 30.44 if p.verified_at else None
         stale = 1.0 if months is None else min(months, 24.0) / 24.0
-        reports = 0
+        reports = (reported or {}).get(p.lieu_id, 0)
         score = stale * (1 + wanted) * (1 + reports)
         found.append(Priority(p.lieu_id, p.name, p.commune, months, wanted, reports, round(score, 2)))
     found.sort(key=lambda x: (-x.score, x.lieu_id))
@@ -246,6 +250,7 @@ def index(
     department: str,
     now: datetime,
     demand: Mapping[tuple[str, str], int] | None = None,
+    reported: Mapping[int, int] | None = None,
 ) -> QualityIndex:
     """The department's scores, each of its communes with a place or 2,000 people, and priorities."""
     towns = [c for c in communes().values() if c.dept == department]
@@ -261,7 +266,7 @@ def index(
     return QualityIndex(
         department=scores(own, towns, now, nearby=places),
         communes=local,
-        priorities=priorities(own, demand or {}, now),
+        priorities=priorities(own, demand or {}, now, reported=reported),
     )
 
 

@@ -69,6 +69,8 @@ async def test_a_confirmed_send_posts_one_sms_with_the_right_fields(
         assert twilio.requests == []  # nothing leaves before YES
         done = await _say(resources, "oui")
         assert done == "Envoyé au 06 12 34 56 78."
+        assert resources.events is not None
+        await resources.events.flush()
     (posted,) = twilio.requests
     assert (posted.account, posted.user, posted.password) == (ACCOUNT_SID, ACCOUNT_SID, AUTH_TOKEN)
     assert posted.form["To"] == "+33612345678" and posted.form["From"] == FROM_NUMBER
@@ -79,10 +81,18 @@ async def test_a_confirmed_send_posts_one_sms_with_the_right_fields(
     engine = make_engine(sample_database_url)
     with engine.connect() as conn:
         row = conn.execute(text("SELECT * FROM sms_send")).mappings().one()
-    engine.dispose()
     assert row["operator_id"] == 7 and row["lang"] == "ar" and row["status"] == "queued"
     assert row["twilio_sid"].startswith("SM") and row["error"] is None
     assert row["recipient_hash"] == recipient_hash(b"test-user-key-secret", "+33612345678")
+    with engine.connect() as conn:
+        query = text("SELECT kind, role, channel, categories FROM search_event ORDER BY id")
+        events = conn.execute(query).all()
+    engine.dispose()
+    # Sent to a person: the search's strong success (issue 14), with the operator's role.
+    assert [tuple(e) for e in events] == [
+        ("search", "operator", "telegram", "shower"),
+        ("sent", "operator", "telegram", "shower"),
+    ]
 
 
 async def test_nothing_is_sent_without_the_confirmation(

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from bot.place_reports import SqlReportBook, cmd_reports, write_csv
 from bot.surfaces import SMS, TELEGRAM
 from bot.wiring import Resources
-from db.sql import make_async_engine, make_engine, read_reports
+from db.sql import make_async_engine, make_engine, open_reports, quality_index, read_places, read_reports
+from db.sql.quality import priorities
 from handlers import Channel, Incoming, ReportKind, Role
 from handlers.reporting import read_report, without_phones
 from tests.conftest import NOW
@@ -158,3 +159,25 @@ async def test_reports_list_and_export(
     buffer = io.StringIO()
     write_csv([], buffer)
     assert buffer.getvalue().startswith("id,created_at,source,lieu_id")
+
+
+async def test_reported_places_come_first_in_the_places_to_update(sample_database_url: str) -> None:
+    """Issue 14: priority = staleness × (1 + demand) × (1 + open reports)."""
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        await _say(resources, "le 1 est fermé")
+        await _say(resources, "signaler 1")
+    first, _ = _reports(sample_database_url)
+    engine = make_engine(sample_database_url)
+    with engine.connect() as conn:
+        places = read_places(conn, ("68",))
+        counts = {lieu: n for (_, lieu), n in open_reports(conn, NOW).items()}
+    engine.dispose()
+    assert counts == {first["lieu_id"]: 2}
+    own = [p for p in places if p.department == "68"]
+    plain = {p.lieu_id: p for p in priorities(own, {}, NOW, top=len(own))}
+    ranked = {p.lieu_id: p for p in priorities(own, {}, NOW, top=len(own), reported=counts)}
+    lieu = first["lieu_id"]
+    assert ranked[lieu].reports == 2 and plain[lieu].reports == 0
+    assert ranked[lieu].score == pytest.approx(plain[lieu].score * 3, abs=0.02)  # × (1 + 2 reports)
+    assert quality_index(places, "68", NOW, {}, counts).priorities
