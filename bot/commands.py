@@ -509,3 +509,10 @@ def cmd_operators(args: argparse.Namespace, settings: Settings) -> int:
     from bot.operators_cli import cmd_operators as run
 
     return run(args, settings)
+
+
+def cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    """`solibot reports list|export --since 2026-11-01` (bot/place_reports.py)."""
+    from bot.place_reports import cmd_reports as run
+
+    return run(args, settings)

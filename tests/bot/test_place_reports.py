@@ -181,3 +181,15 @@ async def test_reported_places_come_first_in_the_places_to_update(sample_databas
     assert ranked[lieu].reports == 2 and plain[lieu].reports == 0
     assert ranked[lieu].score == pytest.approx(plain[lieu].score * 3, abs=0.02)  # × (1 + 2 reports)
     assert quality_index(places, "68", NOW, {}, counts).priorities
+
+
+def test_solibot_reports_is_a_command(
+    sample_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", sample_database_url)
+    monkeypatch.setenv("USER_KEY_SECRET", "test-user-key-secret")
+    assert main(["reports", "export", "--since", "2026-11-01"]) == 0
+    assert capsys.readouterr().out.startswith("id,created_at,source,lieu_id")
+    assert main(["reports", "list", "--since", "2026-13-01"]) == 2
