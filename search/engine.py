@@ -64,7 +64,6 @@ class Query:
     offset: int = 0
     enough: int = 0  # also widen until this many places may be useful (pages to come), by hour mask
     max_radius_km: float | None = None  # widen no farther than this (a walk): the last step is this radius
-    max_radius_km: float | None = None  # widen no farther than this (a walk): the last step is this radius
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -75,15 +74,6 @@ class Query:
             raise ValueError("radius_km must be in (0, 200]")
         if self.max_radius_km is not None and not (0 < self.max_radius_km <= 200):
             raise ValueError("max_radius_km must be in (0, 200]")
-        if self.max_radius_km is not None and not (0 < self.max_radius_km <= 200):
-            raise ValueError("max_radius_km must be in (0, 200]")
-
-
-def _radii(most: float | None) -> tuple[float, ...]:
-    """RADII_KM up to `most`, which ends them: 2.5 km → 1, 2, 2.5."""
-    if most is None:
-        return RADII_KM
-    return (*(r for r in RADII_KM if r < most), most)
 
 
 def _radii(most: float | None) -> tuple[float, ...]:
