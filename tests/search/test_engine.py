@@ -96,6 +96,14 @@ def random_places(seed: int, n: int) -> list[dict[str, Any]]:
 
 def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> list[tuple[int, int]]:
     """Brute force over the raw documents: (lieu_id, rounded distance) in ranking order."""
+    return [(lieu_id, dist) for _tier, lieu_id, dist in ranked_reference(docs, query, radius_km)]
+
+
+def ranked_reference(
+    docs: list[dict[str, Any]], query: Query, radius_km: float
+) -> list[tuple[int, int, int]]:
+    """Brute force over the raw documents: (tier, lieu_id, rounded distance) in ranking order;
+    tier 0 is open (and not a holiday guess)."""
     wanted = taxonomy().expand(query.categories)
     rows = []
     for doc in docs:
@@ -127,7 +135,7 @@ def reference(docs: list[dict[str, Any]], query: Query, radius_km: float) -> lis
             tier = 4
         rows.append((tier, dist, doc["lieu_id"]))
     rows.sort()
-    return [(lieu_id, round(dist)) for _tier, dist, lieu_id in rows]
+    return [(tier, lieu_id, round(dist)) for tier, dist, lieu_id in rows]
 
 
 @pytest.fixture
@@ -180,6 +188,73 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         assert got == expected[offset : offset + limit]
         assert page.total == len(expected)
         assert page.radius_km == (radius or page.radius_km) and page.radius_km in (*RADII_KM, radius)
+
+    try:
+        check()
+    finally:
+        loop.run_until_complete(async_engine.dispose())
+        loop.close()
+
+
+@pytest.fixture
+def crowded_db(engine: Engine, database_url: str) -> tuple[str, list[dict[str, Any]]]:
+    """Many places near the centre (most closed at night), fewer far away: where widening used to
+    stop at 60 places with open places farther out."""
+    docs = random_places(23, 700)
+    rng = random.Random(23)
+    for doc in docs[:450]:
+        lon, lat = doc["position"]["location"]["coordinates"]
+        doc["position"]["location"]["coordinates"] = [
+            CENTER.lon + (lon - CENTER.lon) * 0.08,
+            CENTER.lat + (lat - CENTER.lat) * 0.08,
+        ]
+        doc["newhours"] = _hours(rng.choice(PATTERNS[:2]))  # office hours or evenings
+    report = import_documents(engine, docs, source="random")
+    assert report.rejected == ()
+    return database_url, docs
+
+
+def test_the_page_never_shows_fewer_open_places_than_exist_within_the_largest_radius(
+    crowded_db: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """Issue 12: whatever radius widening stops at, the open places of the page are those of the
+    page over the largest radius, brute force, on SQLite and PostgreSQL."""
+    url, docs = crowded_db
+    loop = asyncio.new_event_loop()
+    async_engine = make_async_engine(url)
+    directory = Directory(SqlIndex(async_engine))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        dlat=st.floats(-0.25, 0.25),
+        dlon=st.floats(-0.35, 0.35),
+        categories=st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=1, max_size=2),
+        hours=st.integers(0, 24 * 7 - 1),
+        limit=st.sampled_from((3, 10, 20)),
+        offset=st.sampled_from((0, 0, 5)),
+    )
+    def check(dlat: float, dlon: float, categories: list[str], hours: int, limit: int, offset: int) -> None:
+        at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
+        query = Query(
+            point=Point(CENTER.lat + dlat * 0.1, CENTER.lon + dlon * 0.1),
+            at=at,
+            categories=tuple(categories),
+            limit=limit,
+            offset=offset,
+        )
+        page = loop.run_until_complete(directory.search(query))
+        shown = [
+            (r.lieu_id, round(r.distance_m))
+            for r in page.results
+            if r.state.openness is Openness.OPEN and not r.state.holiday_unsure
+        ]
+        everywhere = [
+            (lieu, dist) for tier, lieu, dist in ranked_reference(docs, query, RADII_KM[-1]) if not tier
+        ]
+        assert shown == everywhere[offset : offset + limit]
+        assert page.results[: len(shown)] == tuple(
+            r for r in page.results if (r.lieu_id, round(r.distance_m)) in shown
+        )
 
     try:
         check()
