@@ -32,6 +32,12 @@ bench: $(STAMP)
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.parse
 
+# The statistics report's charts as PNGs for docs/indicators.md (docs/img/), shot in Debian's headless
+# Chromium (apt-get install chromium); the web chat's screenshots come from its browser tests.
+.PHONY: screenshots
+screenshots: $(STAMP)
+	$(VENV)/bin/python -m bench.screenshots
+
 # The image's dependencies, pinned with their hashes (requirements.lock) for the Python of the Dockerfile's
 # base image, resolved by uv from a tool venv outside the project. Pins already in the lock are kept: pass
 # LOCK_FLAGS=--upgrade (or --upgrade-package NAME) to move them.
