@@ -18,6 +18,7 @@ from bot.settings import Settings
 _COMMAND_MODULES: dict[str, tuple[str, str]] = {
     "stats": ("bot.report", "searches, unmet needs and the data-quality index: tables, CSV, HTML"),
     "operators": ("bot.operators_cli", "register 115 operators and outreach volunteers"),
+    "list": ("bot.printable", "a printable list of places for a street round: HTML or PDF"),
     "reports": ("bot.place_reports", "places reported wrong: list them, or export CSV for the directory"),
 }
 

@@ -23,6 +23,7 @@ from bot import logs
 from bot.deadline import within
 from bot.metrics import DEPENDENCY_UP, exposition, metered
 from bot.operators import OperatorStore
+from bot.printable import list_endpoint
 from bot.report import stats_endpoint
 from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
@@ -175,6 +176,7 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/stats", stats_endpoint(settings, clock), methods=["GET"]),  # behind STATS_TOKEN
+            Route("/list", list_endpoint(clock), methods=["GET"]),  # a printable list for a street round
             *chat_routes(),  # the web chat: public, embeddable; operators behind /chat/login
         ],
         middleware=[Middleware(DenyFraming)],  # only /chat says who may frame it

@@ -497,6 +497,17 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     return run_polling(settings)
 
 
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """`solibot list`: a printable list of places for a street round (bot/printable.py)."""
+    from bot.printable import ListError
+    from bot.printable import cmd_list as run
+
+    try:
+        return run(args, settings)
+    except ListError as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     """`solibot stats`: searches, unmet needs and the data-quality index (bot/report.py)."""
     from bot.report import cmd_stats as run

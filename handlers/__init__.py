@@ -21,6 +21,7 @@ from handlers.model import (
 )
 from handlers.opening import describe
 from handlers.outbox import Outbox, Outgoing, PlaceReport, ReportBook, ReportKind, Sealer, SendResult, Sent
+from handlers.roundsheet import Sheet, round_sheet
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
 from handlers.sessions import dump as dump_conversation
 from handlers.sessions import load as load_conversation
@@ -56,6 +57,7 @@ __all__ = [
     "ReplyKind",
     "Role",
     "Screen",
+    "Sheet",
     "SearchEvent",
     "Searcher",
     "SessionStore",
@@ -71,6 +73,7 @@ __all__ = [
     "measure_supply",
     "reply_language",
     "respond",
+    "round_sheet",
     "t",
     "with_opt_out",
 ]

@@ -25,6 +25,7 @@ REACH_EVERY_LAYER = {
     "bot.sync",
     "bot.events",
     "bot.report",
+    "bot.printable",
     "bot.outbox",
     "bot.place_reports",
 }
