@@ -15,7 +15,9 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -23,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.identity import user_key as identity_key
-from db.sql import Runner
-from db.sql.operators import (
+from db.sql import (
     DuplicateIdentityError,
     Operator,
+    Runner,
     add_code_failure,
     by_login,
     by_user_key,
@@ -34,15 +36,30 @@ from db.sql.operators import (
     insert_invitation,
     insert_operator,
     list_operators,
+    make_async_engine,
+    migrate,
     redeem_invitation,
     remove_operator,
 )
-from handlers import Channel, Role
+from handlers import Channel, Incoming, Redeem, Redeemed, Redemption, Role
 
-__all__ = ["DuplicateIdentityError", "Operator", "OperatorStore", "TooManyAttemptsError", "normalise_code"]
+__all__ = [
+    "ACCOUNT_CHANNELS",
+    "DuplicateIdentityError",
+    "Operator",
+    "OperatorStore",
+    "TooManyAttemptsError",
+    "identified",
+    "normalise_code",
+    "opened",
+    "redeemer",
+]
 
 log = logging.getLogger(__name__)
 
+# Channels whose user key is a person's own account: Telegram, and the console's --user. An SMS sender
+# stays the public (a phone number is no login); the web chat sets the role from its own login.
+ACCOUNT_CHANNELS = frozenset({Channel.TELEGRAM, Channel.CONSOLE})
 ROLE_TTL_SECONDS = 30.0  # a removal takes effect in every worker within this long
 MAX_CACHED = 20_000  # senders whose role a worker remembers (public ones too): ~3 MB at most
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
@@ -249,3 +266,41 @@ class OperatorStore:
 
     def _code_hash(self, normalised: str) -> str:
         return hmac.new(self._secret, f"invitation\x1f{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+@asynccontextmanager
+async def opened(database_url: str, secret: bytes) -> AsyncIterator[OperatorStore]:
+    """A store on an engine of its own, the schema brought up to date first: `solibot operators`."""
+    await asyncio.to_thread(migrate, database_url)
+    engine = make_async_engine(database_url)
+    try:
+        yield OperatorStore(engine, secret)
+    finally:
+        await engine.dispose()
+
+
+async def identified(store: OperatorStore, msg: Incoming) -> Incoming:
+    """The message with its sender's role and operator id, for the channels whose sender is an account;
+    a role the channel already set (the web chat's login) is kept."""
+    if msg.channel not in ACCOUNT_CHANNELS or msg.role is not Role.PUBLIC:
+        return msg
+    role, actor = await store.role_of(msg.user_key)
+    return msg if role is Role.PUBLIC else replace(msg, role=role, actor=actor)
+
+
+def redeemer(store: OperatorStore) -> Redeem:
+    """The conversation's way to redeem a code (handlers.Deps.redeem)."""
+
+    async def redeem(code: str, channel: str, user_key: str) -> Redemption:
+        if channel not in ACCOUNT_CHANNELS:
+            return Redemption(Redeemed.NOT_HERE)
+        try:
+            found = await store.redeem(code, user_key)
+        except TooManyAttemptsError:
+            log.warning("invitation code refused: too many wrong codes user=%s", user_key[:12])
+            return Redemption(Redeemed.LIMITED)
+        if found is None:
+            return Redemption(Redeemed.UNKNOWN)
+        return Redemption(Redeemed.REGISTERED, found.organisation, found.role)
+
+    return redeem

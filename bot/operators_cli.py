@@ -50,46 +50,40 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def cmd_operators(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.commands import CommandError
+    """Exit status 0, 1 when there was no such operator to remove, 2 for a mistake (said on stderr)."""
     from bot.operators import DuplicateIdentityError
-    from db.sql import migrate
 
-    password = None
-    if args.verb == "add" and args.web_login:
-        password = _password(args.password_stdin)
-    migrate(settings.database_url)
     try:
+        password = _password(args.password_stdin) if args.verb == "add" and args.web_login else None
         return asyncio.run(_run(args, settings, password))
-    except DuplicateIdentityError as exc:
-        raise CommandError("that account or login is already registered to an operator") from exc
+    except DuplicateIdentityError:
+        return _mistake("that account or login is already registered to an operator")
     except ValueError as exc:
-        raise CommandError(str(exc)) from exc
+        return _mistake(str(exc))
+
+
+def _mistake(message: str) -> int:
+    _print(f"solibot operators: {message}", err=True)
+    return 2
 
 
 def _password(from_stdin: bool) -> str:
-    from bot.commands import CommandError
-
     if from_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("web password: ")
         if getpass.getpass("again: ") != password:
-            raise CommandError("the two passwords differ")
+            raise ValueError("the two passwords differ")
     if len(password) < 12:
-        raise CommandError("a web password has at least 12 characters")
+        raise ValueError("a web password has at least 12 characters")
     return password
 
 
 async def _run(args: argparse.Namespace, settings: Settings, password: str | None) -> int:
-    from bot.operators import OperatorStore
-    from db.sql import make_async_engine
+    from bot.operators import opened
 
-    engine = make_async_engine(settings.database_url)
-    try:
-        store = OperatorStore(engine, settings.user_key_secret.get_secret_value().encode())
+    async with opened(settings.database_url, settings.user_key_secret.get_secret_value().encode()) as store:
         return await _verb(args, store, password)
-    finally:
-        await engine.dispose()
 
 
 async def _verb(args: argparse.Namespace, store: OperatorStore, password: str | None) -> int:
@@ -128,7 +122,7 @@ async def _verb(args: argparse.Namespace, store: OperatorStore, password: str | 
 
 
 def _line(operator: Operator) -> str:
-    accounts = [name for name, held in (("telegram", operator.telegram), ("web", operator.web_login)) if held]
+    accounts = [name for name, held in (("account", operator.account), ("web", operator.web_login)) if held]
     removed = f"  removed {operator.removed_at:%Y-%m-%d}" if operator.removed_at else ""
     login = f" ({operator.web_login})" if operator.web_login else ""
     return (
@@ -143,7 +137,7 @@ def _json(operator: Operator) -> dict[str, object]:
         "name": operator.display_name,
         "organisation": operator.organisation,
         "role": operator.role,
-        "telegram": operator.telegram,
+        "account": operator.account,
         "web_login": operator.web_login,
         "created_at": operator.created_at.isoformat(),
         "removed_at": operator.removed_at.isoformat() if operator.removed_at else None,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.deadline import within
 from bot.dedup import DedupStore, SqlDedupStore
 from bot.events import EventRecorder
+from bot.operators import OperatorStore, identified, redeemer
 from bot.outbox import FernetSealer, SqlOutbox
 from bot.place_reports import SqlReportBook
 from bot.settings import Settings
@@ -84,7 +85,9 @@ def now() -> datetime:
     return datetime.now(PARIS)
 
 
-def conversation_deps(settings: Settings, engine: AsyncEngine, clock: Clock) -> Deps:
+def conversation_deps(
+    settings: Settings, engine: AsyncEngine, clock: Clock, operators: OperatorStore | None = None
+) -> Deps:
     """What the conversation is given, as the settings choose it. geopy and its HTTP stack are
     imported only when a street geocoder is configured: they cost 0.3 s at every start."""
     locate = None
@@ -107,6 +110,7 @@ def conversation_deps(settings: Settings, engine: AsyncEngine, clock: Clock) -> 
         outbox=_outbox(settings, engine, clock),
         sealer=FernetSealer(secret),
         reports=SqlReportBook(engine, clock),
+        redeem=redeemer(operators) if operators is not None else None,
     )
 
 
@@ -140,6 +144,7 @@ class Resources:
     deadline_seconds: float | None  # None: no deadline (the console: a person waits, not Twilio)
     locks: UserLocks = field(default_factory=lambda: UserLocks())
     events: EventRecorder | None = None  # search events for the statistics (None: recorded nowhere)
+    operators: OperatorStore | None = None  # who is an operator or volunteer (None: everyone is the public)
     stats_retention_days: int = 400
 
     async def converse(self, msg: Incoming, *, lang: str | None = None) -> Turn:
@@ -155,6 +160,8 @@ class Resources:
 
     async def _converse(self, msg: Incoming, lang: str | None) -> Turn:
         async with self.locks.hold(msg.user_key), self.turns, one_connection(self.engine):
+            if self.operators is not None:  # a Telegram or console sender's role (bot/operators.py)
+                msg = await identified(self.operators, msg)
             for _ in range(MAX_ATTEMPTS):
                 stored = await self.sessions.load(msg.user_key)
                 conv = stored.conversation or Conversation()
@@ -282,7 +289,8 @@ class Resources:
             )
             sessions = RedisSessionStore(redis, engine, ttl_seconds=ttl)
             dedup = RedisDedupStore(redis, lease_seconds=lease)
-        deps = conversation_deps(settings, engine, clock)
+        operators = OperatorStore(engine, settings.user_key_secret.get_secret_value().encode())
+        deps = conversation_deps(settings, engine, clock, operators)
         turns = asyncio.Semaphore(settings.turn_concurrency)
         events = EventRecorder(engine, _measure(deps, turns))
         events.start()
@@ -299,6 +307,7 @@ class Resources:
                 settings.turn_deadline_seconds if deadline else None,
                 events=events,
                 stats_retention_days=settings.stats_retention_days,
+                operators=operators,
             )
         finally:
             if fresh is not None:

@@ -21,6 +21,7 @@ from handlers.model import (
 )
 from handlers.opening import describe
 from handlers.outbox import Outbox, Outgoing, PlaceReport, ReportBook, ReportKind, Sealer, SendResult, Sent
+from handlers.redeeming import Redeem, Redeemed, Redemption
 from handlers.roundsheet import Sheet, round_sheet
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
 from handlers.sessions import dump as dump_conversation
@@ -53,6 +54,9 @@ __all__ = [
     "Pending",
     "Probe",
     "Point",
+    "Redeem",
+    "Redeemed",
+    "Redemption",
     "Reply",
     "ReplyKind",
     "Role",

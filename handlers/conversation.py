@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import datetime
 
 import locales
+from handlers import reporting, sending
 from handlers.deps import Deps, UnderstandingLike
 from handlers.filters import Who, read_who
 from handlers.generic_needs import SLEEP, WARM
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, reply_language, t
-from handlers import reporting, sending
 from handlers.keywords import Command, clean, parse
 from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Role, Turn
+from handlers.operators import Jargon, read_code, read_jargon, redemption_reply, with_jargon
 from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, read_alerts, safety_lines
@@ -63,7 +64,9 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     text = clean(msg.text)
     hint = locales.from_tag(msg.language_hint)
     lang = conv.lang or hint or DEFAULT_LANG
-    ctx = Ctx(deps, now, lang, msg.surface, walker=msg.role is Role.VOLUNTEER)
+    ctx = Ctx(
+        deps, now, lang, msg.surface, walker=msg.role is Role.VOLUNTEER, operator=msg.role is not Role.PUBLIC
+    )
     parsed = parse(text) if msg.location is None else parse("")
     if conv.lang is None and parsed.lang and parsed.command is not Command.LANGUAGE and hint is None:
         lang = parsed.lang  # a first "help" or "unsubscribe" is English: the word carries its language
@@ -99,6 +102,9 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         lang = _first_language(text, msg, ctx) or lang  # a first "سلام" deserves an answer in Arabic
         ctx = replace(ctx, lang=lang)
     conv = replace(conv, lang=lang)
+    if deps.redeem is not None and msg.location is None and (code := read_code(text)) is not None:
+        found = await deps.redeem(code, msg.channel.value, msg.user_key)
+        return Turn(conv, (redemption_reply(found, lang),))  # "code 7K3F-9QX2"
     if conv.sending is not None:  # a send to a person awaits YES (handlers/sending.py)
         said = sending.answer_to_send(text)
         if said is not None:
@@ -231,11 +237,16 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     # Before anything else, the whole message (a crisis is often said at the end of a long story):
     # its words are never a place ("plus la force").
     alerts = read_alerts(clean(msg.text, limit=None))
+    # An operator's jargon ("CHU", "HUDA", "sans orientation"): needs and filters, never a place.
+    jargon = read_jargon(text) if ctx.operator else Jargon()
     understanding: UnderstandingLike | None = None
     if _LETTERS.search(text) or re.search(r"\d", text):
         try:
             understanding = ctx.deps.understand(
-                text, ctx.now, language_hint=conv.lang or msg.language_hint, not_places=alerts.spans
+                text,
+                ctx.now,
+                language_hint=conv.lang or msg.language_hint,
+                not_places=(*alerts.spans, *jargon.spans),
             )
         except Exception:  # noqa: BLE001 - a reader bug must not lose the message: answer with the menu
             log.exception("understand failed")
@@ -245,13 +256,17 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
     conv = replace(conv, lang=lang)
     ctx = replace(ctx, lang=lang)
 
-    who = read_who(text)
+    who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)
     walk = read_walk(text)  # "à pied", "2 km max": how far, not what is sought
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )
+    if jargon.needs:  # the operator's word wins over the public's reading of it ("CHU": no hospital)
+        known = understanding.needs if understanding else ()
+        read = (n.category for n in known if not _within(n.span, jargon.need_spans))
+        needs = (*jargon.needs, *(n for n in read if n in needs and n not in jargon.needs))
     if (who.filters.animals or "animals" in who.without) and len(needs) > 1:
         needs = tuple(n for n in needs if n != "animal_assitance")  # "un lit avec mon chien": no vet
     candidates = tuple(n.category for n in understanding.candidates) if understanding else ()
@@ -264,7 +279,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
         # Another need ("où manger") is searched as asked, under the 115 line.
         needs = (*needs, SLEEP)
     alerts = alerts.for_needs(needs or conv.need)
-    lines = safety_lines(alerts, lang, short=ctx.surface.terse)
+    lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)
     point: tuple[float, float, str] | None = None
     written = understanding.place if understanding is not None else None
     if msg.location is None and written is not None and written.kind == "abroad":
@@ -370,6 +385,7 @@ def _refined(before: Filters, who: Who) -> Filters:
         administrative=said.administrative or before.administrative,
         free=said.free or (before.free and "free" not in without),
         no_appointment=said.no_appointment or before.no_appointment,
+        no_referral=said.no_referral or before.no_referral,
         animals=said.animals or (before.animals and "animals" not in without),
         wheelchair=said.wheelchair or (before.wheelchair and "wheelchair" not in without),
     )

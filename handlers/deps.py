@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from handlers.outbox import Outbox, ReportBook, Sealer
+from handlers.redeeming import Redeem
 from search import Point, Query, SearchPage
 
 
@@ -91,3 +92,4 @@ class Deps:
     outbox: Outbox | None = None  # sends a place to a person by SMS; None: Twilio is not configured
     sealer: Sealer | None = None  # keeps the number of a send awaiting confirmation encrypted
     reports: ReportBook | None = None  # places reported wrong (None: reports are not kept)
+    redeem: Redeem | None = None  # registers the sender of an invitation code (None: codes not read)

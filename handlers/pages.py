@@ -10,6 +10,7 @@ from handlers.generic_needs import is_shelter
 from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
+from handlers.operators import to
 from handlers.outreach import walking_distance
 from handlers.terms import fold_message
 from handlers.untrusted import defuse
@@ -156,7 +157,11 @@ def result_lines(
     *,
     walking: bool = False,
 ) -> list[str]:
-    lines = [_line(number, title(result, needs, lang), result, at, now, lang, walking=walking)]
+    lines = [
+        _with_access(
+            _line(number, title(result, needs, lang), result, at, now, lang, walking=walking), result, lang
+        )
+    ]
     contact = _street(result)
     phone = defuse(result.phone or "")
     if phone:
@@ -166,6 +171,51 @@ def result_lines(
     if is_stale(result, now):
         lines.append("   " + t(lang, "Old info: call first."))
     return lines
+
+
+# How a place is entered and how busy it is, in a word or two for a list line: "ouvert" alone reads as
+# "walk in now", and an appointment-only food voucher is no lunch at noon (issue 13).
+_ACCESS = {  # the most restrictive first
+    "referral": "on referral",
+    "appointment": "on appointment",
+    "registration": "registration needed",
+    "price": "paid",
+}
+_SATURATION = {"HIGH": "very busy", "MEDIUM": "busy", "MODERATE": "busy"}
+
+
+def access_labels(result: Result, lang: str, *, saturation: bool = True) -> list[str]:
+    """ "sur orientation", "sur RDV", "payant", "forte affluence": what stops someone walking in."""
+    kinds = {kind for kind, _ in result.conditions}
+    labels = [to(lang, label) for kind, label in _ACCESS.items() if kind in kinds]
+    if saturation and result.saturation in _SATURATION:
+        labels.append(to(lang, _SATURATION[result.saturation]))
+    return labels
+
+
+def _with_access(line: str, result: Result, lang: str, *, most: int | None = None) -> str:
+    """The public's list line with how the place is entered ("sur rendez-vous"), `most` of its words:
+    "ouvert" must not read as "walk in now" for a place that takes people on appointment or referral."""
+    return " · ".join((line, *access_labels(result, lang, saturation=False)[:most]))
+
+
+def dense_line(
+    number: int,
+    result: Result,
+    at: datetime,
+    now: datetime,
+    lang: str,
+    needs: tuple[str, ...] = (),
+    *,
+    walking: bool = False,
+) -> str:
+    """One place on one line an operator reads out or copies whole: name, distance, state, street,
+    phone, then the access conditions and how busy it is."""
+    first = _line(number, title(result, needs, lang), result, at, now, lang, brief=True, walking=walking)
+    parts = [first, _street(result), defuse(result.phone or ""), *access_labels(result, lang)]
+    if is_stale(result, now):
+        parts.append(t(lang, "Old info: call first."))
+    return " · ".join(part for part in parts if part)
 
 
 def _shortened(name: str, size: int) -> str:
@@ -180,7 +230,7 @@ def _compact_lines(
     lang: str,
     needs: tuple[str, ...],
     walking: bool = False,
-) -> Callable[[int, bool], list[str]]:
+) -> Callable[[int, bool, bool], list[str]]:
     """Name, distance, state and phone; the address only when there is room, else in the details.
     Everything but the name's length is formatted once: the caller tries sizes until the page fits."""
     parts = []
@@ -188,20 +238,19 @@ def _compact_lines(
         state = describe(result.state, at, lang, now=now, brief=True)
         parts.append((first + index, how_far(result, lang, walking=walking), state, result))
 
-    def lines(size: int, with_address: bool) -> list[str]:
+    def lines(size: int, with_address: bool, access: bool) -> list[str]:
         out: list[str] = []
         for number, far, state, result in parts:
             short = title(result, needs, lang, size)
-            out.append(
-                t(
-                    lang,
-                    "{number}. {name} ({distance}) – {state}",
-                    number=number,
-                    name=short,
-                    distance=far,
-                    state=state,
-                )
+            line = t(
+                lang,
+                "{number}. {name} ({distance}) – {state}",
+                number=number,
+                name=short,
+                distance=far,
+                state=state,
             )
+            out.append(_with_access(line, result, lang, most=1) if access else line)
             contact = [_street(result)] if with_address and _street(result) else []
             phone = defuse(result.phone or "")
             if phone:
@@ -227,6 +276,7 @@ def results_text(
     short_head: str | None = None,
     lead: tuple[str, ...] = (),
     walking: bool = False,
+    dense: bool = False,
 ) -> str:
     """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
     surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
@@ -239,6 +289,13 @@ def results_text(
         footer = (
             t(lang, "PLUS for more, a number for details.") if more else t(lang, "Send a number for details.")
         )
+    if dense and not compact:  # an operator's list: one copyable line a place
+        lines = [*lead, head]
+        lines.extend(
+            dense_line(first + index, result, at, now, lang, needs, walking=walking)
+            for index, result in enumerate(results)
+        )
+        return "\n".join([*lines, footer])
     if not compact:
         lines = [*lead, head]
         for index, result in enumerate(results):
@@ -249,10 +306,16 @@ def results_text(
     # What gives way first: the ends of the names (down to 24 characters), then the addresses (the
     # details have them), then the place in the header (it says what the bot understood), then more
     # of the names.
-    layouts = ((True, head, 24), (False, head, 24), (False, short_head or head, 12))
-    for with_address, heading, smallest in layouts:
+    # How the place is entered ("sur orientation", its most restrictive word only) goes last of all.
+    layouts = (
+        (True, head, 24, True),
+        (False, head, 24, True),
+        (False, short_head or head, 12, True),
+        (False, short_head or head, 12, False),
+    )
+    for with_address, heading, smallest, access in layouts:
         for size in range(60, smallest - 1, -2):
-            text = "\n".join([*lead, heading, *compact_lines(size, with_address), footer])
+            text = "\n".join([*lead, heading, *compact_lines(size, with_address, access), footer])
             if surface.fits(text, lang):
                 return text
     return text

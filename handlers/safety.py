@@ -225,9 +225,13 @@ def is_minor(text: str) -> bool:
     return read_alerts(text, ()).minor
 
 
-def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str, ...]:
+def safety_lines(
+    alerts: Alerts, lang: str, *, short: bool = False, operator: bool = False
+) -> tuple[str, ...]:
     """The emergency lines, most urgent first, each number once. `short` (a terse surface) says every
-    number in a few words, so that they fit one message with what follows."""
+    number in a few words, so that they fit one message with what follows. `operator` (a registered
+    115 operator or outreach volunteer): not "call 115" to the 115, nor the lines that speak to a
+    sender under 18 ("mineur" is the person they help); 15/112, 3114, 17, 119 for a child, 3919 stay."""
     lines: list[str] = []
     if alerts.medical:  # someone who swallowed a box of pills needs 15 before anything else
         lines.append(
@@ -253,7 +257,7 @@ def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str
             if short
             else t(lang, "A child alone or in danger: call 119, free, 24/7 (17 or 112 if the danger is now).")
         )
-    elif alerts.minor and (alerts.shelter or alerts.outside):
+    elif alerts.minor and not operator and (alerts.shelter or alerts.outside):
         lines.append(
             t(lang, "Under 18: adult shelters may refuse you. Call 119 first, 24/7.")
             if short
@@ -263,7 +267,7 @@ def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str
                 "they will find you a safe place.",
             )
         )
-    elif alerts.minor:
+    elif alerts.minor and not operator:
         lines.append(
             t(lang, "Under 18: 119, free, 24/7.")
             if short
@@ -278,7 +282,7 @@ def safety_lines(alerts: Alerts, lang: str, *, short: bool = False) -> tuple[str
                 "Violence: call 3919, free and anonymous, 24/7. The call does not show on the phone bill.",
             )
         )
-    if alerts.shelter or alerts.outside:
+    if (alerts.shelter or alerts.outside) and not operator:
         lines.append(
             t(lang, "A bed tonight: 115, free, 24/7.")
             if short

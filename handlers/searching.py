@@ -10,6 +10,7 @@ from handlers.deps import Deps
 from handlers.generic_needs import is_health, searched_categories
 from handlers.i18n import kilometres, t
 from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
+from handlers.operators import relaxed_note
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
 from handlers.questions import ask_place
 from handlers.safety import Alerts, safety_lines
@@ -31,6 +32,7 @@ class Ctx:
     lang: str
     surface: Surface
     walker: bool = False  # an outreach volunteer: walking times on every list
+    operator: bool = False  # a registered operator or volunteer: dense lists, no "call 115" (issue 13)
 
 
 def notice(lang: str, text: str) -> Reply:
@@ -144,7 +146,8 @@ def lines_first(lines: tuple[str, ...], replies: tuple[Reply, ...], ctx: Ctx) ->
 
 def need_lines(conv: Conversation, ctx: Ctx) -> tuple[str, ...]:
     """What a need alone calls for: 115 with a bed."""
-    return safety_lines(Alerts().for_needs(conv.need), ctx.lang, short=ctx.surface.terse)
+    alerts = Alerts().for_needs(conv.need)
+    return safety_lines(alerts, ctx.lang, short=ctx.surface.terse, operator=ctx.operator)
 
 
 async def proceed(conv: Conversation, ctx: Ctx, lines: tuple[str, ...] | None = None) -> Turn:
@@ -185,7 +188,9 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     note: tuple[str, ...] = ()
     # Nothing takes the dog (or is free, or wheelchair-accessible): the places that would take the
     # person, to call and ask; who they are for is never relaxed (no women-only shelter for a couple).
-    relaxed = replace(conv.filters, free=False, no_appointment=False, animals=False, wheelchair=False)
+    relaxed = replace(
+        conv.filters, free=False, no_appointment=False, no_referral=False, animals=False, wheelchair=False
+    )
     if not page.results and conv.page == 0 and relaxed != conv.filters:
         wider = await ctx.deps.directory.search(
             query_of(conv, ctx.now, limit=size, offset=0, radius_km=None, filters=relaxed)
@@ -194,7 +199,9 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             page = wider
             conv = replace(conv, filters=relaxed)
             note = (
-                t(
+                relaxed_note(lang)
+                if ctx.operator
+                else t(
                     lang,
                     "No place here says it takes all you asked (animals, free, wheelchair): here are the others nearby, call to check.",  # noqa: E501
                 ),
@@ -229,6 +236,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             short_head=header(conv.need, place[2], lang, when, short=True),
             lead=lead,
             walking=ctx.walker or conv.walk_km is not None,
+            dense=ctx.operator,
         )
 
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
@@ -269,7 +277,7 @@ async def _nothing_found(conv: Conversation, ctx: Ctx, page: SearchPage, lines: 
     nearest = nearest_page.results[0] if nearest_page.results else None
     said_115 = any("115" in line for line in lines)
     text = nothing_found_text(
-        conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not said_115
+        conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not (said_115 or ctx.operator)
     )
     conv = replace(conv, radius_km=page.radius_km, total=0)
     replies = lines_first(lines, (notice(ctx.lang, text),), ctx)

@@ -17,6 +17,7 @@ class Filters:
     administrative: str | None = None  # "regular" | "asylum" | "refugee" | "undocumented"
     free: bool = False
     no_appointment: bool = False
+    no_referral: bool = False  # "sans orientation": only places one enters without a social worker
     animals: bool = False
     wheelchair: bool = False
 
@@ -111,6 +112,8 @@ def accepts(modalities: Mapping[str, Any], filters: Filters) -> bool:
     if filters.no_appointment and (
         _checked(modalities, "appointment") or _checked(modalities, "inscription")
     ):
+        return False
+    if filters.no_referral and _checked(modalities, "orientation"):
         return False
     if filters.animals and not _checked(modalities, "animal"):
         return False

@@ -25,9 +25,10 @@ REACH_EVERY_LAYER = {
     "bot.sync",
     "bot.events",
     "bot.report",
-    "bot.printable",
     "bot.outbox",
     "bot.place_reports",
+    "bot.printable",
+    "bot.operators",
 }
 FORBIDDEN = {
     "db": ("telegram", "twilio", "starlette", "uvicorn", "redis", "httpx", "geopy"),

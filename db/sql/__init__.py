@@ -7,6 +7,21 @@ from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, d
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
 from db.sql.index import SqlIndex
+from db.sql.operators import (
+    DuplicateIdentityError,
+    Operator,
+    add_code_failure,
+    by_login,
+    by_user_key,
+    code_failures,
+    insert_invitation,
+    insert_operator,
+    list_operators,
+    redeem_invitation,
+    remove_operator,
+)
+from db.sql.quality import PlaceFacts, Priority, QualityIndex, Scores, ServiceFacts, read_places
+from db.sql.quality import index as quality_index
 from db.sql.reports import (
     SEND_FAILED,
     SendRecord,
@@ -18,8 +33,6 @@ from db.sql.reports import (
     read_reports,
     sends_since,
 )
-from db.sql.quality import PlaceFacts, Priority, QualityIndex, Scores, ServiceFacts, read_places
-from db.sql.quality import index as quality_index
 from db.sql.stats import StatCell, fold_events, insert_events, read_cells
 from db.sql.sync import (
     SYNC_SOURCE,
@@ -32,6 +45,17 @@ from db.sql.sync import (
 )
 
 __all__ = [
+    "DuplicateIdentityError",
+    "Operator",
+    "add_code_failure",
+    "by_login",
+    "by_user_key",
+    "code_failures",
+    "insert_invitation",
+    "insert_operator",
+    "list_operators",
+    "redeem_invitation",
+    "remove_operator",
     "DATA_INCLUSION_SOURCE",
     "DataInclusionReport",
     "FIXTURE_SOURCE",

@@ -35,7 +35,7 @@ class Operator:
     display_name: str
     organisation: str
     role: str  # operator | volunteer
-    telegram: bool  # their Telegram account (or console user) is registered
+    account: bool  # their Telegram account (or a console user, for trying) is registered
     web_login: str | None
     created_at: datetime
     removed_at: datetime | None
@@ -66,7 +66,7 @@ def _operator(row: Any) -> Operator:
         display_name=row.display_name,
         organisation=row.organisation,
         role=row.role,
-        telegram=row.user_key is not None,
+        account=row.user_key is not None,
         web_login=row.web_login,
         created_at=created,
         removed_at=_aware(row.removed_at),

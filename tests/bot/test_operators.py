@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.__main__ import main
+from bot.console import surface_of
 from bot.identity import user_key
 from bot.operators import (
     CODE_FAILURES_ALLOWED,
@@ -17,8 +18,16 @@ from bot.operators import (
     OperatorStore,
     TooManyAttemptsError,
     normalise_code,
+    redeemer,
 )
-from handlers import Channel, Role
+from bot.settings import Settings
+from bot.telegram import command_text
+from bot.wiring import Resources
+from db.sql import SqlIndex
+from handlers import Channel, Deps, Incoming, Role
+from search import Directory, understand
+from tests.conftest import NOW
+from tests.handlers.conftest import Chat
 
 SECRET = b"test-secret"
 TELEGRAM_KEY = user_key(SECRET, Channel.TELEGRAM.value, "4242")
@@ -54,7 +63,7 @@ async def test_a_registered_telegram_account_is_an_operator_until_removed_plus_t
     store: OperatorStore, clocks: Clocks
 ) -> None:
     added = await store.add("Léa", "SIAO 68", Role.OPERATOR, telegram_id="4242")
-    assert (added.role, added.organisation, added.telegram) == ("operator", "SIAO 68", True)
+    assert (added.role, added.organisation, added.account) == ("operator", "SIAO 68", True)
     assert await store.role_of(TELEGRAM_KEY) == (Role.OPERATOR, added.id)
     assert await store.remove(added.id)
     assert not await store.remove(added.id)
@@ -171,8 +180,79 @@ def test_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest
     code = capsys.readouterr().out.strip()
     assert normalise_code(code) is not None and code[4] == "-"
     assert main(["operators", "list"]) == 0
-    assert "SIAO 68  Léa  [telegram]" in capsys.readouterr().out
+    assert "SIAO 68  Léa  [account]" in capsys.readouterr().out
     assert main(["operators", "remove", "1"]) == 0
     assert main(["operators", "remove", "1"]) == 1
     assert main(["operators", "list", "--all", "--json"]) == 0
     assert '"removed_at": "20' in capsys.readouterr().out
+
+
+# --- through the conversation and the composition root ---------------------------------------------
+def _chat(store: OperatorStore, engine: AsyncEngine, channel: Channel = Channel.CONSOLE) -> Chat:
+    deps = Deps(
+        directory=Directory(SqlIndex(engine)),
+        understand=understand,
+        clock=lambda: NOW,
+        redeem=redeemer(store),
+    )
+    return Chat(deps, channel=channel)
+
+
+async def test_a_code_sent_to_the_bot_registers_its_sender(
+    store: OperatorStore, async_engine: AsyncEngine
+) -> None:
+    code, _ = await store.invite("Maraude Colmar", Role.VOLUNTEER)
+    chat = _chat(store, async_engine)
+    said = await chat.text(f"code {code}")
+    assert "Vous êtes maintenant enregistré comme bénévole de Maraude Colmar." in said
+    key = "user-key"  # the Chat helper's sender
+    assert (await store.role_of(key))[0] is Role.VOLUNTEER
+    again = await chat.text(f"code {code}")
+    assert "Ce code est faux, déjà utilisé ou expiré" in again
+
+
+async def test_telegrams_deep_link_and_the_senders_language(
+    store: OperatorStore, async_engine: AsyncEngine
+) -> None:
+    code, _ = await store.invite("SIAO 68", Role.OPERATOR)
+    chat = _chat(store, async_engine, Channel.TELEGRAM)
+    chat.hint = "uk"
+    said = await chat.text(command_text(f"/start {code.replace('-', '')}"))
+    assert "Тепер ви зареєстровані як оператор організації SIAO 68." in said
+
+
+async def test_guessing_codes_gets_a_clear_answer_then_a_lockout(
+    store: OperatorStore, async_engine: AsyncEngine
+) -> None:
+    chat = _chat(store, async_engine)
+    for _ in range(CODE_FAILURES_ALLOWED):
+        assert "Ce code est faux" in await chat.text("code AAAA-BBBB")
+    assert "Trop de codes erronés. Réessayez dans une heure." in await chat.text("code AAAA-BBBB")
+
+
+async def test_an_sms_sender_cannot_redeem_and_the_code_is_not_spent(
+    store: OperatorStore, async_engine: AsyncEngine
+) -> None:
+    code, _ = await store.invite("SIAO 68", Role.OPERATOR)
+    sms = _chat(store, async_engine, Channel.SMS)
+    assert "Telegram" in await sms.text(f"code {code}")
+    assert await store.redeem(code, TELEGRAM_KEY) is not None
+
+
+async def test_the_composition_root_gives_telegram_and_console_senders_their_role(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'w.db'}", seed_sample=False)
+    async with Resources.open(settings, lambda: NOW, seed_sample=False, deadline=False) as resources:
+        assert resources.operators is not None
+        await resources.operators.add("Léa", "SIAO 68", Role.OPERATOR, console_user="lea")
+        secret = settings.user_key_secret.get_secret_value().encode()
+
+        async def answer(channel: Channel, sender: str) -> str:
+            msg = Incoming(
+                channel, user_key(secret, channel.value, sender), "CHU Mulhouse", surface=surface_of(channel)
+            )
+            turn = await resources.converse(msg)
+            return "\n".join(r.text for r in turn.replies)
+
+        assert "115" not in await answer(Channel.CONSOLE, "lea")  # the operator: an empty directory, no 115
+        assert "115" in await answer(Channel.CONSOLE, "someone")  # the public
+        assert "115" in await answer(Channel.SMS, "lea")  # an SMS sender is never an operator

@@ -1,0 +1,216 @@
+"""Operator mode (issue 13): what a registered 115 operator or outreach volunteer sees differently (no
+"call 115", jargon read as needs and filters, one dense line a place with its access conditions and
+saturation), and what the public still sees (the 115 line, "CHU" as the hospital), over the sample."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+
+from bot.console import surface_of
+from handlers import Channel, Conversation, Deps, Incoming, Reply, Role, respond
+from handlers.operators import read_code, read_jargon
+from handlers.pages import access_labels
+from search.engine import Result
+from tests.conftest import PARIS
+
+from .conftest import RecordingDirectory
+
+NIGHT = datetime(2026, 11, 17, 21, 30, tzinfo=PARIS)
+NOON = datetime(2026, 11, 17, 12, 0, tzinfo=PARIS)
+NUMBERED = re.compile(r"^(\d+)\. ", re.M)
+
+
+class Desk:
+    """One person writing with a role, message after message, through the real directory."""
+
+    def __init__(
+        self, deps: Deps, role: Role, at: datetime = NIGHT, channel: Channel = Channel.CONSOLE
+    ) -> None:
+        self.spy = RecordingDirectory(deps.directory)
+        self.deps = replace(deps, directory=self.spy)
+        self.role, self.at, self.channel = role, at, channel
+        self.conv = Conversation()
+
+    async def send(self, text: str) -> tuple[Reply, ...]:
+        actor = None if self.role is Role.PUBLIC else 7
+        msg = Incoming(
+            self.channel,
+            "desk-key",
+            text,
+            received_at=self.at,
+            surface=surface_of(self.channel),
+            role=self.role,
+            actor=actor,
+        )
+        turn = await respond(self.conv, msg, self.deps)
+        self.conv = turn.conversation
+        return turn.replies
+
+    async def text(self, text: str) -> str:
+        return "\n".join(r.text for r in await self.send(text))
+
+
+@pytest.fixture
+def operator(deps: Deps) -> Desk:
+    return Desk(deps, Role.OPERATOR)
+
+
+@pytest.fixture
+def public(deps: Deps) -> Desk:
+    return Desk(deps, Role.PUBLIC)
+
+
+def _result_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if NUMBERED.match(line)]
+
+
+async def test_the_115_is_not_told_to_call_the_115(operator: Desk, public: Desk) -> None:
+    said = await operator.text("CHU Mulhouse")
+    assert "115" not in said
+    assert "115" in await public.text("CHU Mulhouse")  # the public: unchanged
+
+
+async def test_a_dense_list_one_copyable_line_a_place_with_access_and_saturation(operator: Desk) -> None:
+    text = await operator.text("CHU Mulhouse")
+    lines = _result_lines(text)
+    assert len(lines) == 5
+    shown = operator.spy.results[-5:]
+    assert len(text.splitlines()) == 1 + 5 + 1, "header, five lines, footer: no continuation lines"
+    for line, result in zip(lines, shown, strict=True):
+        assert line.startswith(f"{lines.index(line) + 1}. ")
+        if result.phone:
+            assert result.phone in line
+        if not result.address_private and result.address:
+            assert result.address.split(",")[0] in line
+        for label in access_labels(result, "fr"):
+            assert label in line, (label, line)
+    assert any("sur orientation" in line for line in lines)
+
+
+async def test_saturation_is_on_the_line(operator: Desk) -> None:
+    busy: list[tuple[str, Result]] = []
+    for need in ("CHU Mulhouse", "manger Strasbourg", "accueil de jour Colmar", "douche Mulhouse"):
+        text = await operator.text(need)
+        busy.extend(zip(_result_lines(text), operator.spy.results[-5:], strict=False))
+    saturated = [(line, r) for line, r in busy if r.saturation in ("HIGH", "MEDIUM")]
+    assert saturated, "the sample has saturated services"
+    for line, result in saturated:
+        assert ("forte affluence" if result.saturation == "HIGH" else "affluence moyenne") in line
+
+
+async def test_chu_is_a_shelter_for_operators_and_the_hospital_for_the_public(
+    operator: Desk, public: Desk
+) -> None:
+    await operator.text("CHU de Strasbourg")
+    assert "emergency_accommodation" in operator.spy.queries[-1].categories
+    await public.text("CHU de Strasbourg")
+    assert not public.spy.queries or "emergency_accommodation" not in public.spy.queries[-1].categories
+
+
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("HUDA Strasbourg", "emergency_accommodation"),
+        ("HU Colmar", "emergency_accommodation"),
+        ("CHRS Mulhouse", "long_term_accomodation"),
+        ("LHSS Strasbourg", "medical_accommodation"),
+        ("PASS Colmar", "health_access"),
+        ("ESI Strasbourg", "day_hosting"),
+        ("halte de nuit Mulhouse", "overnight_stop"),
+        ("bagagerie Strasbourg", "luggage_storage"),
+        ("domiciliation Colmar", "domiciliation"),
+    ],
+)
+async def test_jargon_is_read_as_needs(operator: Desk, message: str, category: str) -> None:
+    await operator.text(message)
+    assert operator.spy.queries, message
+    assert category in operator.spy.queries[-1].categories or any(
+        c.startswith(category) for c in operator.spy.queries[-1].categories
+    )
+
+
+async def test_jargon_is_read_as_filters(operator: Desk) -> None:
+    operator.at = NOON
+    text = await operator.text("accueil de jour Colmar sans RDV sans orientation")
+    filters = operator.spy.queries[0].filters
+    assert filters.no_appointment and filters.no_referral
+    for result in operator.spy.results:
+        kinds = {kind for kind, _ in result.conditions}
+        assert not kinds & {"appointment", "registration", "referral"}, (result.place_name, kinds)
+    assert "sur orientation" not in text and "sur rendez-vous" not in text
+
+
+async def test_who_the_person_is_in_the_operators_words(operator: Desk) -> None:
+    await operator.text("CHU Colmar homme 45 ans sans papiers qui accepte les chiens")
+    filters = operator.spy.queries[0].filters
+    assert (filters.gender, filters.age, filters.administrative, filters.animals) == (
+        "men",
+        45,
+        "undocumented",
+        True,
+    )
+    assert "animal_assitance" not in operator.spy.queries[0].categories
+
+
+async def test_a_minor_is_an_age_not_a_119_line_for_the_operator(operator: Desk, public: Desk) -> None:
+    text = await operator.text("hébergement mineur Mulhouse")
+    assert operator.spy.queries[0].filters.age == 17
+    assert "119" not in text and "115" not in text
+    assert "119" in await public.text("je suis mineur, je cherche où dormir à Mulhouse")
+
+
+async def test_a_follow_up_constraint_narrows_the_same_search(operator: Desk) -> None:
+    await operator.text("CHU Mulhouse")
+    await operator.text("sans orientation")
+    assert operator.spy.queries[-1].filters.no_referral
+    assert operator.conv.need == ("emergency_accommodation",)
+
+
+async def test_the_emergency_lines_that_apply_stay(operator: Desk) -> None:
+    text = await operator.text("femme victime de violences conjugales, CHU Mulhouse")
+    assert "3919" in text and "17" in text and "115" not in text
+
+
+def test_reading_the_jargon() -> None:
+    said = read_jargon(
+        "un HUDA vers Strasbourg pour une famille de DA, sans RDV, 3 enfants, depuis 2 ans à la rue"
+    )
+    assert said.needs == ("emergency_accommodation",)
+    assert said.administrative == "asylum" and said.no_appointment and said.age is None  # "depuis 2 ans"
+    assert read_jargon("manger à Colmar") == read_jargon("")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("code 7K3F-9QX2", "7k3f-9qx2"),
+        ("Code : 7k3f 9qx2", "7k3f 9qx2"),
+        ("start 7K3F9QX2", "7k3f9qx2"),
+        ("код 7K3F-9QX2", "7k3f-9qx2"),
+        ("manger Colmar", None),
+        ("code postal 68000", None),
+    ],
+)
+def test_reading_a_code(text: str, code: str | None) -> None:
+    assert read_code(text) == code
+
+
+async def test_public_list_lines_say_how_a_place_is_entered(public: Desk) -> None:
+    """The public's lines too: "ouvert" read as "walk in now" sent people to appointment-only places."""
+    public.at = NOON
+    text = await public.text("manger Mulhouse")
+    for line, result in zip(_result_lines(text), public.spy.results[-5:], strict=True):
+        kinds = {kind for kind, _ in result.conditions}
+        assert ("sur rendez-vous" in line) == ("appointment" in kinds), line
+        assert ("sur orientation" in line) == ("referral" in kinds), line
+        assert "affluence" not in line
+
+
+async def test_conditions_nothing_meets_are_said_as_such(operator: Desk) -> None:
+    text = await operator.text("CHU Colmar avec son chien sans orientation")
+    assert "Aucun lieu ici ne remplit toutes les conditions demandées" in text
+    assert "(animaux, gratuit, fauteuil)" not in text  # the public's note names other conditions
