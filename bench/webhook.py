@@ -94,9 +94,11 @@ def start_server(
         "from bot.app import serve; from bot.settings import Settings;"
         f"sys.exit(serve(Settings(), '127.0.0.1', {port}, {workers}))"
     )
-    if profile:  # uvicorn returns on SIGTERM, so the profile of the whole run is written
+    if profile:  # uvicorn raises SIGTERM again once shut down: as SystemExit, so that the profile is written
         code = (
-            "import cProfile,logging,sys; logging.basicConfig(level=logging.WARNING, stream=sys.stderr);"
+            "import cProfile,logging,signal,sys;"
+            "logging.basicConfig(level=logging.WARNING, stream=sys.stderr);"
+            "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0));"
             "from bot.app import serve; from bot.settings import Settings;"
             f"cProfile.run(\"serve(Settings(), '127.0.0.1', {port}, 1)\", {profile!r})"
         )

@@ -9,13 +9,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from starlette.datastructures import Headers, ImmutableMultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash, settle
 from bot.identity import user_key
@@ -119,11 +119,16 @@ def decode(form: Mapping[str, str], secret: bytes, surface: SmsSurface = SMS) ->
     return Incoming(Channel.SMS, key, text=form.get("Body") or "", surface=surface)
 
 
+_TWIML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml(messages: Sequence[str]) -> str:
-    response = MessagingResponse()
-    for body in messages:
-        response.message(body)
-    return str(response)
+    """What twilio's MessagingResponse writes for these messages, character for character, without
+    building an element tree for each reply (a tenth of a millisecond of every SMS)."""
+    if not messages:
+        return _TWIML_HEAD + "<Response />"
+    parts = "".join(f"<Message>{escape(body)}</Message>" if body else "<Message />" for body in messages)
+    return f"{_TWIML_HEAD}<Response>{parts}</Response>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ server keeps the conversation's state as for any channel, not what people wrote.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -17,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -33,11 +32,21 @@ from bot.notices import UNAVAILABLE
 from bot.notices import say as notice
 from bot.surfaces import WEB
 from bot.webchat_guard import Desk, Guard, RateLimiter, framing_headers, new_id
+from bot.webchat_page import (
+    TEXT,
+    Entry,
+    accepted_language,
+    entries_of,
+    keep_replies,
+    kept_replies,
+    pieces,
+    reply_entries,
+    say,
+)
 from bot.webhook import TooLarge, read_capped
 from handlers import (
     DEFAULT_LANG,
     Channel,
-    Choice,
     Incoming,
     Reply,
     ReplyKind,
@@ -51,7 +60,6 @@ from handlers import (
 log = logging.getLogger(__name__)
 
 Converse = Callable[[Incoming], Awaitable[Turn]]
-DOMAIN = "webchat"
 COOKIE = "solibot_chat"
 DESK_COOKIE = "solibot_desk"
 MAX_BODY_BYTES = 64 * 1024  # the form: a message, the signed transcript, two tokens
@@ -62,32 +70,6 @@ DESK_SECONDS = 10 * 3600  # an operator's sign-in lasts a shift
 COOKIE_SECONDS = 24 * 3600  # the session store's default time-to-live
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,32}")
 ASSETS = {"chat.css": "text/css; charset=utf-8", "chat.js": "text/javascript; charset=utf-8"}
-
-# Every sentence of the pages themselves (the conversation's are in its own catalog): locales/*/webchat.po.
-TEXT = {
-    "title": "Find help nearby",
-    "log": "Conversation",
-    "you": "You",
-    "bot": "Answer",
-    "label": "Your message",
-    "send": "Send",
-    "choices": "Answer choices",
-    "new": "New conversation",
-    "too_long": "Your message is too long: {limit} characters at most.",
-    "too_many": "Too many messages at once. Wait a minute, then send again.",
-    "expired": "This page had expired: please send your message again.",
-    "login_title": "Operator sign-in",
-    "login": "Login",
-    "password": "Password",
-    "sign_in": "Sign in",
-    "sign_out": "Sign out",
-    "wrong": "Wrong login or password.",
-    "signed_in": "Signed in: {name} ({organisation})",
-}
-
-
-def say(lang: str, key: str, **values: object) -> str:
-    return locales.gettext(lang, DOMAIN, TEXT[key], **values)
 
 
 class OperatorView(Protocol):
@@ -107,52 +89,6 @@ class WebLogin(Protocol):
     """bot/operators.py's OperatorStore, as far as the sign-in goes."""
 
     async def check_web_login(self, login: str, password: str) -> OperatorView | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One message of the transcript a page shows: the person's (`you`) or one reply (`bot`)."""
-
-    seq: int
-    who: str
-    lang: str
-    text: str
-    choices: tuple[tuple[str, str], ...] = ()  # (what pressing it sends, its label)
-    turn: int = 0
-
-    def dump(self) -> list[Any]:
-        return [self.seq, self.who, self.lang, self.text, [list(c) for c in self.choices], self.turn]
-
-    @classmethod
-    def load(cls, data: object) -> Entry | None:
-        try:
-            assert isinstance(data, list)
-            seq, who, lang, text, choices, turn = data
-            pairs = tuple((str(reply), str(label)) for reply, label in choices)
-            return cls(int(seq), str(who), locales.info(str(lang)).code, str(text), pairs, int(turn))
-        except (AssertionError, ValueError, TypeError):
-            return None
-
-
-def entries_of(data: Sequence[object]) -> list[Entry]:
-    return [entry for entry in map(Entry.load, data) if entry is not None]
-
-
-def reply_entries(replies: Sequence[Reply], seq: int, turn: int) -> list[Entry]:
-    return [
-        Entry(seq + i, "bot", r.lang, r.text, tuple((c.reply, c.label) for c in r.choices), turn)
-        for i, r in enumerate(replies)
-        if r.text
-    ]
-
-
-def accepted_language(header: str | None) -> str | None:
-    """The first of ours in an Accept-Language header, in the order the browser lists them."""
-    for part in (header or "").split(","):
-        found = locales.from_tag(part.split(";", 1)[0].strip())
-        if found:
-            return found
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +210,7 @@ class WebChat:
                     "who": e.who,
                     "lang": e.lang,
                     "dir": locales.info(e.lang).direction,
-                    "text": e.text,
+                    "pieces": pieces(e.text) if e.who == "bot" else [(e.text, None)],
                     "choices": e.choices if e.turn == last_turn and e.who == "bot" else (),
                     "latest": e.seq == first_new,
                 }
@@ -536,22 +472,3 @@ def chat_routes() -> list[Route]:
 def _with_lang(path: str, lang: str | None) -> str:
     code = locales.from_tag(lang)
     return f"{path}?lang={code}" if code else path
-
-
-def keep_replies(replies: Sequence[Reply]) -> str:
-    """What a form sent twice gets again: the replies' language, text and choices (never what the
-    person wrote)."""
-    return json.dumps(
-        [[r.kind.value, r.lang, r.text, [[c.reply, c.label] for c in r.choices]] for r in replies],
-        ensure_ascii=False,
-    )
-
-
-def kept_replies(kept: str) -> list[Reply]:
-    try:
-        return [
-            Reply(ReplyKind(kind), lang, text, tuple(Choice(c, label) for c, label in choices))
-            for kind, lang, text, choices in json.loads(kept)
-        ]
-    except (ValueError, TypeError):
-        return []

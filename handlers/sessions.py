@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, get_args, get_type_hints
 
@@ -37,7 +37,7 @@ def dump(conv: Conversation) -> str:
         "place": list(conv.place) if conv.place else None,
         "when": [conv.when[0].isoformat(), conv.when[1].isoformat()] if conv.when else None,
         "at": conv.at.isoformat() if conv.at else None,
-        "filters": {k: v for k, v in asdict(conv.filters).items() if v not in (None, False)},
+        "filters": {k: v for k in _FILTER_TYPES if (v := getattr(conv.filters, k)) not in (None, False)},
         "page": conv.page,
         "radius_km": conv.radius_km,
         "total": conv.total,

@@ -10,7 +10,7 @@ in milliseconds, category included, which they could not (issue 12).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -185,6 +185,12 @@ def _text(value: str | None) -> str | None:
     return None if value is None or value == "null" else value
 
 
+def _stream(conn: Connection, statement: Any) -> Iterator[Any]:
+    """The statement's rows, fetched _PART at a time (never the whole answer in memory at once)."""
+    for part in conn.execution_options(yield_per=_PART).execute(statement).partitions():
+        yield from part
+
+
 def read_points(conn: Connection) -> SearchPoints:
     """Every searchable point and the hours it reads (see SearchPoints). Equal texts and tuples are
     kept once, and points whose hours come from the same columns share one HoursFacts: a point reads
@@ -198,7 +204,8 @@ def read_points(conn: Connection) -> SearchPoints:
     searchable = select(col(SearchPointRow.place_id))
     places: dict[Any, tuple[int, tuple[Any, ...]]] = {
         row[0]: (row[1], once((row[2], row[3], once(_text(row[4])), row[5], *map(once, row[6:]))))
-        for row in conn.execute(
+        for row in _stream(
+            conn,
             select(
                 col(PlaceRow.id),
                 col(PlaceRow.lieu_id),
@@ -208,21 +215,23 @@ def read_points(conn: Connection) -> SearchPoints:
                 col(PlaceRow.closed_holidays),
                 cast(col(PlaceRow.temp_closure), Text),
                 cast(col(PlaceRow.temp_hours), Text),
-            ).where(col(PlaceRow.id).in_(searchable))
-        ).all()
+            ).where(col(PlaceRow.id).in_(searchable)),
+        )
     }
     stops: dict[Any, tuple[Any, ...]] = {
         row[0]: once((once(row[1]), row[2]))
-        for row in conn.execute(
+        for row in _stream(
+            conn,
             select(col(StopRow.id), cast(col(StopRow.hours), Text), col(StopRow.closed_holidays)).where(
                 col(StopRow.hours).is_not(None), col(StopRow.place_id).in_(searchable)
-            )
-        ).all()
+            ),
+        )
         if _text(row[1])
     }
     services: dict[Any, tuple[Any, ...]] = {
         row[0]: once((bool(row[1]), once(row[2]) if row[1] else None, once(_text(row[3]))))
-        for row in conn.execute(
+        for row in _stream(
+            conn,
             select(
                 col(ServiceRow.id),
                 col(ServiceRow.different_hours),
@@ -231,8 +240,8 @@ def read_points(conn: Connection) -> SearchPoints:
             ).where(
                 or_(col(ServiceRow.different_hours), cast(col(ServiceRow.closure), Text) != "null"),
                 col(ServiceRow.place_id).in_(searchable),
-            )
-        ).all()
+            ),
+        )
     }
     plain = (False, None, None)
     hours: list[HoursFacts] = []
@@ -277,8 +286,11 @@ def read_points(conn: Connection) -> SearchPoints:
         "FROM search_point ORDER BY id"
     )
     parts: list[list[Any]] = []
+    mask_ids: dict[str, int] = {}  # hour masks as stored (hex), numbered as first met
     while rows := cursor.fetchmany(_PART):
-        parts.append([np.array(column) for column in zip(*rows, strict=True)])
+        columns: list[Any] = list(zip(*rows, strict=True))
+        columns[6] = [mask_ids.setdefault(text, len(mask_ids)) for text in columns[6]]
+        parts.append([np.array(column) for column in columns])
     cursor.close()
     column = [np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(7)]
     place_id, stop_id, service_id = (c.astype(np.int64) for c in column[:3])
@@ -289,7 +301,6 @@ def read_points(conn: Connection) -> SearchPoints:
     for at in np.flatnonzero(own).tolist():
         pid, sid, vid = int(place_id[at]), int(stop_id[at]), int(service_id[at])
         timing[at] = entry(*places[pid], stops.get(sid), services.get(vid, plain))
-    texts, mask = np.unique(column[6].astype(str), return_inverse=True)
     return SearchPoints(
         version=version,
         place_id=place_id,
@@ -298,9 +309,9 @@ def read_points(conn: Connection) -> SearchPoints:
         lat=column[3].astype(np.float64),
         lon=column[4].astype(np.float64),
         category_code=column[5].astype(np.int64),
-        mask=mask.astype(np.int64).reshape(-1),
+        mask=column[6].astype(np.int64),
         timing=timing,
-        masks=[int(text, 16) for text in texts.tolist()],
+        masks=[int(text, 16) for text in mask_ids],
         hours=hours,
     )
 

@@ -117,6 +117,19 @@ def test_twiml_escapes_and_keeps_one_message_per_page() -> None:
     assert messages(twiml(())) == []
 
 
+@pytest.mark.parametrize(
+    "out",
+    [(), ("a",), ("a & b <c> \"q\" 's' \r\n é ]]> &amp;", "Страсбург 😀", ""), ("x" * 459, "y")],
+)
+def test_twiml_is_what_twilios_messaging_response_writes(out: tuple[str, ...]) -> None:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    for body in out:
+        response.message(body)
+    assert twiml(out) == str(response)
+
+
 def test_long_reply_is_paged_then_cut_cleanly() -> None:
     lines = "\n".join(
         f"{i}. Une ligne de résultat assez longue pour remplir un SMS, numéro {i}" for i in range(60)

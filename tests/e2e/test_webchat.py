@@ -19,8 +19,9 @@ import locales
 from bot.app import create_app
 from bot.identity import user_key
 from bot.operators import OperatorStore
-from bot.webchat import COOKIE, DESK_COOKIE, MAX_MESSAGE_CHARS, TEXT, accepted_language
+from bot.webchat import COOKIE, DESK_COOKIE, MAX_MESSAGE_CHARS
 from bot.webchat_guard import Desk, Guard, RateLimiter
+from bot.webchat_page import TEXT, accepted_language, pieces
 from db.sql import make_async_engine
 from handlers import Role
 from tests.e2e import browser
@@ -40,7 +41,8 @@ def hidden(page: str) -> dict[str, str]:
 
 
 def replies(page: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(r'<p class="text"[^>]*>(.*?)</p>', page, re.S)]
+    found = re.findall(r'<p class="text"[^>]*>(.*?)</p>', page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", t)) for t in found]
 
 
 @pytest.fixture
@@ -85,6 +87,29 @@ async def test_a_search_answers_with_results_and_choice_buttons(client: httpx.As
     said = replies(details.text)
     assert said[:2] == replies(response.text)[:2]  # the transcript travels with the page
     assert said[-2] == "1" and len(said[-1]) > 40
+    assert '<a href="tel:+33353019561">03 53 01 95 61</a>' in details.text
+    assert '<a href="https://www.openstreetmap.org/directions?' in details.text
+
+
+def test_phone_numbers_and_the_bots_links_open_on_a_phone() -> None:
+    assert pieces("Tél. : 03 53 01 95 61, ou 0612345678.") == [
+        ("Tél. : ", None),
+        ("03 53 01 95 61", "tel:+33353019561"),
+        (", ou ", None),
+        ("0612345678", "tel:+33612345678"),
+        (".", None),
+    ]
+    assert pieces("Itinéraire : https://www.openstreetmap.org/directions?to=47.7,7.3.") == [
+        ("Itinéraire : ", None),
+        (
+            "https://www.openstreetmap.org/directions?to=47.7,7.3",
+            "https://www.openstreetmap.org/directions?to=47.7,7.3",
+        ),
+        (".", None),
+    ]
+    assert pieces("(600 m) 21 Boulevard, SIRET 12345678901234") == [
+        ("(600 m) 21 Boulevard, SIRET 12345678901234", None)
+    ]
 
 
 async def test_the_user_key_is_the_hashed_cookie_id_and_no_text_is_stored(

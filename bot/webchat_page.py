@@ -1,0 +1,129 @@
+"""What a web chat page shows: its own words (locales/*/webchat.po), the transcript's entries as the
+page carries them, the links a phone can open in a reply, and the language a browser asks for."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import locales
+from handlers import Choice, Reply, ReplyKind
+
+DOMAIN = "webchat"
+
+# Every sentence of the pages themselves (the conversation's are in its own catalog): locales/*/webchat.po.
+TEXT = {
+    "title": "Find help nearby",
+    "log": "Conversation",
+    "you": "You",
+    "bot": "Answer",
+    "label": "Your message",
+    "send": "Send",
+    "choices": "Answer choices",
+    "new": "New conversation",
+    "too_long": "Your message is too long: {limit} characters at most.",
+    "too_many": "Too many messages at once. Wait a minute, then send again.",
+    "expired": "This page had expired: please send your message again.",
+    "login_title": "Operator sign-in",
+    "login": "Login",
+    "password": "Password",
+    "sign_in": "Sign in",
+    "sign_out": "Sign out",
+    "wrong": "Wrong login or password.",
+    "signed_in": "Signed in: {name} ({organisation})",
+}
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    return locales.gettext(lang, DOMAIN, TEXT[key], **values)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One message of the transcript a page shows: the person's (`you`) or one reply (`bot`)."""
+
+    seq: int
+    who: str
+    lang: str
+    text: str
+    choices: tuple[tuple[str, str], ...] = ()  # (what pressing it sends, its label)
+    turn: int = 0
+
+    def dump(self) -> list[Any]:
+        return [self.seq, self.who, self.lang, self.text, [list(c) for c in self.choices], self.turn]
+
+    @classmethod
+    def load(cls, data: object) -> Entry | None:
+        try:
+            assert isinstance(data, list)
+            seq, who, lang, text, choices, turn = data
+            pairs = tuple((str(reply), str(label)) for reply, label in choices)
+            return cls(int(seq), str(who), locales.info(str(lang)).code, str(text), pairs, int(turn))
+        except (AssertionError, ValueError, TypeError):
+            return None
+
+
+def entries_of(data: Sequence[object]) -> list[Entry]:
+    return [entry for entry in map(Entry.load, data) if entry is not None]
+
+
+def reply_entries(replies: Sequence[Reply], seq: int, turn: int) -> list[Entry]:
+    return [
+        Entry(seq + i, "bot", r.lang, r.text, tuple((c.reply, c.label) for c in r.choices), turn)
+        for i, r in enumerate(replies)
+        if r.text
+    ]
+
+
+# What a reply's text may hold that a phone can open: the bot's own links (a directions URL: directory
+# text reaches a reply with its schemes defused, handlers/untrusted.py) and French phone numbers.
+_LINKS = re.compile(
+    r"(?P<url>https://[^\s<>\"]+[^\s<>\".,;:!?)])|(?<![\d+])(?P<tel>0[1-9](?:[ .]?\d\d){4})(?!\d)"
+)
+
+
+def pieces(text: str) -> list[tuple[str, str | None]]:
+    """The text cut into (words, link or None): a phone number becomes tel:+33…, a URL itself."""
+    found: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _LINKS.finditer(text):
+        found.append((text[last : match.start()], None))
+        if match.group("url"):
+            found.append((match.group("url"), match.group("url")))
+        else:
+            digits = re.sub(r"\D", "", match.group("tel"))
+            found.append((match.group("tel"), "tel:+33" + digits[1:]))
+        last = match.end()
+    found.append((text[last:], None))
+    return [(words, link) for words, link in found if words]
+
+
+def accepted_language(header: str | None) -> str | None:
+    """The first of ours in an Accept-Language header, in the order the browser lists them."""
+    for part in (header or "").split(","):
+        found = locales.from_tag(part.split(";", 1)[0].strip())
+        if found:
+            return found
+    return None
+
+
+def keep_replies(replies: Sequence[Reply]) -> str:
+    """What a form sent twice gets again: the replies' language, text and choices (never what the
+    person wrote)."""
+    return json.dumps(
+        [[r.kind.value, r.lang, r.text, [[c.reply, c.label] for c in r.choices]] for r in replies],
+        ensure_ascii=False,
+    )
+
+
+def kept_replies(kept: str) -> list[Reply]:
+    try:
+        return [
+            Reply(ReplyKind(kind), lang, text, tuple(Choice(c, label) for c, label in choices))
+            for kind, lang, text, choices in json.loads(kept)
+        ]
+    except (ValueError, TypeError):
+        return []
