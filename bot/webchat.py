@@ -9,6 +9,7 @@ server keeps the conversation's state as for any channel, not what people wrote.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
@@ -170,8 +171,7 @@ class WebChat:
 
     def _address_key(self, request: Request) -> str:
         """The client address only as a rate-limit key in memory, never stored or logged."""
-        host = request.client.host if request.client else "unknown"
-        return "ip:" + user_key(self._config.secret, "web-address", host)[:24]
+        return "ip:" + user_key(self._config.secret, "web-address", client_address(request))[:24]
 
     # --- pages -------------------------------------------------------------------------------------
     async def _ui_lang(self, visitor: Visitor, entries: Sequence[Entry], hint: str | None) -> str:
@@ -444,6 +444,20 @@ class WebChat:
             media_type=ASSETS[name],
             headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
         )
+
+
+def client_address(request: Request) -> str:
+    """Who sent the request, for the rate limit. Behind the HTTPS proxy (docker-compose.yml publishes
+    the service on a private address) every request comes from the proxy, which appends the real
+    client to X-Forwarded-For: its last entry is taken then, and only then; a client reaching us
+    directly cannot choose its bucket by writing the header itself."""
+    peer = request.client.host if request.client else ""
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_private
+    except ValueError:
+        behind_proxy = False
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")[-1].strip()
+    return forwarded if behind_proxy and forwarded else peer or "unknown"
 
 
 def _dispatch(name: str) -> Callable[[Request], Awaitable[Response]]:

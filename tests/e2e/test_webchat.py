@@ -14,12 +14,13 @@ import pytest
 from babel.messages.pofile import read_po
 from pydantic import ValidationError
 from sqlalchemy import create_engine, text
+from starlette.requests import Request
 
 import locales
 from bot.app import create_app
 from bot.identity import user_key
 from bot.operators import OperatorStore
-from bot.webchat import COOKIE, DESK_COOKIE, MAX_MESSAGE_CHARS
+from bot.webchat import COOKIE, DESK_COOKIE, MAX_MESSAGE_CHARS, client_address
 from bot.webchat_guard import Desk, Guard, RateLimiter
 from bot.webchat_page import TEXT, accepted_language, pieces
 from db.sql import make_async_engine
@@ -191,6 +192,19 @@ async def test_a_flood_from_one_visitor_is_slowed(client: httpx.AsyncClient) -> 
         statuses.append(response.status_code)
     assert statuses[:10] == [200] * 10 and statuses[-1] == 429
     assert "Trop de messages" in response.text
+
+
+def test_only_a_private_peer_may_name_the_client() -> None:
+    """Behind the HTTPS proxy (a private or loopback peer) the client is X-Forwarded-For's last entry,
+    the one the proxy appended; a client reaching the service directly keeps its own address."""
+
+    def request(peer: str, forwarded: str) -> Request:
+        headers = [(b"x-forwarded-for", forwarded.encode())]
+        return Request({"type": "http", "client": (peer, 1234), "headers": headers})
+
+    assert client_address(request("127.0.0.1", "198.51.100.7, 203.0.113.9")) == "203.0.113.9"
+    assert client_address(request("10.0.0.2", "203.0.113.9")) == "203.0.113.9"
+    assert client_address(request("93.184.216.34", "198.51.100.7")) == "93.184.216.34"
 
 
 async def test_a_new_conversation_forgets_the_previous_one(
