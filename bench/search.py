@@ -49,7 +49,7 @@ from db import PARIS, HoursFacts, communes, taxonomy
 from db.geo import EARTH_RADIUS_M
 from db.sql import SqlIndex, load_sample, make_async_engine, make_engine, migrate, sync_categories
 from db.sql.models import ServiceRow
-from search import Directory, Openness, Point, Query, Timing, state_at
+from search import Directory, Openness, OpenState, Point, Query, Timing, state_at
 from search.facts import timing_of
 
 NOW = datetime(2026, 11, 17, 10, 15, tzinfo=PARIS)
@@ -192,6 +192,7 @@ class Floor:
         hour_bit = 1 << (local.weekday() * 24 + local.hour)
         k, done = 16, 0
         found: dict[int, float] = {}
+        states: dict[int, OpenState] = {}  # by Timing: points sharing their hours share one state
         while True:
             merged: list[tuple[float, int, int, int]] = []  # (chord, service, tree, index)
             complete = bound
@@ -214,7 +215,8 @@ class Floor:
                 tree = trees[t]
                 if not tree.masks[i] & hour_bit:
                     continue
-                state = state_at(tree.timings[i], query.at)
+                timing = tree.timings[i]
+                state = states.get(id(timing)) or states.setdefault(id(timing), state_at(timing, query.at))
                 if state.openness is Openness.OPEN and not state.holiday_unsure:
                     place = int(tree.place[i])
                     if place not in found:
