@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from handlers.audience import audience_line, audience_marker, condition_lines, language_names
 from handlers.generic_needs import is_shelter
-from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, weekday
+from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, tr, weekday
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.operators import to
@@ -208,11 +208,14 @@ def dense_line(
     needs: tuple[str, ...] = (),
     *,
     walking: bool = False,
+    reported: bool = False,
 ) -> str:
     """One place on one line an operator reads out or copies whole: name, distance, state, street,
-    phone, then the access conditions and how busy it is."""
+    phone, then the access conditions and how busy it is, and whether someone reported it wrong."""
     first = _line(number, title(result, needs, lang), result, at, now, lang, brief=True, walking=walking)
     parts = [first, _street(result), defuse(result.phone or ""), *access_labels(result, lang)]
+    if reported:  # "le 3 est fermé", said since a person last checked the place (handlers/reporting.py)
+        parts.append(tr(lang, "Reported recently: call first."))
     if is_stale(result, now):
         parts.append(t(lang, "Old info: call first."))
     return " · ".join(part for part in parts if part)
@@ -277,6 +280,7 @@ def results_text(
     lead: tuple[str, ...] = (),
     walking: bool = False,
     dense: bool = False,
+    reported: frozenset[tuple[str, int]] = frozenset(),
 ) -> str:
     """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
     surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
@@ -292,7 +296,16 @@ def results_text(
     if dense and not compact:  # an operator's list: one copyable line a place
         lines = [*lead, head]
         lines.extend(
-            dense_line(first + index, result, at, now, lang, needs, walking=walking)
+            dense_line(
+                first + index,
+                result,
+                at,
+                now,
+                lang,
+                needs,
+                walking=walking,
+                reported=(result.source, result.lieu_id) in reported,
+            )
             for index, result in enumerate(results)
         )
         return "\n".join([*lines, footer])

@@ -237,6 +237,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             lead=lead,
             walking=ctx.walker or conv.walk_km is not None,
             dense=ctx.operator,
+            reported=ctx.deps.reports.reported() if ctx.operator and ctx.deps.reports else frozenset(),
         )
 
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))

@@ -193,3 +193,17 @@ def test_solibot_reports_is_a_command(
     assert main(["reports", "export", "--since", "2026-11-01"]) == 0
     assert capsys.readouterr().out.startswith("id,created_at,source,lieu_id")
     assert main(["reports", "list", "--since", "2026-13-01"]) == 2
+
+
+async def test_operators_see_recently_reported_places(sample_database_url: str) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        await _say(resources, "le 1 est fermé")
+        (row,) = _reports(sample_database_url)
+        operator = Incoming(Channel.TELEGRAM, "q" * 64, "douche Mulhouse", received_at=NOW, surface=TELEGRAM,
+                            role=Role.OPERATOR, actor=3)  # fmt: skip
+        listed = "\n".join(r.text for r in (await resources.converse(operator)).replies)
+        public = await _say(resources, "douche Mulhouse")
+    (flagged,) = [line for line in listed.splitlines() if "Signalé récemment : appelez avant." in line]
+    assert flagged.startswith("1. ") and row["place_name"] in flagged
+    assert "Signalé" not in public  # nothing changes for the public
