@@ -15,5 +15,6 @@ def test_the_operators_transcript(tmp_path: Path) -> None:
     assert "3 segment(s), UCS2" in text or "2 segment(s), UCS2" in text or "1 segment(s), UCS2" in text
     assert "Adresse communiquée sur orientation" in text  # a referral-only place, no street address
     assert "Merci : votre signalement sur" in text
+    assert "sur rendez-vous · Signalé récemment : appelez avant." in text  # the operator's list after it
     assert "id,created_at,source,lieu_id" in text and ",closed," in text and ",phone," in text
     assert "+33612345678" not in text.split("## The export")[1]  # the export holds no number
