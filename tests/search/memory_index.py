@@ -121,6 +121,8 @@ class MemoryIndex:
         self.reads += 1
         found = {}
         for key in keys:
+            if key not in self._rows:  # gone from the directory since the points were read
+                continue
             place, stop, service = self._rows[key]
             found[key] = CardFacts(
                 lieu_id=place["lieu_id"],

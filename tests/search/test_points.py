@@ -1,0 +1,105 @@
+"""The searchable points in memory (search.points) and how a Directory keeps them in step."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import search.engine
+from db import haversine_m, taxonomy
+from search import Directory, Query
+from search.engine import _hour_of_week, _hours_mask
+from search.points import PointIndex, words
+from tests.search.memory_index import MemoryIndex
+from tests.search.test_engine import CENTER, PARIS, random_places
+
+DOCS = random_places(31, 300)
+INDEX = MemoryIndex(DOCS)
+AT = datetime(2026, 11, 17, 10, 30, tzinfo=PARIS)
+
+
+def _points() -> PointIndex:
+    return PointIndex(asyncio.run(INDEX.points()), taxonomy())
+
+
+POINTS = _points()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dlat=st.floats(-0.35, 0.35),
+    dlon=st.floats(-0.5, 0.5),
+    radius_km=st.sampled_from((0.5, 1.0, 3.0, 10.0, 30.0)),
+    need=st.sampled_from(("food", "shower", "emergency_accommodation", "hygiene_and_wellness", "")),
+)
+def test_near_is_every_point_within_the_radius_nearest_first(
+    dlat: float, dlon: float, radius_km: float, need: str
+) -> None:
+    lat, lon = CENTER.lat + dlat, CENTER.lon + dlon
+    ranges = taxonomy().code_ranges((need,) if need else ())
+    near = POINTS.near(lat, lon, ranges, radius_km * 1000, _hour_of_week(AT), words(_hours_mask(AT)))
+    expected = sorted(
+        (haversine_m(lat, lon, p[3], p[4]), p[2], p[1])
+        for p in INDEX._points
+        if haversine_m(lat, lon, p[3], p[4]) <= radius_km * 1000
+        and (not ranges or any(low <= p[5] <= high for low, high in ranges))
+    )
+    assert [(int(s), int(t)) for s, t in zip(near.service, near.stop, strict=True)] == [
+        (s, t) for _d, s, t in expected
+    ]
+    assert near.distance.tolist() == pytest.approx([d for d, _s, _t in expected], abs=1e-6)
+
+
+def test_prepare_builds_once_and_first_searches_share_the_build() -> None:
+    index = MemoryIndex(DOCS)
+    directory = Directory(index)
+
+    async def start() -> None:
+        await asyncio.gather(directory.prepare(), directory.prepare(), directory.search(Query(CENTER, AT)))
+        await directory.prepare()
+
+    asyncio.run(start())
+    assert index.builds == 1
+
+
+def test_a_moved_data_stamp_rebuilds_in_the_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search.engine, "CHECK_SECONDS", 0.0)
+    index = MemoryIndex(DOCS)
+    directory = Directory(index)
+
+    async def run() -> None:
+        await directory.search(Query(CENTER, AT, categories=("food",)))
+        await directory.search(Query(CENTER, AT, categories=("food",)))
+        assert index.builds == 1  # the stamp has not moved
+        index.stamp = 2  # another process imported
+        page = await directory.search(Query(CENTER, AT, categories=("food",)))
+        assert page.results  # answered from the index it had
+        building = directory._building
+        assert building is not None
+        await building
+        assert index.builds == 2
+
+    asyncio.run(run())
+
+
+def test_a_place_gone_since_the_points_were_read_is_left_out() -> None:
+    index = MemoryIndex(DOCS)
+    directory = Directory(index)
+    query = Query(CENTER, AT, categories=("food",), limit=5)
+    before = asyncio.run(directory.search(query))
+    gone = before.results[0]
+    for key in [k for k, (place, _stop, _service) in index._rows.items() if place["lieu_id"] == gone.lieu_id]:
+        del index._rows[key]
+    after = asyncio.run(directory.search(query))
+    assert gone.lieu_id not in {r.lieu_id for r in after.results}
+    assert [r.lieu_id for r in after.results] == [r.lieu_id for r in before.results[1:]]
+
+
+def test_an_empty_directory_answers_an_empty_page() -> None:
+    directory = Directory(MemoryIndex([]))
+    page = asyncio.run(directory.search(Query(CENTER, AT, categories=("food",))))
+    assert page.results == () and page.total == 0
