@@ -4,14 +4,18 @@ saturation), and what the public still sees (the 115 line, "CHU" as the hospital
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
+import locales
 from bot.console import surface_of
-from handlers import Channel, Conversation, Deps, Incoming, Reply, Role, respond
+from handlers import Channel, Conversation, Deps, Incoming, Reply, Role, pages, respond
 from handlers.operators import read_code, read_jargon
 from handlers.pages import access_labels
 from search.engine import Result
@@ -19,6 +23,7 @@ from tests.conftest import PARIS
 
 from .conftest import RecordingDirectory
 
+ROOT = Path(__file__).resolve().parents[2]
 NIGHT = datetime(2026, 11, 17, 21, 30, tzinfo=PARIS)
 NOON = datetime(2026, 11, 17, 12, 0, tzinfo=PARIS)
 NUMBERED = re.compile(r"^(\d+)\. ", re.M)
@@ -214,3 +219,27 @@ async def test_conditions_nothing_meets_are_said_as_such(operator: Desk) -> None
     text = await operator.text("CHU Colmar avec son chien sans orientation")
     assert "Aucun lieu ici ne remplit toutes les conditions demandées" in text
     assert "(animaux, gratuit, fauteuil)" not in text  # the public's note names other conditions
+
+
+def _operator_msgids() -> set[str]:
+    """Literal sentences handed to `to(lang, "...")`, and the label tables of handlers/pages.py."""
+    found: set[str] = set()
+    for path in (ROOT / "handlers").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "to" and len(node.args) >= 2:
+                if isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                    found.add(node.args[1].value)
+    return found | set(pages._ACCESS.values()) | set(pages._SATURATION.values())
+
+
+@pytest.mark.parametrize("lang", locales.LANGUAGES)
+def test_every_operator_sentence_is_translated_with_its_placeholders(lang: str) -> None:
+    with (ROOT / "locales" / lang / "LC_MESSAGES" / "operators.po").open("rb") as handle:
+        catalog = {str(m.id): str(m.string) for m in read_po(handle, locale=lang) if m.id}
+    used = _operator_msgids()
+    assert used == catalog.keys()
+    for msgid, text in catalog.items():
+        assert text.strip(), msgid
+        assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", text)), (lang, msgid)
+        if lang != "en":
+            assert text != msgid or len(msgid) < 5, (lang, msgid)  # a translation, not an English copy
