@@ -250,14 +250,15 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             )
         except Exception:  # noqa: BLE001 - a reader bug must not lose the message: answer with the menu
             log.exception("understand failed")
-    if understanding is not None and not conv.lang_chosen and _worth_detecting(text, understanding):
+    walk = read_walk(text)  # "à pied", "2 km max": how far, not what is sought, nor a language's words
+    unwalked = "".join(" " if any(a <= i < b for a, b in walk.spans) else c for i, c in enumerate(text))
+    if understanding is not None and not conv.lang_chosen and _worth_detecting(unwalked, understanding):
         if understanding.language in LANGUAGES:
             lang = understanding.language
     conv = replace(conv, lang=lang)
     ctx = replace(ctx, lang=lang)
 
     who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)
-    walk = read_walk(text)  # "à pied", "2 km max": how far, not what is sought
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
     needs = tuple(

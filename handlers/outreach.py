@@ -14,6 +14,7 @@ from handlers.terms import FoldedText, alternatives, pattern
 
 WALK_KMH = 4.5  # an adult's pace on a pavement, a little slow: the person may be tired or carrying bags
 WALK_KM = 2.0  # "à pied" with no number: about 25 minutes, what most people will walk to a meal
+WALK_MAX_KM = 5.0  # farther than this, a walking time is no help (an hour and more)
 MIN_KM, MAX_KM = 0.1, 30.0  # a limit outside these is a misreading ("0 m") or no walking limit at all
 
 _WALK = pattern(locales.words("filters", "walk"))
@@ -72,7 +73,9 @@ def walking_minutes(meters: float) -> int:
 
 
 def walking_distance(meters: float, lang: str) -> str:
-    """ "1,2 km · 17 min à pied"."""
+    """ "1,2 km · 20 min à pied"; past WALK_MAX_KM the distance alone: nobody walks 16 km to a meal."""
+    if meters > WALK_MAX_KM * 1000:
+        return distance(meters, lang)
     return t(
         lang,
         "{distance} · {minutes} min walk",

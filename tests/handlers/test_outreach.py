@@ -70,6 +70,7 @@ def test_here_words_and_walking_times() -> None:
     assert walking_minutes(100) == 2 and walking_minutes(1200) == 20 and walking_minutes(3000) == 50
     assert walking_distance(1200, "fr") == "1,2 km · 20 min à pied"
     assert walking_distance(350, "en") == "350 m · 6 min walk"
+    assert walking_distance(16_000, "fr") == "16 km", "nobody walks that far: no time"
 
 
 async def test_position_and_need_in_one_message(chat: Chat) -> None:
@@ -150,7 +151,8 @@ async def test_a_limit_said_after_the_search_narrows_it(chat: Chat) -> None:
     await chat.send(f"manger {POSITION}")
     assert chat.conv.walk_km is None
     spy = recording(chat)
-    text = await chat.text("pas plus de 500 m")
+    text = await chat.text("à pied, pas plus de 500 m")
+    assert chat.conv.lang == "fr", 'walking words name no language ("a pe" is Portuguese too)'
     assert chat.conv.walk_km == 0.5 and spy.queries[0].max_radius_km == 0.5
     if "Rien à moins de 0,5 km à pied" not in text:
         assert all(r.distance_m <= 500 for r in spy.results), text
