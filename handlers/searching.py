@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers.deps import Deps
 from handlers.generic_needs import is_health, searched_categories
-from handlers.i18n import kilometres, t
+from handlers.i18n import kilometres, t, tr
 from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
 from handlers.operators import relaxed_note
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
@@ -90,6 +90,9 @@ async def details(conv: Conversation, number: int, ctx: Ctx) -> Turn:
         return Turn(conv, (notice(ctx.lang, text),))
     at, (result,) = _as_of(conv, page.results, query.at, ctx.now)
     text = details_text(result, at, ctx.now, ctx.lang, surface=ctx.surface)
+    reports = ctx.deps.reports
+    if ctx.operator and reports is not None and (result.source, result.lieu_id) in reports.reported():
+        text = f"{tr(ctx.lang, 'Reported recently: call first.')}\n{text}"  # before anything is read out
     reply = Reply(ReplyKind.DETAILS, ctx.lang, text, venues=_venues((result,)))
     event = None
     if not conv.detailed and conv.place is not None:  # the search's first details: its success, once

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,9 @@ async def test_operators_see_recently_reported_places(sample_database_url: str) 
                             role=Role.OPERATOR, actor=3)  # fmt: skip
         listed = "\n".join(r.text for r in (await resources.converse(operator)).replies)
         public = await _say(resources, "douche Mulhouse")
+        details = await resources.converse(replace(operator, text="1"))
+        assert details.replies[0].text.startswith("Signalé récemment : appelez avant.\n")
+        assert "Signalé" not in await _say(resources, "1")
     (flagged,) = [line for line in listed.splitlines() if "Signalé récemment : appelez avant." in line]
     assert flagged.startswith("1. ") and row["place_name"] in flagged
     assert "Signalé" not in public  # nothing changes for the public
