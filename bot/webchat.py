@@ -29,7 +29,7 @@ import locales
 from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash, settle
 from bot.identity import user_key
 from bot.metrics import REFUSED
-from bot.notices import UNAVAILABLE
+from bot.notices import SHARE_LOCATION, UNAVAILABLE
 from bot.notices import say as notice
 from bot.surfaces import WEB
 from bot.webchat_guard import Desk, Guard, RateLimiter, framing_headers, new_id
@@ -211,6 +211,9 @@ class WebChat:
                     "lang": e.lang,
                     "dir": locales.info(e.lang).direction,
                     "pieces": pieces(e.text) if e.who == "bot" else [(e.text, None)],
+                    "locate": notice(e.lang, SHARE_LOCATION)
+                    if e.ask_location and e.turn == last_turn and e.who == "bot"
+                    else None,
                     "choices": e.choices if e.turn == last_turn and e.who == "bot" else (),
                     "latest": e.seq == first_new,
                 }

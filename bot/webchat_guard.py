@@ -167,6 +167,7 @@ def framing_headers(frame_ancestors: str | None) -> dict[str, str]:
     headers = {
         "Content-Security-Policy": policy,
         "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": "geolocation=(self), camera=(), microphone=()",
         "X-Content-Type-Options": "nosniff",
         "Cache-Control": "no-store",
     }

@@ -51,17 +51,22 @@ class Entry:
     text: str
     choices: tuple[tuple[str, str], ...] = ()  # (what pressing it sends, its label)
     turn: int = 0
+    ask_location: bool = False  # a "share my location" button, where the browser has one
 
     def dump(self) -> list[Any]:
-        return [self.seq, self.who, self.lang, self.text, [list(c) for c in self.choices], self.turn]
+        choices = [list(c) for c in self.choices]
+        return [self.seq, self.who, self.lang, self.text, choices, self.turn, self.ask_location]
 
     @classmethod
     def load(cls, data: object) -> Entry | None:
         try:
-            assert isinstance(data, list)
-            seq, who, lang, text, choices, turn = data
+            assert isinstance(data, list) and len(data) in (6, 7)
+            seq, who, lang, text, choices, turn = data[:6]
             pairs = tuple((str(reply), str(label)) for reply, label in choices)
-            return cls(int(seq), str(who), locales.info(str(lang)).code, str(text), pairs, int(turn))
+            code = locales.info(str(lang)).code
+            return cls(
+                int(seq), str(who), code, str(text), pairs, int(turn), len(data) == 7 and data[6] is True
+            )
         except (AssertionError, ValueError, TypeError):
             return None
 
@@ -72,7 +77,9 @@ def entries_of(data: Sequence[object]) -> list[Entry]:
 
 def reply_entries(replies: Sequence[Reply], seq: int, turn: int) -> list[Entry]:
     return [
-        Entry(seq + i, "bot", r.lang, r.text, tuple((c.reply, c.label) for c in r.choices), turn)
+        Entry(
+            seq + i, "bot", r.lang, r.text, tuple((c.reply, c.label) for c in r.choices), turn, r.ask_location
+        )
         for i, r in enumerate(replies)
         if r.text
     ]
@@ -114,7 +121,10 @@ def keep_replies(replies: Sequence[Reply]) -> str:
     """What a form sent twice gets again: the replies' language, text and choices (never what the
     person wrote)."""
     return json.dumps(
-        [[r.kind.value, r.lang, r.text, [[c.reply, c.label] for c in r.choices]] for r in replies],
+        [
+            [r.kind.value, r.lang, r.text, [[c.reply, c.label] for c in r.choices], r.ask_location]
+            for r in replies
+        ],
         ensure_ascii=False,
     )
 
@@ -122,8 +132,8 @@ def keep_replies(replies: Sequence[Reply]) -> str:
 def kept_replies(kept: str) -> list[Reply]:
     try:
         return [
-            Reply(ReplyKind(kind), lang, text, tuple(Choice(c, label) for c, label in choices))
-            for kind, lang, text, choices in json.loads(kept)
+            Reply(ReplyKind(kind), lang, text, tuple(Choice(c, label) for c, label in choices), ask is True)
+            for kind, lang, text, choices, ask in json.loads(kept)
         ]
     except (ValueError, TypeError):
         return []

@@ -18,8 +18,9 @@
     Array.prototype.slice.call(log.children).forEach(function (li) {
       var theirs = kept[li.dataset.seq];
       if (!theirs) { li.remove(); return; }
-      var choices = li.querySelector(".choices");
-      if (choices && !theirs.querySelector(".choices")) choices.remove();
+      if (!theirs.querySelector(".choices")) {
+        Array.prototype.forEach.call(li.querySelectorAll(".choices"), function (old) { old.remove(); });
+      }
       li.removeAttribute("id");
       delete kept[li.dataset.seq];
     });
@@ -34,7 +35,31 @@
     if (latest) latest.scrollIntoView({ block: "start" });
     var input = document.getElementById("text");
     if (input) input.focus({ preventScroll: true });
+    offerLocation();
   }
+
+  // "Share my location" where a reply asks where the person is: the browser's position, sent as the
+  // "@lat,lon" the conversation reads as a shared location (rounded there to about 100 m).
+  function offerLocation() {
+    if (!navigator.geolocation) return;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-locate]"), function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = "yes";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var form = document.getElementById("say"), input = document.getElementById("text");
+        button.disabled = true;
+        navigator.geolocation.getCurrentPosition(function (where) {
+          input.value = "@" + where.coords.latitude.toFixed(4) + "," + where.coords.longitude.toFixed(4);
+          form.requestSubmit();
+        }, function () {
+          button.disabled = false;
+          input.focus();
+        }, { timeout: 15000, maximumAge: 60000 });
+      });
+    });
+  }
+  offerLocation();
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

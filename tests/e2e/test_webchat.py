@@ -68,6 +68,7 @@ async def test_the_page_is_public_embeddable_and_sets_a_signed_httponly_cookie(
     assert "Secure" in cookie and "Partitioned" in cookie and "Path=/chat" in cookie
     assert "frame-ancestors *" in response.headers["content-security-policy"]
     assert "x-frame-options" not in response.headers
+    assert "geolocation=(self)" in response.headers["permissions-policy"]
     assert '<label for="text">' in response.text and 'role="log"' in response.text
     other = await client.get("/healthz")
     assert other.headers["x-frame-options"] == "DENY"

@@ -170,3 +170,38 @@ def test_an_operator_signs_in_at_the_desk(page: Page, server: ThreadServer) -> N
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(f"{server.base}/chat")
     assert "Camille" not in page.locator("header").inner_text()
+
+
+def test_the_browser_position_answers_where_are_you(browser: Browser, server: ThreadServer) -> None:
+    context = browser.new_context(
+        locale="fr-FR",
+        viewport={"width": 390, "height": 844},
+        geolocation={"latitude": 47.7497, "longitude": 7.3397},
+        permissions=["geolocation"],
+    )
+    outside = context.new_page()
+    try:
+        outside.goto(f"{server.base}/chat")
+        assert "Où êtes-vous" in send(outside, "manger")
+        before = outside.locator(BOT_REPLIES).count()
+        outside.get_by_role("button", name="Envoyer ma position").click()
+        outside.wait_for_function("n => document.querySelectorAll('#log li.bot').length > n", arg=before)
+        assert "près de votre position" in outside.locator(f"{BOT_REPLIES} .text").last.inner_text()
+        assert outside.locator("#log li.you .text").last.inner_text() == "@47.7497,7.3397"
+        shoot(outside, "chat-fr-location")
+    finally:
+        context.close()
+
+
+def test_without_javascript_no_location_button_shows(browser: Browser, server: ThreadServer) -> None:
+    context = browser.new_context(locale="fr-FR", java_script_enabled=False)
+    plain = context.new_page()
+    try:
+        plain.goto(f"{server.base}/chat")
+        plain.get_by_label("Votre message").fill("manger")
+        with plain.expect_navigation():
+            plain.get_by_role("button", name="Envoyer", exact=True).click()
+        assert plain.locator("[data-locate]").count() == 1
+        assert not plain.get_by_role("button", name="Envoyer ma position").is_visible()
+    finally:
+        context.close()
