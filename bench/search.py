@@ -17,8 +17,9 @@ agree=…/… services=… backend=sqlite` (the SQLite run; PostgreSQL's line is
 
     .venv/bin/python -m bench.search [--services 200000] [--queries 2000] [--skip-pg] [--work DIR]
 
-`--work DIR` keeps the generated databases there (SQLite file, PostgreSQL database
-solibot_bench_<services>) and reuses them when they already hold that many services.
+`--trace-memory` adds the index's own bytes (tracemalloc, a slower build). `--work DIR` keeps the
+generated databases there (SQLite file, PostgreSQL database solibot_bench_<services>) and reuses
+them when they already hold that many services.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ class _Tree:
 
 
 class Floor:
-    """The 10 nearest open places within 30 km: cKDTree k-nearest (k doubling), hour mask, state_at."""
+    """The 10 nearest open places within 30 km: a cKDTree per need, k-nearest (k doubling), the hour
+    mask, then state_at (one state per set of hours)."""
 
     def __init__(self, engine: Engine) -> None:
         tax = taxonomy()
@@ -167,11 +169,13 @@ class Floor:
             by_code.setdefault(category_code, []).append(
                 (lat, lon, place_id, service_id, int(mask, 16), timing)
             )
-        self.trees: dict[int, _Tree] = {}
-        for category_code, points in by_code.items():
+        self.trees: dict[str, _Tree] = {}  # one per need: a query asks one tree
+        for need in NEEDS:
+            ranges = tax.code_ranges((need,))
+            points = [p for c, ps in by_code.items() if any(lo <= c <= hi for lo, hi in ranges) for p in ps]
             lat = np.array([p[0] for p in points])
             lon = np.array([p[1] for p in points])
-            self.trees[category_code] = _Tree(
+            self.trees[need] = _Tree(
                 cKDTree(_xyz(lat, lon)),
                 lat,
                 lon,
@@ -180,12 +184,10 @@ class Floor:
                 [p[4] for p in points],
                 [p[5] for p in points],
             )
-        self.tax = tax
 
     def search(self, query: Query) -> list[tuple[int, int]]:
         """(lieu_id, rounded metres) of the nearest open places, nearest first."""
-        ranges = self.tax.code_ranges(query.categories)
-        trees = [t for c, t in self.trees.items() if any(low <= c <= high for low, high in ranges)]
+        trees = [self.trees[need] for need in query.categories]
         x = _xyz(np.array([query.point.lat]), np.array([query.point.lon]))[0]
         bound = 2 * math.sin(MAX_RADIUS_M / EARTH_RADIUS_M / 2) * (1 + 1e-9)
         local = query.at.astimezone(PARIS)
@@ -232,19 +234,21 @@ class Floor:
         return [(self.lieu[p], round(d)) for p, d in found.items()]
 
 
-async def run(url: str, engine: Engine, queries: list[Query]) -> dict[str, Any]:
+async def run(url: str, engine: Engine, queries: list[Query], trace: bool) -> dict[str, Any]:
     async_engine = make_async_engine(url)
     directory = Directory(SqlIndex(async_engine))
     with suppress(ImportError):  # the modules the index loads are not the index (an older solibot has none)
         import search.points  # noqa: F401, PLC0415
     gc.collect()
-    tracemalloc.start()
+    if trace:  # the index's own bytes; tracemalloc makes the build several times slower
+        tracemalloc.start()
     before_rss, start = rss_mb(), time.perf_counter()
     prepare = getattr(directory, "prepare", None)
     if prepare is not None:
         await prepare()
     prepared_s = time.perf_counter() - start
-    index_mb = tracemalloc.get_traced_memory()[0] / 2**20
+    gc.collect()
+    index_mb = tracemalloc.get_traced_memory()[0] / 2**20 if trace else float("nan")
     tracemalloc.stop()
     index_rss = rss_mb() - before_rss
     floor = Floor(engine)
@@ -325,6 +329,7 @@ def main() -> None:
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--work", type=Path, help="keep and reuse the generated databases here")
+    parser.add_argument("--trace-memory", action="store_true", help="the index's bytes by tracemalloc")
     args = parser.parse_args()
     queries = query_points(args.queries)
     with TemporaryDirectory() as tmp:
@@ -342,7 +347,7 @@ def main() -> None:
             count = load(url, args.services)
             print(f"{backend}: {count} services ready in {time.perf_counter() - start:.1f} s", flush=True)
             engine = make_engine(url)
-            found = asyncio.run(run(url, engine, queries))
+            found = asyncio.run(run(url, engine, queries, args.trace_memory))
             engine.dispose()
             print(
                 f"{backend}: prepare {found['prepare_s']:.2f} s, index {found['index_mb']:.1f} MB traced "
