@@ -105,7 +105,7 @@ def start_server(
     return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
 
 
-async def wait_ready(base: str, within: float = 60) -> None:
+async def wait_ready(base: str, within: float = 300) -> None:
     deadline = time.monotonic() + within
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
