@@ -294,7 +294,10 @@ class WebChat:
             history = []
         seq = history[-1].seq + 1 if history else 0
         turn = history[-1].turn + 1 if history else 0
-        mine = [] if forget else [Entry(seq, "you", lang, text, (), turn)]
+        # The person's words in the language the conversation read them in (a screen reader voices
+        # Arabic written on a French page as Arabic), else the page's.
+        said = next((r.lang for r in replies), lang)
+        mine = [] if forget else [Entry(seq, "you", said, text, (), turn)]
         entries = (history + mine + reply_entries(replies, seq + 1, turn))[-HISTORY_ENTRIES:]
         return self._render(request, visitor, await self._ui_lang(visitor, entries, hint), entries, hint=hint)
 

@@ -175,6 +175,7 @@ async def test_emoji_and_other_scripts_are_answered(client: httpx.AsyncClient) -
     assert replies(response.text)[0] == "🍞🍞 😀 Mulhouse" and len(replies(response.text)) >= 2
     arabic = await send(client, response.text, "أريد أن آكل في مولوز")
     assert '<html lang="ar" dir="rtl">' in arabic.text
+    assert '<p class="text" lang="ar" dir="auto">أريد أن آكل في مولوز</p>' in arabic.text
     assert 'lang="ar" dir="rtl"' in arabic.text
 
 
