@@ -3,7 +3,7 @@ and the search index's values. Light on purpose: reading a message needs these, 
 (the storage is `db.sql`)."""
 
 from db.categories import Category, Taxonomy, taxonomy
-from db.geo import bounding_box, haversine_m
+from db.geo import EARTH_RADIUS_M, bounding_box, haversine_m
 from db.index import CardFacts, HoursFacts, Index, IndexReader, Key, SearchPoints, candidate_mask
 from db.reference import (
     Commune,
@@ -22,6 +22,7 @@ from db.schedule import DAY_END, PARIS, SEARCH_ZONE, WEEK_HOURS, Period, Slot, W
 
 __all__ = [
     "DAY_END",
+    "EARTH_RADIUS_M",
     "PARIS",
     "SEARCH_ZONE",
     "WEEK_HOURS",

@@ -26,8 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from db import WEEK_HOURS, SearchPoints, Taxonomy
-from db.geo import EARTH_RADIUS_M
+from db import EARTH_RADIUS_M, WEEK_HOURS, SearchPoints, Taxonomy
 from search.facts import timing_of
 from search.hours import Timing
 
