@@ -88,11 +88,19 @@ def _since(value: str | None, now: datetime) -> datetime:
     return datetime.combine(day, time(), tzinfo=PARIS)
 
 
+def _inert(value: object) -> object:
+    """A report's words are anyone's: a cell starting with = + - @ would be a formula in a spreadsheet
+    (CSV injection), so it is quoted with an apostrophe, as OWASP advises."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_csv(reports: list[StoredReport], out: TextIO) -> None:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for report in reports:
-        row = asdict(report)
+        row = {name: _inert(value) for name, value in asdict(report).items()}
         row["created_at"] = report.created_at.astimezone(PARIS).isoformat(timespec="seconds")
         row["open"] = "yes" if report.open else "no"
         writer.writerow(row)

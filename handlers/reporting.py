@@ -24,6 +24,7 @@ MAX_WORDS = 15  # a report is a sentence; a longer message is a search or a stor
 MAX_TEXT = 500
 NUMBER_HIDDEN = "[…]"
 _NUMBER = re.compile(r"(?<![\d+])(\d{1,3})(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d(?:[\s.\-/()]{0,2}\d){5,}")  # what phonenumbers would not call a number
 
 
@@ -59,12 +60,12 @@ def read_report(text: str) -> ReportAsk | None:
 
 
 def without_phones(text: str) -> str:
-    """The words as written, but no phone number (the place's, or anyone's): the report is about the
-    place, and a number in it would be personal data the directory team has no use for."""
+    """The words as written, but no phone number or e-mail address (the place's, or anyone's): the
+    report is about the place, and those would be personal data the directory team has no use for."""
     spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "FR")]
     for start, end in reversed(spans):
         text = text[:start] + NUMBER_HIDDEN + text[end:]
-    return _DIGITS.sub(NUMBER_HIDDEN, text)[:MAX_TEXT]
+    return _EMAIL.sub(NUMBER_HIDDEN, _DIGITS.sub(NUMBER_HIDDEN, text))[:MAX_TEXT]
 
 
 async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, ctx: Ctx) -> Turn | None:

@@ -70,6 +70,15 @@ def test_phone_numbers_are_taken_out_of_the_words() -> None:
     assert without_phones("fermé, appelez moi au 06 12 34 56 78 svp") == "fermé, appelez moi au […] svp"
     assert "612345678" not in without_phones("le numéro +33612345678 ne répond pas")
     assert without_phones("le 3 est fermé depuis le 12") == "le 3 est fermé depuis le 12"
+    assert without_phones("écrivez à jean.dupont@example.org") == "écrivez à […]"
+
+
+def test_the_export_holds_no_formula() -> None:
+    """A report's words are anyone's: a spreadsheet must not run them (CSV injection)."""
+    from bot.place_reports import _inert
+
+    assert _inert('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert _inert("+33 fermé") == "'+33 fermé" and _inert("fermé") == "fermé" and _inert(3) == 3
 
 
 async def test_a_report_is_kept_and_thanked(sample_database_url: str) -> None:
