@@ -4,6 +4,7 @@ local stand-in of Twilio's REST API: what is posted, confirmation, failures, the
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -231,3 +232,32 @@ def test_a_sealed_send_expires_and_resists_another_secret() -> None:
     assert FernetSealer(b"secret").unseal(token) is not None
     assert FernetSealer(b"another").unseal(token) is None
     assert FernetSealer(b"secret").unseal(token[:-4] + "AAAA") is None
+
+
+async def test_nor_in_redis(
+    sample_database_url: str, standin: tuple[TwilioStandIn, str], redis_url: str
+) -> None:
+    """With several workers the conversation lives in Redis: the send awaiting YES is sealed there too."""
+    import redis.asyncio as aioredis
+
+    _, base = standin
+    key = uuid.uuid4().hex * 2
+    settings = _settings(sample_database_url, base, redis_url=redis_url)
+    async with Resources.open(settings, lambda: NOW, deadline=False) as resources:
+        await resources.converse(replace(_msg("douche Mulhouse"), user_key=key))
+        await resources.converse(replace(_msg("envoyer 1 au 06 12 34 56 78"), user_key=key))
+        client = aioredis.Redis.from_url(redis_url)
+        found = [k async for k in client.scan_iter(match=f"*{key}*")]
+        values: list[bytes] = []
+        for k in found:
+            kind = await client.type(k)
+            if kind == b"hash":
+                values.extend(v for v in (await client.hgetall(k)).values() if isinstance(v, bytes))
+            elif kind == b"string" and isinstance(value := await client.get(k), bytes):
+                values.append(value)
+        await client.delete(*found)
+        await client.aclose()
+    stored = b" ".join(values)
+    assert b'"sending":"' in stored  # the sealed send is there, and nothing of the number
+    for form in PHONE_FORMS:
+        assert form.replace(" ", "").encode() not in stored.replace(b" ", b"")
