@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.parse
+	$(VENV)/bin/python -m bench.startup
 
 # The statistics report's charts as PNGs for docs/indicators.md (docs/img/), shot in Debian's headless
 # Chromium (apt-get install chromium); the web chat's screenshots come from its browser tests.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -95,14 +96,21 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
-async def _warm_up(resources: Resources, settings: Settings) -> None:
+async def _warm_up(resources: Resources, settings: Settings, freeze: bool) -> None:
     """What the first SMS would build (indexes, catalogs, the search's points, the SMS pages), built
-    before /healthz says ready. A database down at start only leaves it to the first turn."""
+    before /healthz says ready. A database down at start only leaves it to the first turn.
+
+    `freeze` (a served worker, not the tests' many apps in one process): the millions of objects of
+    the indexes are moved out of the cyclic collector's reach, so that its full collections, every few
+    thousand requests, no longer walk them all (they live as long as the worker anyway)."""
     try:
         turn = await resources.warm_up(SmsSurface(settings.sms_max_segments))
         bodies(turn.replies, settings.sms_max_segments)
     except Exception as exc:  # noqa: BLE001 - serving degraded beats not serving
         log.warning("warm-up turn failed (%s): the first turn builds what it needs", exc.__class__.__name__)
+    if freeze:
+        gc.collect()
+        gc.freeze()
 
 
 def create_app(
@@ -111,15 +119,17 @@ def create_app(
     clock: Clock = now,
     telegram_request: BaseRequest | None = None,
     twilio_http_client: HttpClient | None = None,
+    freeze_after_start: bool = False,
 ) -> Starlette:
     """The composition root. `telegram_request` and `twilio_http_client` are the two network boundaries
-    we do not run in tests; everything else (database, Redis, PTB's Application) is real."""
+    we do not run in tests; everything else (database, Redis, PTB's Application) is real.
+    `freeze_after_start`: for a served worker (`serve`, `factory`), see `_warm_up`."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         async with Resources.open(settings, clock) as resources:
             converse = metered(resources.converse)
-            await _warm_up(resources, settings)
+            await _warm_up(resources, settings, freeze_after_start)
             secret = settings.user_key_secret.get_secret_value().encode()
             token = settings.twilio_auth_token
             sms = SmsChannel(
@@ -189,7 +199,7 @@ def factory() -> Starlette:
     configures its own logging (a worker process inherits none)."""
     settings = Settings()
     logs.configure(settings.log_level, settings.log_format, settings.secret_values())
-    return create_app(settings)
+    return create_app(settings, freeze_after_start=True)
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> int:
@@ -205,6 +215,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
             access_log=False,
         )
     else:
-        app = create_app(settings)
+        app = create_app(settings, freeze_after_start=True)
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, access_log=False)
     return 0
