@@ -68,10 +68,20 @@ def without_phones(text: str) -> str:
     return _EMAIL.sub(NUMBER_HIDDEN, _DIGITS.sub(NUMBER_HIDDEN, text))[:MAX_TEXT]
 
 
+def _asks_for_help(text: str, ctx: Ctx) -> bool:
+    try:
+        return bool(ctx.deps.understand(text, ctx.now).needs)
+    except Exception:  # noqa: BLE001 - a reader bug: read the message as a report, as it looked
+        log.exception("understand failed")
+        return False
+
+
 async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, ctx: Ctx) -> Turn | None:
     """The report kept and thanked; None when the message is not one after all (a fact with no
     result to tie it to: read as anything else)."""
     lang, deps = ctx.lang, ctx.deps
+    if not ask.explicit and _asks_for_help(text, ctx):
+        return None  # "tout est fermé, où manger ?": a search, never swallowed as a report
     number = ask.number if ask.number is not None else conv.shown
     listed = bool(conv.need and conv.place and conv.total)
     if not listed or number is None:

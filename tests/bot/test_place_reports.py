@@ -111,6 +111,10 @@ async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> N
     async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
         assert "pas encore de liste" in (await _say(resources, "signaler 2")).lower()
         assert "Merci" not in await _say(resources, "le 3 est fermé")
+        await _say(resources, "douche Mulhouse")
+        await _say(resources, "1")
+        searched = await _say(resources, "tout est fermé, je veux manger")  # a search, not a report
+        assert "Merci" not in searched and "1." in searched
     assert _reports(sample_database_url) == []
 
 
