@@ -29,6 +29,7 @@ from db.sql import (
     DuplicateIdentityError,
     Operator,
     Runner,
+    active_operator,
     add_code_failure,
     by_login,
     by_user_key,
@@ -133,6 +134,7 @@ class OperatorStore:
         self._runner, self._secret, self._ttl = Runner(engine), secret, ttl_seconds
         self._clock, self._monotonic = clock, monotonic
         self._cache: dict[str, tuple[float, Role, int | None]] = {}
+        self._active: dict[int, tuple[float, Role | None]] = {}
 
     # --- the request path ------------------------------------------------------------------------
     async def role_of(self, user_key: str) -> tuple[Role, int | None]:
@@ -154,6 +156,24 @@ class OperatorStore:
                 self._cache.clear()
         self._cache[user_key] = (now + self._ttl, role, actor)
         return role, actor
+
+    async def active_role(self, operator_id: int) -> Role | None:
+        """The role of a signed-in operator while they are not removed, else None (also when the
+        database does not answer): a web sign-in outlives a removal by at most ROLE_TTL_SECONDS."""
+        now = self._monotonic()
+        cached = self._active.get(operator_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            found = await self._runner.read(active_operator, operator_id)
+        except Exception as exc:  # noqa: BLE001 - answering as the public is always safe
+            log.warning("operator lookup failed (%s): answering as the public", exc.__class__.__name__)
+            return None
+        role = None if found is None else Role(found.role)
+        if len(self._active) >= MAX_CACHED:
+            self._active.clear()
+        self._active[operator_id] = (now + self._ttl, role)
+        return role
 
     async def redeem(self, code: str, user_key: str) -> Operator | None:
         """Registers the sender with a one-time code. None when the code is unknown, used or expired;

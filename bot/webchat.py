@@ -90,6 +90,7 @@ class WebLogin(Protocol):
     """bot/operators.py's OperatorStore, as far as the sign-in goes."""
 
     async def check_web_login(self, login: str, password: str) -> OperatorView | None: ...
+    async def active_role(self, operator_id: int) -> Role | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,8 +321,11 @@ class WebChat:
         if claim.seen is not Seen.NEW:
             return None
         role, actor = Role.PUBLIC, None
-        if visitor.desk is not None and visitor.desk.role in {r.value for r in Role}:
-            role, actor = Role(visitor.desk.role), visitor.desk.id
+        if visitor.desk is not None and self._operators is not None:
+            # The sign-in cookie lasts a shift; a removal counts from the next message (or cache expiry).
+            active = await self._operators.active_role(visitor.desk.id)
+            if active is not None:
+                role, actor = active, visitor.desk.id
         msg = Incoming(
             Channel.WEB, visitor.key, text=text, language_hint=hint, surface=WEB, role=role, actor=actor
         )

@@ -10,6 +10,7 @@ from db.sql.index import SqlIndex
 from db.sql.operators import (
     DuplicateIdentityError,
     Operator,
+    active_operator,
     add_code_failure,
     by_login,
     by_user_key,
@@ -49,6 +50,7 @@ __all__ = [
     "Operator",
     "add_code_failure",
     "by_login",
+    "active_operator",
     "by_user_key",
     "code_failures",
     "insert_invitation",

@@ -139,6 +139,14 @@ def by_user_key(conn: Connection, user_key: str) -> Operator | None:
     return None if row is None else _operator(row)
 
 
+def active_operator(conn: Connection, operator_id: int) -> Operator | None:
+    """The operator with this id, while not removed."""
+    row = conn.execute(
+        select(OPERATOR).where(and_(OPERATOR.c.id == operator_id, OPERATOR.c.removed_at.is_(None)))
+    ).first()
+    return None if row is None else _operator(row)
+
+
 def by_login(conn: Connection, login: str) -> tuple[Operator, str | None] | None:
     """The active operator with that web login, and their password hash."""
     row = conn.execute(

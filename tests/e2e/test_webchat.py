@@ -305,6 +305,33 @@ async def test_an_operator_signs_in_and_their_searches_count_as_an_operators(
     assert ("web", "operator") in [tuple(row) for row in rows]
 
 
+async def test_an_operator_removed_after_signing_in_writes_as_the_public(
+    sample_database_url: str,
+) -> None:
+    """The sign-in cookie lasts a shift; removing the operator must not leave them its powers."""
+    await register_desk(sample_database_url)
+    app = create_app(make_settings(sample_database_url), clock=lambda: NOW)
+    async with running(app) as client:
+        page = (await client.get("/chat/login")).text
+        signed = await client.post(
+            "/chat/login", data={**hidden(page), "login": "desk-68", "password": "correct horse 68"}
+        )
+        assert signed.status_code == 303
+        engine = make_async_engine(sample_database_url)
+        try:
+            store = OperatorStore(engine, SECRET)
+            (camille,) = await store.list()
+            assert await store.remove(camille.id)
+        finally:
+            await engine.dispose()
+        await send(client, (await client.get("/chat")).text, "manger Mulhouse")
+    engine_ = create_engine(sample_database_url)
+    with engine_.connect() as conn:
+        rows = conn.execute(text("SELECT channel, role FROM search_event")).all()
+    engine_.dispose()
+    assert [tuple(row) for row in rows] == [("web", "public")]
+
+
 async def test_a_forged_desk_cookie_is_the_public(client: httpx.AsyncClient) -> None:
     forged = Guard(b"another-secret").desk(Desk(1, "operator", "Mallory", "Nowhere", 4e9))
     client.cookies.set(DESK_COOKIE, forged, domain="bot.example.org", path="/chat")
