@@ -14,6 +14,7 @@ import locales
 from handlers.i18n import LANGUAGES, reply_language, t, tr
 from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
 from handlers.outbox import PlaceReport, ReportKind
+from handlers.safety import CATEGORIES, read_alerts
 from handlers.searching import Ctx, notice, query_of
 from handlers.terms import fold, fold_message
 from handlers.untrusted import defuse
@@ -80,6 +81,9 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
     """The report kept and thanked; None when the message is not one after all (a fact with no
     result to tie it to: read as anything else)."""
     lang, deps = ctx.lang, ctx.deps
+    alerts = read_alerts(text)
+    if any(getattr(alerts, category) for category in CATEGORIES):
+        return None  # a crisis said with it is answered first, with its emergency lines (handlers/safety.py)
     if not ask.explicit and _asks_for_help(text, ctx):
         return None  # "tout est fermé, où manger ?": a search, never swallowed as a report
     number = ask.number if ask.number is not None else conv.shown

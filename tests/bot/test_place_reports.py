@@ -115,6 +115,8 @@ async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> N
         await _say(resources, "1")
         searched = await _say(resources, "tout est fermé, je veux manger")  # a search, not a report
         assert "Merci" not in searched and "1." in searched
+        crisis = await _say(resources, "signaler 1, le 1 est fermé et je veux mourir")
+        assert "3114" in crisis and "Merci" not in crisis  # a crisis is answered first, never thanked
     assert _reports(sample_database_url) == []
 
 
