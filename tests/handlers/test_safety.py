@@ -117,6 +117,22 @@ def test_violence(text: str) -> None:
     assert read_alerts(text, ()).domestic
 
 
+# An operator, a volunteer or a friend tells of someone else: the lines are for that person too.
+TOLD_OF_SOMEONE_ELSE = [
+    "son mari la frappe",
+    "une femme que son mari frappe, elle cherche un hébergement",
+    "elle est battue par son copain",
+    "il la tabasse depuis des mois",
+    "her husband beats her, she needs a bed",
+    "he hits his wife",
+]
+
+
+@pytest.mark.parametrize("text", TOLD_OF_SOMEONE_ELSE)
+def test_violence_told_of_someone_else(text: str) -> None:
+    assert read_alerts(text, ()).domestic, text
+
+
 @pytest.mark.parametrize("text", DANGER)
 def test_danger(text: str) -> None:
     assert read_alerts(text, ()).danger
