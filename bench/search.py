@@ -211,8 +211,8 @@ class Floor:
                 )
             merged.sort()
             for chord, _service, t, i in merged[done:]:
-                if chord > complete:
-                    break
+                if chord > complete or chord == complete < bound:
+                    break  # a tie with the k-th may have a twin the tree left out: read it next round
                 done += 1
                 tree = trees[t]
                 if not tree.masks[i] & hour_bit:
