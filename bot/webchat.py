@@ -211,7 +211,7 @@ class WebChat:
                     "who": e.who,
                     "lang": e.lang,
                     "dir": locales.info(e.lang).direction,
-                    "pieces": pieces(e.text) if e.who == "bot" else [(e.text, None)],
+                    "pieces": pieces(e.text, e.alerts) if e.who == "bot" else [(e.text, None)],
                     "locate": notice(e.lang, SHARE_LOCATION)
                     if e.ask_location and e.turn == last_turn and e.who == "bot"
                     else None,

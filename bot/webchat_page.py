@@ -52,21 +52,23 @@ class Entry:
     choices: tuple[tuple[str, str], ...] = ()  # (what pressing it sends, its label)
     turn: int = 0
     ask_location: bool = False  # a "share my location" button, where the browser has one
+    alerts: int = 0  # how many of the first lines are emergency lines (Reply.alerts): their numbers dial
 
     def dump(self) -> list[Any]:
         choices = [list(c) for c in self.choices]
-        return [self.seq, self.who, self.lang, self.text, choices, self.turn, self.ask_location]
+        return [self.seq, self.who, self.lang, self.text, choices, self.turn, self.ask_location, self.alerts]
 
     @classmethod
     def load(cls, data: object) -> Entry | None:
         try:
-            assert isinstance(data, list) and len(data) in (6, 7)
+            assert isinstance(data, list) and len(data) in (6, 7, 8)
             seq, who, lang, text, choices, turn = data[:6]
             pairs = tuple((str(reply), str(label)) for reply, label in choices)
             code = locales.info(str(lang)).code
-            return cls(
-                int(seq), str(who), code, str(text), pairs, int(turn), len(data) == 7 and data[6] is True
-            )
+            located = len(data) >= 7 and data[6] is True
+            alerts = int(data[7]) if len(data) == 8 else 0
+            assert 0 <= alerts <= len(str(text).splitlines())
+            return cls(int(seq), str(who), code, str(text), pairs, int(turn), located, alerts)
         except (AssertionError, ValueError, TypeError):
             return None
 
@@ -78,7 +80,14 @@ def entries_of(data: Sequence[object]) -> list[Entry]:
 def reply_entries(replies: Sequence[Reply], seq: int, turn: int) -> list[Entry]:
     return [
         Entry(
-            seq + i, "bot", r.lang, r.text, tuple((c.reply, c.label) for c in r.choices), turn, r.ask_location
+            seq + i,
+            "bot",
+            r.lang,
+            r.text,
+            tuple((c.reply, c.label) for c in r.choices),
+            turn,
+            r.ask_location,
+            len(r.alerts) if r.text.startswith("\n".join(r.alerts)) else 0,
         )
         for i, r in enumerate(replies)
         if r.text
@@ -92,8 +101,32 @@ _LINKS = re.compile(
 )
 
 
-def pieces(text: str) -> list[tuple[str, str | None]]:
-    """The text cut into (words, link or None): a phone number becomes tel:+33…, a URL itself."""
+# France's emergency numbers, linked only inside a reply's emergency lines (elsewhere "15" is a street
+# number or minutes). 114 is for texting (people who cannot speak or hear): sms:, not tel:.
+_EMERGENCY = re.compile(
+    r"(?<![\d+])(?<!\d[.,])(3114|3919|112|114|115|119|15|17)(?!\d|[.,]\d|\s?(?:h|min|km|m)\b)"
+)
+
+
+def _emergency_pieces(text: str) -> list[tuple[str, str | None]]:
+    found: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _EMERGENCY.finditer(text):
+        number = match.group(1)
+        found += [
+            (text[last : match.start()], None),
+            (number, ("sms:" if number == "114" else "tel:") + number),
+        ]
+        last = match.end()
+    return [*found, (text[last:], None)]
+
+
+def pieces(text: str, alerts: int = 0) -> list[tuple[str, str | None]]:
+    """The text cut into (words, link or None): a phone number becomes tel:+33…, a URL itself, and in
+    the first `alerts` lines (the emergency lines) 3114, 3919, 112, 115, 119, 15, 17 dial, 114 texts."""
+    if alerts:
+        head = "\n".join(text.split("\n")[:alerts])
+        return [(w, link) for w, link in (*_emergency_pieces(head), *pieces(text[len(head) :])) if w]
     found: list[tuple[str, str | None]] = []
     last = 0
     for match in _LINKS.finditer(text):

@@ -114,6 +114,24 @@ def test_phone_numbers_and_the_bots_links_open_on_a_phone() -> None:
     ]
 
 
+def test_emergency_numbers_dial_in_the_emergency_lines_only() -> None:
+    text = (
+        "En danger immédiat : appelez le 17 (police) ou le 112. Si vous ne pouvez pas parler, "
+        "envoyez un SMS au 114.\nViolences : appelez le 3919.\nFoyer (1,15 km) 15 rue Vauban, 15 min, 17h"
+    )
+    links = [(w, link) for w, link in pieces(text, alerts=2) if link]
+    assert links == [("17", "tel:17"), ("112", "tel:112"), ("114", "sms:114"), ("3919", "tel:3919")]
+    assert all(link is None for _, link in pieces(text))  # not an emergency line: "15 rue", "17h"
+
+
+async def test_a_crisis_in_the_web_chat_gives_numbers_a_phone_dials(client: httpx.AsyncClient) -> None:
+    page = (await client.get("/chat")).text
+    answer = await send(client, page, "je veux en finir")
+    assert '<a href="tel:3114">3114</a>' in answer.text
+    again = await send(client, answer.text, "manger Mulhouse")  # the transcript keeps its links
+    assert '<a href="tel:3114">3114</a>' in again.text
+
+
 async def test_the_user_key_is_the_hashed_cookie_id_and_no_text_is_stored(
     client: httpx.AsyncClient, sample_database_url: str
 ) -> None:
