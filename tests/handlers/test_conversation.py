@@ -444,7 +444,7 @@ async def test_a_first_english_command_word_is_answered_in_english(chat: Chat) -
     [
         ("halte de nuit mulhouse", "overnight_stop"),
         ("accueil de nuit strasbourg", "overnight_stop"),
-        ("CHU homme seul mulhouse", "emergency_accommodation"),
+        ("hébergement d'urgence homme seul mulhouse", "emergency_accommodation"),
         ("HU mulhouse", "emergency_accommodation"),
         ("CHRS colmar", "long_term_accomodation"),
         ("accueil de jour colmar", "day_hosting"),
@@ -460,7 +460,7 @@ async def test_operator_words_are_needs_before_times_and_places(chat: Chat, text
     assert ReplyKind.RESULTS in [r.kind for r in replies]
     if need in ("overnight_stop", "emergency_accommodation"):
         assert any("115" in line for r in replies for line in r.alerts)
-    if text.startswith("CHU homme"):
+    if text.startswith("hébergement d'urgence homme"):
         assert chat.conv.filters.gender == "men" and chat.conv.place[2] == "Mulhouse (68)"
 
 

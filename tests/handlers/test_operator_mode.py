@@ -76,7 +76,7 @@ def _result_lines(text: str) -> list[str]:
 async def test_the_115_is_not_told_to_call_the_115(operator: Desk, public: Desk) -> None:
     said = await operator.text("CHU Mulhouse")
     assert "115" not in said
-    assert "115" in await public.text("CHU Mulhouse")  # the public: unchanged
+    assert "115" in await public.text("hébergement d'urgence Mulhouse")  # the public: unchanged
 
 
 async def test_a_dense_list_one_copyable_line_a_place_with_access_and_saturation(operator: Desk) -> None:
@@ -113,7 +113,24 @@ async def test_chu_is_a_shelter_for_operators_and_the_hospital_for_the_public(
     await operator.text("CHU de Strasbourg")
     assert "emergency_accommodation" in operator.spy.queries[-1].categories
     await public.text("CHU de Strasbourg")
-    assert not public.spy.queries or "emergency_accommodation" not in public.spy.queries[-1].categories
+    assert public.spy.queries and "emergency_accommodation" not in public.spy.queries[-1].categories
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["CHU", "CHU Strasbourg j'ai mal", "je dois aller au CHU de Strasbourg", "je dois aller au chu de strasbourg"],
+)
+async def test_the_publics_chu_is_the_hospital(public: Desk, message: str) -> None:
+    """A bare "CHU" from the public is the university hospital: never the 115 nor a shelter."""
+    text = await public.text(message)
+    assert public.conv.need == ("health",), message
+    assert "115" not in text and "hébergement" not in text.lower()
+
+
+async def test_an_operators_chu_stays_a_shelter(operator: Desk) -> None:
+    await operator.text("CHU homme seul Mulhouse")
+    assert operator.conv.need == ("emergency_accommodation",)
+    assert operator.spy.queries[-1].filters.gender == "men"
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,8 @@ def test_words_between_two_time_phrases_are_still_read() -> None:
     [
         ("halte de nuit mulhouse", "overnight_stop"),
         ("accueil de jour colmar", "day_hosting"),
-        ("CHU homme seul mulhouse", "emergency_accommodation"),
+        ("HU homme seul mulhouse", "emergency_accommodation"),
+        ("CHU Strasbourg", "health"),  # the public's CHU is the hospital (operators.tsv: their shelter)
     ],
 )
 def test_names_of_services_are_read_before_times_and_places(text: str, need: str) -> None:
