@@ -248,7 +248,10 @@ async def test_the_composition_root_gives_telegram_and_console_senders_their_rol
 
         async def answer(channel: Channel, sender: str) -> str:
             msg = Incoming(
-                channel, user_key(secret, channel.value, sender), "hébergement d'urgence Mulhouse", surface=surface_of(channel)
+                channel,
+                user_key(secret, channel.value, sender),
+                "hébergement d'urgence Mulhouse",
+                surface=surface_of(channel),
             )
             turn = await resources.converse(msg)
             return "\n".join(r.text for r in turn.replies)

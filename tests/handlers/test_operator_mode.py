@@ -118,7 +118,12 @@ async def test_chu_is_a_shelter_for_operators_and_the_hospital_for_the_public(
 
 @pytest.mark.parametrize(
     "message",
-    ["CHU", "CHU Strasbourg j'ai mal", "je dois aller au CHU de Strasbourg", "je dois aller au chu de strasbourg"],
+    [
+        "CHU",
+        "CHU Strasbourg j'ai mal",
+        "je dois aller au CHU de Strasbourg",
+        "je dois aller au chu de strasbourg",
+    ],
 )
 async def test_the_publics_chu_is_the_hospital(public: Desk, message: str) -> None:
     """A bare "CHU" from the public is the university hospital: never the 115 nor a shelter."""
