@@ -21,6 +21,7 @@ from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu,
 from handlers.safety import CATEGORIES, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
 from search import PARIS, Filters, street_span
+from search.language import words_of
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,23 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 POSITION_DECIMALS = 3  # a shared position is kept to about 100 m, enough to rank places nearby
 
 
-def _worth_detecting(text: str, understanding: UnderstandingLike) -> bool:
-    """One word ("Mulhouse", "ok") says little about a language; a sentence or a named need does."""
+SWITCH_WORDS = 3.0  # lexicon words of another language that move a conversation whose language is known
+
+
+def _worth_detecting(text: str, understanding: UnderstandingLike, known: str | None) -> bool:
+    """One word ("Mulhouse", "ok") says little about a language; a sentence or a named need does.
+
+    Once the conversation's language is known, only real evidence moves it: another script, a need
+    understood, or several words of the other language, more than of the known one ("<script> OR
+    1=1", emoji: none).
+    """
     words = [w for w in text.split() if _LETTERS.search(w)]
-    return len(words) >= 2 or bool(understanding.needs)
+    if known is None or understanding.language == known:
+        return len(words) >= 2 or bool(understanding.needs)
+    if understanding.needs or locales.info(understanding.language).script != locales.info(known).script:
+        return True
+    theirs = words_of(text, understanding.language)
+    return theirs >= SWITCH_WORDS and theirs > words_of(text, known)
 
 
 def _reset_search(conv: Conversation) -> Conversation:
@@ -64,6 +78,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     text = clean(msg.text)
     hint = locales.from_tag(msg.language_hint)
     lang = conv.lang or hint or DEFAULT_LANG
+    had_lang = conv.lang or hint  # a language the conversation already has: only real words move it
     ctx = Ctx(
         deps, now, lang, msg.surface, walker=msg.role is Role.VOLUNTEER, operator=msg.role is not Role.PUBLIC
     )
@@ -146,7 +161,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         and (parsed.number < 1000 or conv.pending is not Pending.PLACE)
     ):
         return await _number(conv, parsed.number, ctx)
-    return await _free_text(conv, text, msg, ctx)
+    return await _free_text(conv, text, msg, ctx, had_lang=had_lang)
 
 
 def _crisis_after_stop(text: str, lang: str, ctx: Ctx) -> tuple[Reply, ...]:
@@ -232,7 +247,7 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
     )
 
 
-async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> Turn:
+async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, had_lang: str | None) -> Turn:
     lang = ctx.lang
     # Before anything else, the whole message (a crisis is often said at the end of a long story):
     # its words are never a place ("plus la force").
@@ -252,7 +267,11 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx) -> 
             log.exception("understand failed")
     walk = read_walk(text)  # "à pied", "2 km max": how far, not what is sought, nor a language's words
     unwalked = "".join(" " if any(a <= i < b for a, b in walk.spans) else c for i, c in enumerate(text))
-    if understanding is not None and not conv.lang_chosen and _worth_detecting(unwalked, understanding):
+    if (
+        understanding is not None
+        and not conv.lang_chosen
+        and _worth_detecting(unwalked, understanding, had_lang)
+    ):
         if understanding.language in LANGUAGES:
             lang = understanding.language
     conv = replace(conv, lang=lang)

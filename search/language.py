@@ -9,7 +9,7 @@ import locales
 from search.lexicon import correct, lexicon, match_key, written_words
 from search.textnorm import token_spans
 
-__all__ = ["LANGUAGES", "DEFAULT", "detect_language"]
+__all__ = ["LANGUAGES", "DEFAULT", "detect_language", "words_of"]
 
 LANGUAGES = locales.LANGUAGES
 DEFAULT = locales.DEFAULT
@@ -64,6 +64,11 @@ def _votes(text: str, langs: tuple[str, ...]) -> defaultdict[str, float]:
             if not raw.isascii() and raw in lex.accented[lang]:
                 votes[lang] += 0.5
     return votes
+
+
+def words_of(text: str, lang: str) -> float:
+    """How many of the message's words this language's lexicon knows (a typo counts 0.3)."""
+    return _votes(text[:2000], (lang,))[lang]
 
 
 def _pick(scores: defaultdict[str, float], order: tuple[str, ...], hint: str | None) -> str | None:

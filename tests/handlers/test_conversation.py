@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from bot.surfaces import CONSOLE, SMS
-from handlers import Channel, Conversation, Incoming, Pending, ReplyKind, respond
+from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, respond
 from handlers.safety import read_alerts
 from search import Filters
 from search.geo import Point
@@ -547,3 +547,28 @@ async def test_a_shared_position_is_kept_to_about_100_m(chat: Chat) -> None:
     await chat.send("douche")
     await chat.send(location=Point(47.750812, 7.335947))
     assert chat.conv.place is not None and chat.conv.place[:2] == (47.751, 7.336)
+
+
+@pytest.mark.parametrize("noise", ["<script>alert(1)</script> ' OR 1=1 --", "🙂🙂🙂", "ok ok", "lol"])
+async def test_text_without_words_of_another_language_keeps_the_conversations_language(
+    sms: Chat, noise: str
+) -> None:
+    await sms.send("manger colmar")
+    replies = await sms.send(noise)
+    assert {r.lang for r in replies} == {"fr"}, noise
+    assert (await sms.send("🙂🙂🙂"))[0].lang == "fr"
+
+
+async def test_a_web_chat_opened_in_french_stays_french_on_noise(deps: Deps) -> None:
+    web = Chat(deps, channel=Channel.WEB, hint="fr")
+    for noise in ("🙂🙂🙂", "<script>alert(1)</script> ' OR 1=1 --", "🙂🙂🙂"):
+        assert {r.lang for r in await web.send(noise)} == {"fr"}, noise
+
+
+@pytest.mark.parametrize(
+    ("said", "lang"),
+    [("I need a shower", "en"), ("I am at the station now", "en"), ("я на вокзале", "ru")],
+)
+async def test_real_words_of_another_language_still_switch_it(sms: Chat, said: str, lang: str) -> None:
+    await sms.send("manger colmar")
+    assert (await sms.send(said))[0].lang == lang
