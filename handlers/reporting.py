@@ -54,7 +54,8 @@ def read_report(text: str) -> ReportAsk | None:
     folded = fold_message(text)
     explicit = any(folded == v or folded.startswith(v + " ") for v in _VERBS)
     kind = next((k for k, phrases in _KINDS if any(_has(folded, p) for p in phrases)), None)
-    if not explicit and (kind is None or "?" in text or "؟" in text or len(folded.split()) > MAX_WORDS):
+    words = len(_DIGITS.sub(" ", folded).split())  # a new number said with it is no word of a story
+    if not explicit and (kind is None or "?" in text or "؟" in text or words > MAX_WORDS):
         return None
     number = _NUMBER.search(_DIGITS.sub(" ", folded))
     return ReportAsk(int(number.group(1)) if number else None, kind or ReportKind.OTHER, explicit)

@@ -54,6 +54,12 @@ def _reports(database_url: str) -> list[dict[str, Any]]:
         ("the 2 has moved", 2, ReportKind.MOVED),
         ("رقم 2 مغلق", 2, ReportKind.CLOSED),
         ("3 не отвечает", 3, ReportKind.PHONE),
+        ("le 4 a changé de numéro, le nouveau c'est le 06 98 76 54 32", 4, ReportKind.PHONE),
+        ("signaler 4 : nouveau numéro 06 98 76 54 32", 4, ReportKind.PHONE),
+        ("le 4 ne répond pas, le nouveau numéro est le 06 98 76 54 32", 4, ReportKind.PHONE),
+        ("the 2 changed its number", 2, ReportKind.PHONE),
+        ("el 2 cambió de número", 2, ReportKind.PHONE),
+        ("2 сменили номер", 2, ReportKind.PHONE),
     ],
 )
 def test_reports_are_read(said: str, number: int | None, kind: ReportKind) -> None:
@@ -118,6 +124,17 @@ async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> N
         crisis = await _say(resources, "signaler 1, le 1 est fermé et je veux mourir")
         assert "3114" in crisis and "Merci" not in crisis  # a crisis is answered first, never thanked
     assert _reports(sample_database_url) == []
+
+
+async def test_a_changed_number_is_kept_as_a_phone_report_without_the_number(
+    sample_database_url: str,
+) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        said = await _say(resources, "le 2 a changé de numéro, le nouveau c'est le 06 98 76 54 32")
+        assert said.startswith("Merci")
+    (row,) = _reports(sample_database_url)
+    assert row["kind"] == "phone" and "98 76" not in row["text"]
 
 
 async def test_open_reports_close_when_a_person_checks_the_place(sample_database_url: str) -> None:
