@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import hashlib
+import hmac
 import logging
 import sys
 from collections.abc import Callable
@@ -15,13 +17,25 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.outbox import derived_key
 from bot.settings import Settings
-from db.sql import Runner, StoredReport, insert_report, make_engine, migrate, open_reports, read_reports
+from db.sql import (
+    Runner,
+    StoredReport,
+    count_report,
+    insert_report,
+    make_engine,
+    migrate,
+    open_reports,
+    purge_report_counts,
+    read_reports,
+)
 from handlers import PARIS, PlaceReport
 
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 60.0  # another worker's reports reach this one's lists within a minute
+_SENDER = b"report-sender"
 CSV_COLUMNS = (
     "id",
     "created_at",
@@ -42,12 +56,30 @@ CSV_COLUMNS = (
 
 class SqlReportBook:
     """`add` writes at once; `reported` answers from memory (no I/O in the conversation): what this
-    worker added, and what `refresh` last read of every worker's open reports."""
+    worker added, and what `refresh` last read of every worker's open reports. `take` counts a
+    sender's reports of the day against `per_day`, under a keyed hash of the day and their key."""
 
-    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, engine: AsyncEngine, clock: Callable[[], datetime], secret: bytes, per_day: int
+    ) -> None:
         self._runner = Runner(engine)
         self._clock = clock
+        self._key = derived_key(secret, _SENDER)
+        self._per_day = per_day
         self._open: frozenset[tuple[str, int]] = frozenset()
+
+    def _today(self) -> date:
+        return self._clock().astimezone(PARIS).date()
+
+    async def take(self, user_key: str) -> bool:
+        """One report counted for this sender today; False past REPORTS_PER_DAY."""
+        day = self._today()
+        sender = hmac.new(self._key, f"{day.isoformat()}:{user_key}".encode(), hashlib.sha256).hexdigest()
+        return await self._runner.write(count_report, sender, day) <= self._per_day
+
+    async def purge(self) -> int:
+        """The counts of past days deleted (the retention job); returns how many rows."""
+        return await self._runner.write(purge_report_counts, self._today())
 
     async def add(self, report: PlaceReport) -> None:
         values = asdict(report)

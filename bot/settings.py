@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default=30, ge=1, description="places an operator may send to people by SMS in an hour"
     )
     sms_max_segments: int = Field(default=SMS_MAX_SEGMENTS, ge=1, le=10)
+    reports_per_day: int = Field(
+        default=10,
+        ge=1,
+        description="places one sender may report wrong in a day; more are thanked, not kept",
+    )
     sms_rest_threshold_seconds: float = Field(default=8.0, gt=0)
     turn_concurrency: int = Field(default=4, ge=1, description="turns computed at once per worker")
     turn_deadline_seconds: float = Field(

@@ -109,7 +109,7 @@ def conversation_deps(
         locate=locate,
         outbox=_outbox(settings, engine, clock),
         sealer=FernetSealer(secret),
-        reports=SqlReportBook(engine, clock),
+        reports=SqlReportBook(engine, clock, secret, settings.reports_per_day),
         redeem=redeemer(operators) if operators is not None else None,
     )
 
@@ -204,8 +204,8 @@ class Resources:
         past theirs, deleted from the database (Redis forgets its own), and search events past
         STATS_RETENTION_DAYS folded into monthly counts. Returns how many rows."""
         purged = 0
-        for store in (self.sessions, self.dedup):
-            if isinstance(store, SqlSessionStore | SqlDedupStore):
+        for store in (self.sessions, self.dedup, self.deps.reports):
+            if isinstance(store, SqlSessionStore | SqlDedupStore | SqlReportBook):
                 purged += await store.purge()
         if self.events is not None:
             purged += await self.events.fold(self.deps.clock().date(), self.stats_retention_days)

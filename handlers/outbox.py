@@ -95,6 +95,10 @@ class ReportBook(Protocol):
 
     async def add(self, report: PlaceReport) -> None: ...
 
+    async def take(self, user_key: str) -> bool:
+        """One report counted for this sender today; False when they are past the day's allowance."""
+        ...
+
     def reported(self) -> frozenset[tuple[str, int]]:
         """(source, lieu_id) of the places with an open report; no I/O (a cache bot/ refreshes)."""
         ...

@@ -127,7 +127,15 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
         lang=lang,
     )
     try:
-        await deps.reports.add(kept)
+        allowed = await deps.reports.take(msg.user_key)
+    except Exception:  # noqa: BLE001 - the count failed: the report is worth more than the limit
+        log.exception("report count failed")
+        allowed = True
+    try:
+        if allowed:
+            await deps.reports.add(kept)
+        else:  # past REPORTS_PER_DAY: thanked like any other, so as not to teach the limit, not kept
+            log.warning("report not kept: sender past the day's allowance lieu=%d", result.lieu_id)
     except Exception:  # noqa: BLE001 - the database down: say it, the person can try again
         log.exception("report not kept")
         sorry = tr(lang, "Sorry, your report could not be saved. Try again in a moment.")

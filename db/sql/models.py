@@ -351,3 +351,16 @@ class SmsSendRow(SQLModel, table=True):
     status: str = Field(max_length=16)  # sending | queued | sent | … (Twilio's) | failed
     twilio_sid: str | None = Field(default=None, max_length=64)
     error: str | None = Field(default=None, max_length=255)
+
+
+class ReportCountRow(SQLModel, table=True):
+    """How many places one sender reported on one day, for REPORTS_PER_DAY: the sender only as a keyed
+    hash of their user key and the day, never linked to a report; deleted by the retention job after
+    the day (migration 0011)."""
+
+    __tablename__ = "report_count"
+    __table_args__ = (Index("ix_report_count_day", "day"),)
+
+    sender_hash: str = Field(max_length=64, primary_key=True)
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    reports: int = Field(sa_column=Column(SmallInteger, nullable=False))

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from db.sql.models import PlaceReportRow, PlaceRow, SmsSendRow
+from db.sql.models import PlaceReportRow, PlaceRow, ReportCountRow, SmsSendRow
 
 OPEN_DAYS = 90  # past this a report is history: a place nobody checked in 3 months is stale anyway
 REPORT_COLUMNS = (
@@ -36,6 +36,7 @@ SENDING = "sending"
 _report = PlaceReportRow.__table__  # type: ignore[attr-defined]
 _place = PlaceRow.__table__  # type: ignore[attr-defined]
 _send = SmsSendRow.__table__  # type: ignore[attr-defined]
+_count = ReportCountRow.__table__  # type: ignore[attr-defined]
 
 
 def utc(value: datetime) -> datetime:
@@ -169,3 +170,23 @@ def sends_since(conn: Connection, operator_id: int, since: datetime) -> int:
         )
     ).scalar_one()
     return int(found)
+
+
+def count_report(conn: Connection, sender_hash: str, day: date) -> int:
+    """One more report by this sender on this day (the hash is of both); returns the day's count, this
+    one included."""
+    found = conn.execute(
+        update(_count)
+        .where(_count.c.sender_hash == sender_hash)
+        .values(reports=_count.c.reports + 1)
+        .returning(_count.c.reports)
+    ).scalar_one_or_none()
+    if found is not None:
+        return int(found)
+    conn.execute(insert(_count).values(sender_hash=sender_hash, day=day, reports=1))
+    return 1
+
+
+def purge_report_counts(conn: Connection, before: date) -> int:
+    """The counts of days before `before` deleted (the retention job); returns how many rows."""
+    return int(conn.execute(delete(_count).where(_count.c.day < before)).rowcount or 0)

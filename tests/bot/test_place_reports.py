@@ -25,6 +25,7 @@ from tests.conftest import NOW
 from tests.e2e.support import make_settings
 
 KEY = "p" * 64
+SECRET = b"test-user-key-secret"
 
 
 def _msg(text: str, **kw: Any) -> Incoming:
@@ -137,6 +138,34 @@ async def test_a_changed_number_is_kept_as_a_phone_report_without_the_number(
     assert row["kind"] == "phone" and "98 76" not in row["text"]
 
 
+async def test_reports_past_the_days_allowance_are_thanked_but_not_kept(sample_database_url: str) -> None:
+    """REPORTS_PER_DAY per sender, counted under a keyed hash of the day and the sender: never their key,
+    never linked to the reports, deleted by the retention job once the day is over."""
+    settings = make_settings(sample_database_url, reports_per_day=3)
+    async with Resources.open(settings, lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        for number in (1, 2, 3, 1, 2):
+            assert (await _say(resources, f"le {number} est fermé")).startswith("Merci")
+        other = Incoming(Channel.SMS, "o" * 64, "douche Mulhouse", received_at=NOW, surface=SMS)
+        await resources.converse(other)
+        await resources.converse(replace(other, text="le 2 est fermé"))  # another sender: their own count
+        assert len(_reports(sample_database_url)) == 4
+        engine = make_engine(sample_database_url)
+        with engine.connect() as conn:
+            counts = [dict(r) for r in conn.execute(text("SELECT * FROM report_count")).mappings()]
+        assert sorted(c["reports"] for c in counts) == [1, 5]
+        assert KEY not in str(counts) and all(len(c["sender_hash"]) == 64 for c in counts)
+        assert await resources.purge_expired() >= 0
+        with engine.connect() as conn:  # today's counts stay
+            assert conn.execute(text("SELECT count(*) FROM report_count")).scalar_one() == 2
+        tomorrow = SqlReportBook(
+            make_async_engine(sample_database_url), lambda: NOW + timedelta(days=1), SECRET, 3
+        )
+        assert await tomorrow.purge() == 2
+        assert await tomorrow.take(KEY)  # a new day, a new allowance
+        engine.dispose()
+
+
 async def test_open_reports_close_when_a_person_checks_the_place(sample_database_url: str) -> None:
     async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
         await resources.converse(Incoming(Channel.TELEGRAM, "q" * 64, "douche Mulhouse", received_at=NOW,
@@ -146,7 +175,7 @@ async def test_open_reports_close_when_a_person_checks_the_place(sample_database
     (row,) = _reports(sample_database_url)
     assert row["role"] == "operator"
     engine = make_async_engine(sample_database_url)
-    book = SqlReportBook(engine, lambda: NOW)
+    book = SqlReportBook(engine, lambda: NOW, SECRET, 10)
     await book.refresh()
     assert book.reported() == {(row["source"], row["lieu_id"])}
     sync = make_engine(sample_database_url)
@@ -158,10 +187,10 @@ async def test_open_reports_close_when_a_person_checks_the_place(sample_database
     with sync.connect() as conn:
         (kept,) = read_reports(conn, NOW - timedelta(days=1), NOW + timedelta(days=3))
     sync.dispose()
-    later = SqlReportBook(engine, lambda: NOW + timedelta(days=3))
+    later = SqlReportBook(engine, lambda: NOW + timedelta(days=3), SECRET, 10)
     await later.refresh()
     assert later.reported() == frozenset() and not kept.open
-    stale = SqlReportBook(engine, lambda: NOW + timedelta(days=120))
+    stale = SqlReportBook(engine, lambda: NOW + timedelta(days=120), SECRET, 10)
     await stale.refresh()
     assert stale.reported() == frozenset()
     await engine.dispose()
