@@ -112,6 +112,7 @@ _NUMBERS = {
 _AGE_FRAME = pattern(_safety("age.frame"))  # "j'ai", "tengo", "عندي": an age only with its unit
 _AGE_IS = pattern(_safety("age.is"))  # "I'm", "мне", "عمري": an age, unit or not
 _AGE_OTHER = pattern(_safety("age.other"))  # "mon fils de", "my son is": someone else's age
+_AGE_PERSON = pattern(_safety("age.person"))  # "une femme de", "il a", "a girl": a person of an age
 _AGE_NUMBER = re.compile(
     rf"(?<!\w)(\d{{1,2}}|{alternatives(_NUMBERS)})"
     rf"(?:\s*({alternatives(_safety('age.unit'))}))?"
@@ -128,6 +129,7 @@ class Alerts:
     danger: bool = False  # violence now, followed, threatened, a weapon
     child: bool = False  # a child alone or in danger, seen by the sender
     minor: bool = False  # the sender is under 18
+    minor_told: bool = False  # someone else under 18 ("une femme de 17 ans"): 119 if they are in danger
     domestic: bool = False  # violence at home, by a partner or family
     outside: bool = False  # sleeping outside, nowhere to go, cold at night
     shelter: bool = False  # a bed asked for
@@ -193,6 +195,27 @@ def _own_ages(folded: FoldedText) -> list[int]:
     return found
 
 
+def _told_ages(folded: FoldedText) -> list[int]:
+    """ "Une femme de 17 ans", "il a 15 ans", "a 16 year old girl": the ages of the person an operator,
+    a volunteer or a parent tells of; not a duration said closer to the number ("il a passé 15 ans")."""
+    text = folded.text
+    persons = {folded.word_index(m.end() - 1) for m in _AGE_PERSON.finditer(text)}
+    others = {folded.word_index(m.end() - 1) for m in _AGE_OTHER.finditer(text)} - persons
+    found = []
+    for match in _AGE_NUMBER.finditer(text):
+        raw = match.group(1)
+        age = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
+        if age < 5 or not (match.group(2) or match.group(3)) or _AGE_NOT_UNIT.match(text, match.end() + 1):
+            continue
+        word = folded.word_index(match.start())
+        person = max((p for p in persons if 0 <= word - p <= 2), default=None)
+        if person is not None and not any(person < other < word for other in others):
+            found.append(age)
+        elif _AGE_PERSON.match(text, match.end() + 1):  # "a 16 year old girl"
+            found.append(age)
+    return found
+
+
 def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     """What the message says beyond a search. 115 goes with every shelter request, at any hour: its
     operators also know the places with a bed left for tonight."""
@@ -215,6 +238,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         danger=bool(hits["danger"]),
         child=bool(hits["child"]),
         minor=minor,
+        minor_told=any(age < 18 for age in _told_ages(folded)),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
         spans=spans,
@@ -231,8 +255,11 @@ def safety_lines(
     """The emergency lines, most urgent first, each number once. `short` (a terse surface) says every
     number in a few words, so that they fit one message with what follows. `operator` (a registered
     115 operator or outreach volunteer): not "call 115" to the 115, nor the lines that speak to a
-    sender under 18 ("mineur" is the person they help); 15/112, 3114, 17, 119 for a child, 3919 stay."""
+    sender under 18 ("mineur" is the person they help); 15/112, 3114, 17, 119 for a child, 3919 stay,
+    and 119 for a minor they tell of who is in danger ("une mineure, elle a été agressée")."""
     lines: list[str] = []
+    told = alerts.minor_told or (operator and alerts.minor)
+    minor_in_danger = told and (alerts.danger or alerts.domestic)
     if alerts.medical:  # someone who swallowed a box of pills needs 15 before anything else
         lines.append(
             t(lang, "Medical emergency: 15 or 112.")
@@ -251,7 +278,7 @@ def safety_lines(
             if short
             else t(lang, "In immediate danger: call 17 (police) or 112. If you cannot speak, text 114.")
         )
-    if alerts.child:
+    if alerts.child or minor_in_danger:
         lines.append(
             t(lang, "Child in danger: 119 (17 or 112 if now).")
             if short

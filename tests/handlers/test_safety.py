@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.safety import is_minor, read_alerts
+from handlers.safety import is_minor, read_alerts, safety_lines
 
 VIOLENCE = [
     "il me bat",
@@ -164,3 +164,142 @@ def test_violence_at_home_points_to_115_for_a_safe_night_whatever_is_asked() -> 
     assert read_alerts("il me cogne", ()).shelter
     assert read_alerts("il me cogne", ("food",)).shelter
     assert not read_alerts("je cherche à manger", ("food",)).shelter
+
+
+# An assault told after the fact (a reviewer's trial: "j'ai été agressée à la gare" got only the menu)
+ASSAULTED = [
+    "j'ai été agressée à la gare de mulhouse",
+    "on m'a agressé",
+    "je me suis fait agresser",
+    "I was assaulted",
+    "I got attacked last night",
+    "me agredieron",
+    "fui atacado",
+    "am fost atacat",
+    "m'han agredit",
+    "меня избили",
+    "на мене напали",
+    "تعرضت لاعتداء",
+    "تم الاعتداء علي",
+    "به من حمله کردند",
+    "مورد حمله قرار گرفتم",
+    "پر ما برید وشو",
+    "მცემეს",
+    # told by an operator or a volunteer of the person they help
+    "elle a été agressée",
+    "il s'est fait agresser",
+    "une femme de 17 ans seule à la gare de mulhouse, elle a été agressée",
+    "she was attacked at the station",
+    "ela foi agredida",
+    "её избили",
+    "її побили",
+    "სცემეს",
+    "elle me dit que son mari la frappe et qu'elle a peur pour sa vie",
+]
+
+
+@pytest.mark.parametrize("text", ASSAULTED)
+def test_an_assault_told_after_the_fact_is_the_immediate_danger_line(text: str) -> None:
+    lines = safety_lines(read_alerts(text, ()), "fr")
+    assert any("17" in line and "112" in line and "114" in line for line in lines), text
+
+
+# Violence with its article, the violent one, suffering it, fleeing it
+VIOLENCE_SAID_OTHERWISE = [
+    "أنا هاربة من العنف مع طفلين في مولوز، أين يمكننا النوم الليلة؟",
+    "هربت من زوجي العنيف مع أطفالي في مولوز",
+    "أتعرض للعنف",
+    "تعرضت للضرب",
+    "از شوهرم فرار کردم",
+    "жестокий муж",
+    "жорстокий чоловік",
+    "მოძალადე ქმარი",
+    "huyo de la violencia",
+    "fugindo da violência",
+    "soț violent",
+    "fujo de la violència",
+]
+
+
+@pytest.mark.parametrize("text", VIOLENCE_SAID_OTHERWISE)
+def test_violence_said_otherwise_brings_3919(text: str) -> None:
+    assert any("3919" in line for line in safety_lines(read_alerts(text, ()), "fr")), text
+
+
+# An operator, a volunteer tells of someone thinking of ending their life
+SUICIDE_TOLD = [
+    "il dit qu'il va se tuer",
+    "la personne dit qu'elle veut en finir",
+    "elle veut mourir",
+    "he says he's going to kill himself",
+    "dice que se va a matar",
+    "ela diz que vai se matar",
+    "diu que es vol matar",
+    "он говорит что убьёт себя",
+    "вона каже що вб'є себе",
+    "قال انه سيقتل نفسه",
+    "میگه میخواد خودشو بکشه",
+    "ვამბობს რომ თავს მოიკლავს",
+]
+
+
+@pytest.mark.parametrize("text", SUICIDE_TOLD)
+def test_suicide_told_of_someone_else_brings_3114(text: str) -> None:
+    assert read_alerts(text, ()).suicide, text
+
+
+# Hurt, bleeding: the SAMU
+INJURED = [
+    "je me suis fait tabasser cette nuit je saigne",
+    "je saigne",
+    "je suis blessé",
+    "il s'est cassé le bras",
+    "elle a perdu connaissance",
+    "il ne respire plus",
+    "I'm bleeding",
+    "I am injured",
+    "he broke his arm",
+    "estoy sangrando",
+    "estou ferido",
+    "estic sagnant",
+    "sunt rănit",
+    "сломал руку",
+    "مجروح",
+    "زخمی شدم",
+    "ټپي یم",
+    "ხელი მოვიტეხე",
+]
+
+
+@pytest.mark.parametrize("text", INJURED)
+def test_an_injury_brings_the_medical_line(text: str) -> None:
+    lines = safety_lines(read_alerts(text, ()), "fr")
+    assert any("15" in line and "SAMU" in line for line in lines), text
+
+
+NOT_AN_ASSAULT_NOW = [
+    "j'ai été attaquée en justice par mon proprio",
+    "je suis frappé d'une OQTF",
+    "my gums are bleeding",
+    "je saigne du nez",
+]
+
+
+@pytest.mark.parametrize("text", NOT_AN_ASSAULT_NOW)
+def test_look_alikes_of_an_assault_or_an_injury(text: str) -> None:
+    assert not read_alerts(text, ("food",)), text
+
+
+def test_a_minor_told_of_in_danger_brings_119_to_the_operator_too() -> None:
+    told = read_alerts("une femme de 17 ans seule à la gare de mulhouse, elle a été agressée", ())
+    assert told.minor_told and not told.minor
+    for operator in (True, False):
+        lines = safety_lines(told, "fr", operator=operator)
+        assert any("119" in line for line in lines) and any("17" in line for line in lines)
+    said = read_alerts("un mineur de 15 ans, il s'est fait agresser", ())
+    assert any("119" in line for line in safety_lines(said, "fr", operator=True))
+    # a minor without danger: the operator is not told to call 119 (the age is a search filter)
+    assert not safety_lines(read_alerts("hébergement mineur Mulhouse", ()), "fr", operator=True)
+    # a duration is no one's age
+    assert not read_alerts("il a passé 15 ans en prison, il a été agressé", ()).minor_told
+    assert not read_alerts("ça fait 17 ans que je suis en France", ()).minor_told
