@@ -331,7 +331,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             need=needs,
             when=(window.start, window.end) if window else None,
             filters=_refined(conv.filters, who),  # who is asking stays, the dog too, for a new need
-            walk_km=walk.max_km,  # a walk is said with its search
+            walk_km=walk.max_km or conv.walk_km,  # a walk lasts the round, like who is coming
             pending=None,
             options=(),
         )

@@ -158,6 +158,18 @@ async def test_a_limit_said_after_the_search_narrows_it(chat: Chat) -> None:
         assert all(r.distance_m <= 500 for r in spy.results), text
 
 
+async def test_the_walk_lasts_when_the_need_changes(chat: Chat) -> None:
+    """ "à pied 1 km max douche", then "manger ici": still 1 km, until they say another limit."""
+    await chat.send(f"douche {POSITION} à pied 1 km max")
+    spy = recording(chat)
+    text = await chat.text("manger ici")
+    assert chat.conv.need == ("food",) and chat.conv.walk_km == 1.0
+    assert spy.queries and all(q.max_radius_km == 1.0 for q in spy.queries)
+    assert all(r.distance_m <= 1000 for r in spy.results) or text.startswith("Rien à moins de 1 km"), text
+    await chat.send("vêtements ici 500 m max")
+    assert chat.conv.walk_km == 0.5
+
+
 async def test_nothing_within_the_walk_says_so_and_shows_the_nearest_beyond(chat: Chat) -> None:
     text = await chat.text("douche @48.62,7.70 pas plus de 100 m")
     assert text.startswith("Rien à moins de 0,1 km à pied. Les plus proches, plus loin :"), text
