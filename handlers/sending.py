@@ -9,6 +9,7 @@ with the app's secret, expiring).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -41,6 +42,8 @@ _REACHABLE = frozenset(
 _PHONE = re.compile(r"(?<![\d+])\+?\d(?:[\s.\-/()]{0,2}\d){5,16}(?!\d)")
 _NUMBER = re.compile(r"(?<![\d+])(\d{1,3})(?!\d)")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+log = logging.getLogger(__name__)
 
 
 def _folded(key: str) -> tuple[str, ...]:
@@ -287,10 +290,11 @@ async def confirm(conv: Conversation, msg: Incoming, ctx: Ctx) -> Turn:
     if result.outcome is Sent.LIMITED:
         return Turn(conv, (notice(lang, _limit(lang, deps.outbox.per_hour)),))
     if result.outcome is Sent.FAILED:
+        # The failure's kind ("ConnectError", Twilio's code) is for the logs and the audit, not the operator.
+        log.warning("sms not sent operator=%d reason=%s", msg.actor, result.reason or "?")
         text = tr(
             lang,
-            "The SMS could not be sent ({reason}): nothing reached {number}. Try again in a moment, or read the details out.",  # noqa: E501
-            reason=result.reason or "?",
+            "The SMS could not be sent: nothing reached {number}. Try again in a moment, or read the details out.",  # noqa: E501
             number=shown,
         )
         return Turn(conv, (notice(lang, text),))
