@@ -346,6 +346,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             conv = replace(conv, pending=None, filters=_refined(conv.filters, who))
             return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
+        conv = replace(conv, filters=_refined(conv.filters, who))  # "sans orientation Colmar": for the need
         return Turn(
             replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),

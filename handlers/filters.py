@@ -21,6 +21,7 @@ _KEYS = (
     "animals",
     "free",
     "wheelchair",
+    "no_referral",  # "sans orientation": a place one may walk into, never the information-point need
 )
 _PATTERNS = {key: pattern(locales.words("filters", key)) for key in _KEYS}
 # Look-alikes that cancel a term they overlap: Ukrainian "мій чоловік" is "my husband", not a man asking.
@@ -83,6 +84,7 @@ def read_who(text: str) -> Who:
         free=said("free"),
         animals=said("animals"),
         wheelchair=said("wheelchair"),
+        no_referral=said("no_referral"),
     )
     spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
     return Who(filters, spans, frozenset(negations - found.keys()))

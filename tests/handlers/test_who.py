@@ -191,3 +191,29 @@ async def test_no_dog_after_all_reruns_the_bed_search_without_it(chat: Chat) -> 
     assert chat.conv.need == ("accomodation_and_housing",), "a correction is no vet search"
     assert chat.conv.filters.animals is False
     assert ReplyKind.RESULTS in [r.kind for r in replies]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sans orientation Colmar",
+        "douche sans orientation Colmar",
+        "shower Colmar no referral",
+        "душ Кольмар без направления",
+    ],
+)
+async def test_the_publics_sans_orientation_is_a_filter_never_the_information_point(
+    chat: Chat, text: str
+) -> None:
+    """For the public too "sans orientation" is a place one may walk into, never "Point d'information et
+    d'orientation"."""
+    spy = recording(chat)
+    await chat.send(text)
+    assert chat.conv.filters.no_referral, text
+    assert "information_point" not in chat.conv.need
+    assert all("information_point" not in q.categories for q in spy.queries)
+    if spy.queries:
+        assert chat.conv.need == ("shower",) and spy.queries[-1].filters.no_referral
+    else:
+        await chat.send("3")  # the need chosen from the menu: the filter stays
+        assert spy.queries[-1].filters.no_referral
