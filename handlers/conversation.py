@@ -18,7 +18,7 @@ from handlers.model import Conversation, Incoming, Pending, Reply, ReplyKind, Ro
 from handlers.operators import Jargon, read_code, read_jargon, redemption_reply, with_jargon
 from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
-from handlers.safety import CATEGORIES, read_alerts, safety_lines
+from handlers.safety import CATEGORIES, Alerts, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
 from search import PARIS, Filters, street_span
 from search.language import words_of
@@ -342,7 +342,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             conv = replace(conv, when=(window.start, window.end))
         if candidates:
             return _ask_choice(conv, candidates, lines, ctx)
-        if conv.need:
+        # An operator telling of a person in crisis somewhere else speaks of someone new: the lines and
+        # the menu there, not the last person's need ("une femme de 17 ans à Mulhouse, agressée").
+        if conv.need and not (ctx.operator and _crisis(alerts)):
             conv = replace(conv, pending=None, filters=_refined(conv.filters, who))
             return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
@@ -361,6 +363,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # will come
         conv = replace(conv, filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
+    if lines and ctx.operator and conv.need and conv.place:
+        # The person an operator helps is in crisis: the lines, and the list stays ("plus", a number).
+        return Turn(conv, lines_first(lines, (), ctx))
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(
@@ -389,6 +394,11 @@ def _abroad(conv: Conversation, lat: float, lon: float, ctx: Ctx) -> Turn:
         position=where,
     )
     return Turn(conv, (notice(ctx.lang, text),))
+
+
+def _crisis(alerts: Alerts) -> bool:
+    """A crisis beyond a night's bed: a life, a body, violence, a child."""
+    return alerts.suicide or alerts.medical or alerts.danger or alerts.domestic or alerts.child
 
 
 def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:
