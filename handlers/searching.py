@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from handlers.deps import Deps
 from handlers.generic_needs import is_health, searched_categories
-from handlers.i18n import kilometres, t, tr
+from handlers.i18n import distance, kilometres, t, tr
 from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
 from handlers.operators import relaxed_note
 from handlers.pages import details_text, header, need_label, nothing_found_text, results_text, when_label
@@ -20,6 +20,7 @@ from search import Filters, Point, Query, Result, SearchPage, state_at
 log = logging.getLogger(__name__)
 
 ENOUGH = 10  # the first search picks a radius that holds this many results, so PLUS has more to show
+NEAR_OPEN_KM = 3.0  # an open place farther than this from the place asked about is not "near" it
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,8 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             reported=ctx.deps.reports.reported() if ctx.operator and ctx.deps.reports else frozenset(),
         )
 
+    if not note and offset == 0 and not away:
+        note = _nothing_open_near(results, place[2], lang)
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total else ()
     text = page_text((*lines, *note))
@@ -264,6 +267,22 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
         page.radius_km,
     )
     return Turn(conv, (*replies, *after))
+
+
+def _nothing_open_near(results: tuple[Result, ...], place: str, lang: str) -> tuple[str, ...]:
+    """When the open places listed are all far ("Frigo solidaire, 26 km" first for "manger Colmar" at
+    night), said plainly before the list: nothing is open near the place now."""
+    open_far = [r.distance_m for r in results if r.state.open]
+    if not open_far or min(open_far) <= NEAR_OPEN_KM * 1000:
+        return ()
+    text = t(
+        lang,
+        "Nothing is open within {radius} of {place} now. The nearest open place is {distance} away.",
+        radius=kilometres(NEAR_OPEN_KM, lang),
+        place=place,
+        distance=distance(min(open_far), lang),
+    )
+    return (text,)
 
 
 def _health_emergency(conv: Conversation, lang: str) -> tuple[Reply, ...]:

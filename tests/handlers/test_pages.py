@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, datetime, time
 
 import pytest
 
 import locales
 from bot.surfaces import CONSOLE, SMS
+from handlers import Channel
 from handlers.audience import audience_marker, language_names
 from handlers.deps import Deps
 from handlers.filters import read_filters
@@ -18,7 +19,9 @@ from handlers.pages import details_text, header, results_text, title
 from search.audience import Audience, Filters
 from search.engine import Query, Result
 from search.geo import Point
-from tests.conftest import NOW
+from tests.conftest import NOW, PARIS
+
+from .conftest import Chat
 
 STRASBOURG = Point(48.5734, 7.7521)
 
@@ -173,3 +176,21 @@ async def test_on_sms_the_note_gives_way_before_what_says_whether_to_go(deps: De
     noted = details_text(replace(base, address_note="x" * 400), NOW, NOW, "fr", surface=SMS)
     assert "x" * 400 not in noted and SMS.fits(noted, "fr")
     assert noted == bare  # a note too long for the message leaves the rest as it was
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("fr", "Rien n'est ouvert à moins de 3 km de Colmar"), ("en", "Nothing is open")]
+)
+async def test_when_the_nearest_open_place_is_far_the_reply_says_so_first(
+    deps: Deps, lang: str, said: str
+) -> None:
+    """ "manger colmar" at 21:00 on a Thursday: the first open place is 26 km away, above one 280 m away
+    that is closed: the reply says plainly that nothing is open near Colmar before listing it."""
+    chat = Chat(deps, channel=Channel.SMS, at=datetime(2026, 12, 3, 21, 0, tzinfo=PARIS), hint=lang)
+    text = await chat.text("manger colmar" if lang == "fr" else "food colmar")
+    first = text.splitlines()[0]
+    assert first.startswith(said) and ("26 km" in first), text
+    assert text.index("26 km") < text.index("1. ")
+    chat.at = datetime(2026, 11, 17, 21, 0, tzinfo=PARIS)  # a place 850 m away is open: nothing to say
+    chat.conv = chat.conv.__class__()
+    assert said not in await chat.text("manger colmar" if lang == "fr" else "food colmar")
