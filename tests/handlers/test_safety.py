@@ -303,3 +303,20 @@ def test_a_minor_told_of_in_danger_brings_119_to_the_operator_too() -> None:
     # a duration is no one's age
     assert not read_alerts("il a passé 15 ans en prison, il a été agressé", ()).minor_told
     assert not read_alerts("ça fait 17 ans que je suis en France", ()).minor_told
+
+
+MINOR_TOLD_IN_DANGER = [
+    "une femme de 17 ans seule à la gare de mulhouse, elle a été agressée",
+    "mon fils de 16 ans a été agressé",
+    "a 16 year old girl was attacked",
+    "девушка 16 лет, её избили",
+    "فتاة عمرها 16 سنة، تعرضت لاعتداء في محطة مولوز",
+    "دختر ۱۶ ساله، به او حمله کردند",
+    "გოგონა 16 წლის, სცემეს",
+]
+
+
+@pytest.mark.parametrize("text", MINOR_TOLD_IN_DANGER)
+def test_a_minor_told_of_in_danger_brings_119(text: str) -> None:
+    lines = safety_lines(read_alerts(text, ()), "fr", operator=True)
+    assert any("119" in line for line in lines) and any("112" in line for line in lines), text
