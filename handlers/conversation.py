@@ -20,8 +20,7 @@ from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, Alerts, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed
-from search import PARIS, Filters, street_span
-from search.language import words_of
+from search import PARIS, Filters, street_span, words_of
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from search.engine import Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, state_at, week_slots
-from search.language import detect_language
+from search.language import detect_language, words_of
 from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street, street_span
 from search.prebuilt import load_or_build
@@ -39,6 +39,7 @@ __all__ = [
     "alternation",
     "commune_at",
     "detect_language",
+    "words_of",
     "distance_m",
     "expand_piece",
     "find_place",
