@@ -282,6 +282,12 @@ NOT_AN_ASSAULT_NOW = [
     "je suis frappé d'une OQTF",
     "my gums are bleeding",
     "je saigne du nez",
+    "j'ai été frappée par la beauté de la ville",
+    "bras cassé il y a 3 mois, je cherche un kiné",
+    "je cherche un pansement pour une blessure au pied",
+    "ma soeur de 15 ans et moi cherchons un foyer",
+    "العنف ضد الحيوان",
+    "ما يتنفس الصعداء",
 ]
 
 
