@@ -17,17 +17,17 @@ from __future__ import annotations
 import copy
 import random
 import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.bot.standin_server import serving_app
 
 TOKEN = "partner-jwt-for-tests"  # noqa: S105 - the stand-in's own, public
 EXCLUDED = frozenset({"addictions", "toilets", "wifi", "electrical_outlets_available", "fountain"})
@@ -239,29 +239,6 @@ class StandIn:
         return [c.body for c in self.calls if c.path.startswith("/new-search/")]
 
 
-@contextmanager
-def serving(standin: StandIn) -> Iterator[str]:
+def serving(standin: StandIn) -> AbstractContextManager[str]:
     """The stand-in on a free loopback port, in a thread; its base URL."""
-    config = uvicorn.Config(
-        standin.app(),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the stand-in did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return serving_app(standin.app(), "the stand-in")

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.bot.standin_server import serving_app
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "twilio-rest-token-for-tests"  # noqa: S105 - the stand-in's own, public
@@ -69,29 +67,6 @@ class TwilioStandIn:
         )
 
 
-@contextmanager
-def serving(standin: TwilioStandIn) -> Iterator[str]:
+def serving(standin: TwilioStandIn) -> AbstractContextManager[str]:
     """The stand-in on a free loopback port, in a thread; its base URL."""
-    config = uvicorn.Config(
-        standin.app(),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the Twilio stand-in did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    return serving_app(standin.app(), "the Twilio stand-in")
