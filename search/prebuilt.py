@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = hashlib.blake2b(str(_ROOT).encode(), digest_size=4).hexdigest()
 # What the indexes are built from: every data file of these folders, and the code that reads them.
 _DATA = ("locales", "db/data")
 _CODE = ("search", "handlers", "db", "locales")
@@ -96,7 +97,9 @@ def _load_or_build(
     to_plain: Callable[[T], Any],
     from_plain: Callable[[Any], T],
 ) -> T:
-    path = folder / f"{name}-{fingerprint()}.marshal"
+    # One file an index and a copy of the code: two checkouts (a clone beside the working copy, CI)
+    # sharing the folder each keep their own instead of deleting each other's at every start.
+    path = folder / f"{name}-{_CHECKOUT}-{fingerprint()}.marshal"
     try:
         data = path.read_bytes()
     except OSError:

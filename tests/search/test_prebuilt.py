@@ -63,7 +63,9 @@ def test_built_once_then_read(folder: Path) -> None:
     assert prebuilt.load_or_build("probe", build, _same, _same) == {"a": (1, 2)}
     assert prebuilt.load_or_build("probe", build, _same, _same) == {"a": (1, 2)}
     assert len(calls) == 1
-    assert [p.name for p in folder.iterdir()] == [f"probe-{prebuilt.fingerprint()}.marshal"]
+    assert [p.name for p in folder.iterdir()] == [
+        f"probe-{prebuilt._CHECKOUT}-{prebuilt.fingerprint()}.marshal"
+    ]
 
 
 def test_a_damaged_file_is_built_again(folder: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -80,7 +82,16 @@ def test_a_file_built_from_other_sources_is_replaced(folder: Path, monkeypatch: 
     prebuilt.load_or_build("probe", lambda: (1,), _same, _same)
     monkeypatch.setattr(prebuilt, "fingerprint", lambda: "0" * 24)
     assert prebuilt.load_or_build("probe", lambda: (2,), _same, _same) == (2,)
-    assert [p.name for p in folder.iterdir()] == [f"probe-{'0' * 24}.marshal"]
+    assert [p.name for p in folder.iterdir()] == [f"probe-{prebuilt._CHECKOUT}-{'0' * 24}.marshal"]
+
+
+def test_another_checkouts_file_is_kept(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clone beside the working copy (CI) shares the folder: each start must not delete the other's."""
+    prebuilt.load_or_build("probe", lambda: (1,), _same, _same)
+    monkeypatch.setattr(prebuilt, "_CHECKOUT", "elsewhere")
+    monkeypatch.setattr(prebuilt, "fingerprint", lambda: "0" * 24)
+    assert prebuilt.load_or_build("probe", lambda: (2,), _same, _same) == (2,)
+    assert len(list(folder.iterdir())) == 2
 
 
 def test_a_folder_that_cannot_be_written_only_costs_the_build(tmp_path: Path) -> None:
