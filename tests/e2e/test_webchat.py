@@ -287,6 +287,15 @@ async def register_desk(
         await engine.dispose()
 
 
+def channels_and_roles(database_url: str) -> list[tuple[str, str]]:
+    """What the statistics kept of the searches: (channel, role) of each event."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT channel, role FROM search_event")).all()
+    engine.dispose()
+    return [(str(channel), str(role)) for channel, role in rows]
+
+
 async def test_an_operator_signs_in_and_their_searches_count_as_an_operators(
     sample_database_url: str,
 ) -> None:
@@ -316,11 +325,7 @@ async def test_an_operator_signs_in_and_their_searches_count_as_an_operators(
         out = await client.post("/chat/logout", data={"csrf": hidden(answer.text)["csrf"]})
         assert out.status_code == 303
         assert "Camille" not in (await client.get("/chat")).text
-    engine = create_engine(sample_database_url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("SELECT channel, role FROM search_event")).all()
-    engine.dispose()
-    assert ("web", "operator") in [tuple(row) for row in rows]
+    assert ("web", "operator") in channels_and_roles(sample_database_url)
 
 
 async def test_an_operator_removed_after_signing_in_writes_as_the_public(
@@ -343,11 +348,7 @@ async def test_an_operator_removed_after_signing_in_writes_as_the_public(
         finally:
             await engine.dispose()
         await send(client, (await client.get("/chat")).text, "manger Mulhouse")
-    engine_ = create_engine(sample_database_url)
-    with engine_.connect() as conn:
-        rows = conn.execute(text("SELECT channel, role FROM search_event")).all()
-    engine_.dispose()
-    assert [tuple(row) for row in rows] == [("web", "public")]
+    assert channels_and_roles(sample_database_url) == [("web", "public")]
 
 
 async def test_a_forged_desk_cookie_is_the_public(client: httpx.AsyncClient) -> None:
