@@ -7,7 +7,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -15,10 +15,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram.request import BaseRequest
-from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from bot import logs
 from bot.deadline import within
@@ -31,10 +28,16 @@ from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.sms_render import bodies
 from bot.surfaces import SmsSurface
 from bot.sync import start_schedule
-from bot.telegram import TelegramChannel, build_application, set_webhook
 from bot.webchat import WebChat, WebConfig, chat_routes
 from bot.webchat_guard import DenyFraming
 from bot.wiring import Clock, Resources, now
+
+# python-telegram-bot is imported only when TELEGRAM_BOT_TOKEN is set (~30 MB a worker otherwise).
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
+    from twilio.http import HttpClient
+
+    from bot.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 def _sms_sender(settings: Settings, http_client: HttpClient | None) -> SmsSender | None:
     if not (settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number):
         return None
+    from twilio.rest import Client
+
     client = Client(
         settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(), http_client=http_client
     )
@@ -147,6 +152,8 @@ def create_app(
             )
             telegram: TelegramChannel | None = None
             if settings.telegram_bot_token is not None:
+                from bot.telegram import TelegramChannel, build_application, set_webhook
+
                 hook = settings.telegram_webhook_secret
                 telegram = TelegramChannel(
                     build_application(settings, request=telegram_request),
