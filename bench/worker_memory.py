@@ -79,9 +79,8 @@ def main() -> int:
     services = count_services(database_url)
     ready, after, peak, tally = asyncio.run(measure(database_url, args.requests))
     print(f"requests={tally.sent} errors={tally.errors} lost={tally.lost}")
-    print(
-        f"worker_memory services={services} rss_ready_mb={ready:.0f} rss_after_mb={after:.0f} peak_mb={peak:.0f}"
-    )
+    figures = f"rss_ready_mb={ready:.0f} rss_after_mb={after:.0f} peak_mb={peak:.0f}"
+    print(f"worker_memory services={services} {figures}")
     return 0
 
 
