@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -70,12 +70,55 @@ def _is_cyrillic(c: str) -> bool:
     return "\u0400" <= c <= "\u04ff"
 
 
+class _Pieces(dict[int, str]):
+    """`_fold_char` of each character met, for `str.translate`, so that a text is folded in one C-level
+    pass instead of a Python step per character. A character whose fold depends on its neighbours (a
+    combining mark), or that a table cannot hold (see `_keeps`), maps to `_OTHER`: the text is then
+    folded character by character. Bounded: the characters are what people send."""
+
+    LIMIT = 20_000
+
+    def __init__(self, keeps: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._keeps = keeps
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        ch = chr(code)
+        piece = _OTHER if unicodedata.combining(ch) else _fold_char(ch)
+        folded = self[code] = piece if piece == " " or self._keeps(piece) else _OTHER
+        return folded
+
+
+_OTHER = "\x00"  # never a fold: a NUL is folded as a space
+# For `fold_map`: one character for one (a dropped or doubled character moves the map).
+_ONE = _Pieces(lambda piece: len(piece) == 1 and not piece.isspace() and piece != _OTHER)
+# For `fold`: any piece (a dropped character too) without whitespace, which `split` would cut.
+_ANY = _Pieces(lambda piece: not any(c.isspace() for c in piece) and piece != _OTHER)
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
 def fold_map(text: str) -> tuple[str, list[int]]:
     """Fold text and also return, for each folded character, the index of the input character it came from.
 
     The readers find places and times in the folded text but must report spans in the text the
     sender wrote, so that the needs reader can ignore exactly those words.
     """
+    folded = text.translate(_ONE)
+    if (
+        _OTHER in folded
+        or "  " in folded
+        or folded[:1] == " "
+        or folded[-1:] == " "
+        or ("i" in folded and _CYRILLIC.search(folded))
+    ):
+        return _fold_map(text)
+    return folded, list(range(len(folded)))
+
+
+def _fold_map(text: str) -> tuple[str, list[int]]:
+    """`fold_map` character by character: marks, dropped and doubled characters, runs of spaces."""
     out: list[str] = []
     where: list[int] = []
     prev_space = True
@@ -122,7 +165,13 @@ def fold(text: str) -> str:
     Apostrophes and dashes become ASCII, whitespace runs one space, control and bidi characters
     disappear.
     """
-    return fold_map(text)[0]
+    folded = text.translate(_ANY)
+    if _OTHER in folded:
+        return _fold_map(text)[0]
+    folded = " ".join(folded.split())
+    if "i" in folded and _CYRILLIC.search(folded):
+        return _fold_map(text)[0]
+    return folded
 
 
 def token_spans(text: str) -> list[tuple[str, int, int]]:

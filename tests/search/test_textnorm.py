@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.textnorm import fold, fold_map, token_spans, tokens
+from search.textnorm import _fold_map, fold, fold_map, token_spans, tokens
 
 
 def test_latin_accents_case_ligatures_apostrophes() -> None:
@@ -49,3 +49,14 @@ def test_fold_never_fails_and_map_is_consistent(text: str) -> None:
     assert where == sorted(where)
     assert "  " not in folded and folded == folded.strip()
     assert fold(folded) == folded  # idempotent
+
+
+_TRICKY = (
+    "aZ `'-\t\x00éçœßÂ’–\u00ad\u200bстрасбурзійёiسلامی\u064eქე\u0301\u0308\ufdfa\u00a8¼ﬁ۱🙂\u3000\u00a0İı"
+)
+
+
+@given(st.text() | st.text(alphabet=_TRICKY))
+def test_one_pass_fold_is_the_character_by_character_fold(text: str) -> None:
+    assert fold_map(text) == _fold_map(text)
+    assert fold(text) == _fold_map(text)[0]
