@@ -149,8 +149,11 @@ def to_gsm(text: str) -> str | None:
     return folded if is_gsm(folded) else None
 
 
+_EXTENSION_CHAR = re.compile("[" + re.escape("".join(sorted(EXTENSION))) + "]")
+
+
 def septets(text: str) -> int:
-    return len(text) + sum(text.count(c) for c in EXTENSION)
+    return len(text) + len(_EXTENSION_CHAR.findall(text))
 
 
 def utf16_units(text: str) -> int:
@@ -182,9 +185,12 @@ def fits(text: str, max_segments: int) -> bool:
     return segments(text).count <= max_segments
 
 
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
 def compact(text: str) -> str:
     """Every character costs money on SMS: blank lines and indentation go, runs of spaces shrink."""
-    lines = (re.sub(r"[ \t]{2,}", " ", line.strip()) for line in text.splitlines())
+    lines = (_SPACES.sub(" ", line.strip()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
