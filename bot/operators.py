@@ -115,8 +115,10 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-# A hash checked when the login is unknown, so that an unknown login costs as long as a wrong password.
-_DECOY = hash_password(secrets.token_urlsafe(16))
+# A hash checked when the login is unknown, so that an unknown login costs as long as a wrong password:
+# a random salt and a digest no password gives, since checking costs the scrypt of its parameters whatever
+# the digest (hashing a real password here cost every process an scrypt at start).
+_DECOY = f"scrypt:{SCRYPT_N}:{SCRYPT_R}:{SCRYPT_P}${_b64(secrets.token_bytes(16))}${_b64(bytes(32))}"
 
 
 class OperatorStore:

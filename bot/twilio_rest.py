@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class TwilioMessages:
         timeout: float = TIMEOUT_SECONDS,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        import httpx  # here: only a process that sends loads it (not the console, nor most starts)
+
         self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._auth = httpx.BasicAuth(account_sid, auth_token)
         self._sender = sender
@@ -56,6 +60,8 @@ class TwilioMessages:
         self._transport = transport
 
     async def create(self, to: str, body: str) -> Created:
+        import httpx  # loaded by __init__ already
+
         sender = "MessagingServiceSid" if self._sender.startswith("MG") else "From"
         form = {"To": to, sender: self._sender, "Body": body}
         try:

@@ -18,15 +18,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from data_inclusion.schema.v1 import Public, Service, Structure
 from pydantic import ValidationError
 
 from db.categories import Taxonomy
 from db.geo import haversine_m
 from db.osm_hours import OsmHours, read_opening_hours
 from db.soliguide import PlaceRecord, RecordError
+
+# data·inclusion's models are imported by the functions that read its files: at the top, they cost
+# every process that opens the database (the db.sql face imports this module) a tenth of a second.
+if TYPE_CHECKING:
+    from data_inclusion.schema.v1 import Public
 
 __all__ = [
     "SAME_PLACE_M",
@@ -146,6 +150,8 @@ def _invalid(exc: ValidationError) -> RecordError:
 
 
 def _structure(doc: object) -> Any:
+    from data_inclusion.schema.v1 import Structure
+
     try:
         return Structure.model_validate(_normalised(doc))
     except ValidationError as exc:
@@ -154,6 +160,8 @@ def _structure(doc: object) -> Any:
 
 def read_service(doc: object) -> Any:
     """A services record validated by data·inclusion's v1 model; RecordError says what is wrong."""
+    from data_inclusion.schema.v1 import Service
+
     try:
         return Service.model_validate(_normalised(doc))
     except ValidationError as exc:
@@ -214,6 +222,8 @@ def _publics(values: Iterable[Public] | None, precisions: str | None) -> dict[st
             fields.setdefault(target[0], []).extend(
                 v for v in target[1] if v not in fields.get(target[0], ())
             )
+    from data_inclusion.schema.v1 import Public
+
     labels = ", ".join(Public(name).label for name in names)
     exclusive = len(fields) == 1 and next(iter(fields)) in _FILTERED and all(table.get(n) for n in names)
     return {

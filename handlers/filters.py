@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import locales
-from handlers.terms import FoldedText, pattern
+from handlers.terms import FoldedText, alternatives, expressions, whole
 from search import Filters
 
 _KEYS = (
@@ -23,16 +24,31 @@ _KEYS = (
     "wheelchair",
     "no_referral",  # "sans orientation": a place one may walk into, never the information-point need
 )
-_PATTERNS = {key: pattern(locales.words("filters", key)) for key in _KEYS}
-# Look-alikes that cancel a term they overlap: Ukrainian "мій чоловік" is "my husband", not a man asking.
-_LOOKALIKES = {key: pattern(locales.words("filters", f"{key}.not")) for key in _KEYS}
-# "sans chien", "pas d'enfants", "without my dog": what follows is not coming along; "ძაღლის გარეშე"
-# (without a dog), "un homme me suit" (someone else): what follows cancels what precedes.
-_NOT_BEFORE = re.compile(
-    rf"(?:{pattern(locales.words('filters', 'not_before')).pattern})(?:'|\s+(?:\S+\s+)?)$"
-)
 _SELF = ("women", "men")  # "no, I'm a man": a negation before says nothing of who is asking
-_NOT_AFTER = re.compile(rf"^\s+(?:{pattern(locales.words('filters', 'not_after')).pattern})")
+
+
+def _words(key: str) -> str:
+    return whole(alternatives(locales.words("filters", key)))
+
+
+def _sources() -> dict[str, str]:
+    return {
+        **{key: _words(key) for key in _KEYS},
+        # Look-alikes that cancel a term they overlap: Ukrainian "мій чоловік" is "my husband", not a
+        # man asking.
+        **{f"{key}.not": _words(f"{key}.not") for key in _KEYS},
+        # "sans chien", "pas d'enfants", "without my dog": what follows is not coming along;
+        # "ძაღლის გარეშე" (without a dog), "un homme me suit" (someone else): what follows cancels
+        # what precedes.
+        "not_before": rf"(?:{_words('not_before')})(?:'|\s+(?:\S+\s+)?)$",
+        "not_after": rf"^\s+(?:{_words('not_after')})",
+    }
+
+
+@cache
+def _expressions() -> dict[str, re.Pattern[str]]:
+    """Made at first use (or read back: handlers.terms.expressions), not when the module is imported."""
+    return expressions("filters", _sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +64,12 @@ def read_who(text: str) -> Who:
     found: dict[str, list[tuple[int, int]]] = {}
     unsaid: list[tuple[int, int]] = []  # "sans chien": not coming along, and not sought either
     negations: set[str] = set()
-    for key, regex in _PATTERNS.items():
-        lookalikes = [m.span() for m in _LOOKALIKES[key].finditer(words)]
-        for match in regex.finditer(words):
-            negated = (key not in _SELF and _NOT_BEFORE.search(words[: match.start()])) or _NOT_AFTER.match(
+    expression = _expressions()
+    not_before, not_after = expression["not_before"], expression["not_after"]
+    for key in _KEYS:
+        lookalikes = [m.span() for m in expression[f"{key}.not"].finditer(words)]
+        for match in expression[key].finditer(words):
+            negated = (key not in _SELF and not_before.search(words[: match.start()])) or not_after.match(
                 words[match.end() :]
             )
             overlapped = any(a < match.end() and match.start() < b for a, b in lookalikes)

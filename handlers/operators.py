@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 import locales
 from handlers.filters import Who
 from handlers.model import Reply, ReplyKind, Role
 from handlers.redeeming import Redeemed, Redemption
-from handlers.terms import FoldedText, alternatives, pattern
+from handlers.terms import FoldedText, alternatives, expressions, whole
 
 DOMAIN = "operators"
 MINOR_AGE = 17  # "mineur" with no age: old enough for a teenagers' place, never an adults' one
@@ -35,16 +36,37 @@ def _keys(prefix: str) -> tuple[str, ...]:
     return tuple(sorted(key for key in found if key.startswith(prefix)))
 
 
+def _sources() -> dict[str, str]:
+    """The text of every expression of this module (made at first use: handlers.terms.expressions)."""
+    code = r"\s*[:#]?\s*([0-9a-z]{4}(?:[\s-]?)[0-9a-z]{4})$"
+    filters = (
+        *_keys("need."),
+        *_keys("administrative."),
+        "no_referral",
+        "no_appointment",
+        "animals",
+        "minor",
+    )
+    return {
+        # "code 7K3F-9QX2", "mon code : 7k3f 9qx2", and Telegram's deep link /start 7K3F9QX2 ("start …").
+        "code": rf"(?i)^(?:{alternatives(_words('code'))}){code}",
+        **{key: whole(alternatives(_words(key))) for key in filters},
+        "age": rf"(?<!\w)(\d{{1,2}})\s*(?:{alternatives(_words('age.unit'))})(?!\w)",
+        "age.not_before": rf"(?:{alternatives(_words('age.not_before'))})\s+$",
+    }
+
+
+@cache
+def _expressions() -> dict[str, re.Pattern[str]]:
+    return expressions("operators", _sources)
+
+
 # --- the invitation code -------------------------------------------------------------------------
-# "code 7K3F-9QX2", "mon code : 7k3f 9qx2", and Telegram's deep link /start 7K3F9QX2 ("start …").
-_CODE = re.compile(
-    rf"^(?:{alternatives(_words('code'))})\s*[:#]?\s*([0-9a-z]{{4}}(?:[\s-]?)[0-9a-z]{{4}})$", re.IGNORECASE
-)
 
 
 def read_code(text: str) -> str | None:
     """The code in a message that is only a code word and a code, as the sender typed it."""
-    match = _CODE.match(FoldedText.of(text).text)
+    match = _expressions()["code"].match(FoldedText.of(text).text)
     return match.group(1) if match else None
 
 
@@ -88,16 +110,6 @@ def relaxed_note(lang: str) -> str:
 
 
 # --- the jargon ----------------------------------------------------------------------------------
-_NEEDS = {key.removeprefix("need."): pattern(_words(key)) for key in _keys("need.")}
-_ADMINISTRATIVE = {
-    key.removeprefix("administrative."): pattern(_words(key)) for key in _keys("administrative.")
-}
-_NO_REFERRAL = pattern(_words("no_referral"))
-_NO_APPOINTMENT = pattern(_words("no_appointment"))
-_ANIMALS = pattern(_words("animals"))
-_MINOR = pattern(_words("minor"))
-_AGE = re.compile(rf"(?<!\w)(\d{{1,2}})\s*(?:{alternatives(_words('age.unit'))})(?!\w)")
-_AGE_NOT = re.compile(rf"(?:{alternatives(_words('age.not_before'))})\s+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +133,13 @@ class Jargon:
 def read_jargon(text: str) -> Jargon:
     folded = FoldedText.of(text)
     words = folded.text
+    expression = _expressions()
     needs: list[str] = []
     need_spans: list[tuple[int, int]] = []
-    for category, regex in _NEEDS.items():
+    for key, regex in expression.items():
+        if not key.startswith("need."):
+            continue
+        category = key.removeprefix("need.")
         for match in regex.finditer(words):
             if category not in needs:
                 needs.append(category)
@@ -135,22 +151,29 @@ def read_jargon(text: str) -> Jargon:
         filter_spans.extend(folded.original(a, b) for a, b in found)
         return bool(found)
 
-    administrative = next((kind for kind, regex in _ADMINISTRATIVE.items() if said(regex)), None)
+    administrative = next(
+        (
+            key.removeprefix("administrative.")
+            for key, regex in expression.items()
+            if key.startswith("administrative.") and said(regex)
+        ),
+        None,
+    )
     age = None
-    for match in _AGE.finditer(words):
-        if not _AGE_NOT.search(words[: match.start()]) and 0 < int(match.group(1)) < 100:
+    for match in expression["age"].finditer(words):
+        if not expression["age.not_before"].search(words[: match.start()]) and 0 < int(match.group(1)) < 100:
             age = int(match.group(1))
             filter_spans.append(folded.original(*match.span()))
             break
-    minor = said(_MINOR)
+    minor = said(expression["minor"])
     if minor and (age is None or age >= 18):
         age = MINOR_AGE
     return Jargon(
         needs=tuple(needs),
         need_spans=tuple(need_spans),
-        no_referral=said(_NO_REFERRAL),
-        no_appointment=said(_NO_APPOINTMENT),
-        animals=said(_ANIMALS),
+        no_referral=said(expression["no_referral"]),
+        no_appointment=said(expression["no_appointment"]),
+        animals=said(expression["animals"]),
         age=age,
         administrative=administrative,
         filter_spans=tuple(filter_spans),

@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Any
 
 import locales
 from handlers.generic_needs import is_shelter
 from handlers.i18n import t
-from handlers.terms import FoldedText, PhraseBook, alternatives, fold, folded_term, pattern
+from handlers.terms import FoldedText, PhraseBook, alternatives, fold, folded_term, whole
 from search import GAP, expand_piece, load_or_build, term_pieces
 
 # Categories of locales/<lang>/safety.tsv, most urgent first.
@@ -58,7 +59,10 @@ def _rule(category: str) -> _Rule:
     return _Rule(category, f"{category}.not", pairs, f"{category}.unless")
 
 
-_RULES = {category: _rule(category) for category in CATEGORIES}
+def _rules() -> dict[str, _Rule]:
+    return {category: _rule(category) for category in CATEGORIES}
+
+
 _AGAIN = "again"  # "encore", "снова": a past the message speaks of is back, `.unless` no longer holds
 
 
@@ -71,9 +75,10 @@ def _words_of(term: str) -> Iterator[str]:
             yield piece
 
 
-def _build_books() -> tuple[PhraseBook, PhraseBook]:
+def _build_books(rules: dict[str, _Rule] | None = None) -> tuple[PhraseBook, PhraseBook]:
+    rules = rules or _rules()
     phrases = PhraseBook(
-        {key: _safety(key) for key in (_AGAIN, *(k for rule in _RULES.values() for k in rule.keys))}
+        {key: _safety(key) for key in (_AGAIN, *(k for rule in rules.values() for k in rule.keys))}
     )
     # The words the phrases are made of: of a phrase read across a gap ("негде ~ ночевать" in "негде в
     # Мюлузе ночевать"), only these are kept from being read as a place, never the words in between.
@@ -81,7 +86,7 @@ def _build_books() -> tuple[PhraseBook, PhraseBook]:
         {
             "words": {
                 word
-                for rule in _RULES.values()
+                for rule in rules.values()
                 for key in (rule.said, *(k for pair in rule.pairs for k in pair))
                 for term in _safety(key)
                 for word in _words_of(term)
@@ -91,35 +96,85 @@ def _build_books() -> tuple[PhraseBook, PhraseBook]:
     return phrases, words
 
 
+def _numbers() -> dict[str, int]:
+    return {
+        fold(word): int(value)
+        for entry in _safety("age.number")
+        for word, _, value in [entry.partition("=")]
+        if value.isdigit()
+    }
+
+
+def _age_sources(numbers: dict[str, int]) -> dict[str, str]:
+    return {
+        "frame": whole(alternatives(_safety("age.frame"))),  # "j'ai", "tengo", "عندي": only with its unit
+        "is": whole(alternatives(_safety("age.is"))),  # "I'm", "мне", "عمري": an age, unit or not
+        "other": whole(alternatives(_safety("age.other"))),  # "mon fils de", "my son is": someone else's
+        "person": whole(alternatives(_safety("age.person"))),  # "une femme de", "il a", "a girl"
+        "number": rf"(?<!\w)(\d{{1,2}}|{alternatives(numbers)})"
+        rf"(?:\s*({alternatives(_safety('age.unit'))}))?"
+        rf"(?:\s+({alternatives(_safety('age.self'))}))?(?!\w)",
+        "not_unit": whole(alternatives(_safety("age.not_unit"))),  # "I'm 15 min away", "j'ai 15 euros"
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """What reading a message takes, all made from locales/<lang>/safety.tsv: the crisis phrases and
+    the words they are made of, each category's keys, and what reads an age."""
+
+    phrases: PhraseBook
+    words: PhraseBook
+    rules: dict[str, _Rule]
+    numbers: dict[str, int]  # "seize" → 16
+    age_self: frozenset[str]  # "16 yo", "17 wlis var": units that say the age is the sender's
+    sources: dict[str, str]  # the age expressions' text, by name
+    ages: dict[str, re.Pattern[str]]  # the same compiled
+
+    @classmethod
+    def build(cls) -> _Reader:
+        rules = _rules()
+        phrases, words = _build_books(rules)
+        numbers = _numbers()
+        age_self = frozenset(folded_term(term) for term in _safety("age.self"))
+        return cls.of(phrases, words, rules, numbers, age_self, _age_sources(numbers))
+
+    @classmethod
+    def of(
+        cls,
+        phrases: PhraseBook,
+        words: PhraseBook,
+        rules: dict[str, _Rule],
+        numbers: dict[str, int],
+        age_self: frozenset[str],
+        sources: dict[str, str],
+    ) -> _Reader:
+        ages = {name: re.compile(text) for name, text in sources.items()}
+        return cls(phrases, words, rules, numbers, age_self, sources, ages)
+
+    def plain(self) -> tuple[object, ...]:
+        rules = {c: (r.said, r.not_said, r.pairs, r.unless) for c, r in self.rules.items()}
+        return (self.phrases.plain(), self.words.plain(), rules, self.numbers, self.age_self, self.sources)
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> _Reader:
+        phrases, words, rules, numbers, age_self, sources = plain
+        return cls.of(
+            PhraseBook.from_plain(phrases),
+            PhraseBook.from_plain(words),
+            {category: _Rule(*rule) for category, rule in rules.items()},
+            numbers,
+            age_self,
+            sources,
+        )
+
+
 @cache
-def _books() -> tuple[PhraseBook, PhraseBook]:
-    """The crisis phrases and the words they are made of: folded at first use (about a second), or
-    read back from the last process's build (search.prebuilt); the web app builds them at start-up."""
-    return load_or_build(
-        "safety",
-        _build_books,
-        lambda books: tuple(book.plain() for book in books),
-        lambda plain: (PhraseBook.from_plain(plain[0]), PhraseBook.from_plain(plain[1])),
-    )
-
-
-_NUMBERS = {
-    fold(word): int(value)
-    for entry in _safety("age.number")
-    for word, _, value in [entry.partition("=")]
-    if value.isdigit()
-}
-_AGE_FRAME = pattern(_safety("age.frame"))  # "j'ai", "tengo", "عندي": an age only with its unit
-_AGE_IS = pattern(_safety("age.is"))  # "I'm", "мне", "عمري": an age, unit or not
-_AGE_OTHER = pattern(_safety("age.other"))  # "mon fils de", "my son is": someone else's age
-_AGE_PERSON = pattern(_safety("age.person"))  # "une femme de", "il a", "a girl": a person of an age
-_AGE_NUMBER = re.compile(
-    rf"(?<!\w)(\d{{1,2}}|{alternatives(_NUMBERS)})"
-    rf"(?:\s*({alternatives(_safety('age.unit'))}))?"
-    rf"(?:\s+({alternatives(_safety('age.self'))}))?(?!\w)"
-)
-_AGE_NOT_UNIT = pattern(_safety("age.not_unit"))  # "I'm 15 min away", "j'ai 15 euros"
-_AGE_SELF = frozenset(folded_term(term) for term in _safety("age.self"))  # "16 yo", "17 wlis var"
+def _reader() -> _Reader:
+    """Made at first use (folding 29,000 crisis phrases takes about a second), or read back from the
+    last process's build (search.prebuilt): importing this module reads no word list. The web app
+    makes it at start-up (its warm-up turn)."""
+    return load_or_build("safety", _Reader.build, _Reader.plain, _Reader.from_plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,52 +221,53 @@ def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tup
             yield from (*a, *b)
 
 
-def _own_ages(folded: FoldedText) -> list[int]:
+def _own_ages(folded: FoldedText, reader: _Reader) -> list[int]:
     """ "J'ai 16 ans", "I'm 17", "мне 16", "عمري ١٦", "17 wlis var": the ages the sender gives as
     their own, not a son's ("mon fils de 17 ans") nor a duration ("ça fait 17 ans")."""
-    text = folded.text
-    frames = [folded.word_index(m.start()) for m in _AGE_FRAME.finditer(text)]
-    ages = [folded.word_index(m.start()) for m in _AGE_IS.finditer(text)]
-    others = [folded.word_index(m.end() - 1) for m in _AGE_OTHER.finditer(text)]  # where they end
+    text, expression = folded.text, reader.ages
+    frames = [folded.word_index(m.start()) for m in expression["frame"].finditer(text)]
+    ages = [folded.word_index(m.start()) for m in expression["is"].finditer(text)]
+    others = [folded.word_index(m.end() - 1) for m in expression["other"].finditer(text)]  # where they end
     found = []
-    for match in _AGE_NUMBER.finditer(text):
+    for match in expression["number"].finditer(text):
         word = folded.word_index(match.start())
         raw = match.group(1)
-        age = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
+        age = int(raw) if raw.isdigit() else reader.numbers.get(raw, 0)
         if age < 5:
             continue
         own = max((f for f in (*frames, *ages) if 0 < word - f <= _AGE_WINDOW), default=-1)
         if any(0 <= word - other <= _AGE_WINDOW and other >= own for other in others):
             continue  # someone else's age, said closer to the number than "j'ai" ("quand il a bu, j'ai 14")
         unit = match.group(2)
-        if match.group(3) and _AGE_OTHER.match(text, match.end() + 1):
+        if match.group(3) and expression["other"].match(text, match.end() + 1):
             continue  # "a 17 year old son": someone else's age
         framed = any(0 < word - frame <= _AGE_WINDOW for frame in frames) and bool(unit)
         said = any(0 < word - frame <= _AGE_WINDOW for frame in ages)
-        if match.group(3) or unit in _AGE_SELF or (unit and word == 0):  # "16 ans, enceinte…"
+        if match.group(3) or unit in reader.age_self or (unit and word == 0):  # "16 ans, enceinte…"
             found.append(age)
-        elif (framed or said) and not _AGE_NOT_UNIT.match(text, match.end() + 1):
+        elif (framed or said) and not expression["not_unit"].match(text, match.end() + 1):
             found.append(age)
     return found
 
 
-def _told_ages(folded: FoldedText) -> list[int]:
+def _told_ages(folded: FoldedText, reader: _Reader) -> list[int]:
     """ "Une femme de 17 ans", "il a 15 ans", "a 16 year old girl": the ages of the person an operator,
     a volunteer or a parent tells of; not a duration said closer to the number ("il a passé 15 ans")."""
-    text = folded.text
-    persons = {folded.word_index(m.end() - 1) for m in _AGE_PERSON.finditer(text)}
-    others = {folded.word_index(m.end() - 1) for m in _AGE_OTHER.finditer(text)} - persons
+    text, expression = folded.text, reader.ages
+    persons = {folded.word_index(m.end() - 1) for m in expression["person"].finditer(text)}
+    others = {folded.word_index(m.end() - 1) for m in expression["other"].finditer(text)} - persons
     found = []
-    for match in _AGE_NUMBER.finditer(text):
+    for match in expression["number"].finditer(text):
         raw = match.group(1)
-        age = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 0)
-        if age < 5 or not (match.group(2) or match.group(3)) or _AGE_NOT_UNIT.match(text, match.end() + 1):
+        age = int(raw) if raw.isdigit() else reader.numbers.get(raw, 0)
+        unit_said = match.group(2) or match.group(3)
+        if age < 5 or not unit_said or expression["not_unit"].match(text, match.end() + 1):
             continue
         word = folded.word_index(match.start())
         person = max((p for p in persons if 0 <= word - p <= 2), default=None)
         if person is not None and not any(person < other < word for other in others):
             found.append(age)
-        elif _AGE_PERSON.match(text, match.end() + 1):  # "a 16 year old girl"
+        elif expression["person"].match(text, match.end() + 1):  # "a 16 year old girl"
             found.append(age)
     return found
 
@@ -220,17 +276,18 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     """What the message says beyond a search. 115 goes with every shelter request, at any hour: its
     operators also know the places with a bed left for tonight."""
     folded = FoldedText.of(text)
-    found = _books()[0].read(folded.text)
-    hits = {category: list(_found(rule, found)) for category, rule in _RULES.items()}
+    reader = _reader()
+    found = reader.phrases.read(folded.text)
+    hits = {category: list(_found(rule, found)) for category, rule in reader.rules.items()}
     # An age given outweighs words ("j'ai fugué, j'ai 35 ans" is an adult), but 18 is the limit
     # itself in "pas encore 18", "under 18".
-    ages = _own_ages(folded)
+    ages = _own_ages(folded, reader)
     minor = any(age < 18 for age in ages) or (bool(hits["minor"]) and not any(age > 18 for age in ages))
     spans = tuple(
         folded.original(a + start, a + end)
         for found in hits.values()
         for a, b in found
-        for start, end in _books()[1].read(folded.text[a:b]).get("words", [])
+        for start, end in reader.words.read(folded.text[a:b]).get("words", [])
     )
     return Alerts(
         suicide=bool(hits["suicide"]),
@@ -238,7 +295,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         danger=bool(hits["danger"]),
         child=bool(hits["child"]),
         minor=minor,
-        minor_told=any(age < 18 for age in _told_ages(folded)),
+        minor_told=any(age < 18 for age in _told_ages(folded, reader)),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
         spans=spans,

@@ -4,12 +4,12 @@ locales/ as regular expressions over a message folded the same way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from search import GAP, alternation, expand_piece, match_key, term_pieces
+from search import GAP, alternation, expand_piece, load_or_build, match_key, term_pieces
 from search import fold as search_fold
 
 _AROUND = " .!?¡¿,;:-_*'\"()،؟؛"  # punctuation around a word: "stop!", "(femmes)", "سالمه،"
@@ -53,12 +53,29 @@ def alternatives(terms: Iterable[str]) -> str:
     return alternation(term for term in map(folded_term, terms) if term)
 
 
+def whole(body: str) -> str:
+    """An alternation as an expression matching whole words or phrases of `FoldedText.text`."""
+    return rf"(?<!\w)(?:{body})(?!\w)"
+
+
 def pattern(terms: Iterable[str], *, folded: bool = False) -> re.Pattern[str]:
     """One expression for a list of terms: a term may have several words (any spacing between them)
     and may end with "*" (any ending); a match is a whole word or phrase of `FoldedText.text`. `folded`:
     the terms are folded already."""
-    body = alternation(terms) if folded else alternatives(terms)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+    return re.compile(whole(alternation(terms) if folded else alternatives(terms)))
+
+
+def expressions(name: str, sources: Callable[[], dict[str, str]]) -> dict[str, re.Pattern[str]]:
+    """Expressions made from word lists (`sources`: their text by key, from `whole` and `alternatives`),
+    compiled. Their text is kept between processes (search.prebuilt): folding the words and ordering
+    them costs more than compiling. Call it at first use, not at import: `solibot parse` and the
+    modules that never read these words then pay nothing."""
+    texts: dict[str, str] = load_or_build(name, sources, _same, _same)
+    return {key: re.compile(text) for key, text in texts.items()}
+
+
+def _same(texts: dict[str, str]) -> dict[str, str]:
+    return texts
 
 
 @dataclass(frozen=True, slots=True)
