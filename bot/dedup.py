@@ -108,27 +108,29 @@ class SqlDedupStore:
         return await self._runner.write(_purge, self._clock())
 
 
+# Built once (a text() parses its SQL each time it is made).
+_CLAIM = text(
+    "INSERT INTO webhook_reply (key, request_hash, reply, claimed_at, expires_at) "
+    "VALUES (:k, :h, NULL, :now, :e) ON CONFLICT (key) DO NOTHING"
+)
+_CLAIMED = text("SELECT request_hash, reply, claimed_at, expires_at FROM webhook_reply WHERE key = :k")
+_TAKE_OVER = text(
+    "UPDATE webhook_reply SET request_hash = :h, reply = NULL, claimed_at = :now, "
+    "expires_at = :e WHERE key = :k AND claimed_at = :was"
+)
+_KEEP = text("UPDATE webhook_reply SET reply = :r WHERE key = :k")
+_RELEASE = text("DELETE FROM webhook_reply WHERE key = :k AND reply IS NULL")
+_PURGE = text("DELETE FROM webhook_reply WHERE expires_at <= :now")
+
+
 def _claim(conn: Connection, key: str, request: str, now: float, ttl: float, lease: float) -> Claim:
-    inserted = conn.execute(
-        text(
-            "INSERT INTO webhook_reply (key, request_hash, reply, claimed_at, expires_at) "
-            "VALUES (:k, :h, NULL, :now, :e) ON CONFLICT (key) DO NOTHING"
-        ),
-        {"k": key, "h": request, "now": now, "e": now + ttl},
-    ).rowcount
+    inserted = conn.execute(_CLAIM, {"k": key, "h": request, "now": now, "e": now + ttl}).rowcount
     if inserted == 1:
         return Claim(Seen.NEW)
-    row = conn.execute(
-        text("SELECT request_hash, reply, claimed_at, expires_at FROM webhook_reply WHERE key = :k"),
-        {"k": key},
-    ).one()
+    row = conn.execute(_CLAIMED, {"k": key}).one()
     if row.expires_at <= now or (row.reply is None and row.claimed_at <= now - lease):
         taken = conn.execute(  # expired, or its worker died: take it over (once, if two race)
-            text(
-                "UPDATE webhook_reply SET request_hash = :h, reply = NULL, claimed_at = :now, "
-                "expires_at = :e WHERE key = :k AND claimed_at = :was"
-            ),
-            {"k": key, "h": request, "now": now, "e": now + ttl, "was": row.claimed_at},
+            _TAKE_OVER, {"k": key, "h": request, "now": now, "e": now + ttl, "was": row.claimed_at}
         ).rowcount
         return Claim(Seen.NEW) if taken == 1 else Claim(Seen.BUSY)
     if row.request_hash != request:
@@ -137,15 +139,15 @@ def _claim(conn: Connection, key: str, request: str, now: float, ttl: float, lea
 
 
 def _keep(conn: Connection, key: str, reply: str) -> None:
-    conn.execute(text("UPDATE webhook_reply SET reply = :r WHERE key = :k"), {"k": key, "r": reply})
+    conn.execute(_KEEP, {"k": key, "r": reply})
 
 
 def _release(conn: Connection, key: str) -> None:
-    conn.execute(text("DELETE FROM webhook_reply WHERE key = :k AND reply IS NULL"), {"k": key})
+    conn.execute(_RELEASE, {"k": key})
 
 
 def _purge(conn: Connection, now: float) -> int:
-    return conn.execute(text("DELETE FROM webhook_reply WHERE expires_at <= :now"), {"now": now}).rowcount
+    return conn.execute(_PURGE, {"now": now}).rowcount
 
 
 async def settle(store: DedupStore, key: str, reply: str | None) -> None:

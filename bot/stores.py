@@ -27,26 +27,38 @@ from handlers import (
 
 Clock = Callable[[], float]
 
+# Built once: a text() parses its SQL for bind parameters each time it is made (a tenth of a turn's
+# database work was making these again).
+_OPT_OUT = text("SELECT lang FROM conversation_opt_out WHERE user_key = :k")
+_OPT_OUT_KEEP = text(
+    "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
+    "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
+)
+_OPT_OUT_LIFT = text("DELETE FROM conversation_opt_out WHERE user_key = :k")
+_SESSION = text("SELECT data, expires_at, version FROM conversation_session WHERE user_key = :k")
+_SESSION_NEW = text(
+    "INSERT INTO conversation_session (user_key, data, expires_at, version) VALUES (:k, :d, :e, 1) "
+    "ON CONFLICT (user_key) DO NOTHING"
+)
+_SESSION_NEXT = text(
+    "UPDATE conversation_session SET data = :d, expires_at = :e, version = version + 1 "
+    "WHERE user_key = :k AND version = :v"
+)
+_SESSION_FORGET = text("DELETE FROM conversation_session WHERE user_key = :k")
+_SESSION_PURGE = text("DELETE FROM conversation_session WHERE expires_at <= :now")
+
 
 def opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
     """(opted out?, the language of the opt-out)."""
-    row = conn.execute(
-        text("SELECT lang FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key}
-    ).first()
+    row = conn.execute(_OPT_OUT, {"k": user_key}).first()
     return row is not None, row[0] if row is not None else None
 
 
 def write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
     if conv.opted_out:
-        conn.execute(
-            text(
-                "INSERT INTO conversation_opt_out (user_key, lang, since) VALUES (:k, :l, :s) "
-                "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
-            ),
-            {"k": user_key, "l": conv.lang, "s": now},
-        )
+        conn.execute(_OPT_OUT_KEEP, {"k": user_key, "l": conv.lang, "s": now})
     elif lift:
-        conn.execute(text("DELETE FROM conversation_opt_out WHERE user_key = :k"), {"k": user_key})
+        conn.execute(_OPT_OUT_LIFT, {"k": user_key})
 
 
 def stored(data: str | None, version: int, opt_out: tuple[bool, str | None]) -> Stored:
@@ -82,10 +94,7 @@ class SqlSessionStore:
 
 
 def _load(conn: Connection, user_key: str, now: float) -> Stored:
-    row = conn.execute(
-        text("SELECT data, expires_at, version FROM conversation_session WHERE user_key = :k"),
-        {"k": user_key},
-    ).first()
+    row = conn.execute(_SESSION, {"k": user_key}).first()
     data, version = (row[0] if row[1] > now else None, row[2]) if row is not None else (None, 0)
     return stored(data, version, opted_out(conn, user_key))
 
@@ -102,16 +111,7 @@ def _save(
 ) -> bool:
     """One transaction: the session if the version loaded is still the stored one, then the opt-out.
     False (nothing written) when another turn of the same person was saved in between."""
-    if version == 0:
-        statement = text(
-            "INSERT INTO conversation_session (user_key, data, expires_at, version) VALUES (:k, :d, :e, 1) "
-            "ON CONFLICT (user_key) DO NOTHING"
-        )
-    else:
-        statement = text(
-            "UPDATE conversation_session SET data = :d, expires_at = :e, version = version + 1 "
-            "WHERE user_key = :k AND version = :v"
-        )
+    statement = _SESSION_NEW if version == 0 else _SESSION_NEXT
     if conn.execute(statement, {"k": user_key, "d": data, "e": expires_at, "v": version}).rowcount != 1:
         return False
     write_opt_out(conn, user_key, conv, lift_opt_out, now)
@@ -119,9 +119,9 @@ def _save(
 
 
 def _forget(conn: Connection, user_key: str) -> None:
-    conn.execute(text("DELETE FROM conversation_session WHERE user_key = :k"), {"k": user_key})
+    conn.execute(_SESSION_FORGET, {"k": user_key})
 
 
 def _purge(conn: Connection, now: float) -> int:
-    deleted = conn.execute(text("DELETE FROM conversation_session WHERE expires_at <= :now"), {"now": now})
+    deleted = conn.execute(_SESSION_PURGE, {"now": now})
     return deleted.rowcount
