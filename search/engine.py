@@ -17,23 +17,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from db import PARIS, WEEK_HOURS, CardFacts, Index, IndexReader, Key, Taxonomy, taxonomy
-from search.audience import (
-    Audience,
-    Filters,
-    accepts,
-    admits,
-    audience_of,
-    conditions_of,
-    on_referral,
-    strings,
+from search.audience import Audience, Filters, accepts, admits, audience_of
+from search.facts import (
+    audience,
+    conditions,
+    languages,
+    modalities,
+    period,
+    phone_numbers,
+    publics,
+    referral_only,
 )
-from search.facts import json_value, mapping, modalities, period, publics
 from search.geo import Point
 from search.hours import Openness, OpenState, Timing, state_at
 
@@ -49,7 +49,7 @@ RADII_KM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0)  # fine steps: dens
 SOON = timedelta(hours=3)  # closed now but opening within this ranks before the rest
 MAX_LIMIT = 100
 CHECK_SECONDS = 5.0  # how often a worker reads the directory's data stamp (one small statement)
-FIRST_READ = 4  # the first read of points reaches this many times a page of them, at least
+FIRST_READ = 4  # the first read of points holds this many times a page of them (more when needed)
 FACTS_AT_ONCE = 2000  # points whose publics one statement reads (filtered searches)
 
 
@@ -185,6 +185,7 @@ class _Ranking:
     near: Nearby
     filtered: bool
     states: dict[int, OpenState] = field(default_factory=dict)  # by hours: places share theirs
+    tiers: dict[int, int] = field(default_factory=dict)
     admitted: dict[Key, bool] = field(default_factory=dict)  # filtered searches: who is asking
 
     def key(self, at: int) -> Key:
@@ -195,6 +196,12 @@ class _Ranking:
         if state is None:
             state = self.states[timing] = state_at(self.points.timing(timing), self.query.at)
         return state
+
+    def tier(self, timing: int) -> int:
+        tier = self.tiers.get(timing)
+        if tier is None:
+            tier = self.tiers[timing] = _tier(self.state(timing), self.query.at)
+        return tier
 
     def hit(self, at: int, tier: int, state: OpenState | None) -> _Hit:
         return _Hit((tier, float(self.near.distance[at]), int(self.near.service[at])), at, state)
@@ -224,7 +231,6 @@ def _result(ranking: _Ranking, hit: _Hit, card: CardFacts, categories: set[int],
     near, at = ranking.near, ranking.query.at
     category = tax.by_code[int(near.code[hit.at])]
     message = period(card.temp_message)
-    phones = json_value(card.phones) or ()
     return Result(
         source=card.source,
         lieu_id=card.lieu_id,
@@ -238,15 +244,15 @@ def _result(ranking: _Ranking, hit: _Hit, card: CardFacts, categories: set[int],
         address=card.address,
         postal_code=card.postal_code,
         city=card.city,
-        phones=tuple(str(p.get("number")) for p in phones if isinstance(p, Mapping)),
+        phones=phone_numbers(card.phones),
         state=hit.state,
         timing=ranking.points.timing(int(near.timing[hit.at])),
         temp_message=message.text if message and message.covers(at) else None,
-        conditions=conditions_of(mapping(card.service_modalities) or mapping(card.place_modalities)),
-        address_private=on_referral(mapping(card.place_modalities)),
+        conditions=conditions(card.service_modalities, card.place_modalities),
+        address_private=referral_only(card.place_modalities),
         address_note=card.address_note,
-        audience=audience_of(mapping(card.service_publics) or mapping(card.place_publics)),
-        languages=strings(json_value(card.languages)),
+        audience=audience(card.service_publics, card.place_publics),
+        languages=languages(card.languages),
         verified_at=card.updated_by_user_at,
         description=card.service_description or card.place_description,
         email=card.email,
@@ -345,24 +351,25 @@ class Directory:
         wanted = query.offset + query.limit
         hour, soon = _hour_of_week(query.at), words(_hours_mask(query.at))
         lat, lon = query.point.lat, query.point.lon
-        fetched = self._reach(points, lat, lon, codes, radii, 0, wanted, 0)
-        near = points.near(lat, lon, codes, fetched * 1000, hour, soon)
+        near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon, count=FIRST_READ * wanted)
         ranking = _Ranking(points, query, near, query.filters != Filters())
         opened: dict[int, int] = {}  # place → its first open point (its best), in order of distance
         scanned, radius = 0, radii[-1]
         counted = np.ones(0, dtype=bool)
-        for step, radius in enumerate(radii):
-            if radius > fetched:
-                fetched = self._reach(points, lat, lon, codes, radii, step, wanted, len(near.distance))
-                near = ranking.near = points.near(lat, lon, codes, fetched * 1000, hour, soon)
+        for radius in radii:
+            if not near.covers(radius * 1000):  # past the first read: every point within the largest
+                near = ranking.near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon)
             end = near.within(radius * 1000)
             counted = ranking.counted(reader, end)
-            maybe = np.flatnonzero(near.now[scanned:end] & counted[scanned:end]) + scanned
-            for at, place, timing in zip(
-                maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist(), strict=True
-            ):
-                if place not in opened and _tier(ranking.state(timing), query.at) == OPEN:
-                    opened[place] = at
+            if len(opened) < wanted:  # the nearest open places are the page: none farther is read
+                maybe = np.flatnonzero(near.now[scanned:end] & counted[scanned:end]) + scanned
+                for at, place, timing in zip(
+                    maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist(), strict=True
+                ):
+                    if place not in opened and ranking.tier(timing) == OPEN:
+                        opened[place] = at
+                        if len(opened) == wanted:
+                            break
             scanned = end
             if len(opened) >= wanted and (
                 not query.enough or len(np.unique(near.place[:end][near.soon[:end]])) >= query.enough
@@ -404,14 +411,13 @@ class Directory:
         enough places open within three hours, and what is left ranks LATER by distance unread."""
         import numpy as np  # noqa: PLC0415
 
-        near, at_ = ranking.near, ranking.query.at
+        near = ranking.near
         best: dict[int, _Hit] = {}
         now = np.flatnonzero(near.now[:end] & counted)
         for at, place, timing in zip(
             now.tolist(), near.place[now].tolist(), near.timing[now].tolist(), strict=True
         ):
-            state = ranking.state(timing)
-            tier = _tier(state, at_)
+            state, tier = ranking.state(timing), ranking.tier(timing)
             seen = best.get(place)
             if seen is None or tier < seen.key[0]:  # points come nearest first: a tie keeps the first
                 best[place] = ranking.hit(at, tier, state)
@@ -426,8 +432,7 @@ class Directory:
                     seen.key[0] < OPENS_SOON or seen.key[0] == OPENS_SOON and seen.at < at
                 ):
                     continue
-                state = ranking.state(timing)
-                tier = _tier(state, at_)
+                state, tier = ranking.state(timing), ranking.tier(timing)
                 assert near.now[at] or tier >= OPENS_SOON, "an hour mask hid an open service"
                 if tier == OPENS_SOON:
                     best[place] = ranking.hit(at, tier, state)
@@ -447,27 +452,6 @@ class Directory:
                     if len(ranked) == wanted:
                         break
         return ranked
-
-    @staticmethod
-    def _reach(
-        points: PointIndex,
-        lat: float,
-        lon: float,
-        codes: Sequence[tuple[int, int]],
-        radii: Sequence[float],
-        step: int,
-        wanted: int,
-        read: int,
-    ) -> float:
-        """How far to read points for widening step `step`: its radius, or farther when the points
-        read so far are few (each read costs a tree query per category, whatever it returns)."""
-        if len(radii) == 1:
-            return radii[0]
-        if step == 0:
-            reach = points.reach(lat, lon, codes, FIRST_READ * wanted, radii[-1] * 1000) / 1000
-        else:
-            reach = radii[step] if read >= FIRST_READ * wanted else radii[step] * 1.5
-        return next((r for r in radii[step:] if r >= reach), radii[-1])
 
 
 def _log_failure(task: asyncio.Future[PointIndex]) -> None:

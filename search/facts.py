@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from db import HoursFacts, Period, Week
+from search.audience import Audience, audience_of, conditions_of, on_referral, strings
 from search.hours import Timing
 
 
@@ -98,3 +99,31 @@ def publics(facts: HoursFacts) -> Mapping[str, Any]:
 def modalities(facts: HoursFacts) -> Mapping[str, Any]:
     """On what terms: the service's own modalities, else its place's."""
     return mapping(facts.service_modalities) or mapping(facts.place_modalities)
+
+
+@lru_cache(maxsize=65_536)
+def audience(service_publics: str | None, place_publics: str | None) -> Audience:
+    """Who a card's service is for: its own publics, else its place's (the columns' texts)."""
+    return audience_of(mapping(service_publics) or mapping(place_publics))
+
+
+@lru_cache(maxsize=65_536)
+def conditions(service_modalities: str | None, place_modalities: str | None) -> tuple[tuple[str, str], ...]:
+    """A card's access conditions: its service's modalities, else its place's (the columns' texts)."""
+    return conditions_of(mapping(service_modalities) or mapping(place_modalities))
+
+
+@lru_cache(maxsize=65_536)
+def referral_only(place_modalities: str | None) -> bool:
+    """The place is reached only through a social worker (search.audience.on_referral)."""
+    return on_referral(mapping(place_modalities))
+
+
+@lru_cache(maxsize=65_536)
+def phone_numbers(phones: str | None) -> tuple[str, ...]:
+    return tuple(str(p.get("number")) for p in json_value(phones) or () if isinstance(p, Mapping))
+
+
+@lru_cache(maxsize=65_536)
+def languages(value: str | None) -> tuple[str, ...]:
+    return strings(json_value(value))

@@ -32,6 +32,7 @@ from search.hours import Timing
 
 _WORDS = (WEEK_HOURS + 63) // 64  # an hour mask in 64-bit words
 _SLACK = 1e-9  # a chord a hair longer than the radius's: the exact distance decides (rounding)
+_PLACE, _STOP, _SERVICE, _CODE, _TIMING, _MASK = range(6)  # PointIndex's columns
 
 
 def _unit(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -51,6 +52,10 @@ def words(mask: int) -> tuple[int, ...]:
     return tuple((mask >> (64 * i)) & 0xFFFF_FFFF_FFFF_FFFF for i in range(_WORDS))
 
 
+def _metres(chord: float) -> float:
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, chord / 2))
+
+
 def _chord(radius_m: float) -> float:
     """The chord between unit vectors radius_m apart on the globe, a hair longer (see _SLACK)."""
     return 2 * math.sin(min(radius_m / EARTH_RADIUS_M, math.pi) / 2) * (1 + _SLACK)
@@ -58,20 +63,42 @@ def _chord(radius_m: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Nearby:
-    """Points within a radius, nearest first (ties: by service, then stop), column by column.
+    """The nearest points of some categories, nearest first (ties: by service, then stop), column by
+    column: every point within `reach` (metres: the radius asked, or less, see PointIndex.near).
     `now` and `soon`: the point's hour mask meets the hour asked / the hours until three later."""
 
+    reach: float
     distance: npt.NDArray[np.float64]
-    place: npt.NDArray[np.int32]
-    stop: npt.NDArray[np.int32]
-    service: npt.NDArray[np.int32]
-    code: npt.NDArray[np.int32]
-    timing: npt.NDArray[np.int32]
+    columns: npt.NDArray[np.int32]  # a row a point: place, stop, service, code, timing (see PointIndex)
     now: npt.NDArray[np.bool_]
     soon: npt.NDArray[np.bool_]
 
+    @property
+    def place(self) -> npt.NDArray[np.int32]:
+        return self.columns[:, _PLACE]
+
+    @property
+    def stop(self) -> npt.NDArray[np.int32]:
+        return self.columns[:, _STOP]
+
+    @property
+    def service(self) -> npt.NDArray[np.int32]:
+        return self.columns[:, _SERVICE]
+
+    @property
+    def code(self) -> npt.NDArray[np.int32]:
+        return self.columns[:, _CODE]
+
+    @property
+    def timing(self) -> npt.NDArray[np.int32]:
+        return self.columns[:, _TIMING]
+
+    def covers(self, radius_m: float) -> bool:
+        """Whether every point within radius_m is held."""
+        return radius_m <= self.reach
+
     def within(self, radius_m: float) -> int:
-        """How many of the points lie within radius_m."""
+        """How many of the points lie within radius_m (a radius it covers)."""
         return int(np.searchsorted(self.distance, radius_m, side="right"))
 
 
@@ -90,12 +117,17 @@ class PointIndex:
         order = np.argsort(points.category_code, kind="stable")
         codes = points.category_code[order]
         self._xyz = _unit(points.lat[order], points.lon[order])
-        self._place = points.place_id[order].astype(np.int32)
-        self._stop = points.stop_id[order].astype(np.int32)
-        self._service = points.service_id[order].astype(np.int32)
-        self._code = codes.astype(np.int32)
-        self._mask = points.mask[order].astype(np.int32)
-        self._timing = points.timing[order].astype(np.int32)
+        # One row a point, gathered at once by a search (six arrays would be six gathers).
+        self._columns = np.empty((len(order), 6), dtype=np.int32)
+        for column, values in (
+            (_PLACE, points.place_id),
+            (_STOP, points.stop_id),
+            (_SERVICE, points.service_id),
+            (_TIMING, points.timing),
+            (_MASK, points.mask),
+        ):
+            self._columns[:, column] = values[order]
+        self._columns[:, _CODE] = codes
         self._words = np.array([words(m) for m in points.masks], dtype=np.uint64).reshape(-1, _WORDS)
         self._hours = points.hours
         self._timings: list[Timing | None] = [None] * len(points.hours)
@@ -130,7 +162,7 @@ class PointIndex:
         return timing
 
     def __len__(self) -> int:
-        return len(self._code)
+        return len(self._columns)
 
     def _cover(self, ranges: Sequence[tuple[int, int]]) -> list[_Category]:
         """The fewest trees holding exactly the points of these code ranges (all when none): a
@@ -145,21 +177,6 @@ class PointIndex:
                 code = top + 1
         return trees
 
-    def reach(
-        self, lat: float, lon: float, ranges: Sequence[tuple[int, int]], count: int, radius_m: float
-    ) -> float:
-        """The distance of the `count`-th nearest point of these categories; radius_m if fewer lie
-        within it."""
-        x, bound = _unit_point(lat, lon), _chord(radius_m)
-        found = [
-            np.atleast_1d(tree.tree.query(x, k=min(count, tree.tree.n), distance_upper_bound=bound)[0])
-            for tree in self._cover(ranges)
-        ]
-        chords = np.sort(np.concatenate(found)) if len(found) > 1 else found[0] if found else np.zeros(0)
-        if len(chords) < count or not np.isfinite(chords[count - 1]):
-            return radius_m
-        return 2 * EARTH_RADIUS_M * math.asin(min(1.0, float(chords[count - 1]) / 2))
-
     def near(
         self,
         lat: float,
@@ -168,31 +185,48 @@ class PointIndex:
         radius_m: float,
         now: int,
         soon: tuple[int, ...],
+        count: int | None = None,
     ) -> Nearby:
         """The points of these categories (code ranges; all when none) within radius_m of (lat, lon),
-        nearest first; `now` is an hour of the week, `soon` a mask in words (see Nearby)."""
-        x, chord = _unit_point(lat, lon), _chord(radius_m)
-        found = []
+        nearest first: all of them, or with `count`, at least the `count` nearest and every point
+        nearer than the farthest of them (see Nearby.reach: a k-nearest query, for a page in a town,
+        which needs a few dozen points, not every one within a radius). `now` is an hour of the week,
+        `soon` a mask in words (see Nearby)."""
+        x, bound = _unit_point(lat, lon), _chord(radius_m)
+        found, chords = [], []
+        reach = math.inf  # a tree that returned `count` points holds them all only up to the farthest
         for tree in self._cover(ranges):
-            hits = tree.tree.query_ball_point(x, chord, return_sorted=False)
-            if hits:
-                found.append(np.asarray(hits, dtype=np.int64) + tree.start)
-        at = np.concatenate(found) if len(found) > 1 else found[0] if found else np.zeros(0, dtype=np.int64)
-        chords = np.linalg.norm(self._xyz[at] - x, axis=1)
-        distance = 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, chords / 2))
+            if count is None:
+                hits = tree.tree.query_ball_point(x, bound, return_sorted=False)
+                found.append(np.asarray(hits, dtype=np.intp) + tree.start)
+                continue
+            k = min(count, tree.tree.n)
+            chord, at = (np.atleast_1d(a) for a in tree.tree.query(x, k=k, distance_upper_bound=bound))
+            held = k if chord[-1] < math.inf else int(np.searchsorted(chord, math.inf))
+            if held == k < tree.tree.n:
+                reach = min(reach, float(chord[-1]))
+            found.append(at[:held] + tree.start)
+            chords.append(chord[:held])
+        at = found[0] if len(found) == 1 else np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+        # Distances by the same arithmetic whatever the query (a longer read orders the same points
+        # alike); held: within the radius, and nearer than `reach` (a point as far as the last one
+        # returned may have a twin the tree left out), whose metres are kept a hair short.
+        offset = self._xyz[at] - x
+        distance = np.arcsin(np.sqrt((offset * offset).sum(axis=1)) * 0.5) * (2 * EARTH_RADIUS_M)
         inside = distance <= radius_m
-        at, distance = at[inside], distance[inside]
-        order = np.lexsort((self._stop[at], self._service[at], distance))
-        at, distance = at[order], distance[order]
-        mask = self._words[self._mask[at]]
+        if reach < math.inf:
+            inside &= (chords[0] if len(chords) == 1 else np.concatenate(chords)) < reach
+        if not inside.all():
+            at, distance = at[inside], distance[inside]
+        columns = self._columns[at]
+        order = np.lexsort((columns[:, _STOP], columns[:, _SERVICE], distance))
+        columns, distance = columns[order], distance[order]
+        mask: npt.NDArray[np.uint64] = self._words[columns[:, _MASK]]
         word, bit = divmod(now, 64)
         return Nearby(
+            reach=_metres(reach) * (1 - _SLACK) if reach < math.inf else radius_m,
             distance=distance,
-            place=self._place[at],
-            stop=self._stop[at],
-            service=self._service[at],
-            code=self._code[at],
-            timing=self._timing[at],
-            now=((mask[:, word] >> np.uint64(bit)) & np.uint64(1)).astype(bool),
-            soon=(mask & np.array(soon, dtype=np.uint64)).any(axis=1),
+            columns=columns,
+            now=(mask[:, word] & np.uint64(1 << bit)) != 0,
+            soon=np.any(mask & np.array(soon, dtype=np.uint64), axis=1),
         )

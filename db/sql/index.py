@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, Dialect, Text, bindparam, cast, func, or_, select
+from sqlalchemy import Connection, Dialect, Text, cast, column, func, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -55,7 +55,7 @@ _AUDIENCE_COLUMNS: tuple[Any, ...] = (
     cast(col(ServiceRow.publics), Text).label("service_publics"),
     cast(col(ServiceRow.modalities), Text).label("service_modalities"),
 )
-_CARD_COLUMNS: tuple[Any, ...] = (
+_CARD_COLUMNS: tuple[Any, ...] = (  # in CardFacts' order, its publics and modalities last but one
     PlaceRow.lieu_id,
     PlaceRow.source,
     col(PlaceRow.name).label("place_name"),
@@ -64,7 +64,6 @@ _CARD_COLUMNS: tuple[Any, ...] = (
     StopRow.lat,
     StopRow.lon,
     StopRow.address,
-    StopRow.address_note,
     StopRow.postal_code,
     StopRow.city,
     cast(col(PlaceRow.phones), Text).label("phones"),
@@ -77,56 +76,56 @@ _CARD_COLUMNS: tuple[Any, ...] = (
     col(ServiceRow.description).label("service_description"),
     ServiceRow.saturation,
 )
-_HOURS_FIELDS = tuple(c.key for c in _HOURS_COLUMNS)
-_AUDIENCE_FIELDS = tuple(c.key for c in _AUDIENCE_COLUMNS)
-_CARD_FIELDS = tuple(c.key for c in _CARD_COLUMNS)
+_UPDATED = [c.key for c in _CARD_COLUMNS].index("updated_by_user_at")
+
+
+_KEYS = table("k", column("stop"), column("service"))  # the pairs asked, a VALUES list (see _rows)
 
 
 def _joined(*columns: Any) -> Any:
-    """Columns of (stop, service) pairs given by id: expanding IN parameters, built once, keep
-    SQLAlchemy from coercing every id of every query."""
+    """Columns of (stop, service) pairs given by id, each row found by primary key (IN lists of
+    stops and services made SQLite probe every stop of the list for every service)."""
     return (
         select(*_ID_COLUMNS, *columns)
-        .select_from(StopRow)
-        .join(PlaceRow, PlaceRow.id == StopRow.place_id)  # type: ignore[arg-type]
-        .join(ServiceRow, ServiceRow.place_id == PlaceRow.id)  # type: ignore[arg-type]
-        .where(
-            col(StopRow.id).in_(bindparam("stops", expanding=True)),
-            col(ServiceRow.id).in_(bindparam("services", expanding=True)),
+        .select_from(_KEYS)
+        .join(StopRow, StopRow.id == _KEYS.c.stop)  # type: ignore[arg-type]
+        .join(ServiceRow, ServiceRow.id == _KEYS.c.service)  # type: ignore[arg-type]
+        .join(
+            PlaceRow,
+            (PlaceRow.id == StopRow.place_id) & (PlaceRow.id == ServiceRow.place_id),  # type: ignore[arg-type]
         )
     )
 
 
 _HOURS_AND_AUDIENCE = _joined(*_HOURS_COLUMNS, *_AUDIENCE_COLUMNS)
-_CARDS = _joined(*_CARD_COLUMNS, *_AUDIENCE_COLUMNS)
+_CARDS = _joined(*_CARD_COLUMNS, *_AUDIENCE_COLUMNS, StopRow.address_note)
 
 
 @cache
-def _template(statement: Any, dialect: Dialect) -> str:
-    return str(statement.compile(dialect=dialect))
+def _template(statement: Any, dialect: Dialect, pairs: int) -> str:
+    """The statement's text for this many pairs, compiled once per dialect and size."""
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    if dialect.name == "postgresql":  # else each row's ids would be typed by their size
+        mark = f"CAST({mark} AS BIGINT)"
+    keys = ", ".join([f"({mark}, {mark})"] * pairs)
+    return f"WITH k(stop, service) AS (VALUES {keys}) {statement.compile(dialect=dialect)}"
 
 
-def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> Any:
-    """The statement's rows for these (stop, service) pairs, sent to the driver as it is: compiled
-    once per dialect, the ids bound as they are (SQLAlchemy's expanding parameters and result
-    processing cost twice SQLite's own time for the ten rows of a page)."""
-    stops, services = _padded({k[0] for k in keys}), _padded({k[1] for k in keys})
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        _template(statement, conn.dialect)
-        .replace("__[POSTCOMPILE_stops]", ", ".join([mark] * len(stops)))
-        .replace("__[POSTCOMPILE_services]", ", ".join([mark] * len(services)))
-    )
-    return conn.exec_driver_sql(sql, (*stops, *services))
-
-
-def _padded(ids: set[int]) -> list[int]:
-    """The ids, the last repeated up to a power of two (16 at least): a few distinct texts of the
-    statement, so that the driver prepares each once per connection (psycopg after 5 runs; PostgreSQL
-    spends 4 ms planning this join, 0.7 ms running it) and SQLite finds it in its statement cache."""
-    ordered = sorted(ids)
-    size = max(16, 1 << (len(ordered) - 1).bit_length())
-    return ordered + ordered[-1:] * (size - len(ordered))
+def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> list[Any]:
+    """The statement's rows for these (stop, service) pairs, on the driver's own cursor (SQLAlchemy's
+    parameters and result processing cost twice SQLite's own time for the ten rows of a page). The
+    pairs are padded to a power of two (16 at least) by repeating the last: a few distinct texts of
+    the statement, so that the driver prepares each once per connection (psycopg after 5 runs;
+    PostgreSQL spends milliseconds planning this join) and SQLite finds it in its statement cache."""
+    pairs = sorted(keys)
+    size = max(16, 1 << (len(pairs) - 1).bit_length())
+    pairs += pairs[-1:] * (size - len(pairs))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_template(statement, conn.dialect, size), [i for pair in pairs for i in pair])
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _aware(value: datetime | str | None) -> datetime | None:
@@ -149,10 +148,8 @@ class _Reader:
     def facts(self, keys: Collection[Key]) -> dict[Key, HoursFacts]:
         if not keys:
             return {}
-        fields = _HOURS_FIELDS + _AUDIENCE_FIELDS
         return {
-            (row[0], row[1]): HoursFacts(**dict(zip(fields, row[2:], strict=True)))
-            for row in _rows(self._conn, _HOURS_AND_AUDIENCE, keys)
+            (row[0], row[1]): HoursFacts(*row[2:]) for row in _rows(self._conn, _HOURS_AND_AUDIENCE, keys)
         }
 
     def cards(self, keys: Collection[Key]) -> dict[Key, CardFacts]:
@@ -160,9 +157,9 @@ class _Reader:
             return {}
         found: dict[Key, CardFacts] = {}
         for row in _rows(self._conn, _CARDS, keys):
-            values = dict(zip(_CARD_FIELDS + _AUDIENCE_FIELDS, row[2:], strict=True))
-            values["updated_by_user_at"] = _aware(values["updated_by_user_at"])
-            found[(row[0], row[1])] = CardFacts(**values)
+            values = list(row[2:])
+            values[_UPDATED] = _aware(values[_UPDATED])
+            found[(row[0], row[1])] = CardFacts(*values)
         return found
 
 

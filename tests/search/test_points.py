@@ -35,23 +35,33 @@ POINTS = _points()
     dlon=st.floats(-0.5, 0.5),
     radius_km=st.sampled_from((0.5, 1.0, 3.0, 10.0, 30.0)),
     need=st.sampled_from(("food", "shower", "emergency_accommodation", "hygiene_and_wellness", "")),
+    count=st.sampled_from((1, 3, 10, 40, 10_000, None)),
 )
-def test_near_is_every_point_within_the_radius_nearest_first(
-    dlat: float, dlon: float, radius_km: float, need: str
+def test_near_is_every_point_within_its_reach_nearest_first(
+    dlat: float, dlon: float, radius_km: float, need: str, count: int | None
 ) -> None:
+    """All of them without a count (a ball), else the `count` nearest and all up to the farthest."""
     lat, lon = CENTER.lat + dlat, CENTER.lon + dlon
     ranges = taxonomy().code_ranges((need,) if need else ())
-    near = POINTS.near(lat, lon, ranges, radius_km * 1000, _hour_of_week(AT), words(_hours_mask(AT)))
+    near = POINTS.near(
+        lat, lon, ranges, radius_km * 1000, _hour_of_week(AT), words(_hours_mask(AT)), count=count
+    )
     expected = sorted(
         (haversine_m(lat, lon, p[3], p[4]), p[2], p[1])
         for p in INDEX._points
         if haversine_m(lat, lon, p[3], p[4]) <= radius_km * 1000
         and (not ranges or any(low <= p[5] <= high for low, high in ranges))
     )
-    assert [(int(s), int(t)) for s, t in zip(near.service, near.stop, strict=True)] == [
-        (s, t) for _d, s, t in expected
+    held = [(d, s, t) for d, s, t in expected if d < near.reach - 1e-3]  # every point nearer than reach
+    if count is not None and count <= len(expected):  # at least the `count` nearest
+        assert near.reach >= expected[count - 1][0] - 1e-3
+    assert [(int(s), int(t)) for s, t in zip(near.service, near.stop, strict=True)][: len(held)] == [
+        (s, t) for _d, s, t in held
     ]
-    assert near.distance.tolist() == pytest.approx([d for d, _s, _t in expected], abs=1e-6)
+    assert near.distance.tolist()[: len(held)] == pytest.approx([d for d, _s, _t in held], abs=1e-6)
+    assert all(d <= near.reach <= radius_km * 1000 for d in near.distance.tolist())
+    if count is None or count > len(expected):  # fewer points than asked: all of them
+        assert near.reach == radius_km * 1000 and len(near.distance) == len(expected)
 
 
 def test_prepare_builds_once_and_first_searches_share_the_build() -> None:
