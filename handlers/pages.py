@@ -119,10 +119,12 @@ def _name(result: Result, needs: tuple[str, ...], lang: str) -> str:
 def title(result: Result, needs: tuple[str, ...], lang: str, size: int | None = None) -> str:
     """The name (cut to `size` characters) and who the place is only for, which is never cut:
     "Foyer Sainte-Catherine – Hébergement… (femmes)"."""
-    name = _name(result, needs, lang)
+    return _titled(_name(result, needs, lang), audience_marker(result.audience, lang), size)
+
+
+def _titled(name: str, marker: str | None, size: int | None) -> str:
     if size is not None:
         name = _shortened(name, size)
-    marker = audience_marker(result.audience, lang)
     return f"{name} ({marker})" if marker else name
 
 
@@ -238,24 +240,32 @@ def _compact_lines(
     Everything but the name's length is formatted once: the caller tries sizes until the page fits."""
     parts = []
     for index, result in enumerate(results):
-        state = describe(result.state, at, lang, now=now, brief=True)
-        parts.append((first + index, how_far(result, lang, walking=walking), state, result))
+        parts.append(
+            (
+                first + index,
+                how_far(result, lang, walking=walking),
+                describe(result.state, at, lang, now=now, brief=True),
+                _name(result, needs, lang),
+                audience_marker(result.audience, lang),
+                access_labels(result, lang, saturation=False)[:1],  # as _with_access(…, most=1)
+                _street(result),
+                defuse(result.phone or ""),
+            )
+        )
 
     def lines(size: int, with_address: bool, access: bool) -> list[str]:
         out: list[str] = []
-        for number, far, state, result in parts:
-            short = title(result, needs, lang, size)
+        for number, far, state, name, marker, entry, street, phone in parts:
             line = t(
                 lang,
                 "{number}. {name} ({distance}) – {state}",
                 number=number,
-                name=short,
+                name=_titled(name, marker, size),
                 distance=far,
                 state=state,
             )
-            out.append(_with_access(line, result, lang, most=1) if access else line)
-            contact = [_street(result)] if with_address and _street(result) else []
-            phone = defuse(result.phone or "")
+            out.append(" · ".join((line, *entry)) if access else line)
+            contact = [street] if with_address and street else []
             if phone:
                 contact.append(phone.replace(" ", ""))
             if contact:
