@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
+from importlib.metadata import version
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from db import DAY_END, Period, Slot, Week
+from search.prebuilt import load_or_build
 
 __all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots"]
 
@@ -73,7 +73,17 @@ class OpenState:
 
 @cache
 def _holidays(subdiv: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("FR", subdiv=subdiv, years=year).keys())
+    """Kept between processes (search/prebuilt.py), named after the holidays package's version: to
+    give France's days, the package imports its 250 countries (0.2 s at a process's first search)."""
+    name = f"holidays_{version('holidays')}_FR_{subdiv or ''}_{year}"
+    days: list[int] = load_or_build(name, lambda: _days(subdiv, year), list, list)
+    return frozenset(date.fromordinal(day) for day in days)
+
+
+def _days(subdiv: str | None, year: int) -> list[int]:
+    import holidays
+
+    return sorted(day.toordinal() for day in holidays.country_holidays("FR", subdiv=subdiv, years=year))
 
 
 def _public_holiday(timing: Timing, day: date) -> bool:
