@@ -7,7 +7,7 @@ hours): the caches are keyed on directory content, not on what people write.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +51,53 @@ def timing_of(row: HoursFacts) -> Timing:
     The place's temporary hours replace only the hours of services that use the place's hours: a
     shower open 9–17 on its own stays so through the place's summer hours (isServiceOpenToday).
     """
+    return _timing(*_applying(row))
+
+
+def timings(rows: Sequence[HoursFacts]) -> list[Timing]:
+    """timing_of of every row, for an index held in memory: each distinct text parsed once, equal
+    values (days, weeks, periods, timings) kept once, and no cache outliving the call (a national
+    directory holds a quarter of a million sets of hours)."""
+    values: dict[Any, Any] = {}
+    parsed: dict[tuple[str | None, ...], Timing] = {}
+
+    def once(value: Any) -> Any:
+        return values.setdefault(value, value)
+
+    def week(text: str | None) -> Week | None:
+        found = _week.__wrapped__(text)
+        return None if found is None else once(Week(tuple(once(day) for day in found.days)))
+
+    def closure(text: str | None) -> Period | None:
+        found = period.__wrapped__(text)
+        return None if found is None else once(found)
+
+    out = []
+    for row in rows:
+        texts = _applying(row)
+        timing = parsed.get(texts)
+        if timing is None:
+            tz, hours, department, policy, temp_closure, service_closure, temp_hours = texts
+            kept = (
+                once(tz),
+                hours,
+                once(department),
+                once(policy),
+                temp_closure,
+                service_closure,
+                temp_hours,
+            )
+            timing = parsed[texts] = once(_made(kept, week, closure))
+        out.append(timing)
+    return out
+
+
+_Texts = tuple[str, str | None, str | None, str, str | None, str | None, str | None]
+
+
+def _applying(row: HoursFacts) -> _Texts:
+    """(time zone, hours, department, holiday policy, temporary closure, service closure, temporary
+    hours): what timing_of reads of a row (see there)."""
     hours: str | None
     if row.stop_hours and row.stop_hours != "null":
         hours, policy = row.stop_hours, row.stop_holidays or row.place_holidays
@@ -58,7 +105,7 @@ def timing_of(row: HoursFacts) -> Timing:
         hours, policy = row.service_hours, row.place_holidays
     else:
         hours, policy = row.place_hours, row.place_holidays
-    return _timing(
+    return (
         row.timezone,
         hours,
         row.department_code or None,
@@ -70,24 +117,29 @@ def timing_of(row: HoursFacts) -> Timing:
 
 
 @lru_cache(maxsize=65_536)
-def _timing(
-    tz: str,
-    hours: str | None,
-    department: str | None,
-    policy: str,
-    temp_closure: str | None,
-    service_closure: str | None,
-    temp_hours: str | None,
+def _timing(*texts: str | None) -> Timing:
+    return _made(texts, _week, period)  # type: ignore[arg-type]
+
+
+def _made(
+    texts: _Texts,
+    week: Callable[[str | None], Week | None],
+    closure: Callable[[str | None], Period | None],
 ) -> Timing:
-    closures = tuple(p for p in (period(temp_closure), period(service_closure)) if p)
-    temp = mapping(temp_hours)
+    tz, hours, department, policy, temp_closure, service_closure, temp_hours = texts
+    closures = tuple(p for p in (closure(temp_closure), closure(service_closure)) if p)
+    temp = json.loads(temp_hours) if temp_hours else None
     return Timing(
         tz=tz,
-        week=_week(hours),
+        week=week(hours),
         department=department,
         closed_holidays=policy,
         closures=closures,
-        temp_hours=(Period.from_json(temp), _week(json.dumps(temp.get("week")))) if temp else None,
+        temp_hours=(
+            (Period.from_json(temp), week(json.dumps(temp.get("week"))))
+            if isinstance(temp, Mapping) and temp
+            else None
+        ),
     )
 
 

@@ -7,13 +7,14 @@ hold the category (the spatial read returned seven times the rows a search neede
 every widening step, and cost a statement each (PostgreSQL planning alone: 2–4 ms a statement).
 Here a search reads nothing to rank: k-d trees (scipy's cKDTree over unit vectors, so that a chord
 bounds a great-circle distance; one per category of the taxonomy, whose subtree is one range of
-codes) give the points within a radius, and each point carries its hour mask and its hours (parsed
-into a `Timing` on first use), so that only the page's cards come from SQL, in one statement.
+codes) give the nearest points, and each point carries its hour mask and its hours (parsed into a
+`Timing` when the index is built, equal values kept once), so that only the page's cards come from
+SQL, in one statement.
 
 The index is a copy of `search_point` (db.index.SearchPoints): each worker builds its own at start-up
 (`Directory.prepare`), shares nothing, and replaces it whole when the directory's data stamp moves
-(search.engine.Directory); it is never patched, so it is never half-updated. Memory: 31 MB at
-200,000 services, 136 MB at 1,000,000 (docs/benchmarks.md, "Issue 12 — search").
+(search.engine.Directory); it is never patched, so it is never half-updated. Memory (tracemalloc):
+22 MB at 200,000 services (docs/benchmarks.md, "Issue 12 — search").
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from db import EARTH_RADIUS_M, WEEK_HOURS, SearchPoints, Taxonomy
-from search.facts import timing_of
+from search.facts import timings
 from search.hours import Timing
 
 _WORDS = (WEEK_HOURS + 63) // 64  # an hour mask in 64-bit words
@@ -129,8 +130,7 @@ class PointIndex:
             self._columns[:, column] = values[order]
         self._columns[:, _CODE] = codes
         self._words = np.array([words(m) for m in points.masks], dtype=np.uint64).reshape(-1, _WORDS)
-        self._hours = points.hours
-        self._timings: list[Timing | None] = [None] * len(points.hours)
+        self._timings = timings(points.hours)  # parsed now: no search pays for it
         # One tree per category of the taxonomy (a parent's codes are contiguous, its children's
         # included), per code, and one over all: a search asks one tree per category it names.
         self._trees: dict[tuple[int, int], _Category] = {}
@@ -154,12 +154,8 @@ class PointIndex:
         self._all = (present[0], present[-1]) if present else (0, -1)
 
     def timing(self, entry: int) -> Timing:
-        """The hours of the points sharing this entry, read on first use (parsing every distinct
-        set of hours of a national directory would take seconds of start-up; a search needs a few)."""
-        timing = self._timings[entry]
-        if timing is None:  # two threads may both read it: the same value, either kept
-            timing = self._timings[entry] = timing_of(self._hours[entry])
-        return timing
+        """The hours of the points sharing this entry."""
+        return self._timings[entry]
 
     def __len__(self) -> int:
         return len(self._columns)
