@@ -137,7 +137,12 @@ def transliterate(text: str) -> str:
         text = _MIDDOT.sub(" - ", text)  # "address · phone": a separator, not Catalan's l·l
     if "«" in text or "»" in text:
         text = _OPEN_QUOTE.sub("«", _CLOSE_QUOTE.sub("»", text))  # « Noël » → "Noël"
-    return text if is_gsm(text) else text.translate(_FOLDS)
+    return _NOT_GSM.sub(_fold_match, text)
+
+
+def _fold_match(found: re.Match[str]) -> str:
+    """Only the characters outside the alphabet are looked up: a page is a few among hundreds."""
+    return _FOLDS[ord(found.group())]
 
 
 def to_gsm(text: str) -> str | None:
@@ -190,7 +195,9 @@ _SPACES = re.compile(r"[ \t]{2,}")
 
 def compact(text: str) -> str:
     """Every character costs money on SMS: blank lines and indentation go, runs of spaces shrink."""
-    lines = (_SPACES.sub(" ", line.strip()) for line in text.splitlines())
+    lines = (line.strip() for line in text.splitlines())
+    if "  " in text or "\t" in text:
+        lines = (_SPACES.sub(" ", line) for line in lines)
     return "\n".join(line for line in lines if line)
 
 
