@@ -84,10 +84,14 @@ def load_or_build(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load_or_build(folder, name, build, to_plain, from_plain)
+        index = _load_or_build(folder, name, build, to_plain, from_plain)
     finally:
         if collecting:
             gc.enable()
+    # An index lives as long as the process: out of the collector's generations, no later collection
+    # walks its objects again (each full collection of a worker or a chat walked them all: ~0.1 s).
+    gc.freeze()
+    return index
 
 
 def _load_or_build(
