@@ -3,12 +3,11 @@ message (locales/<lang>/filters.tsv): a women-only shelter must never be offered
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 import locales
-from handlers.terms import FoldedText, alternatives, expressions, whole
+from handlers.terms import Expressions, FoldedText, alternatives, expressions, whole
 from search import Filters
 
 _KEYS = (
@@ -46,7 +45,7 @@ def _sources() -> dict[str, str]:
 
 
 @cache
-def _expressions() -> dict[str, re.Pattern[str]]:
+def _expressions() -> Expressions:
     """Made at first use (or read back: handlers.terms.expressions), not when the module is imported."""
     return expressions("filters", _sources)
 

@@ -16,7 +16,7 @@ import locales
 from handlers.filters import Who
 from handlers.model import Reply, ReplyKind, Role
 from handlers.redeeming import Redeemed, Redemption
-from handlers.terms import FoldedText, alternatives, expressions, whole
+from handlers.terms import Expressions, FoldedText, alternatives, expressions, whole
 
 DOMAIN = "operators"
 MINOR_AGE = 17  # "mineur" with no age: old enough for a teenagers' place, never an adults' one
@@ -57,7 +57,7 @@ def _sources() -> dict[str, str]:
 
 
 @cache
-def _expressions() -> dict[str, re.Pattern[str]]:
+def _expressions() -> Expressions:
     return expressions("operators", _sources)
 
 
@@ -136,11 +136,11 @@ def read_jargon(text: str) -> Jargon:
     expression = _expressions()
     needs: list[str] = []
     need_spans: list[tuple[int, int]] = []
-    for key, regex in expression.items():
+    for key in expression.keys():
         if not key.startswith("need."):
             continue
         category = key.removeprefix("need.")
-        for match in regex.finditer(words):
+        for match in expression[key].finditer(words):
             if category not in needs:
                 needs.append(category)
             need_spans.append(folded.original(*match.span()))
@@ -154,8 +154,8 @@ def read_jargon(text: str) -> Jargon:
     administrative = next(
         (
             key.removeprefix("administrative.")
-            for key, regex in expression.items()
-            if key.startswith("administrative.") and said(regex)
+            for key in expression.keys()
+            if key.startswith("administrative.") and said(expression[key])
         ),
         None,
     )

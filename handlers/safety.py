@@ -11,7 +11,6 @@ each category with the phrases that say it, the phrases that only look like it (
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -20,7 +19,7 @@ from typing import Any
 import locales
 from handlers.generic_needs import is_shelter
 from handlers.i18n import t
-from handlers.terms import FoldedText, PhraseBook, alternatives, fold, folded_term, whole
+from handlers.terms import Expressions, FoldedText, PhraseBook, alternatives, fold, folded_term, whole
 from search import GAP, expand_piece, load_or_build, term_pieces
 
 # Categories of locales/<lang>/safety.tsv, most urgent first.
@@ -128,8 +127,7 @@ class _Reader:
     rules: dict[str, _Rule]
     numbers: dict[str, int]  # "seize" → 16
     age_self: frozenset[str]  # "16 yo", "17 wlis var": units that say the age is the sender's
-    sources: dict[str, str]  # the age expressions' text, by name
-    ages: dict[str, re.Pattern[str]]  # the same compiled
+    ages: Expressions  # most messages hold no number: then only `number` is compiled
 
     @classmethod
     def build(cls) -> _Reader:
@@ -137,35 +135,23 @@ class _Reader:
         phrases, words = _build_books(rules)
         numbers = _numbers()
         age_self = frozenset(folded_term(term) for term in _safety("age.self"))
-        return cls.of(phrases, words, rules, numbers, age_self, _age_sources(numbers))
-
-    @classmethod
-    def of(
-        cls,
-        phrases: PhraseBook,
-        words: PhraseBook,
-        rules: dict[str, _Rule],
-        numbers: dict[str, int],
-        age_self: frozenset[str],
-        sources: dict[str, str],
-    ) -> _Reader:
-        ages = {name: re.compile(text) for name, text in sources.items()}
-        return cls(phrases, words, rules, numbers, age_self, sources, ages)
+        return cls(phrases, words, rules, numbers, age_self, Expressions(_age_sources(numbers)))
 
     def plain(self) -> tuple[object, ...]:
         rules = {c: (r.said, r.not_said, r.pairs, r.unless) for c, r in self.rules.items()}
-        return (self.phrases.plain(), self.words.plain(), rules, self.numbers, self.age_self, self.sources)
+        ages = self.ages.sources
+        return (self.phrases.plain(), self.words.plain(), rules, self.numbers, self.age_self, ages)
 
     @classmethod
     def from_plain(cls, plain: Any) -> _Reader:
         phrases, words, rules, numbers, age_self, sources = plain
-        return cls.of(
+        return cls(
             PhraseBook.from_plain(phrases),
             PhraseBook.from_plain(words),
             {category: _Rule(*rule) for category, rule in rules.items()},
             numbers,
             age_self,
-            sources,
+            Expressions(sources),
         )
 
 
@@ -224,12 +210,15 @@ def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tup
 def _own_ages(folded: FoldedText, reader: _Reader) -> list[int]:
     """ "J'ai 16 ans", "I'm 17", "мне 16", "عمري ١٦", "17 wlis var": the ages the sender gives as
     their own, not a son's ("mon fils de 17 ans") nor a duration ("ça fait 17 ans")."""
-    text, expression = folded.text, reader.ages
-    frames = [folded.word_index(m.start()) for m in expression["frame"].finditer(text)]
-    ages = [folded.word_index(m.start()) for m in expression["is"].finditer(text)]
-    others = [folded.word_index(m.end() - 1) for m in expression["other"].finditer(text)]  # where they end
+    text = folded.text
+    numbers = list(reader.ages["number"].finditer(text))
+    if not numbers:
+        return []
+    frames = [folded.word_index(m.start()) for m in reader.ages["frame"].finditer(text)]
+    ages = [folded.word_index(m.start()) for m in reader.ages["is"].finditer(text)]
+    others = [folded.word_index(m.end() - 1) for m in reader.ages["other"].finditer(text)]  # where they end
     found = []
-    for match in expression["number"].finditer(text):
+    for match in numbers:
         word = folded.word_index(match.start())
         raw = match.group(1)
         age = int(raw) if raw.isdigit() else reader.numbers.get(raw, 0)
@@ -239,13 +228,13 @@ def _own_ages(folded: FoldedText, reader: _Reader) -> list[int]:
         if any(0 <= word - other <= _AGE_WINDOW and other >= own for other in others):
             continue  # someone else's age, said closer to the number than "j'ai" ("quand il a bu, j'ai 14")
         unit = match.group(2)
-        if match.group(3) and expression["other"].match(text, match.end() + 1):
+        if match.group(3) and reader.ages["other"].match(text, match.end() + 1):
             continue  # "a 17 year old son": someone else's age
         framed = any(0 < word - frame <= _AGE_WINDOW for frame in frames) and bool(unit)
         said = any(0 < word - frame <= _AGE_WINDOW for frame in ages)
         if match.group(3) or unit in reader.age_self or (unit and word == 0):  # "16 ans, enceinte…"
             found.append(age)
-        elif (framed or said) and not expression["not_unit"].match(text, match.end() + 1):
+        elif (framed or said) and not reader.ages["not_unit"].match(text, match.end() + 1):
             found.append(age)
     return found
 
@@ -253,21 +242,24 @@ def _own_ages(folded: FoldedText, reader: _Reader) -> list[int]:
 def _told_ages(folded: FoldedText, reader: _Reader) -> list[int]:
     """ "Une femme de 17 ans", "il a 15 ans", "a 16 year old girl": the ages of the person an operator,
     a volunteer or a parent tells of; not a duration said closer to the number ("il a passé 15 ans")."""
-    text, expression = folded.text, reader.ages
-    persons = {folded.word_index(m.end() - 1) for m in expression["person"].finditer(text)}
-    others = {folded.word_index(m.end() - 1) for m in expression["other"].finditer(text)} - persons
+    text = folded.text
+    numbers = list(reader.ages["number"].finditer(text))
+    if not numbers:
+        return []
+    persons = {folded.word_index(m.end() - 1) for m in reader.ages["person"].finditer(text)}
+    others = {folded.word_index(m.end() - 1) for m in reader.ages["other"].finditer(text)} - persons
     found = []
-    for match in expression["number"].finditer(text):
+    for match in numbers:
         raw = match.group(1)
         age = int(raw) if raw.isdigit() else reader.numbers.get(raw, 0)
         unit_said = match.group(2) or match.group(3)
-        if age < 5 or not unit_said or expression["not_unit"].match(text, match.end() + 1):
+        if age < 5 or not unit_said or reader.ages["not_unit"].match(text, match.end() + 1):
             continue
         word = folded.word_index(match.start())
         person = max((p for p in persons if 0 <= word - p <= 2), default=None)
         if person is not None and not any(person < other < word for other in others):
             found.append(age)
-        elif expression["person"].match(text, match.end() + 1):  # "a 16 year old girl"
+        elif reader.ages["person"].match(text, match.end() + 1):  # "a 16 year old girl"
             found.append(age)
     return found
 

@@ -65,13 +65,30 @@ def pattern(terms: Iterable[str], *, folded: bool = False) -> re.Pattern[str]:
     return re.compile(whole(alternation(terms) if folded else alternatives(terms)))
 
 
-def expressions(name: str, sources: Callable[[], dict[str, str]]) -> dict[str, re.Pattern[str]]:
-    """Expressions made from word lists (`sources`: their text by key, from `whole` and `alternatives`),
-    compiled. Their text is kept between processes (search.prebuilt): folding the words and ordering
-    them costs more than compiling. Call it at first use, not at import: `solibot parse` and the
-    modules that never read these words then pay nothing."""
+class Expressions:
+    """Expressions by key, each compiled at its first use (a message rarely needs them all)."""
+
+    def __init__(self, sources: dict[str, str]) -> None:
+        self.sources = sources  # the text of each
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def __getitem__(self, key: str) -> re.Pattern[str]:
+        found = self._compiled.get(key)
+        if found is None:  # two threads may both compile it: the same expression, either kept
+            found = self._compiled[key] = re.compile(self.sources[key])
+        return found
+
+    def keys(self) -> Iterable[str]:
+        return self.sources.keys()
+
+
+def expressions(name: str, sources: Callable[[], dict[str, str]]) -> Expressions:
+    """Expressions made from word lists (`sources`: their text by key, from `whole` and `alternatives`).
+    Their text is kept between processes (search.prebuilt): folding the words and ordering them costs
+    more than compiling. Call it at first use, not at import: `solibot parse` and the modules that
+    never read these words then pay nothing."""
     texts: dict[str, str] = load_or_build(name, sources, _same, _same)
-    return {key: re.compile(text) for key, text in texts.items()}
+    return Expressions(texts)
 
 
 def _same(texts: dict[str, str]) -> dict[str, str]:
