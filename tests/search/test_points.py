@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import search.engine
 from db import haversine_m, taxonomy
-from search import Directory, Query
+from search import Directory, Point, Query
 from search.engine import _hour_of_week, _hours_mask
 from search.points import PointIndex, words
 from tests.search.memory_index import MemoryIndex
@@ -113,3 +113,29 @@ def test_an_empty_directory_answers_an_empty_page() -> None:
     directory = Directory(MemoryIndex([]))
     page = asyncio.run(directory.search(Query(CENTER, AT, categories=("food",))))
     assert page.results == () and page.total == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dlat=st.floats(-0.3, 0.3),
+    dlon=st.floats(-0.45, 0.45),
+    need=st.sampled_from(("food", "shower", "emergency_accommodation", "hygiene_and_wellness")),
+    hours=st.integers(0, 24 * 7 - 1),
+    limit=st.sampled_from((3, 10, 30)),
+)
+def test_how_far_a_search_reads_at_once_never_changes_its_page(
+    dlat: float, dlon: float, need: str, hours: int, limit: int
+) -> None:
+    """Past the first read, a sparse area is read whole to the largest radius and a dense one
+    step by step (search.engine.WHOLE_READ): the pages are the same."""
+    query = Query(
+        point=Point(CENTER.lat + dlat, CENTER.lon + dlon),
+        at=datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7),
+        categories=(need,),
+        limit=limit,
+    )
+    whole = asyncio.run(Directory(INDEX).search(query))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search.engine, "WHOLE_READ", 0)
+        stepwise = asyncio.run(Directory(INDEX).search(query))
+    assert stepwise == whole
