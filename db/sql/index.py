@@ -113,12 +113,12 @@ def _template(statement: Any, dialect: Dialect, pairs: int) -> str:
 
 def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> list[Any]:
     """The statement's rows for these (stop, service) pairs, on the driver's own cursor (SQLAlchemy's
-    parameters and result processing cost twice SQLite's own time for the ten rows of a page). The
-    pairs are padded to a power of two (16 at least) by repeating the last: a few distinct texts of
-    the statement, so that the driver prepares each once per connection (psycopg after 5 runs;
+    parameters and result processing cost twice SQLite's own time for the ten rows of a page). Past
+    16, the pairs are padded to a power of two by repeating the last: a few distinct texts of the
+    statement, so that the driver prepares each once per connection (psycopg after 5 runs;
     PostgreSQL spends milliseconds planning this join) and SQLite finds it in its statement cache."""
     pairs = sorted(keys)
-    size = max(16, 1 << (len(pairs) - 1).bit_length())
+    size = len(pairs) if len(pairs) <= 16 else 1 << (len(pairs) - 1).bit_length()
     pairs += pairs[-1:] * (size - len(pairs))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
