@@ -22,15 +22,17 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-__all__ = ["load_or_build", "use_directory"]
+__all__ = ["Parts", "load_or_build", "load_or_build_parts", "use_directory"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 _ROOT = Path(__file__).resolve().parent.parent
 _CHECKOUT = hashlib.blake2b(str(_ROOT).encode(), digest_size=4).hexdigest()
@@ -92,6 +94,44 @@ def load_or_build(
     # walks its objects again (each full collection of a worker or a chat walked them all: ~0.1 s).
     gc.freeze()
     return index
+
+
+class Parts(Generic[K, V]):
+    """A mapping read part by part: each value kept as its own marshal data and made at first use."""
+
+    def __init__(self, data: dict[K, bytes], from_plain: Callable[[Any], V]) -> None:
+        self.data = data
+        self._from_plain = from_plain
+        self._made: dict[K, V] = {}
+
+    def get(self, key: K, default: V) -> V:
+        found = self._made.get(key)
+        if found is None:
+            data = self.data.get(key)
+            if data is None:
+                return default
+            found = self._made[key] = self._from_plain(marshal.loads(data))  # noqa: S302 - see load_or_build
+        return found
+
+
+def load_or_build_parts(
+    name: str,
+    build: Callable[[], Mapping[K, V]],
+    to_plain: Callable[[V], Any],
+    from_plain: Callable[[Any], V],
+) -> Parts[K, V]:
+    """`load_or_build` for a large mapping of which a process reads a few values (the communes of a
+    few cells of a grid): reading it back reads each value's bytes, not its objects.
+
+    Args:
+        build: the mapping; its keys as marshal can write them.
+        to_plain, from_plain: one value as builtins marshal can write, and back.
+    """
+
+    def parts() -> Parts[K, V]:
+        return Parts({key: marshal.dumps(to_plain(value)) for key, value in build().items()}, from_plain)
+
+    return load_or_build(name, parts, lambda built: built.data, lambda data: Parts(data, from_plain))
 
 
 def _load_or_build(

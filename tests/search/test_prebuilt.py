@@ -109,8 +109,15 @@ def test_no_folder_no_file(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
-def test_the_commune_grid_reads_back_equal() -> None:
+def test_the_commune_grid_reads_back_equal(folder: Path) -> None:
     from search import territory
 
     built = territory._build_grid()
-    assert territory._from_plain(_through_marshal(territory._plain(built))) == built
+    parts = (territory._build_grid, territory._plain, territory._from_plain)
+    made = prebuilt.load_or_build_parts("grid_probe", *parts)  # built, and written
+    again = prebuilt.load_or_build_parts("grid_probe", lambda: {}, territory._plain, territory._from_plain)
+    assert len(again.data) == len(built)
+    for cell, found in built.items():
+        assert made.get(cell, ()) == found
+        assert again.get(cell, ()) == found
+    assert again.get((9999, 9999), ()) == ()
