@@ -115,9 +115,13 @@ def test_the_commune_grid_reads_back_equal(folder: Path) -> None:
     built = territory._build_grid()
     parts = (territory._build_grid, territory._plain, territory._from_plain)
     made = prebuilt.load_or_build_parts("grid_probe", *parts)  # built, and written
-    again = prebuilt.load_or_build_parts("grid_probe", lambda: {}, territory._plain, territory._from_plain)
+    again = prebuilt.load_or_build_parts("grid_probe", _not_built, territory._plain, territory._from_plain)
     assert len(again.data) == len(built)
     for cell, found in built.items():
         assert made.get(cell, ()) == found
         assert again.get(cell, ()) == found
     assert again.get((9999, 9999), ()) == ()
+
+
+def _not_built() -> dict[tuple[int, int], tuple[Any, ...]]:
+    raise AssertionError("read back, not built again")
