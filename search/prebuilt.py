@@ -22,12 +22,12 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["Parts", "load_or_build", "load_or_build_parts", "use_directory"]
+__all__ = ["Parts", "load_or_build", "load_or_build_parts", "parts", "use_directory"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -96,7 +96,7 @@ def load_or_build(
     return index
 
 
-class Parts(Generic[K, V]):
+class Parts(Mapping[K, V]):
     """A mapping read part by part: each value kept as its own marshal data and made at first use."""
 
     def __init__(self, data: dict[K, bytes], from_plain: Callable[[Any], V]) -> None:
@@ -104,14 +104,27 @@ class Parts(Generic[K, V]):
         self._from_plain = from_plain
         self._made: dict[K, V] = {}
 
-    def get(self, key: K, default: V) -> V:
-        found = self._made.get(key)
-        if found is None:
-            data = self.data.get(key)
-            if data is None:
-                return default
-            found = self._made[key] = self._from_plain(marshal.loads(data))  # noqa: S302 - see load_or_build
-        return found
+    def __getitem__(self, key: K) -> V:
+        if key in self._made:
+            return self._made[key]
+        made = self._made[key] = self._from_plain(marshal.loads(self.data[key]))  # noqa: S302 - as load_or_build
+        return made
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def parts(
+    mapping: Mapping[K, V], to_plain: Callable[[V], Any], from_plain: Callable[[Any], V]
+) -> Parts[K, V]:
+    """A mapping as `Parts` (to keep it: `Parts.data` is what marshal writes)."""
+    return Parts({key: marshal.dumps(to_plain(value)) for key, value in mapping.items()}, from_plain)
 
 
 def load_or_build_parts(
@@ -127,11 +140,12 @@ def load_or_build_parts(
         build: the mapping; its keys as marshal can write them.
         to_plain, from_plain: one value as builtins marshal can write, and back.
     """
-
-    def parts() -> Parts[K, V]:
-        return Parts({key: marshal.dumps(to_plain(value)) for key, value in build().items()}, from_plain)
-
-    return load_or_build(name, parts, lambda built: built.data, lambda data: Parts(data, from_plain))
+    return load_or_build(
+        name,
+        lambda: parts(build(), to_plain, from_plain),
+        lambda built: built.data,
+        lambda data: Parts(data, from_plain),
+    )
 
 
 def _load_or_build(
