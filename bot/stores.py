@@ -35,7 +35,12 @@ _OPT_OUT_KEEP = text(
     "ON CONFLICT (user_key) DO UPDATE SET lang = excluded.lang"
 )
 _OPT_OUT_LIFT = text("DELETE FROM conversation_opt_out WHERE user_key = :k")
-_SESSION = text("SELECT data, expires_at, version FROM conversation_session WHERE user_key = :k")
+# A turn's load in one statement: the conversation (if any) and the opt-out (if any), one row always.
+_SESSION = text(
+    "SELECT s.data, s.expires_at, s.version, o.user_key AS out, o.lang FROM (SELECT 1 AS one) AS q "
+    "LEFT JOIN conversation_session AS s ON s.user_key = :k "
+    "LEFT JOIN conversation_opt_out AS o ON o.user_key = :k"
+)
 _SESSION_NEW = text(
     "INSERT INTO conversation_session (user_key, data, expires_at, version) VALUES (:k, :d, :e, 1) "
     "ON CONFLICT (user_key) DO NOTHING"
@@ -94,9 +99,12 @@ class SqlSessionStore:
 
 
 def _load(conn: Connection, user_key: str, now: float) -> Stored:
-    row = conn.execute(_SESSION, {"k": user_key}).first()
-    data, version = (row[0] if row[1] > now else None, row[2]) if row is not None else (None, 0)
-    return stored(data, version, opted_out(conn, user_key))
+    row = conn.execute(_SESSION, {"k": user_key}).one()
+    if row.version is None:  # no conversation kept for this person
+        data, version = None, 0
+    else:
+        data, version = (row.data if row.expires_at > now else None), row.version
+    return stored(data, version, (row.out is not None, row.lang))
 
 
 def _save(
