@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -355,30 +356,37 @@ class Directory:
         near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon, count=FIRST_READ * wanted)
         ranking = _Ranking(points, query, near, query.filters != Filters())
         opened: dict[int, int] = {}  # place → its first open point (its best), in order of distance
-        scanned, radius = 0, radii[-1]
-        counted = np.ones(0, dtype=bool)
+        filtered = ranking.filtered
+        distances, maybe, places, timings = _scanned(near)
+        scanned = first = end = 0
+        radius = radii[-1]
         for radius in radii:
             if not near.covers(radius * 1000):
                 farther = self._farther(near, radius, radii)
                 near = ranking.near = points.near(lat, lon, codes, farther * 1000, hour, soon)
-            end = near.within(radius * 1000)
-            counted = ranking.counted(reader, end)
+                distances, maybe, places, timings = _scanned(near)  # the same points first
+                first = bisect_left(maybe, scanned)
+            end = bisect_right(distances, radius * 1000)
+            if filtered:
+                counted = ranking.counted(reader, end)
             if len(opened) < wanted:  # the nearest open places are the page: none farther is read
-                maybe = np.flatnonzero(near.now[scanned:end] & counted[scanned:end]) + scanned
+                last = bisect_left(maybe, end)
                 for at, place, timing in zip(
-                    maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist(), strict=True
+                    maybe[first:last], places[first:last], timings[first:last], strict=True
                 ):
-                    if place not in opened and ranking.tier(timing) == OPEN:
+                    if place not in opened and (not filtered or counted[at]) and ranking.tier(timing) == OPEN:
                         opened[place] = at
                         if len(opened) == wanted:
                             break
+                first = last
             scanned = end
             if len(opened) >= wanted and (
                 not query.enough or len(np.unique(near.place[:end][near.soon[:end]])) >= query.enough
             ):
                 break
-        end = near.within(radius * 1000)
-        total = len(np.unique(near.place[:end][counted[:end]]))
+        if not filtered:
+            counted = np.ones(end, dtype=bool)
+        total = len(set((near.place[:end][counted[:end]] if filtered else near.place[:end]).tolist()))
         if len(opened) >= wanted:
             ranked = [ranking.hit(at, OPEN, ranking.state(int(near.timing[at]))) for at in opened.values()]
         else:
@@ -463,6 +471,15 @@ class Directory:
         if near.reach > 0 and len(near.distance) * (radii[-1] * 1000 / near.reach) ** 2 <= WHOLE_READ:
             return radii[-1]
         return next((r for r in radii if r >= 3 * radius), radii[-1])
+
+
+def _scanned(near: Nearby) -> tuple[list[float], list[int], list[int], list[int]]:
+    """What widening reads of the points, as lists (a step scans a few of them): every distance, and
+    the positions, places and hours of the points whose hour mask meets the hour asked."""
+    import numpy as np  # noqa: PLC0415
+
+    maybe = np.flatnonzero(near.now)
+    return near.distance.tolist(), maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist()
 
 
 def _log_failure(task: asyncio.Future[PointIndex]) -> None:

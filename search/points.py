@@ -70,7 +70,7 @@ class Nearby:
 
     reach: float
     distance: npt.NDArray[np.float64]
-    columns: npt.NDArray[np.int32]  # a row a point: place, stop, service, code, timing (see PointIndex)
+    columns: npt.NDArray[np.int32]  # a row a point: place, stop, service, code, hours' number, mask
     now: npt.NDArray[np.bool_]
     soon: npt.NDArray[np.bool_]
 
@@ -98,10 +98,6 @@ class Nearby:
         """Whether every point within radius_m is held."""
         return radius_m <= self.reach
 
-    def within(self, radius_m: float) -> int:
-        """How many of the points lie within radius_m (a radius it covers)."""
-        return int(np.searchsorted(self.distance, radius_m, side="right"))
-
 
 @dataclass(frozen=True, slots=True)
 class _Category:
@@ -124,13 +120,22 @@ class PointIndex:
             (_PLACE, points.place_id),
             (_STOP, points.stop_id),
             (_SERVICE, points.service_id),
-            (_TIMING, points.timing),
             (_MASK, points.mask),
         ):
             self._columns[:, column] = values[order]
         self._columns[:, _CODE] = codes
         self._words = np.array([words(m) for m in points.masks], dtype=np.uint64).reshape(-1, _WORDS)
-        self._timings = timings(points.hours)  # parsed now: no search pays for it
+        # Hours parsed now (no search pays for it), numbered by distinct value: a search reads the
+        # state of each once, whichever entries share it.
+        parsed = timings(points.hours)
+        numbers: dict[int, int] = {}  # by id: every parsed value is alive in `parsed` meanwhile
+        self._timings: list[Timing] = []
+        for timing in parsed:
+            if id(timing) not in numbers:
+                numbers[id(timing)] = len(self._timings)
+                self._timings.append(timing)
+        number = np.array([numbers[id(t)] for t in parsed], dtype=np.int32)
+        self._columns[:, _TIMING] = number[points.timing[order]] if len(order) else 0
         # One tree per category of the taxonomy (a parent's codes are contiguous, its children's
         # included), per code, and one over all: a search asks one tree per category it names.
         self._trees: dict[tuple[int, int], _Category] = {}
@@ -153,9 +158,9 @@ class PointIndex:
             self._by_low.setdefault(low, []).append(high)
         self._all = (present[0], present[-1]) if present else (0, -1)
 
-    def timing(self, entry: int) -> Timing:
-        """The hours of the points sharing this entry."""
-        return self._timings[entry]
+    def timing(self, number: int) -> Timing:
+        """The hours numbered so (Nearby.timing)."""
+        return self._timings[number]
 
     def __len__(self) -> int:
         return len(self._columns)
