@@ -57,6 +57,11 @@ class Who:
     without: frozenset[str] = frozenset()  # what the message says is not coming: "pas de chien"
 
 
+def prepare() -> None:
+    """Every expression compiled now, not at a person's first message."""
+    _expressions().compile_all()
+
+
 def read_who(text: str) -> Who:
     folded = FoldedText.of(text)
     words = folded.text

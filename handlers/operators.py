@@ -61,6 +61,11 @@ def _expressions() -> Expressions:
     return expressions("operators", _sources)
 
 
+def prepare() -> None:
+    """Every expression compiled now, not at an operator's first message."""
+    _expressions().compile_all()
+
+
 # --- the invitation code -------------------------------------------------------------------------
 
 

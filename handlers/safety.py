@@ -185,6 +185,11 @@ class Alerts:
         return replace(self, shelter=is_shelter(needs) or self.domestic)
 
 
+def prepare() -> None:
+    """The reader made and every expression compiled now, not at a person's first message."""
+    _reader().ages.compile_all()
+
+
 def _found(rule: _Rule, found: dict[str, list[tuple[int, int]]]) -> Iterator[tuple[int, int]]:
     """Spans (in the folded text) of what says the category, but for what overlaps a look-alike."""
     if found.get(rule.unless) and not found.get(_AGAIN):

@@ -81,6 +81,10 @@ class Expressions:
     def keys(self) -> Iterable[str]:
         return self.sources.keys()
 
+    def compile_all(self) -> None:
+        for key in self.sources:
+            self[key]
+
 
 def expressions(name: str, sources: Callable[[], dict[str, str]]) -> Expressions:
     """Expressions made from word lists (`sources`: their text by key, from `whole` and `alternatives`).
