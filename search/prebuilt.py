@@ -56,16 +56,26 @@ def fingerprint() -> str:
     200 `stat` calls: a millisecond), and of the Python that reads the marshal format."""
     digest = hashlib.blake2b(digest_size=12)
     digest.update(sys.version.encode())
-    files: list[Path] = []
-    for folder in _DATA:
-        files.extend(p for p in (_ROOT / folder).rglob("*") if "__pycache__" not in p.parts)
-    for folder in _CODE:
-        files.extend((_ROOT / folder).glob("*.py"))
-    for path in sorted(files):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(_ROOT)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    found = [
+        *(entry for folder in _DATA for entry in _files(_ROOT / folder, everything=True)),
+        *(entry for folder in _CODE for entry in _files(_ROOT / folder, everything=False)),
+    ]
+    for entry in sorted(found, key=lambda entry: entry.path):  # os.scandir: pathlib cost 30 ms here
+        stat = entry.stat()
+        name = os.path.relpath(entry.path, _ROOT)
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _files(folder: Path, *, everything: bool) -> Iterator[os.DirEntry[str]]:
+    """Every file under `folder` but byte code, or its own *.py files only."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if everything and entry.name != "__pycache__":
+                    yield from _files(Path(entry.path), everything=True)
+            elif entry.is_file() and (everything or entry.name.endswith(".py")):
+                yield entry
 
 
 def load_or_build(
