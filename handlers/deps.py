@@ -82,6 +82,10 @@ class Searcher(Protocol):
 
     async def search(self, query: Query) -> SearchPage: ...
 
+    async def open_distances(self, query: Query) -> tuple[float, ...]:
+        """The distances of the open places `search(query)` would list (the statistics' count)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Deps:

@@ -95,19 +95,21 @@ def band(distance_km: float) -> float:
 
 
 async def measure_supply(probe: Probe, directory: Searcher) -> Supply:
-    """One search of 30 km for the same needs, time and person: the open results by distance. The
-    ranking reads hours nearest first and stops once SUPPLY_LIMIT places are open, so counts are exact
-    below that."""
-    page = await directory.search(
-        Query(
-            point=probe.point,
-            at=probe.at,
-            categories=probe.categories,
-            radius_km=SUPPLY_RADII_KM[-1],
-            filters=probe.filters,
-            limit=SUPPLY_LIMIT,
+    """One search of 30 km for the same needs, time and person: the open places by distance, without
+    their cards. The ranking reads hours nearest first and stops once SUPPLY_LIMIT places are open, so
+    counts are exact below that."""
+    near = sorted(
+        d / 1000
+        for d in await directory.open_distances(
+            Query(
+                point=probe.point,
+                at=probe.at,
+                categories=probe.categories,
+                radius_km=SUPPLY_RADII_KM[-1],
+                filters=probe.filters,
+                limit=SUPPLY_LIMIT,
+            )
         )
     )
-    near = sorted(r.distance_m / 1000 for r in page.results if r.state.open)
     counts = [sum(1 for d in near if d <= radius) for radius in SUPPLY_RADII_KM]
     return Supply(counts[0], counts[1], counts[2], band(near[0]) if near else None)

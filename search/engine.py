@@ -178,6 +178,19 @@ class _Hit:
     state: OpenState | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """What a search chose, before its cards are read: the hits of the page, in order, with their
+    states; the first `end` points read, those `counted` (who is asking); the radius and the total."""
+
+    ranking: _Ranking
+    hits: list[_Hit]
+    end: int
+    counted: npt.NDArray[np.bool_]
+    radius_km: float
+    total: int
+
+
 @dataclass(slots=True)
 class _Ranking:
     """One search over the points in memory: what it has read and evaluated so far."""
@@ -331,6 +344,12 @@ class Directory:
                 self._building.add_done_callback(_log_failure)
         return page
 
+    async def open_distances(self, query: Query) -> tuple[float, ...]:
+        """The distances of the open places among those `search(query)` would list, without reading
+        their cards: what the statistics count around a search (handlers.stats.measure_supply)."""
+        points = self._points or await self._build()
+        return await self._index.read(lambda reader: self._open_distances(reader, points, query))
+
     def _search(
         self, reader: IndexReader, points: PointIndex, query: Query, check: bool
     ) -> tuple[SearchPage, object | None]:
@@ -338,16 +357,47 @@ class Directory:
         return self._page(reader, points, query), version
 
     def _page(self, reader: IndexReader, points: PointIndex, query: Query) -> SearchPage:
+        """The chosen places (`_choose`) with their cards: names, addresses, phones, conditions."""
+        import numpy as np  # noqa: PLC0415 - loaded with the index
+
+        choice = self._choose(reader, points, query)
+        if choice is None:
+            return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
+        ranking, chosen, end, counted = choice.ranking, choice.hits, choice.end, choice.counted
+        near = ranking.near
+        shown = [int(near.place[hit.at]) for hit in chosen]
+        categories_of: dict[int, set[int]] = {place: set() for place in shown}
+        alike = np.flatnonzero(np.isin(near.place[:end], shown) & counted[:end])
+        for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
+            categories_of[place].add(code)
+        cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
+        page = tuple(
+            _result(ranking, hit, cards[pair], categories_of[place], self._taxonomy)
+            for hit, place in zip(chosen, shown, strict=True)
+            if (pair := ranking.key(hit.at)) in cards
+        )
+        return SearchPage(results=page, radius_km=choice.radius_km, total=choice.total)
+
+    def _open_distances(self, reader: IndexReader, points: PointIndex, query: Query) -> tuple[float, ...]:
+        """The distances of the open places among those `_page` would list, read from memory only."""
+        choice = self._choose(reader, points, query)
+        if choice is None:
+            return ()
+        near = choice.ranking.near
+        return tuple(float(near.distance[hit.at]) for hit in choice.hits if hit.state and hit.state.open)
+
+    def _choose(self, reader: IndexReader, points: PointIndex, query: Query) -> _Choice | None:
         """Widen through RADII_KM until a radius holds `offset + limit` open places (and `enough`
         places whose hours of the week may make them useful), or the last radius; then rank every
-        place within it, unless its nearest open places are already the page."""
+        place within it, unless its nearest open places are already the page. None when none of the
+        categories asked is known."""
         import numpy as np  # noqa: PLC0415 - loaded with the index
 
         from search.points import words  # noqa: PLC0415
 
         categories = tuple(c for c in query.categories if c in self._taxonomy.codes)
         if query.categories and not categories:
-            return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
+            return None
         codes = self._taxonomy.code_ranges(categories)
         radii: Sequence[float] = (query.radius_km,) if query.radius_km else _radii(query.max_radius_km)
         wanted = query.offset + query.limit
@@ -399,18 +449,7 @@ class Directory:
             if hit.state is None:
                 hit.state = ranking.state(int(near.timing[hit.at]))
                 assert _tier(hit.state, query.at) == LATER, "an hour mask hid a useful service"
-        shown = [int(near.place[hit.at]) for hit in chosen]
-        categories_of: dict[int, set[int]] = {place: set() for place in shown}
-        alike = np.flatnonzero(np.isin(near.place[:end], shown) & counted[:end])
-        for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
-            categories_of[place].add(code)
-        cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
-        page = tuple(
-            _result(ranking, hit, cards[pair], categories_of[place], self._taxonomy)
-            for hit, place in zip(chosen, shown, strict=True)
-            if (pair := ranking.key(hit.at)) in cards
-        )
-        return SearchPage(results=page, radius_km=radius, total=total)
+        return _Choice(ranking, chosen, end, counted, radius, total)
 
     @staticmethod
     def _ranked(ranking: _Ranking, end: int, counted: npt.NDArray[np.bool_], wanted: int) -> list[_Hit]:

@@ -67,6 +67,9 @@ class RecordingDirectory:
         self.results.extend(page.results)
         return page
 
+    async def open_distances(self, query: Query) -> tuple[float, ...]:
+        return await self.inner.open_distances(query)
+
 
 def recording(chat: Chat) -> RecordingDirectory:
     spy = RecordingDirectory(chat.deps.directory)

@@ -70,6 +70,9 @@ class TamperedDirectory:
         self.shown.extend(results)
         return replace(page, results=results)
 
+    async def open_distances(self, query: Query) -> tuple[float, ...]:
+        return await self.inner.open_distances(query)
+
 
 def tamper(chat: Chat) -> TamperedDirectory:
     spy = TamperedDirectory(chat.deps.directory)

@@ -1,0 +1,81 @@
+"""`Directory.open_distances`: the open places of a search without their cards, as the statistics count
+them around every search (handlers.stats.measure_supply), equal to what the page itself shows."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.sql.index import SqlIndex
+from handlers.stats import SUPPLY_LIMIT, SUPPLY_RADII_KM
+from search.audience import Filters
+from search.engine import Directory, Query
+from search.geo import Point
+from tests.conftest import NOW
+from tests.search.test_engine import CATEGORIES, CENTER, PARIS, random_places
+
+TOWNS = (Point(48.5839, 7.7455), Point(47.7490, 7.3255), Point(48.0794, 7.3585), Point(48.8156, 7.7906))
+SAMPLE_NEEDS = ("food", "shower", "accomodation_and_housing", "health", "hygiene_and_wellness", "no_such")
+WHO = (
+    Filters(),
+    Filters(gender="women"),
+    Filters(gender="men", age=45),
+    Filters(age=16),
+    Filters(family="family", free=True),
+    Filters(no_referral=True, no_appointment=True),
+    Filters(administrative="undocumented", animals=True),
+)
+
+
+async def _same_as_the_page(directory: Directory, query: Query) -> int:
+    page = await directory.search(query)
+    expected = tuple(r.distance_m for r in page.results if r.state.open)
+    assert await directory.open_distances(query) == expected, query
+    return len(expected)
+
+
+async def test_open_distances_are_the_pages_open_places_on_random_data(
+    engine: Any, async_engine: AsyncEngine
+) -> None:
+    from db.sql.importer import import_documents
+
+    assert import_documents(engine, random_places(11, 400), source="random").rejected == ()
+    directory = Directory(SqlIndex(async_engine))
+    rng = random.Random(5)
+    found = 0
+    for _ in range(150):
+        query = Query(
+            point=Point(CENTER.lat + rng.uniform(-0.25, 0.25), CENTER.lon + rng.uniform(-0.35, 0.35)),
+            at=datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=rng.randrange(24 * 7), minutes=7),
+            categories=tuple(rng.sample(CATEGORIES, rng.randint(1, 2))),
+            radius_km=rng.choice((SUPPLY_RADII_KM[-1], 3.0, None)),
+            limit=rng.choice((3, 10, SUPPLY_LIMIT)),
+        )
+        found += await _same_as_the_page(directory, query)
+    assert found > 500  # open places were there to count
+
+
+async def test_open_distances_on_the_sample_with_who_is_asking(sample_database_url: str) -> None:
+    from db.sql.engine import make_async_engine
+
+    async_engine = make_async_engine(sample_database_url)
+    try:
+        directory = Directory(SqlIndex(async_engine))
+        rng = random.Random(3)
+        found = 0
+        for _ in range(120):
+            query = Query(
+                point=rng.choice(TOWNS),
+                at=NOW + timedelta(hours=rng.randrange(24 * 7)),
+                categories=(rng.choice(SAMPLE_NEEDS),),
+                radius_km=SUPPLY_RADII_KM[-1],
+                filters=rng.choice(WHO),
+                limit=SUPPLY_LIMIT,
+            )
+            found += await _same_as_the_page(directory, query)
+        assert found > 200
+    finally:
+        await async_engine.dispose()
