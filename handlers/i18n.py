@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, time
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
@@ -16,6 +16,13 @@ from search import detect_language
 DOMAIN = "conversation"
 LANGUAGES = locales.LANGUAGES
 DEFAULT_LANG = locales.DEFAULT
+
+
+@lru_cache(maxsize=32)  # LANGUAGES: 12
+def babel_locale(lang: str) -> Locale:
+    """The CLDR locale of a language, parsed once: Babel's formatters parse a locale given by name at
+    every call (about eight times a reply)."""
+    return Locale.parse(lang)
 
 
 def reply_language(text: str, hint: str | None = None) -> str:
@@ -49,14 +56,16 @@ def distance(meters: float, lang: str) -> str:
     The rounding comes first, so 996 m reads "1 km", not "1 000 m"."""
     rounded = max(10, int(round(meters, -1)))
     if rounded < 1000:
-        return t(lang, "{meters} m", meters=format_decimal(rounded, locale=lang))
+        return t(lang, "{meters} m", meters=format_decimal(rounded, locale=babel_locale(lang)))
     km = meters / 1000
-    shown = format_decimal(round(km, 1) if km < 10 else round(km), format="#,##0.#", locale=lang)
+    shown = format_decimal(
+        round(km, 1) if km < 10 else round(km), format="#,##0.#", locale=babel_locale(lang)
+    )
     return t(lang, "{km} km", km=shown)
 
 
 def kilometres(km: float, lang: str) -> str:
-    return t(lang, "{km} km", km=format_decimal(km, format="#,##0.#", locale=lang))
+    return t(lang, "{km} km", km=format_decimal(km, format="#,##0.#", locale=babel_locale(lang)))
 
 
 def clock(value: time, lang: str, *, end: bool = False) -> str:
@@ -67,7 +76,7 @@ def clock(value: time, lang: str, *, end: bool = False) -> str:
     pattern = language.time_format if value.minute else language.time_format_whole_hour
     if end and value == time():
         pattern = pattern.replace("H", "k")
-    return format_time(value, format=pattern, locale=lang)
+    return format_time(value, format=pattern, locale=babel_locale(lang))
 
 
 def _first_of_month(text: str, day: date, lang: str) -> str:
@@ -80,21 +89,21 @@ def _first_of_month(text: str, day: date, lang: str) -> str:
 
 def long_date(day: date, lang: str) -> str:
     """ "18 septembre 2026", "September 18, 2026"."""
-    return _first_of_month(format_date(day, format="long", locale=lang), day, lang)
+    return _first_of_month(format_date(day, format="long", locale=babel_locale(lang)), day, lang)
 
 
 def day_month(day: date, lang: str) -> str:
     """ "5 mars", "March 5"."""
-    return _first_of_month(str(format_skeleton("MMMMd", day, locale=lang)), day, lang)
+    return _first_of_month(str(format_skeleton("MMMMd", day, locale=babel_locale(lang))), day, lang)
 
 
 def weekday(day: date, lang: str) -> str:
     """ "lundi", "Monday" (a datetime is read as its date)."""
-    return format_date(day, format="EEEE", locale=lang)
+    return format_date(day, format="EEEE", locale=babel_locale(lang))
 
 
 @cache
 def autonym(lang: str) -> str:
     """A language in its own name ("français", "العربية"), from CLDR."""
-    name = Locale.parse(lang).get_display_name(lang) or lang
+    name = babel_locale(lang).get_display_name(lang) or lang
     return capitalized(name, lang)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 
-from handlers.i18n import capitalized, clock, day_month, join, weekday
+from handlers.i18n import babel_locale, capitalized, clock, day_month, join, weekday
 from handlers.untrusted import defuse
 from locales import gettext
 from search import DAY_END, Openness, OpenState, Period, Timing, Week
@@ -134,7 +134,7 @@ def describe_week(week: Week | None, lang: str, *, compact: bool = False) -> tup
     shown = _merged_nights(week)
     if compact:
         return _compact_week(shown, lang)
-    names = get_day_names("wide", context="stand-alone", locale=lang)
+    names = get_day_names("wide", context="stand-alone", locale=babel_locale(lang))
     return tuple(
         _t(lang, "{day}: {hours}", day=capitalized(str(names[i]), lang), hours=_hours(slots, lang))
         for i, slots in enumerate(shown)
@@ -142,7 +142,7 @@ def describe_week(week: Week | None, lang: str, *, compact: bool = False) -> tup
 
 
 def _compact_week(shown: list[list[tuple[int, int]]], lang: str) -> tuple[str, ...]:
-    names = get_day_names("abbreviated", context="stand-alone", locale=lang)
+    names = get_day_names("abbreviated", context="stand-alone", locale=babel_locale(lang))
     lines: list[str] = []
     i = 0
     while i < 7:
