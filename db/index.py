@@ -150,6 +150,7 @@ class Index(Protocol):
         event loop when the reads block."""
         ...
 
-    async def points(self) -> SearchPoints:
-        """Every searchable point, read off the event loop (seconds for a national directory)."""
+    async def built(self, build: Callable[[SearchPoints], T]) -> T:
+        """`build` over every searchable point, run off the event loop (seconds for a national
+        directory), maybe in a child process: `build` and what it returns must pickle."""
         ...

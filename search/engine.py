@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from db import PARIS, WEEK_HOURS, CardFacts, Index, IndexReader, Key, Taxonomy, taxonomy
@@ -323,8 +324,7 @@ class Directory:
         from search.points import PointIndex  # noqa: PLC0415 - scipy loads with the first index
 
         started = time.perf_counter()
-        found = await self._index.points()
-        points = await asyncio.to_thread(PointIndex, found, self._taxonomy)
+        points = await self._index.built(partial(PointIndex, tax=self._taxonomy))
         self._points, self._checked = points, time.monotonic()
         log.info("search index: %d points in %.2f s", len(points), time.perf_counter() - started)
         return points

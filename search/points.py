@@ -13,9 +13,13 @@ SQL, in one statement.
 
 The index is a copy of `search_point` (db.index.SearchPoints): each worker builds its own at start-up
 (`Directory.prepare`), shares nothing, and replaces it whole when the directory's data stamp moves
-(search.engine.Directory); it is never patched, so it is never half-updated. Memory (tracemalloc,
-every hours parsed): 22 MB at 200,000 services, 91 MB at 1,000,000 (positions 21 MB, the rows of ids
-21 MB, trees 22 MB, hours 20 MB); the build peaks at 345 MB (docs/benchmarks.md, "Issue 12 — search").
+(search.engine.Directory); it is never patched, so it is never half-updated. A large directory is
+read and indexed in a child process (db.sql.SqlIndex.built), and the index sent back without its
+trees, planted again in the worker: reading a million rows and parsing their hours peaks at hundreds
+of megabytes, which the worker's heap would otherwise keep, fragmented, for its life.
+Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids 21 MB, hours 26 MB
+(tracemalloc), trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready 150 MB over
+one on the Alsace sample (docs/benchmarks.md, "Issue 12 — search").
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from search.facts import timings
 from search.hours import Timing
 
 _WORDS = (WEEK_HOURS + 63) // 64  # an hour mask in 64-bit words
+_LEAF = 32  # points a leaf of a tree holds: half the nodes' memory of 16, searches as fast
 _SLACK = 1e-9  # a chord a hair longer than the radius's: the exact distance decides (rounding)
 _PLACE, _STOP, _SERVICE, _CODE, _TIMING, _MASK = range(6)  # PointIndex's columns
 
@@ -100,6 +105,16 @@ class Nearby:
         return radius_m <= self.reach
 
 
+_State = tuple[
+    Hashable,
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int32],
+    npt.NDArray[np.uint64],
+    list[Timing],
+    set[tuple[int, int]],
+]
+
+
 @dataclass(frozen=True, slots=True)
 class _Category:
     start: int  # its points are [start, start + tree.n) in the index's arrays
@@ -107,8 +122,8 @@ class _Category:
 
 
 class PointIndex:
-    """What a search ranks, in memory (see the module's docstring). Built in a worker thread: a
-    national directory takes a few seconds; immutable once built."""
+    """What a search ranks, in memory (see the module's docstring). Built off the event loop: a
+    national directory takes seconds; immutable once built."""
 
     def __init__(self, points: SearchPoints, tax: Taxonomy) -> None:
         self.version: Hashable = points.version
@@ -137,27 +152,39 @@ class PointIndex:
                 self._timings.append(timing)
         number = np.array([numbers[id(t)] for t in parsed], dtype=np.int32)
         self._columns[:, _TIMING] = number[points.timing[order]] if len(order) else 0
-        # One tree per category of the taxonomy (a parent's codes are contiguous, its children's
-        # included), per code, and one over all: a search asks one tree per category it names.
+        self._spans: set[tuple[int, int]] = {*tax.codes.values(), *((c, c) for c in set(codes.tolist()))}
+        self._plant()
+
+    def __getstate__(self) -> _State:
+        """All but the trees (pickled, each would copy its points): built in a child process, the
+        index is sent to the worker this way and its trees are planted again there."""
+        return self.version, self._xyz, self._columns, self._words, self._timings, self._spans
+
+    def __setstate__(self, state: _State) -> None:
+        self.version, self._xyz, self._columns, self._words, self._timings, self._spans = state
+        self._plant()
+
+    def _plant(self) -> None:
+        """One tree per category of the taxonomy (a parent's codes are contiguous, its children's
+        included) and per code: a search asks one tree per category it names, and a search of
+        every category the tree of each top category (a tree over all would double their memory)."""
+        codes = self._columns[:, _CODE]
+        spans = self._spans
         self._trees: dict[tuple[int, int], _Category] = {}
         built: dict[tuple[int, int], _Category] = {}
-        present = sorted(set(codes.tolist()))
-        spans = {*tax.codes.values(), *((c, c) for c in present)}
-        if present:
-            spans.add((present[0], present[-1]))
         for low, high in spans:
             start, end = np.searchsorted(codes, [low, high + 1])
             if end > start:
                 span = (int(start), int(end))
                 if span not in built:  # a view, not a copy: every tree reads the index's positions
                     built[span] = _Category(
-                        span[0], cKDTree(self._xyz[start:end], leafsize=16, copy_data=False)
+                        span[0], cKDTree(self._xyz[start:end], leafsize=_LEAF, copy_data=False)
                     )
                 self._trees[(low, high)] = built[span]
         self._by_low: dict[int, list[int]] = {}
         for low, high in sorted(spans, key=lambda s: (s[0], -s[1])):
             self._by_low.setdefault(low, []).append(high)
-        self._all = (present[0], present[-1]) if present else (0, -1)
+        self._all = (int(codes[0]), int(codes[-1])) if len(codes) else (0, -1)
 
     def timing(self, number: int) -> Timing:
         """The hours numbered so (Nearby.timing)."""

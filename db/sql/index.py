@@ -10,7 +10,9 @@ in milliseconds, category included, which they could not (issue 12).
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -315,7 +317,8 @@ def read_points(conn: Connection) -> SearchPoints:
 
 class SqlIndex:
     """The directory database as search reads it (db.index.Index): one thread hop per search; the
-    points read whole off the event loop, on a connection of their own."""
+    points read whole off the event loop, on a connection of their own, in a child process when
+    there are many."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._runner = Runner(engine)
@@ -327,15 +330,29 @@ class SqlIndex:
     def _in_connection(self, conn: Connection, work: Callable[[IndexReader], T]) -> T:
         return work(_Reader(conn))
 
-    async def points(self) -> SearchPoints:
-        return await asyncio.to_thread(self._points)
-
-    def _points(self) -> SearchPoints:
-        # A sync engine in a thread: PostgreSQL's async driver would turn a million rows into Python
-        # objects on the event loop, between the turns it serves.
-        engine = make_engine(self._url)
+    async def built(self, build: Callable[[SearchPoints], T]) -> T:
+        if (await self._runner.read(_version))[1] < IN_PROCESS:
+            return await asyncio.to_thread(_built, self._url, build)
+        # A child process reads the rows and builds: the rows, texts and parsing of a million points
+        # peak at hundreds of megabytes, which a worker's heap would keep (fragmented) for its life.
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         try:
-            with engine.connect() as conn:
-                return read_points(conn)
+            return await asyncio.get_running_loop().run_in_executor(pool, _built, self._url, build)
         finally:
-            engine.dispose()
+            pool.shutdown(wait=False)
+
+
+# A directory whose points were numbered up to this many (never fewer than it holds) is read in the
+# worker itself: a child's start costs about a second.
+IN_PROCESS = 50_000
+
+
+def _built(url: str, build: Callable[[SearchPoints], T]) -> T:
+    # A sync engine of its own: PostgreSQL's async driver would turn a million rows into Python
+    # objects on the event loop, between the turns it serves.
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return build(read_points(conn))
+    finally:
+        engine.dispose()

@@ -64,6 +64,9 @@ class MemoryIndex:
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         return work(self)
 
+    async def built(self, build: Callable[[SearchPoints], T]) -> T:
+        return build(await self.points())
+
     async def points(self) -> SearchPoints:
         self.builds += 1
         masks = sorted({p[6] for p in self._points})

@@ -6,14 +6,17 @@ import asyncio
 import random
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+import db.sql.index
 from db.categories import taxonomy
 from db.schedule import Period, parse_week
 from db.sql.bootstrap import fixtures_path
@@ -24,6 +27,7 @@ from search.audience import Filters
 from search.engine import RADII_KM, SOON, Directory, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
+from search.points import PointIndex
 
 PARIS = ZoneInfo("Europe/Paris")
 CENTER = Point(47.7490, 7.3255)  # Mulhouse
@@ -194,6 +198,34 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
     finally:
         loop.run_until_complete(async_engine.dispose())
         loop.close()
+
+
+def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
+    random_db: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = random_db
+    build = partial(PointIndex, tax=taxonomy())
+
+    async def built() -> PointIndex:
+        async_engine = make_async_engine(url)
+        try:
+            return await SqlIndex(async_engine).built(build)
+        finally:
+            await async_engine.dispose()
+
+    here = asyncio.run(built())
+    monkeypatch.setattr(db.sql.index, "IN_PROCESS", 0)  # a large directory: read in a child process
+    there = asyncio.run(built())
+    version, xyz, columns, masks, timings, spans = here.__getstate__()
+    assert (version, timings, spans) == (there.version, there._timings, there._spans)
+    for mine, theirs in ((xyz, there._xyz), (columns, there._columns), (masks, there._words)):
+        assert np.array_equal(mine, theirs) and mine.dtype == theirs.dtype
+    for need in ((), taxonomy().code_ranges(["food"]), taxonomy().code_ranges(["shower", "wifi"])):
+        for count in (10, None):
+            a = here.near(CENTER.lat, CENTER.lon, need, 30_000, 10, (1, 0, 0), count)
+            b = there.near(CENTER.lat, CENTER.lon, need, 30_000, 10, (1, 0, 0), count)
+            assert a.reach == b.reach and len(a.distance) > 0
+            assert np.array_equal(a.distance, b.distance) and np.array_equal(a.columns, b.columns)
 
 
 @pytest.fixture
