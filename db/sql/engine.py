@@ -53,24 +53,35 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Searches read the R*Tree and a few rows per candidate: keep the hot pages in memory.
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB per connection
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.close()
+# SQLite's page cache per connection: 64 MiB for the command line's scans and reports (imports set
+# their own, db.sql.importer). A web worker reads the page's cards and the conversation by primary
+# key (search keeps its points in memory, and the child process that reads them reads each page
+# once): 8 MiB, searches as fast, and a worker's connections no longer grow to 64 MiB each over a
+# national directory. No memory-mapped reads: the mapped pages of the file count in each process's
+# memory (they were 256 MiB of a worker's peak with a directory of 1,000,000 services).
+CACHE_MIB = 64
+SERVING_CACHE_MIB = 8
 
 
-def make_engine(url: str, *, sqlite_busy_timeout: float = 30) -> Engine:
+def _sqlite_pragmas(cache_mib: int) -> Callable[[object, object], None]:
+    def pragmas(dbapi_connection: object, _record: object) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size={-1024 * cache_mib}")  # negative: in KiB
+        cursor.close()
+
+    return pragmas
+
+
+def make_engine(url: str, *, sqlite_busy_timeout: float = 30, sqlite_cache_mib: int = CACHE_MIB) -> Engine:
     """Every engine hides SQL parameters from its errors: they hold conversations, positions, records."""
     url = sync_url(url)
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"timeout": sqlite_busy_timeout}, hide_parameters=True)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(sqlite_cache_mib))
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
@@ -91,7 +102,7 @@ def make_async_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, hide_parameters=True
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas(SERVING_CACHE_MIB))
         return engine
     return create_async_engine(
         url,
@@ -189,6 +200,7 @@ class Runner:
             make_engine(
                 engine.url.render_as_string(hide_password=False),
                 sqlite_busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+                sqlite_cache_mib=SERVING_CACHE_MIB,
             )
             if engine.dialect.name == "sqlite"
             else None

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from db.index import CardFacts, HoursFacts, IndexReader, Key, SearchPoints
-from db.sql.engine import Runner, make_engine
+from db.sql.engine import SERVING_CACHE_MIB, Runner, make_engine
 from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 T = TypeVar("T")
@@ -350,7 +350,7 @@ IN_PROCESS = 50_000
 def _built(url: str, build: Callable[[SearchPoints], T]) -> T:
     # A sync engine of its own: PostgreSQL's async driver would turn a million rows into Python
     # objects on the event loop, between the turns it serves.
-    engine = make_engine(url)
+    engine = make_engine(url, sqlite_cache_mib=SERVING_CACHE_MIB)
     try:
         with engine.connect() as conn:
             return build(read_points(conn))
