@@ -18,8 +18,10 @@ read and indexed in a child process (db.sql.SqlIndex.built), and the index sent 
 trees, planted again in the worker: reading a million rows and parsing their hours peaks at hundreds
 of megabytes, which the worker's heap would otherwise keep, fragmented, for its life.
 Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids 21 MB, hours 26 MB
-(tracemalloc), trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready 150 MB over
-one on the Alsace sample (docs/benchmarks.md, "Issue 12 — search").
+(tracemalloc; 50-60 MB of RSS once unpickled: pickle keeps every object's state until the end),
+trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready holds 320 MB,
+120 MB more than one on the Alsace sample, and the child's peak is 530 MB (docs/benchmarks.md,
+"Issue 12 — search").
 """
 
 from __future__ import annotations
