@@ -18,17 +18,17 @@ read and indexed in a child process (db.sql.SqlIndex.built), and the index sent 
 trees, planted again in the worker: reading a million rows and parsing their hours peaks at hundreds
 of megabytes, which the worker's heap would otherwise keep, fragmented, for its life.
 Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids 21 MB, hours 26 MB
-(tracemalloc; 50-60 MB of RSS once unpickled: pickle keeps every object's state until the end),
-trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready holds 320 MB,
-120 MB more than one on the Alsace sample, and the child's peak is 530 MB (docs/benchmarks.md,
-"Issue 12 — search").
+(tracemalloc), trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready holds 311 MB
+(345 in some runs), 115 MB more than one on the Alsace sample, and the child's peak is 530 MB
+(docs/benchmarks.md, "Issue 12 — search").
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -107,12 +107,14 @@ class Nearby:
         return radius_m <= self.reach
 
 
+_FIELDS = tuple(f.name for f in fields(Timing))
 _State = tuple[
     Hashable,
     npt.NDArray[np.float64],
     npt.NDArray[np.int32],
     npt.NDArray[np.uint64],
-    list[Timing],
+    list[Any],  # the hours' distinct field values
+    npt.NDArray[np.int32],
     set[tuple[int, int]],
 ]
 
@@ -159,11 +161,25 @@ class PointIndex:
 
     def __getstate__(self) -> _State:
         """All but the trees (pickled, each would copy its points): built in a child process, the
-        index is sent to the worker this way and its trees are planted again there."""
-        return self.version, self._xyz, self._columns, self._words, self._timings, self._spans
+        index is sent to the worker this way and its trees are planted again there. The hours go as
+        their distinct field values and a table of their numbers: unpickled as objects, their states
+        would all stay alive until the end (pickle's memo), leaving the worker's heap fragmented."""
+        values: list[Any] = []
+        numbers: dict[int, int] = {}  # by id: the worker's hours share their values as these do
+        table = np.empty((len(self._timings), len(_FIELDS)), dtype=np.int32)
+        for row, timing in enumerate(self._timings):
+            for column, name in enumerate(_FIELDS):
+                value = getattr(timing, name)
+                number = numbers.get(id(value))
+                if number is None:
+                    number = numbers[id(value)] = len(values)
+                    values.append(value)
+                table[row, column] = number
+        return self.version, self._xyz, self._columns, self._words, values, table, self._spans
 
     def __setstate__(self, state: _State) -> None:
-        self.version, self._xyz, self._columns, self._words, self._timings, self._spans = state
+        self.version, self._xyz, self._columns, self._words, values, table, self._spans = state
+        self._timings = [Timing(*map(values.__getitem__, row)) for row in table]
         self._plant()
 
     def _plant(self) -> None:
