@@ -118,6 +118,15 @@ async def _warm_up(resources: Resources, settings: Settings, freeze: bool) -> No
         gc.freeze()
 
 
+async def stopped(*tasks: asyncio.Task[None] | None) -> None:
+    """Background tasks cancelled and waited for: a scheduled sync then gives its lock back (in a
+    thread, from its `finally`) before the worker's loop closes, instead of leaving it to the exit."""
+    started = [task for task in tasks if task is not None]
+    for task in started:
+        task.cancel()
+    await asyncio.gather(*started, return_exceptions=True)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -178,9 +187,7 @@ def create_app(
             try:
                 yield {"resources": resources, "sms": sms, "telegram": telegram, "webchat": webchat}
             finally:
-                retention.cancel()
-                if sync is not None:
-                    sync.cancel()
+                await stopped(retention, sync)
                 await sms.drain()
                 if telegram is not None:
                     await telegram.application.stop()

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import col
 
 from bot.__main__ import main
-from bot.app import create_app
+from bot.app import create_app, stopped
 from bot.settings import Settings
 from bot.soliguide_api import (
     FIELDS,
@@ -28,7 +28,7 @@ from bot.soliguide_api import (
     SoliguideApi,
     _retry_after,
 )
-from bot.sync import SyncBusy, resolve_departments, sync_on_schedule, sync_soliguide
+from bot.sync import SyncBusy, _held, resolve_departments, sync_on_schedule, sync_soliguide
 from db.sql import (
     SYNC_SOURCE,
     SyncLock,
@@ -505,3 +505,26 @@ def test_the_command_line(
     assert main(["sync", "soliguide", "--departments", "67", "68"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("soliguide bas-rhin, haut-rhin: HTTP 401") and "wrong" not in out
+
+
+async def test_a_stopping_worker_waits_for_its_sync_to_give_the_lock_back(tmp_path: Path) -> None:
+    """The web service cancels its scheduled sync at shutdown; the sync's lock, released in a thread
+    from its `finally`, is free once `stopped` returns (not left to the process's exit)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stop.db'}")
+    holding = asyncio.Event()
+
+    async def sync_in_progress() -> None:
+        async with _held(SyncLock(engine)):
+            holding.set()
+            await asyncio.sleep(60)
+
+    try:
+        task = asyncio.create_task(sync_in_progress())
+        await holding.wait()
+        assert not SyncLock(engine).acquire()  # held by the running sync
+        await stopped(task, None)
+        other = SyncLock(engine)
+        assert other.acquire()
+        other.release()
+    finally:
+        engine.dispose()
