@@ -9,7 +9,10 @@ Here a search reads nothing to rank: k-d trees (scipy's cKDTree over unit vector
 bounds a great-circle distance; one per category of the taxonomy, whose subtree is one range of
 codes) give the nearest points, and each point carries its hour mask and its hours (parsed into a
 `Timing` when the index is built, equal values kept once), so that only the page's cards come from
-SQL, in one statement.
+SQL, in one statement. An index of up to SCANNED points (a town's or a department's directory, the
+Alsace sample) plants no tree: each search computes the chord to every point of its categories, which
+costs less than importing scipy does for one `solibot chat --once` (0.3 s); the results are the same
+(tests/search/test_points.py and the engine's brute-force tests run both ways).
 
 The index is a copy of `search_point` (db.index.SearchPoints): each worker builds its own at start-up
 (`Directory.prepare`), shares nothing, and replaces it whole when the directory's data stamp moves
@@ -28,17 +31,22 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from db import EARTH_RADIUS_M, WEEK_HOURS, SearchPoints, Taxonomy
 from search.facts import timings
 from search.hours import Timing
 
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
+
 _WORDS = (WEEK_HOURS + 63) // 64  # an hour mask in 64-bit words
+# An index of this many points or fewer (the Alsace sample: 5,000) is scanned whole at each search
+# instead of asking trees: a few tens of microseconds a search, and no scipy to import for one message.
+SCANNED = 20_000
 _LEAF = 32  # points a leaf of a tree holds: half the nodes' memory of 16, searches as fast
 _SLACK = 1e-9  # a chord a hair longer than the radius's: the exact distance decides (rounding)
 _PLACE, _STOP, _SERVICE, _CODE, _TIMING, _MASK = range(6)  # PointIndex's columns
@@ -121,8 +129,9 @@ _State = tuple[
 
 @dataclass(frozen=True, slots=True)
 class _Category:
-    start: int  # its points are [start, start + tree.n) in the index's arrays
-    tree: cKDTree
+    start: int  # its points are [start, end) in the index's arrays
+    end: int
+    tree: cKDTree | None  # None in a small index: its points are scanned whole (see SCANNED)
 
 
 class PointIndex:
@@ -188,6 +197,9 @@ class PointIndex:
         every category the tree of each top category (a tree over all would double their memory)."""
         codes = self._columns[:, _CODE]
         spans = self._spans
+        planted = len(codes) > SCANNED
+        if planted:
+            from scipy.spatial import cKDTree  # noqa: PLC0415 - not for a small index (0.3 s to import)
         self._trees: dict[tuple[int, int], _Category] = {}
         built: dict[tuple[int, int], _Category] = {}
         for low, high in spans:
@@ -195,9 +207,8 @@ class PointIndex:
             if end > start:
                 span = (int(start), int(end))
                 if span not in built:  # a view, not a copy: every tree reads the index's positions
-                    built[span] = _Category(
-                        span[0], cKDTree(self._xyz[start:end], leafsize=_LEAF, copy_data=False)
-                    )
+                    tree = cKDTree(self._xyz[start:end], leafsize=_LEAF, copy_data=False) if planted else None
+                    built[span] = _Category(span[0], span[1], tree)
                 self._trees[(low, high)] = built[span]
         self._by_low: dict[int, list[int]] = {}
         for low, high in sorted(spans, key=lambda s: (s[0], -s[1])):
@@ -243,6 +254,10 @@ class PointIndex:
         found, chords = [], []
         reach = math.inf  # a tree that returned `count` points holds them all only up to the farthest
         for tree in self._cover(ranges):
+            if tree.tree is None:  # a small index: every point of the category, its chord computed
+                offset = self._xyz[tree.start : tree.end] - x
+                found.append(np.flatnonzero((offset * offset).sum(axis=1) <= bound * bound) + tree.start)
+                continue
             if count is None:
                 hits = tree.tree.query_ball_point(x, bound, return_sorted=False)
                 found.append(np.asarray(hits, dtype=np.intp) + tree.start)

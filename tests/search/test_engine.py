@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 import db.sql.index
+import search.points
 from db.categories import taxonomy
 from db.schedule import Period, parse_week
 from db.sql.bootstrap import fixtures_path
@@ -150,6 +151,16 @@ def random_db(engine: Engine, database_url: str) -> tuple[str, list[dict[str, An
     return database_url, docs
 
 
+@pytest.fixture(params=["scanned", "planted"])
+def index_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the points are searched: scanned whole (a directory of up to search.points.SCANNED
+    points, as these) and in k-d trees (larger ones)."""
+    if request.param == "planted":
+        monkeypatch.setattr(search.points, "SCANNED", 0)
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("index_kind")
 def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]]) -> None:
     url, docs = random_db
     loop = asyncio.new_event_loop()
@@ -246,6 +257,7 @@ def crowded_db(engine: Engine, database_url: str) -> tuple[str, list[dict[str, A
     return database_url, docs
 
 
+@pytest.mark.usefixtures("index_kind")
 def test_the_page_never_shows_fewer_open_places_than_exist_within_the_largest_radius(
     crowded_db: tuple[str, list[dict[str, Any]]],
 ) -> None:

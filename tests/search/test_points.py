@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import search.engine
+import search.points
 from db import haversine_m, taxonomy
 from search import Directory, Point, Query
 from search.engine import _hour_of_week, _hours_mask
@@ -26,7 +27,17 @@ def _points() -> PointIndex:
     return PointIndex(asyncio.run(INDEX.points()), taxonomy())
 
 
-POINTS = _points()
+def _planted() -> PointIndex:
+    """The same points in k-d trees, as a directory larger than search.points.SCANNED has them."""
+    scanned, search.points.SCANNED = search.points.SCANNED, 0
+    try:
+        return _points()
+    finally:
+        search.points.SCANNED = scanned
+
+
+POINTS = _points()  # scanned whole: 300 places
+PLANTED = _planted()
 
 
 @settings(max_examples=200, deadline=None)
@@ -41,9 +52,15 @@ def test_near_is_every_point_within_its_reach_nearest_first(
     dlat: float, dlon: float, radius_km: float, need: str, count: int | None
 ) -> None:
     """All of them without a count (a ball), else the `count` nearest and all up to the farthest."""
-    lat, lon = CENTER.lat + dlat, CENTER.lon + dlon
+    for points in (POINTS, PLANTED):
+        _check_near(points, CENTER.lat + dlat, CENTER.lon + dlon, radius_km, need, count)
+
+
+def _check_near(
+    points: PointIndex, lat: float, lon: float, radius_km: float, need: str, count: int | None
+) -> None:
     ranges = taxonomy().code_ranges((need,) if need else ())
-    near = POINTS.near(
+    near = points.near(
         lat, lon, ranges, radius_km * 1000, _hour_of_week(AT), words(_hours_mask(AT)), count=count
     )
     expected = sorted(
@@ -60,8 +77,13 @@ def test_near_is_every_point_within_its_reach_nearest_first(
     ]
     assert near.distance.tolist()[: len(held)] == pytest.approx([d for d, _s, _t in held], abs=1e-6)
     assert all(d <= near.reach <= radius_km * 1000 for d in near.distance.tolist())
-    if count is None or count > len(expected):  # fewer points than asked: all of them
+    if count is None or count > len(expected) or points is POINTS:  # all of them (scanned: always)
         assert near.reach == radius_km * 1000 and len(near.distance) == len(expected)
+
+
+def test_a_small_index_plants_no_tree_and_a_large_one_does() -> None:
+    assert all(c.tree is None for c in POINTS._trees.values())
+    assert POINTS._trees and all(c.tree is not None for c in PLANTED._trees.values())
 
 
 def test_prepare_builds_once_and_first_searches_share_the_build() -> None:
