@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from search import GAP, alternation, expand_piece, load_or_build, match_key, term_pieces
+from search import GAP, alternation, expand_piece, load_or_build, match_key, term_pieces, unchanged
 from search import fold as search_fold
 
 _AROUND = " .!?¡¿,;:-_*'\"()،؟؛"  # punctuation around a word: "stop!", "(femmes)", "سالمه،"
@@ -91,12 +91,8 @@ def expressions(name: str, sources: Callable[[], dict[str, str]]) -> Expressions
     Their text is kept between processes (search.prebuilt): folding the words and ordering them costs
     more than compiling. Call it at first use, not at import: `solibot parse` and the modules that
     never read these words then pay nothing."""
-    texts: dict[str, str] = load_or_build(name, sources, _same, _same)
+    texts: dict[str, str] = load_or_build(name, sources, unchanged, unchanged)
     return Expressions(texts)
-
-
-def _same(texts: dict[str, str]) -> dict[str, str]:
-    return texts
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from search.hours import Openness, OpenState, Timing, state_at, week_slots
 from search.language import detect_language, words_of
 from search.lexicon import match_key
 from search.places import PlaceMatch, find_place, names_a_street, street_span
-from search.prebuilt import load_or_build
+from search.prebuilt import load_or_build, unchanged
 from search.prebuilt import use_directory as use_index_directory
 from search.reading import Understanding, understand
 from search.territory import commune_at
@@ -47,6 +47,7 @@ __all__ = [
     "match_key",
     "names_a_street",
     "load_or_build",
+    "unchanged",
     "state_at",
     "street_span",
     "taxonomy",

@@ -12,7 +12,7 @@ from typing import Any
 
 import locales
 from db import commune_rows, landmarks, localities
-from search.prebuilt import Parts, load_or_build, parts
+from search.prebuilt import Parts, load_or_build, parts, unchanged
 from search.textnorm import fold, token_spans
 from search.when import PHRASE_KEYS
 
@@ -239,10 +239,6 @@ def _town(row: Any) -> Town:
     return Town(*row)
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _plain(g: Gazetteer) -> object:
     """The gazetteer as builtins, for search/prebuilt.py: towns and landmarks as tuples, each town and
     each name's readings as its own marshal data (prebuilt.Parts: reading back 35,000 towns and 38,000
@@ -251,7 +247,7 @@ def _plain(g: Gazetteer) -> object:
     pois = [(p.key, p.label, p.kind, p.insee, p.lat, p.lon, p.main) for p in g.pois]
     return (
         communes.data,
-        parts(g.names, _same, _same).data,
+        parts(g.names, unchanged, unchanged).data,
         g.postcodes,
         g.stems,
         pois,
@@ -268,7 +264,7 @@ def _from_plain(plain: Any) -> Gazetteer:
     communes, names, postcodes, stems, pois, common, starts, fuzzy, sounds, max_n, landmarks = plain
     return Gazetteer(
         communes=Parts(communes, _town),
-        names=Parts(names, _same),
+        names=Parts(names, unchanged),
         postcodes=postcodes,
         stems=stems,
         pois=[Poi(*p) for p in pois],

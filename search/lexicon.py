@@ -19,7 +19,7 @@ from rapidfuzz.distance import OSA
 import locales
 from db import communes, taxonomy
 from locales import LANGUAGES
-from search.prebuilt import load_or_build
+from search.prebuilt import load_or_build, unchanged
 from search.textnorm import token_spans
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ def _max_edits(word: str) -> int:
 def town_words() -> frozenset[str]:
     """Words of French commune names: never "corrected" into a need ("Denis" is not "dents", "Besse"
     not "blessé"). Spelt exactly, a lexicon word still counts: the place reader masks the town."""
-    return load_or_build("town_words", _town_words, lambda words: words, frozenset)
+    return load_or_build("town_words", _town_words, unchanged, frozenset)
 
 
 def _town_words() -> frozenset[str]:

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["Parts", "load_or_build", "load_or_build_parts", "parts", "use_directory"]
+__all__ = ["Parts", "load_or_build", "load_or_build_parts", "parts", "unchanged", "use_directory"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,6 +76,11 @@ def _files(folder: Path, *, everything: bool) -> Iterator[os.DirEntry[str]]:
                     yield from _files(Path(entry.path), everything=True)
             elif entry.is_file() and (everything or entry.name.endswith(".py")):
                 yield entry
+
+
+def unchanged(value: T) -> T:
+    """For an index that is builtins already: as it is, both ways (`to_plain`, `from_plain`)."""
+    return value
 
 
 def load_or_build(
