@@ -367,7 +367,10 @@ class Directory:
         near = ranking.near
         shown = [int(near.place[hit.at]) for hit in chosen]
         categories_of: dict[int, set[int]] = {place: set() for place in shown}
-        alike = np.flatnonzero(np.isin(near.place[:end], shown) & counted[:end])
+        read, theirs = near.place[:end], np.zeros(end, dtype=bool)
+        for place in shown:  # the points of the places shown (np.isin sorts: 3x slower for ten places)
+            theirs |= read == place
+        alike = np.flatnonzero(theirs & counted[:end])
         for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
             categories_of[place].add(code)
         cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
