@@ -203,7 +203,13 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         assert got == expected[offset : offset + limit]
         assert page.total == len(expected)
         assert page.radius_km == (radius or page.radius_km) and page.radius_km in (*RADII_KM, radius)
+        wanted = taxonomy().expand(query.categories)
+        for result in page.results:  # each place once, with every category asked that it offers
+            offered = {s["category"] for s in by_lieu[result.lieu_id]["services_all"]} & set(wanted)
+            assert {result.category, *result.other_categories} == offered
+            assert len(result.other_categories) == len(offered) - 1
 
+    by_lieu = {doc["lieu_id"]: doc for doc in docs}
     try:
         check()
     finally:
