@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.deadline import within
 from db.sql import Runner
+from db.sql.engine import Statements
 
 DEFAULT_TTL_SECONDS = 24 * 3600  # Twilio retries within minutes, Telegram within a day at most
 DEFAULT_LEASE_SECONDS = 12.0  # the turn deadline (10 s) and a margin: shorter than Twilio's 15 s
@@ -92,7 +93,8 @@ class SqlDedupStore:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         clock: Clock = time.time,
     ) -> None:
-        self._runner, self._ttl, self._lease, self._clock = Runner(engine), ttl_seconds, lease_seconds, clock
+        self._runner = Runner(engine, on_loop=True)
+        self._ttl, self._lease, self._clock = ttl_seconds, lease_seconds, clock
 
     async def claim(self, key: str, request: str) -> Claim:
         return await self._runner.write(_claim, key, request, self._clock(), self._ttl, self._lease)
@@ -105,7 +107,7 @@ class SqlDedupStore:
 
     async def purge(self) -> int:
         """Deletes the keys past their time-to-live (the retention job); returns how many."""
-        return await self._runner.write(_purge, self._clock())
+        return await self._runner.bulk_write(_purge, self._clock())
 
 
 # Built once (a text() parses its SQL each time it is made).
@@ -123,7 +125,7 @@ _RELEASE = text("DELETE FROM webhook_reply WHERE key = :k AND reply IS NULL")
 _PURGE = text("DELETE FROM webhook_reply WHERE expires_at <= :now")
 
 
-def _claim(conn: Connection, key: str, request: str, now: float, ttl: float, lease: float) -> Claim:
+def _claim(conn: Statements, key: str, request: str, now: float, ttl: float, lease: float) -> Claim:
     inserted = conn.execute(_CLAIM, {"k": key, "h": request, "now": now, "e": now + ttl}).rowcount
     if inserted == 1:
         return Claim(Seen.NEW)
@@ -138,15 +140,15 @@ def _claim(conn: Connection, key: str, request: str, now: float, ttl: float, lea
     return Claim(Seen.BUSY) if row.reply is None else Claim(Seen.REPLAY, row.reply)
 
 
-def _keep(conn: Connection, key: str, reply: str) -> None:
+def _keep(conn: Statements, key: str, reply: str) -> None:
     conn.execute(_KEEP, {"k": key, "r": reply})
 
 
-def _release(conn: Connection, key: str) -> None:
+def _release(conn: Statements, key: str) -> None:
     conn.execute(_RELEASE, {"k": key})
 
 
-def _purge(conn: Connection, now: float) -> int:
+def _purge(conn: Statements, now: float) -> int:
     return conn.execute(_PURGE, {"now": now}).rowcount
 
 

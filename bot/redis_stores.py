@@ -44,7 +44,7 @@ class RedisSessionStore:
         clock: Clock = time.time,
     ) -> None:
         self._redis, self._prefix, self._ttl, self._clock = client, prefix, ttl_seconds, clock
-        self._runner = Runner(engine)
+        self._runner = Runner(engine, on_loop=True)
         self._cas = client.register_script(_CAS)
 
     def _session(self, user_key: str) -> str:

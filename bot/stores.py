@@ -12,10 +12,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.sql import Runner
+from db.sql.engine import Statements
 from handlers import (
     DEFAULT_TTL_SECONDS,
     Conversation,
@@ -53,13 +54,13 @@ _SESSION_FORGET = text("DELETE FROM conversation_session WHERE user_key = :k")
 _SESSION_PURGE = text("DELETE FROM conversation_session WHERE expires_at <= :now")
 
 
-def opted_out(conn: Connection, user_key: str) -> tuple[bool, str | None]:
+def opted_out(conn: Statements, user_key: str) -> tuple[bool, str | None]:
     """(opted out?, the language of the opt-out)."""
     row = conn.execute(_OPT_OUT, {"k": user_key}).first()
     return row is not None, row[0] if row is not None else None
 
 
-def write_opt_out(conn: Connection, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
+def write_opt_out(conn: Statements, user_key: str, conv: Conversation, lift: bool, now: float) -> None:
     if conv.opted_out:
         conn.execute(_OPT_OUT_KEEP, {"k": user_key, "l": conv.lang, "s": now})
     elif lift:
@@ -77,7 +78,7 @@ class SqlSessionStore:
     def __init__(
         self, engine: AsyncEngine, ttl_seconds: int = DEFAULT_TTL_SECONDS, clock: Clock = time.time
     ) -> None:
-        self._runner, self._ttl, self._clock = Runner(engine), ttl_seconds, clock
+        self._runner, self._ttl, self._clock = Runner(engine, on_loop=True), ttl_seconds, clock
 
     async def load(self, user_key: str) -> Stored:
         return await self._runner.read(_load, user_key, self._clock())
@@ -95,10 +96,10 @@ class SqlSessionStore:
 
     async def purge(self) -> int:
         """Deletes the conversations past their time-to-live (the retention job); returns how many."""
-        return await self._runner.write(_purge, self._clock())
+        return await self._runner.bulk_write(_purge, self._clock())
 
 
-def _load(conn: Connection, user_key: str, now: float) -> Stored:
+def _load(conn: Statements, user_key: str, now: float) -> Stored:
     row = conn.execute(_SESSION, {"k": user_key}).one()
     if row.version is None:  # no conversation kept for this person
         data, version = None, 0
@@ -108,7 +109,7 @@ def _load(conn: Connection, user_key: str, now: float) -> Stored:
 
 
 def _save(
-    conn: Connection,
+    conn: Statements,
     user_key: str,
     data: str,
     version: int,
@@ -126,10 +127,10 @@ def _save(
     return True
 
 
-def _forget(conn: Connection, user_key: str) -> None:
+def _forget(conn: Statements, user_key: str) -> None:
     conn.execute(_SESSION_FORGET, {"k": user_key})
 
 
-def _purge(conn: Connection, now: float) -> int:
+def _purge(conn: Statements, now: float) -> int:
     deleted = conn.execute(_SESSION_PURGE, {"now": now})
     return deleted.rowcount

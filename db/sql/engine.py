@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections import namedtuple
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -63,13 +66,17 @@ CACHE_MIB = 64
 SERVING_CACHE_MIB = 8
 
 
-def _sqlite_pragmas(cache_mib: int) -> Callable[[object, object], None]:
+def _sqlite_pragmas(
+    cache_mib: int, wal_autocheckpoint: int | None = None
+) -> Callable[[object, object], None]:
     def pragmas(dbapi_connection: object, _record: object) -> None:
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA cache_size={-1024 * cache_mib}")  # negative: in KiB
+        if wal_autocheckpoint is not None:
+            cursor.execute(f"PRAGMA wal_autocheckpoint={wal_autocheckpoint}")
         cursor.close()
 
     return pragmas
@@ -190,11 +197,13 @@ class Runner:
     """Runs synchronous database work off the event loop, in as few thread hops as possible.
 
     SQLite: the whole function runs in one worker thread on plain sqlite3 (aiosqlite would hop
-    threads for every cursor call, tens of times a search). PostgreSQL: the same function runs
-    through `run_sync` on the async psycopg driver.
+    threads for every cursor call, tens of times a search). With `on_loop`, for work of a few keyed
+    statements written against Statements (a conversation, a webhook's claim), it runs on the event
+    loop itself, on the driver (_OnLoop), and in the thread only when it would wait for a lock.
+    PostgreSQL: the same function runs through `run_sync` on the async psycopg driver.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, on_loop: bool = False) -> None:
         self._engine = engine
         self._sync = (
             make_engine(
@@ -205,9 +214,13 @@ class Runner:
             if engine.dialect.name == "sqlite"
             else None
         )
+        self._on_loop = _OnLoop(self._sync) if on_loop and self._sync is not None else None
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         if self._sync is not None:
+            if self._on_loop is not None:
+                with suppress(_Busy):
+                    return self._on_loop.run(False, work, *args)
             return await asyncio.to_thread(self._in_thread, False, work, *args)
         if (held := _held(self._engine)) is not None:  # in autocommit: no BEGIN, no ROLLBACK
             try:
@@ -226,6 +239,9 @@ class Runner:
     async def write(self, work: Callable[..., T], *args: Any) -> T:
         """As `read`, in a transaction committed when `work` returns."""
         if self._sync is not None:
+            if self._on_loop is not None:
+                with suppress(_Busy):
+                    return self._on_loop.run(True, work, *args)
             return await asyncio.to_thread(self._in_thread, True, work, *args)
         if (held := _held(self._engine)) is not None:
             level = self._engine.dialect.default_isolation_level or "READ COMMITTED"
@@ -239,10 +255,151 @@ class Runner:
         async with self._engine.begin() as conn:
             return await conn.run_sync(work, *args)
 
+    async def bulk_write(self, work: Callable[..., T], *args: Any) -> T:
+        """As `write`, never on the loop: for work of any number of rows (a retention purge)."""
+        if self._sync is not None:
+            return await asyncio.to_thread(self._in_thread, True, work, *args)
+        return await self.write(work, *args)
+
     def _in_thread(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         assert self._sync is not None
         with self._sync.begin() if transaction else self._sync.connect() as conn:
             return work(conn, *args)
+
+
+# Commits on the loop's connection between two checkpoints of the write-ahead log, made in a thread.
+# SQLite's own (at 1,000 pages) would copy pages and fsync on the loop, every hundred SMS or so.
+CHECKPOINT_EVERY = 200
+
+
+class _Busy(Exception):
+    """Another connection holds the write lock: the work goes to a thread, to wait there."""
+
+
+class _OnLoop:
+    """One SQLite connection used on the event loop, for work of a few keyed statements (a
+    conversation, a webhook's claim), run on the driver (_Driver) rather than through SQLAlchemy's
+    execution: each statement then costs a few microseconds, against tens through SQLAlchemy and a
+    few hundred for a thread hop (two thread switches, and the waits for the GIL). It never waits:
+    busy timeout 0, so a write lock held elsewhere raises _Busy at once (the transaction rolled back)
+    and the caller runs the same work in a thread with the usual timeout; and it leaves the
+    write-ahead log's checkpoints (page copies and fsyncs) to a thread."""
+
+    def __init__(self, sync: Engine) -> None:
+        self._engine = create_engine(sync.url, connect_args={"timeout": 0}, hide_parameters=True)
+        event.listen(self._engine, "connect", _sqlite_pragmas(SERVING_CACHE_MIB, wal_autocheckpoint=0))
+        self._sync = sync
+        self._conn: PoolProxiedConnection | None = None
+        self._commits = 0
+        self._checkpoint: asyncio.Future[None] | None = None
+
+    def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
+        conn = self._conn if self._conn is not None else self._engine.raw_connection()
+        self._conn = None  # taken: a work that fails for another reason than a lock leaves it closed
+        driver = conn.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        try:
+            try:
+                found = work(_Driver(driver), *args)
+                if transaction:
+                    driver.commit()
+            finally:
+                if driver.in_transaction:
+                    driver.rollback()
+        except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+                self._conn = conn
+                raise _Busy from exc
+            conn.invalidate()
+            raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True) from exc
+        except BaseException:
+            conn.invalidate()
+            raise
+        self._conn = conn
+        if transaction:
+            self._committed()
+        return found
+
+    def _committed(self) -> None:
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or (self._checkpoint is not None and not self._checkpoint.done()):
+            return
+        self._commits = 0
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(None, self._checkpoint_wal)
+
+    def _checkpoint_wal(self) -> None:
+        try:
+            with self._sync.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except SQLAlchemyError as exc:  # the next one, or any other connection's, does it
+            log.warning("write-ahead log checkpoint failed: %s", exc.__class__.__name__)
+
+
+class Rows(Protocol):
+    """What work run by a Runner reads of a statement's result (SQLAlchemy's CursorResult, or _Rows)."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def one(self) -> Any: ...
+    def first(self) -> Any: ...
+
+
+class Statements(Protocol):
+    """What work run by a Runner with `on_loop` may use of its connection: `execute` of a text()
+    statement. A SQLAlchemy Connection is one; so is _Driver, on the loop."""
+
+    def execute(self, statement: TextClause, parameters: Mapping[str, Any]) -> Rows: ...
+
+
+class _Driver:
+    """text()'s SQL straight to sqlite3, whose own parameter style is text()'s `:name`."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, statement: TextClause, parameters: Mapping[str, Any]) -> _Rows:
+        cursor = self._conn.cursor()
+        cursor.row_factory = _named
+        cursor.execute(statement.text, parameters)
+        return _Rows(cursor)
+
+
+class _Rows:
+    """CursorResult's rowcount, one() and first(), with rows read by column name as SQLAlchemy's are."""
+
+    __slots__ = ("_cursor", "rowcount")
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor, self.rowcount = cursor, cursor.rowcount
+
+    def one(self) -> Any:
+        rows = self._cursor.fetchmany(2)
+        self._cursor.close()
+        if not rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
+        return rows[0]
+
+    def first(self) -> Any:
+        row = self._cursor.fetchone()
+        self._cursor.close()
+        return row
+
+
+def _named(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return _row_type(cursor.description)(*values)
+
+
+@lru_cache(maxsize=64)
+def _row_type(description: tuple[tuple[Any, ...], ...]) -> type[tuple[Any, ...]]:
+    return namedtuple("Row", [column[0] for column in description], rename=True)  # noqa: PYI024
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 @dataclass

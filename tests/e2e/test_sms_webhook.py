@@ -281,7 +281,7 @@ async def test_redis_down_still_answers_and_keeps_stop(database_url: str) -> Non
 
 
 async def test_past_the_deadline_the_notice_goes_out_in_the_senders_language(database_url: str) -> None:
-    settings = make_settings(database_url, turn_deadline_seconds=0.001)
+    settings = make_settings(database_url, turn_deadline_seconds=1e-6)  # past it at the first await
     async with running(create_app(settings, clock=lambda: NOW)) as client:
         response = await post_sms(client, twilio_form("хочу есть Страсбург", "+33612000003"))
         (body,) = messages(response.text)
