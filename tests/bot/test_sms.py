@@ -6,13 +6,16 @@ import json
 import logging
 import threading
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.datastructures import Headers, ImmutableMultiDict
 from starlette.requests import Request
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, get_signature_algorithm, remove_port
 
 import locales
 from bot.gsm import Encoding, is_gsm, segments
@@ -99,6 +102,57 @@ def test_verify_uses_the_url_and_every_field() -> None:
         "x-twilio-webhooks-signature-settings": "key=k,algorithm=HMAC_SHA256",
     }
     assert verify(validator, url, form, Headers(settings))
+
+
+_FIELD = st.text(st.characters(codec="utf-8"), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    url=st.sampled_from(
+        [
+            "https://sms.example.org/sms/twilio",
+            "https://sms.example.org:443/sms/twilio?x=1",
+            "http://127.0.0.1:8000/sms/twilio",
+            "http://sms.example.org/sms/twilio?a=1&b=2",
+        ]
+    ),
+    pairs=st.lists(st.tuples(st.sampled_from(["Body", "From", "MessageSid", "X"]), _FIELD), max_size=6),
+    signed_url=st.sampled_from(["as given", "with port", "without port", "other"]),
+    algorithm=st.sampled_from([None, "HMAC_SHA1", "HMAC_SHA256", "hmac_sha256", "HMAC_MD5"]),
+    tamper=st.sampled_from([None, "", "x", "é", "flip"]),
+)
+def test_verify_answers_as_twilios_validator(
+    url: str, pairs: list[tuple[str, str]], signed_url: str, algorithm: str | None, tamper: str | None
+) -> None:
+    """The fast path accepts exactly what RequestValidator.validate accepts: either form of the URL,
+    repeated fields, both algorithms; an unknown algorithm, another URL or a changed signature refused."""
+    validator = RequestValidator(TWILIO_TOKEN)
+    form = ImmutableMultiDict(pairs)
+    parsed = urlparse(url)
+    target = {"as given": url, "with port": add_port(parsed), "without port": remove_port(parsed)}.get(
+        signed_url, url + "/other"
+    )
+    known = algorithm is None or algorithm.upper() in ("HMAC_SHA1", "HMAC_SHA256")
+    signature = validator.compute_signature(target, form, algorithm=algorithm if known else None)
+    if tamper == "flip":
+        signature = signature[::-1]
+    elif tamper is not None:
+        signature = tamper + signature[len(tamper) :]
+    headers = {"x-twilio-signature": signature}
+    if algorithm is not None:
+        headers["x-twilio-webhooks-signature-settings"] = f"key=k,algorithm={algorithm}"
+    expected = bool(
+        validator.validate(
+            url,
+            form,
+            signature,
+            algorithm=get_signature_algorithm(headers.get("x-twilio-webhooks-signature-settings")),
+        )
+    )
+    assert verify(validator, url, form, Headers(headers)) == expected
+    if signed_url != "other" and known and tamper in (None, "") and signature:
+        assert expected
 
 
 def test_decode_hides_the_phone_number() -> None:
