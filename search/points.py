@@ -20,10 +20,10 @@ The index is a copy of `search_point` (db.index.SearchPoints): each worker build
 read and indexed in a child process (db.sql.SqlIndex.built), and the index sent back without its
 trees, planted again in the worker: reading a million rows and parsing their hours peaks at hundreds
 of megabytes, which the worker's heap would otherwise keep, fragmented, for its life.
-Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids 21 MB, hours 26 MB
-(tracemalloc), trees 37 MB (scipy's nodes, outside tracemalloc); a worker once ready holds 311 MB
-(345 in some runs), 115 MB more than one on the Alsace sample, and the child's peak is 530 MB
-(docs/benchmarks.md, "Issue 12 — search").
+Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids and hours' numbers
+14 MB, codes 2 MB, hours 25 MB (tracemalloc), trees 28 MB (scipy's nodes, outside tracemalloc); a
+point's hour mask is found from its hours' number (a distinct pair of hours and mask), its code has
+a column of two bytes (docs/benchmarks.md, "Memory at 1,000,000 services — fourth pass").
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ _WORDS = (WEEK_HOURS + 63) // 64  # an hour mask in 64-bit words
 # An index of this many points or fewer (the Alsace sample: 5,000) is scanned whole at each search
 # instead of asking trees: a few tens of microseconds a search, and no scipy to import for one message.
 SCANNED = 20_000
-_LEAF = 32  # points a leaf of a tree holds: half the nodes' memory of 16, searches as fast
+_LEAF = 64  # points a leaf of a tree holds: 8 MB less than 32 at 1,000,000 services, searches as fast
 _SLACK = 1e-9  # a chord a hair longer than the radius's: the exact distance decides (rounding)
-_PLACE, _STOP, _SERVICE, _CODE, _TIMING, _MASK = range(6)  # PointIndex's columns
+_PLACE, _STOP, _SERVICE, _TIMING = range(4)  # PointIndex's columns
 
 
 def _unit(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -86,7 +86,8 @@ class Nearby:
 
     reach: float
     distance: npt.NDArray[np.float64]
-    columns: npt.NDArray[np.int32]  # a row a point: place, stop, service, code, hours' number, mask
+    columns: npt.NDArray[np.int32]  # a row a point: place, stop, service, hours' number
+    code: npt.NDArray[np.int16]
     now: npt.NDArray[np.bool_]
     soon: npt.NDArray[np.bool_]
 
@@ -103,10 +104,6 @@ class Nearby:
         return self.columns[:, _SERVICE]
 
     @property
-    def code(self) -> npt.NDArray[np.int32]:
-        return self.columns[:, _CODE]
-
-    @property
     def timing(self) -> npt.NDArray[np.int32]:
         return self.columns[:, _TIMING]
 
@@ -120,9 +117,10 @@ _State = tuple[
     Hashable,
     npt.NDArray[np.float64],
     npt.NDArray[np.int32],
+    npt.NDArray[np.int16],  # the points' category codes
     npt.NDArray[np.uint64],
     list[Any],  # the hours' distinct field values
-    npt.NDArray[np.int32],
+    npt.NDArray[np.int32],  # an hours' number a row: its fields' numbers in the values, its mask's
     set[tuple[int, int]],
 ]
 
@@ -143,28 +141,31 @@ class PointIndex:
         order = np.argsort(points.category_code, kind="stable")
         codes = points.category_code[order]
         self._xyz = _unit(points.lat[order], points.lon[order])
-        # One row a point, gathered at once by a search (six arrays would be six gathers).
-        self._columns = np.empty((len(order), 6), dtype=np.int32)
-        for column, values in (
+        self._codes = codes.astype(np.int16)  # the taxonomy numbers its 134 categories: two bytes a point
+        # One row a point, gathered at once by a search (four arrays would be four gathers).
+        self._columns = np.empty((len(order), 4), dtype=np.int32)
+        for column, ids in (
             (_PLACE, points.place_id),
             (_STOP, points.stop_id),
             (_SERVICE, points.service_id),
-            (_MASK, points.mask),
         ):
-            self._columns[:, column] = values[order]
-        self._columns[:, _CODE] = codes
+            self._columns[:, column] = ids[order]
         self._words = np.array([words(m) for m in points.masks], dtype=np.uint64).reshape(-1, _WORDS)
         # Hours parsed now (no search pays for it), numbered by distinct value: a search reads the
         # state of each once, whichever entries share it.
         parsed = timings(points.hours)
         numbers: dict[int, int] = {}  # by id: every parsed value is alive in `parsed` meanwhile
-        self._timings: list[Timing] = []
+        distinct: list[Timing] = []
         for timing in parsed:
             if id(timing) not in numbers:
-                numbers[id(timing)] = len(self._timings)
-                self._timings.append(timing)
-        number = np.array([numbers[id(t)] for t in parsed], dtype=np.int32)
-        self._columns[:, _TIMING] = number[points.timing[order]] if len(order) else 0
+                numbers[id(timing)] = len(distinct)
+                distinct.append(timing)
+        number = np.array([numbers[id(t)] for t in parsed], dtype=np.int64)
+        # An hours' number a distinct (hours, mask) pair: its mask is found from it, no column of its own.
+        pairs = number[points.timing[order]] * max(len(self._words), 1) + points.mask[order]
+        kept, self._columns[:, _TIMING] = np.unique(pairs, return_inverse=True)
+        self._timings: list[Timing] = [distinct[n] for n in (kept // max(len(self._words), 1)).tolist()]
+        self._mask_of = (kept % max(len(self._words), 1)).astype(np.int32)
         self._spans: set[tuple[int, int]] = {*tax.codes.values(), *((c, c) for c in set(codes.tolist()))}
         self._plant()
 
@@ -175,7 +176,8 @@ class PointIndex:
         would all stay alive until the end (pickle's memo), leaving the worker's heap fragmented."""
         values: list[Any] = []
         numbers: dict[int, int] = {}  # by id: the worker's hours share their values as these do
-        table = np.empty((len(self._timings), len(_FIELDS)), dtype=np.int32)
+        table = np.empty((len(self._timings), len(_FIELDS) + 1), dtype=np.int32)
+        table[:, -1] = self._mask_of
         for row, timing in enumerate(self._timings):
             for column, name in enumerate(_FIELDS):
                 value = getattr(timing, name)
@@ -184,18 +186,19 @@ class PointIndex:
                     number = numbers[id(value)] = len(values)
                     values.append(value)
                 table[row, column] = number
-        return self.version, self._xyz, self._columns, self._words, values, table, self._spans
+        return self.version, self._xyz, self._columns, self._codes, self._words, values, table, self._spans
 
     def __setstate__(self, state: _State) -> None:
-        self.version, self._xyz, self._columns, self._words, values, table, self._spans = state
-        self._timings = [Timing(*map(values.__getitem__, row)) for row in table]
+        self.version, self._xyz, self._columns, self._codes, self._words, values, table, self._spans = state
+        self._timings = [Timing(*map(values.__getitem__, row)) for row in table[:, :-1]]
+        self._mask_of = np.ascontiguousarray(table[:, -1])
         self._plant()
 
     def _plant(self) -> None:
         """One tree per category of the taxonomy (a parent's codes are contiguous, its children's
         included) and per code: a search asks one tree per category it names, and a search of
         every category the tree of each top category (a tree over all would double their memory)."""
-        codes = self._columns[:, _CODE]
+        codes = self._codes
         spans = self._spans
         planted = len(codes) > SCANNED
         if planted:
@@ -282,13 +285,14 @@ class PointIndex:
             at, distance = at[inside], distance[inside]
         columns = self._columns[at]
         order = np.lexsort((columns[:, _STOP], columns[:, _SERVICE], distance))
-        columns, distance = columns[order], distance[order]
-        mask: npt.NDArray[np.uint64] = self._words[columns[:, _MASK]]
+        columns, distance, at = columns[order], distance[order], at[order]
+        mask: npt.NDArray[np.uint64] = self._words[self._mask_of[columns[:, _TIMING]]]
         word, bit = divmod(now, 64)
         return Nearby(
             reach=_metres(reach) * (1 - _SLACK) if reach < math.inf else radius_m,
             distance=distance,
             columns=columns,
+            code=self._codes[at],
             now=(mask[:, word] & np.uint64(1 << bit)) != 0,
             soon=np.any(mask & np.array(soon, dtype=np.uint64), axis=1),
         )

@@ -233,9 +233,16 @@ def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
     here = asyncio.run(built())
     monkeypatch.setattr(db.sql.index, "IN_PROCESS", 0)  # a large directory: read in a child process
     there = asyncio.run(built())
-    version, xyz, columns, masks, _, _, spans = here.__getstate__()
+    version, xyz, columns, codes, masks, _, _, spans = here.__getstate__()
     assert (version, here._timings, spans) == (there.version, there._timings, there._spans)
-    for mine, theirs in ((xyz, there._xyz), (columns, there._columns), (masks, there._words)):
+    mine_theirs = (
+        (xyz, there._xyz),
+        (columns, there._columns),
+        (masks, there._words),
+        (codes, there._codes),
+        (here._mask_of, there._mask_of),
+    )
+    for mine, theirs in mine_theirs:
         assert np.array_equal(mine, theirs) and mine.dtype == theirs.dtype
     for need in ((), taxonomy().code_ranges(["food"]), taxonomy().code_ranges(["shower", "wifi"])):
         for count in (10, None):
@@ -243,6 +250,7 @@ def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
             b = there.near(CENTER.lat, CENTER.lon, need, 30_000, 10, (1, 0, 0), count)
             assert a.reach == b.reach and len(a.distance) > 0
             assert np.array_equal(a.distance, b.distance) and np.array_equal(a.columns, b.columns)
+            assert np.array_equal(a.code, b.code) and np.array_equal(a.now, b.now)
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import pickle
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +17,7 @@ import search.points
 from db import haversine_m, taxonomy
 from search import Directory, Point, Query
 from search.engine import _hour_of_week, _hours_mask
+from search.facts import timings
 from search.points import PointIndex, words
 from tests.search.memory_index import MemoryIndex
 from tests.search.test_engine import CENTER, PARIS, random_places
@@ -38,6 +42,9 @@ def _planted() -> PointIndex:
 
 POINTS = _points()  # scanned whole: 300 places
 PLANTED = _planted()
+SENT = pickle.loads(pickle.dumps(PLANTED))  # as a child process sends it to the worker
+BY_KEY = {(p[1], p[2]): p for p in INDEX._points}
+HOURS = dict(zip(BY_KEY, timings(list(INDEX._facts(list(BY_KEY)).values())), strict=True))
 
 
 @settings(max_examples=200, deadline=None)
@@ -52,7 +59,7 @@ def test_near_is_every_point_within_its_reach_nearest_first(
     dlat: float, dlon: float, radius_km: float, need: str, count: int | None
 ) -> None:
     """All of them without a count (a ball), else the `count` nearest and all up to the farthest."""
-    for points in (POINTS, PLANTED):
+    for points in (POINTS, PLANTED, SENT):
         _check_near(points, CENTER.lat + dlat, CENTER.lon + dlon, radius_km, need, count)
 
 
@@ -79,6 +86,35 @@ def _check_near(
     assert all(d <= near.reach <= radius_km * 1000 for d in near.distance.tolist())
     if count is None or count > len(expected) or points is POINTS:  # all of them (scanned: always)
         assert near.reach == radius_km * 1000 and len(near.distance) == len(expected)
+    _check_columns(points, near)
+
+
+def _check_columns(points: PointIndex, near: search.points.Nearby) -> None:
+    """Each point's place, code, hours and hour mask are its own."""
+    hour, soon = _hour_of_week(AT), words(_hours_mask(AT))
+    for at, key in enumerate(zip(near.stop.tolist(), near.service.tolist(), strict=True)):
+        place, _stop, _service, _lat, _lon, code, mask = BY_KEY[key]
+        assert (int(near.place[at]), int(near.code[at])) == (place, code)
+        assert bool(near.now[at]) == bool(mask >> hour & 1)
+        assert bool(near.soon[at]) == any(w & s for w, s in zip(words(mask), soon, strict=True))
+        assert points.timing(int(near.timing[at])) == HOURS[key]
+
+
+@pytest.mark.parametrize("scanned", [True, False])
+def test_points_sharing_their_hours_keep_each_its_hour_mask(scanned: bool) -> None:
+    """An hours' number stands for the hours and the mask: points reading the same hours with other
+    masks (written at other times) keep theirs, in the worker as in the child that built them."""
+    points = asyncio.run(INDEX.points())
+    shared = dataclasses.replace(points, timing=np.zeros_like(points.timing))  # all read hours[0]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search.points, "SCANNED", search.points.SCANNED if scanned else 0)
+        index = pickle.loads(pickle.dumps(PointIndex(shared, taxonomy())))
+    near = index.near(CENTER.lat, CENTER.lon, (), 100_000, _hour_of_week(AT), words(_hours_mask(AT)))
+    assert len(near.distance) == len(points.place_id) and len(set(near.timing.tolist())) > 1
+    first = timings([INDEX._facts([(int(points.stop_id[0]), int(points.service_id[0]))]).popitem()[1]])[0]
+    for at, key in enumerate(zip(near.stop.tolist(), near.service.tolist(), strict=True)):
+        assert index.timing(int(near.timing[at])) == first
+        assert bool(near.now[at]) == bool(BY_KEY[key][6] >> _hour_of_week(AT) & 1)
 
 
 def test_a_small_index_plants_no_tree_and_a_large_one_does() -> None:
