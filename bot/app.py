@@ -27,7 +27,6 @@ from bot.settings import Settings
 from bot.sms import SmsChannel, SmsConfig, SmsSender, TwilioRestSender
 from bot.sms_render import bodies
 from bot.surfaces import SmsSurface
-from bot.sync import start_schedule
 from bot.webchat import WebChat, WebConfig, chat_routes
 from bot.webchat_guard import DenyFraming
 from bot.wiring import Clock, Resources, now
@@ -183,7 +182,11 @@ def create_app(
                 OperatorStore(resources.engine, secret),  # the desk's sign-in (/chat/login)
             )
             retention = asyncio.create_task(resources.retention())
-            sync = start_schedule(settings, clock)  # None unless SOLIGUIDE_SYNC_EVERY is set
+            sync = None  # the sync's modules (its API client) only when SOLIGUIDE_SYNC_EVERY is set: 1.6 MB
+            if settings.soliguide_sync_every is not None:
+                from bot.sync import start_schedule
+
+                sync = start_schedule(settings, clock)
             try:
                 yield {"resources": resources, "sms": sms, "telegram": telegram, "webchat": webchat}
             finally:

@@ -1,0 +1,31 @@
+"""What a web worker imports (issue 12: its memory at 1,000,000 services): modules it never uses
+unless configured to are loaded at first use, and still load then."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+UNUSED = ("db.datainclusion", "db.sql.datainclusion", "bot.sync", "bot.soliguide_api")
+
+
+def test_the_web_app_imports_neither_the_data_inclusion_importer_nor_the_sync() -> None:
+    code = f"import sys, bot.app; print([m for m in {UNUSED!r} if m in sys.modules])"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+
+
+def test_the_names_loaded_at_first_use_are_those_of_their_modules() -> None:
+    import db.sql  # noqa: PLC0415
+    import db.sql.datainclusion  # noqa: PLC0415
+    from db.sql import DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion  # noqa: PLC0415
+
+    assert (DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion) == (
+        db.sql.datainclusion.DATA_INCLUSION_SOURCE,
+        db.sql.datainclusion.DataInclusionReport,
+        db.sql.datainclusion.import_data_inclusion,
+    )
+    with pytest.raises(AttributeError, match="no_such_name"):
+        db.sql.no_such_name  # noqa: B018
