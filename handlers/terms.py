@@ -130,19 +130,23 @@ class PhraseBook:
     that terms of different first words may overlap (both are found)."""
 
     def __init__(self, lists: Mapping[str, Iterable[str]]) -> None:
-        self._exact: dict[str, set[str]] = {}  # a first word → the lists with terms beginning with it
-        self._stems: dict[str, set[str]] = {}  # the same for a first word's stem ("frapp*")
-        self._terms: dict[tuple[str, bool, str], list[str]] = {}
-        self._compiled: dict[tuple[str, bool, str], re.Pattern[str]] = {}
-        for name, terms in lists.items():
-            for term in {folded_term(term) for term in terms} - {""}:
+        exact: dict[str, set[str]] = {}  # a first word → the lists with terms beginning with it
+        stems: dict[str, set[str]] = {}  # the same for a first word's stem ("frapp*")
+        terms: dict[tuple[str, bool, str], list[str]] = {}
+        for name, listed in lists.items():
+            for term in {folded_term(term) for term in listed} - {""}:
                 first = term_pieces(term)[0]
                 starts = [w.split()[0] for w in expand_piece(first) if w.split()] if "{" in first else [first]
                 for word in starts:
                     stem = word.endswith("*")
                     word = word.rstrip("*")
-                    (self._stems if stem else self._exact).setdefault(word, set()).add(name)
-                    self._terms.setdefault((name, stem, word), []).append(term)
+                    (stems if stem else exact).setdefault(word, set()).add(name)
+                    terms.setdefault((name, stem, word), []).append(term)
+        self._exact, self._stems = _shared(exact), _shared(stems)
+        self._terms: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {}  # by list and kind, by word
+        for (name, stem, word), found in terms.items():
+            self._terms.setdefault((name, stem), {})[word] = tuple(found)
+        self._compiled: dict[tuple[str, bool, str], re.Pattern[str]] = {}
         self._longest = min(_LONGEST, max(map(len, (*self._exact, *self._stems)), default=0))
 
     def plain(self) -> tuple[object, ...]:
@@ -153,7 +157,8 @@ class PhraseBook:
     @classmethod
     def from_plain(cls, plain: Any) -> PhraseBook:
         book = cls({})
-        book._exact, book._stems, book._terms, book._longest = plain
+        exact, stems, book._terms, book._longest = plain
+        book._exact, book._stems = _shared(exact), _shared(stems)
         return book
 
     def read(self, text: str) -> dict[str, list[tuple[int, int]]]:
@@ -171,11 +176,18 @@ class PhraseBook:
         found: dict[str, set[tuple[int, int]]] = {}
         for key, positions in tries.items():
             if key not in self._compiled:
-                self._compiled[key] = pattern(self._terms[key], folded=True)
+                self._compiled[key] = pattern(self._terms[key[:2]][key[2]], folded=True)
             expression = self._compiled[key]
             spans = found.setdefault(key[0], set())
             spans.update(m.span() for at in positions if (m := expression.match(text, at)))
         return {name: sorted(spans) for name, spans in found.items()}
+
+
+def _shared(index: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """Each word's lists as one of the few distinct sets: of the 27,000 first words of the crisis
+    phrases and of their words, most are filed under one list (a set each cost 8 MB of a worker)."""
+    kept: dict[frozenset[str], frozenset[str]] = {}
+    return {word: kept.setdefault(frozenset(names), frozenset(names)) for word, names in index.items()}
 
 
 _LONGEST = 64  # characters of a term's first word, at most

@@ -50,6 +50,8 @@ def test_the_crisis_phrase_books_read_back_alike() -> None:
         assert again.plain() == book.plain()
         message = "je veux mourir, je dors dehors à Mulhouse"
         assert again.read(message) == book.read(message)
+        for index in (book._exact, again._exact):  # one set object for each distinct set of lists
+            assert len({id(names) for names in index.values()}) == len(set(index.values()))
     assert read_alerts("je veux mourir").suicide
 
 
