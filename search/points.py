@@ -29,9 +29,14 @@ a column of two bytes (docs/benchmarks.md, "Memory at 1,000,000 services — fou
 from __future__ import annotations
 
 import math
+import sys
+import threading
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from importlib.machinery import PathFinder
+from importlib.util import module_from_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +55,32 @@ SCANNED = 20_000
 _LEAF = 64  # points a leaf of a tree holds: 8 MB less than 32 at 1,000,000 services, searches as fast
 _SLACK = 1e-9  # a chord a hair longer than the radius's: the exact distance decides (rounding)
 _PLACE, _STOP, _SERVICE, _TIMING = range(4)  # PointIndex's columns
+
+
+_LOADING = threading.Lock()
+_CKDTREE = "scipy.spatial._ckdtree"
+
+
+def _kd_tree() -> type[cKDTree]:
+    """scipy's cKDTree without the rest of scipy.spatial, whose package imports scipy.linalg and
+    scipy.special (15 MB of a worker's memory, 0.1 s): its compiled module, found in the package's
+    folder and registered under its own name, so that a later `import scipy.spatial` shares it."""
+    with _LOADING:
+        if _CKDTREE not in sys.modules:
+            import scipy  # noqa: PLC0415 - not for a small index
+
+            spec = PathFinder.find_spec(_CKDTREE, [str(Path(scipy.__file__).parent / "spatial")])
+            if spec is None or spec.loader is None:  # not where scipy 1.8 to 1.17 keep it
+                from scipy.spatial import cKDTree as public  # noqa: PLC0415
+
+                return cast("type[cKDTree]", public)
+            module = sys.modules[_CKDTREE] = module_from_spec(spec)
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[_CKDTREE]
+                raise
+        return cast("type[cKDTree]", sys.modules[_CKDTREE].cKDTree)
 
 
 def _unit(lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -201,8 +232,7 @@ class PointIndex:
         codes = self._codes
         spans = self._spans
         planted = len(codes) > SCANNED
-        if planted:
-            from scipy.spatial import cKDTree  # noqa: PLC0415 - not for a small index (0.3 s to import)
+        kd_tree = _kd_tree() if planted else None  # not for a small index (0.3 s to import)
         self._trees: dict[tuple[int, int], _Category] = {}
         built: dict[tuple[int, int], _Category] = {}
         for low, high in spans:
@@ -210,7 +240,7 @@ class PointIndex:
             if end > start:
                 span = (int(start), int(end))
                 if span not in built:  # a view, not a copy: every tree reads the index's positions
-                    tree = cKDTree(self._xyz[start:end], leafsize=_LEAF, copy_data=False) if planted else None
+                    tree = kd_tree(self._xyz[start:end], leafsize=_LEAF, copy_data=False) if kd_tree else None
                     built[span] = _Category(span[0], span[1], tree)
                 self._trees[(low, high)] = built[span]
         self._by_low: dict[int, list[int]] = {}

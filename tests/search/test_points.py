@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import pickle
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -197,3 +199,17 @@ def test_how_far_a_search_reads_at_once_never_changes_its_page(
         patch.setattr(search.engine, "WHOLE_READ", 0)
         stepwise = asyncio.run(Directory(INDEX).search(query))
     assert stepwise == whole
+
+
+def test_the_trees_load_scipys_kd_tree_alone_and_share_it_with_scipy_spatial() -> None:
+    """scipy.spatial's package would import scipy.linalg and scipy.special (15 MB of a worker)."""
+    code = """
+import sys
+import tests.search.test_points as t
+assert all(c.tree is not None for c in t.PLANTED._trees.values())
+loaded = [m for m in ("scipy.spatial", "scipy.linalg", "scipy.special") if m in sys.modules]
+import scipy.spatial
+print(loaded, type(next(iter(t.PLANTED._trees.values())).tree) is scipy.spatial.cKDTree)
+"""
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["[]", "True"]
