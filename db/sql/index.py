@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import pickle
+import tempfile
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -336,10 +339,16 @@ class SqlIndex:
         # A child process reads the rows and builds: the rows, texts and parsing of a million points
         # peak at hundreds of megabytes, which a worker's heap would keep (fragmented) for its life.
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        handle, path = tempfile.mkstemp(prefix="solibot-index-")  # removed here, whatever happens
+        os.close(handle)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _built, self._url, build)
+            sizes = await asyncio.get_running_loop().run_in_executor(
+                pool, _built_apart, self._url, build, path
+            )
+            return await asyncio.to_thread(_received, path, sizes)
         finally:
             pool.shutdown(wait=False)
+            os.unlink(path)
 
 
 # A directory whose points were numbered up to this many (never fewer than it holds) is read in the
@@ -356,3 +365,28 @@ def _built(url: str, build: Callable[[SearchPoints], T]) -> T:
             return build(read_points(conn))
     finally:
         engine.dispose()
+
+
+def _built_apart(url: str, build: Callable[[SearchPoints], Any], path: str) -> list[int]:
+    """In a child process: the build pickled into the worker's file, its arrays' bytes out of band
+    after the rest (see _received); the length of each part. The file is not made again once the
+    worker has removed it (a build it no longer waits for)."""
+    parts: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(_built(url, build), protocol=5, buffer_callback=parts.append)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_TRUNC), "wb") as out:
+        out.write(data)
+        for part in parts:
+            out.write(part.raw())
+    return [len(data), *(part.raw().nbytes for part in parts)]
+
+
+def _received(path: str, sizes: list[int]) -> Any:
+    """The child's build read back from its file. Each array's bytes are read into one buffer of
+    their size, which the array keeps: sent through the pipe, the whole pickle (45 MB at 1,000,000
+    services) sat in the worker beside the arrays made from it, the peak of its RSS."""
+    with open(path, "rb") as source:
+        buffers = [bytearray(size) for size in sizes]
+        for buffer in buffers:
+            if source.readinto(buffer) != len(buffer):
+                raise EOFError(f"{path}: shorter than written")
+    return pickle.loads(buffers[0], buffers=buffers[1:])  # noqa: S301 - written by our own child

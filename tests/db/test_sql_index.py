@@ -1,0 +1,63 @@
+"""db.sql.index: a large directory's search index, built in a child process, read back by the worker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import db.sql.index
+from db.sql.index import _built_apart, _received
+
+
+def _build(monkeypatch: pytest.MonkeyPatch, built: Any, path: Path) -> list[int]:
+    monkeypatch.setattr(db.sql.index, "_built", lambda url, build: build(url))
+    return _built_apart("sqlite://", lambda _url: built, str(path))
+
+
+def _owner(array: np.ndarray[Any, Any]) -> object:
+    """What holds an array's bytes: past its views, the buffer it was made from."""
+    base: Any = array
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return base.obj if isinstance(base, memoryview) else base
+
+
+def test_the_build_comes_back_whole_its_arrays_in_buffers_of_their_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    built: dict[str, Any] = {
+        "xyz": np.arange(30, dtype=np.float64).reshape(10, 3),
+        "rows": np.arange(40, dtype=np.int32).reshape(10, 4),
+        "values": ["a", (1, 2), None],
+    }
+    path = tmp_path / "index"
+    path.write_bytes(b"older and longer than the build" * 100)
+    sizes = _build(monkeypatch, built, path)
+    assert len(sizes) == 3 and path.stat().st_size == sum(sizes)
+    back = _received(str(path), sizes)
+    assert back["values"] == built["values"]
+    for name in ("xyz", "rows"):
+        assert np.array_equal(back[name], built[name]) and back[name].dtype == built[name].dtype
+        assert isinstance(_owner(back[name]), bytearray) and back[name].flags.c_contiguous  # not copied
+
+
+def test_a_short_file_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    path.touch()
+    sizes = _build(monkeypatch, {"xyz": np.zeros((100, 3))}, path)
+    os.truncate(path, sum(sizes) - 8)
+    with pytest.raises(EOFError):
+        _received(str(path), sizes)
+
+
+def test_a_child_the_worker_no_longer_waits_for_leaves_no_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The worker removes the file whatever happens; a child finishing later does not make it again."""
+    with pytest.raises(FileNotFoundError):
+        _build(monkeypatch, {"xyz": np.zeros((100, 3))}, tmp_path / "removed")
+    assert not (tmp_path / "removed").exists()
