@@ -222,13 +222,14 @@ class _Ranking:
     def hit(self, at: int, tier: int, state: OpenState | None) -> _Hit:
         return _Hit((tier, float(self.near.distance[at]), int(self.near.service[at])), at, state)
 
-    def counted(self, reader: IndexReader, end: int) -> npt.NDArray[np.bool_]:
+    def counted(self, reader: IndexReader | None, end: int) -> npt.NDArray[np.bool_]:
         """Which of the first `end` points the search counts: all, or those admitting its filters
-        (publics, modalities), read for the points not read yet."""
+        (publics, modalities), read for the points not read yet (a filtered search has a reader)."""
         import numpy as np  # noqa: PLC0415 - loaded with the index
 
         if not self.filtered:
             return np.ones(end, dtype=bool)
+        assert reader is not None, "a search filtered on who is asking reads their publics"
         unread = [k for k in map(self.key, range(end)) if k not in self.admitted]
         for first in range(0, len(unread), FACTS_AT_ONCE):
             keys = unread[first : first + FACTS_AT_ONCE]
@@ -346,8 +347,12 @@ class Directory:
 
     async def open_distances(self, query: Query) -> tuple[float, ...]:
         """The distances of the open places among those `search(query)` would list, without reading
-        their cards: what the statistics count around a search (handlers.stats.measure_supply)."""
+        their cards: what the statistics count around a search (handlers.stats.measure_supply). Unless
+        the search is filtered on who is asking (their publics are read), it reads nothing: it runs
+        here, without the thread hop of a read (which cost the web worker more than the ranking)."""
         points = self._points or await self._build()
+        if query.filters == Filters():
+            return self._open_distances(None, points, query)
         return await self._index.read(lambda reader: self._open_distances(reader, points, query))
 
     def _search(
@@ -381,7 +386,9 @@ class Directory:
         )
         return SearchPage(results=page, radius_km=choice.radius_km, total=choice.total)
 
-    def _open_distances(self, reader: IndexReader, points: PointIndex, query: Query) -> tuple[float, ...]:
+    def _open_distances(
+        self, reader: IndexReader | None, points: PointIndex, query: Query
+    ) -> tuple[float, ...]:
         """The distances of the open places among those `_page` would list, read from memory only."""
         choice = self._choose(reader, points, query)
         if choice is None:
@@ -389,7 +396,7 @@ class Directory:
         near = choice.ranking.near
         return tuple(float(near.distance[hit.at]) for hit in choice.hits if hit.state and hit.state.open)
 
-    def _choose(self, reader: IndexReader, points: PointIndex, query: Query) -> _Choice | None:
+    def _choose(self, reader: IndexReader | None, points: PointIndex, query: Query) -> _Choice | None:
         """Widen through RADII_KM until a radius holds `offset + limit` open places (and `enough`
         places whose hours of the week may make them useful), or the last radius; then rank every
         place within it, unless its nearest open places are already the page. None when none of the

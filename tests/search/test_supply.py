@@ -4,6 +4,7 @@ them around every search (handlers.stats.measure_supply), equal to what the page
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -77,5 +78,38 @@ async def test_open_distances_on_the_sample_with_who_is_asking(sample_database_u
             )
             found += await _same_as_the_page(directory, query)
         assert found > 200
+    finally:
+        await async_engine.dispose()
+
+
+class _CountedIndex:
+    """SqlIndex, counting the reads (each one a thread hop on SQLite)."""
+
+    def __init__(self, index: SqlIndex) -> None:
+        self.index, self.reads = index, 0
+
+    async def read(self, work: Any) -> Any:
+        self.reads += 1
+        return await self.index.read(work)
+
+    async def built(self, build: Any) -> Any:
+        return await self.index.built(build)
+
+
+async def test_the_measure_reads_nothing_unless_it_is_filtered_on_who_is_asking(
+    sample_database_url: str,
+) -> None:
+    from db.sql.engine import make_async_engine
+
+    async_engine = make_async_engine(sample_database_url)
+    try:
+        index = _CountedIndex(SqlIndex(async_engine))
+        directory = Directory(index)
+        await directory.prepare()
+        query = Query(point=TOWNS[0], at=NOW, categories=("food",), radius_km=30.0, limit=SUPPLY_LIMIT)
+        assert await directory.open_distances(query)
+        assert index.reads == 0  # ranked in memory, on the loop: no thread hop
+        await directory.open_distances(replace(query, filters=Filters(gender="women")))
+        assert index.reads == 1  # the publics of the points ranked are read
     finally:
         await async_engine.dispose()
