@@ -7,7 +7,10 @@ search's points and the word indexes are built then), reads the worker's RSS, se
 `worker_memory services=… rss_ready_mb=… rss_after_mb=… peak_mb=…`. A directory of more than
 db.sql.index.IN_PROCESS points is read and indexed in a child process that ends once the worker has
 its index: its peak is not the worker's (530 MB at 1,000,000 services, 844 MB with memory-mapped
-reads).
+reads). The first start of a checkout, or of changed code, builds the prebuilt word and town indexes
+(search/prebuilt.py) instead of reading them back, and its worker holds 25-35 MB more: compare runs
+after one start of each revision. The worker writes to its database (sessions, events): give each
+run a copy of a large one.
 
     .venv/bin/python -m bench.worker_memory [--database sqlite:////tmp/work/bench1m/bench.db] [--requests 400]
 
