@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlparse
 from xml.sax.saxutils import escape
 
@@ -26,7 +26,6 @@ from twilio.request_validator import (
     get_signature_algorithm,
     remove_port,
 )
-from twilio.rest import Client
 
 from bot.dedup import Claim, DedupStore, Seen, claim_or_wait, request_hash, settle
 from bot.identity import user_key
@@ -35,6 +34,9 @@ from bot.sms_render import bodies, unavailable
 from bot.surfaces import SMS, SmsSurface
 from bot.webhook import TooLarge, read_capped
 from handlers import Channel, Incoming, Turn, reply_language
+
+if TYPE_CHECKING:  # the REST client (and requests) load only where a sender is configured (bot/app.py)
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 

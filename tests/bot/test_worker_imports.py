@@ -8,10 +8,19 @@ import sys
 
 import pytest
 
-UNUSED = ("db.datainclusion", "db.sql.datainclusion", "bot.sync", "bot.soliguide_api")
+# The data·inclusion importer, the scheduled sync, Twilio's REST client (and requests): a worker
+# without SOLIGUIDE_SYNC_EVERY or a Twilio sender never uses them.
+UNUSED = (
+    "db.datainclusion",
+    "db.sql.datainclusion",
+    "bot.sync",
+    "bot.soliguide_api",
+    "twilio.rest",
+    "requests",
+)
 
 
-def test_the_web_app_imports_neither_the_data_inclusion_importer_nor_the_sync() -> None:
+def test_the_web_app_imports_neither_the_importers_nor_the_sync_nor_the_rest_client() -> None:
     code = f"import sys, bot.app; print([m for m in {UNUSED!r} if m in sys.modules])"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
