@@ -1,8 +1,10 @@
-"""What a web worker imports (issue 12: its memory at 1,000,000 services): modules it never uses
-unless configured to are loaded at first use, and still load then."""
+"""What a web worker imports and how it allocates (issue 12: its memory at 1,000,000 services): modules
+it never uses unless configured to are loaded at first use, and still load then; glibc's malloc arenas
+are few."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -38,3 +40,13 @@ def test_the_names_loaded_at_first_use_are_those_of_their_modules() -> None:
     )
     with pytest.raises(AttributeError, match="no_such_name"):
         db.sql.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(("environment", "limited"), [({}, True), ({"MALLOC_ARENA_MAX": "4"}, False)])
+def test_a_served_worker_limits_its_malloc_arenas_unless_the_environment_says(
+    environment: dict[str, str], limited: bool
+) -> None:
+    code = "from bot.app import few_malloc_arenas; print(few_malloc_arenas())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"} | environment
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert found.stdout.strip() == str(limited)  # glibc, as on this project's machines and image
