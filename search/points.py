@@ -144,6 +144,7 @@ class Nearby:
 
 
 _FIELDS = tuple(f.name for f in fields(Timing))
+_MADE = 4096  # hours made into Timing objects kept at once (see PointIndex.timing)
 _State = tuple[
     Hashable,
     npt.NDArray[np.float64],
@@ -151,9 +152,28 @@ _State = tuple[
     npt.NDArray[np.int16],  # the points' category codes
     npt.NDArray[np.uint64],
     list[Any],  # the hours' distinct field values
-    npt.NDArray[np.int32],  # an hours' number a row: its fields' numbers in the values, its mask's
+    npt.NDArray[np.int32],  # distinct hours a row: their fields' numbers in the values
+    npt.NDArray[np.int32],  # an hours' number (Nearby.timing): its row of distinct hours
+    npt.NDArray[np.int32],  # an hours' number: its mask's
     set[tuple[int, int]],
 ]
+
+
+def _tabled(hours: Sequence[Timing]) -> tuple[list[Any], npt.NDArray[np.int32]]:
+    """Hours as their distinct field values and a table of their numbers, a row each: values equal
+    by identity are kept once, as the hours shared them."""
+    values: list[Any] = []
+    numbers: dict[int, int] = {}  # by id: every value is alive in `hours` meanwhile
+    table = np.empty((len(hours), len(_FIELDS)), dtype=np.int32)
+    for row, timing in enumerate(hours):
+        for column, name in enumerate(_FIELDS):
+            value = getattr(timing, name)
+            number = numbers.get(id(value))
+            if number is None:
+                number = numbers[id(value)] = len(values)
+                values.append(value)
+            table[row, column] = number
+    return values, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,34 +215,45 @@ class PointIndex:
         # An hours' number a distinct (hours, mask) pair: its mask is found from it, no column of its own.
         pairs = number[points.timing[order]] * max(len(self._words), 1) + points.mask[order]
         kept, self._columns[:, _TIMING] = np.unique(pairs, return_inverse=True)
-        self._timings: list[Timing] = [distinct[n] for n in (kept // max(len(self._words), 1)).tolist()]
+        self._hours_of = (kept // max(len(self._words), 1)).astype(np.int32)
         self._mask_of = (kept % max(len(self._words), 1)).astype(np.int32)
+        # Kept as values and numbers, made into objects when a search reads them: as objects, the
+        # hours of a million points were 20 MB of a worker (and unpickled, all alive at once).
+        self._values, self._fields = _tabled(distinct)
+        self._made: dict[int, Timing] = {}
         self._spans: set[tuple[int, int]] = {*tax.codes.values(), *((c, c) for c in set(codes.tolist()))}
         self._plant()
 
     def __getstate__(self) -> _State:
         """All but the trees (pickled, each would copy its points): built in a child process, the
-        index is sent to the worker this way and its trees are planted again there. The hours go as
-        their distinct field values and a table of their numbers: unpickled as objects, their states
-        would all stay alive until the end (pickle's memo), leaving the worker's heap fragmented."""
-        values: list[Any] = []
-        numbers: dict[int, int] = {}  # by id: the worker's hours share their values as these do
-        table = np.empty((len(self._timings), len(_FIELDS) + 1), dtype=np.int32)
-        table[:, -1] = self._mask_of
-        for row, timing in enumerate(self._timings):
-            for column, name in enumerate(_FIELDS):
-                value = getattr(timing, name)
-                number = numbers.get(id(value))
-                if number is None:
-                    number = numbers[id(value)] = len(values)
-                    values.append(value)
-                table[row, column] = number
-        return self.version, self._xyz, self._columns, self._codes, self._words, values, table, self._spans
+        index is sent to the worker this way and its trees are planted again there."""
+        return (
+            self.version,
+            self._xyz,
+            self._columns,
+            self._codes,
+            self._words,
+            self._values,
+            self._fields,
+            self._hours_of,
+            self._mask_of,
+            self._spans,
+        )
 
     def __setstate__(self, state: _State) -> None:
-        self.version, self._xyz, self._columns, self._codes, self._words, values, table, self._spans = state
-        self._timings = [Timing(*map(values.__getitem__, row)) for row in table[:, :-1]]
-        self._mask_of = np.ascontiguousarray(table[:, -1])
+        (
+            self.version,
+            self._xyz,
+            self._columns,
+            self._codes,
+            self._words,
+            self._values,
+            self._fields,
+            self._hours_of,
+            self._mask_of,
+            self._spans,
+        ) = state
+        self._made = {}
         self._plant()
 
     def _plant(self) -> None:
@@ -249,8 +280,15 @@ class PointIndex:
         self._all = (int(codes[0]), int(codes[-1])) if len(codes) else (0, -1)
 
     def timing(self, number: int) -> Timing:
-        """The hours numbered so (Nearby.timing)."""
-        return self._timings[number]
+        """The hours numbered so (Nearby.timing), made from their values at first read; the last
+        _MADE made are kept (a search reads the same few again, a page's results among them)."""
+        made = self._made.get(number)
+        if made is None:
+            if len(self._made) >= _MADE:
+                self._made.clear()
+            row = self._fields[self._hours_of[number]].tolist()
+            made = self._made[number] = Timing(*map(self._values.__getitem__, row))
+        return made
 
     def __len__(self) -> int:
         return len(self._columns)

@@ -233,14 +233,17 @@ def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
     here = asyncio.run(built())
     monkeypatch.setattr(db.sql.index, "IN_PROCESS", 0)  # a large directory: read in a child process
     there = asyncio.run(built())
-    version, xyz, columns, codes, masks, _, _, spans = here.__getstate__()
-    assert (version, here._timings, spans) == (there.version, there._timings, there._spans)
+    version, xyz, columns, codes, masks, values, fields, hours_of, mask_of, spans = here.__getstate__()
+    assert (version, values, spans) == (there.version, there._values, there._spans)
+    assert [here.timing(n) for n in range(len(hours_of))] == [there.timing(n) for n in range(len(hours_of))]
     mine_theirs = (
         (xyz, there._xyz),
         (columns, there._columns),
         (masks, there._words),
         (codes, there._codes),
-        (here._mask_of, there._mask_of),
+        (fields, there._fields),
+        (hours_of, there._hours_of),
+        (mask_of, there._mask_of),
     )
     for mine, theirs in mine_theirs:
         assert np.array_equal(mine, theirs) and mine.dtype == theirs.dtype
