@@ -229,13 +229,8 @@ def _import_data_inclusion(args: argparse.Namespace, settings: Settings) -> int:
     prints one line and leaves the database as it was (docs/data-inclusion.md)."""
     from tqdm import tqdm
 
-    from db.sql import (
-        DATA_INCLUSION_SOURCE,
-        MAX_INFLATED_BYTES,
-        describe_failure,
-        import_data_inclusion,
-        prepare,
-    )
+    from db.sql import MAX_INFLATED_BYTES, describe_failure, prepare
+    from db.sql.datainclusion import DATA_INCLUSION_SOURCE, import_data_inclusion
 
     if len(args.files) != 2:
         raise CommandError("--format data-inclusion takes two files: structures.json services.json")

@@ -31,8 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.deadline import within
-from db.sql import Runner
-from db.sql.engine import Statements
+from db.sql import Runner, Statements
 
 DEFAULT_TTL_SECONDS = 24 * 3600  # Twilio retries within minutes, Telegram within a day at most
 DEFAULT_LEASE_SECONDS = 12.0  # the turn deadline (10 s) and a margin: shorter than Twilio's 15 s

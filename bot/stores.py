@@ -15,8 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.sql import Runner
-from db.sql.engine import Statements
+from db.sql import Runner, Statements
 from handlers import (
     DEFAULT_TTL_SECONDS,
     Conversation,

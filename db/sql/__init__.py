@@ -1,13 +1,19 @@
 """The directory's storage: SQLite or PostgreSQL engines, Alembic migrations, importers, the SQL index.
 
-The data·inclusion importer is loaded at first use (`__getattr__`): a web worker never imports it
-(4 MB of its memory: data·inclusion's models)."""
-
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+The data·inclusion importer is a face of its own (`db.sql.datainclusion`), imported by the command
+that runs it: a web worker never loads it (4 MB of its memory: data·inclusion's models)."""
 
 from db.sql.bootstrap import FIXTURE_SOURCE, SAMPLE_SOURCE, fixtures_path, load_sample, place_count, prepare
-from db.sql.engine import Runner, is_sqlite, make_async_engine, make_engine, migrate, one_connection, ping
+from db.sql.engine import (
+    Runner,
+    Statements,
+    is_sqlite,
+    make_async_engine,
+    make_engine,
+    migrate,
+    one_connection,
+    ping,
+)
 from db.sql.errors import ImportDatabaseError, ImportFailure, ImportFileError, describe_failure
 from db.sql.exports import MAX_INFLATED_BYTES, read_documents, stream_documents
 from db.sql.importer import ImportReport, Rejected, import_documents, import_file, sync_categories
@@ -52,10 +58,8 @@ from db.sql.sync import (
     write_sync,
 )
 
-if TYPE_CHECKING:
-    from db.sql.datainclusion import DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion
-
 __all__ = [
+    "Statements",
     "DuplicateIdentityError",
     "Operator",
     "add_code_failure",
@@ -68,8 +72,6 @@ __all__ = [
     "list_operators",
     "redeem_invitation",
     "remove_operator",
-    "DATA_INCLUSION_SOURCE",
-    "DataInclusionReport",
     "FIXTURE_SOURCE",
     "MAX_INFLATED_BYTES",
     "SAMPLE_SOURCE",
@@ -104,7 +106,6 @@ __all__ = [
     "describe_failure",
     "fold_events",
     "fixtures_path",
-    "import_data_inclusion",
     "import_documents",
     "import_file",
     "insert_events",
@@ -127,18 +128,3 @@ __all__ = [
     "sync_label",
     "write_sync",
 ]
-
-_AT_FIRST_USE = {
-    "DATA_INCLUSION_SOURCE": "db.sql.datainclusion",
-    "DataInclusionReport": "db.sql.datainclusion",
-    "import_data_inclusion": "db.sql.datainclusion",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _AT_FIRST_USE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value

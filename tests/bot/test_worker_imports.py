@@ -28,20 +28,6 @@ def test_the_web_app_imports_neither_the_importers_nor_the_sync_nor_the_rest_cli
     assert found.stdout.strip() == "[]"
 
 
-def test_the_names_loaded_at_first_use_are_those_of_their_modules() -> None:
-    import db.sql  # noqa: PLC0415
-    import db.sql.datainclusion  # noqa: PLC0415
-    from db.sql import DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion  # noqa: PLC0415
-
-    assert (DATA_INCLUSION_SOURCE, DataInclusionReport, import_data_inclusion) == (
-        db.sql.datainclusion.DATA_INCLUSION_SOURCE,
-        db.sql.datainclusion.DataInclusionReport,
-        db.sql.datainclusion.import_data_inclusion,
-    )
-    with pytest.raises(AttributeError, match="no_such_name"):
-        db.sql.no_such_name  # noqa: B018
-
-
 @pytest.mark.parametrize(("environment", "limited"), [({}, True), ({"MALLOC_ARENA_MAX": "4"}, False)])
 def test_a_served_worker_limits_its_malloc_arenas_unless_the_environment_says(
     environment: dict[str, str], limited: bool
