@@ -32,6 +32,7 @@ from bot.surfaces import SmsSurface
 from bot.webchat import WebChat, WebConfig, chat_routes
 from bot.webchat_guard import DenyFraming
 from bot.wiring import Clock, Resources, now
+from handlers import prebuilt_in_child
 
 # python-telegram-bot is imported only when TELEGRAM_BOT_TOKEN is set (~30 MB a worker otherwise).
 if TYPE_CHECKING:
@@ -125,6 +126,11 @@ async def _warm_up(resources: Resources, settings: Settings, freeze: bool) -> No
     `freeze` (a served worker, not the tests' many apps in one process): the millions of objects of
     the indexes are moved out of the cyclic collector's reach, so that its full collections, every few
     thousand requests, no longer walk them all (they live as long as the worker anyway)."""
+    if freeze and settings.cache_dir is not None:
+        try:
+            await asyncio.to_thread(prebuilt_in_child, settings.cache_dir)
+        except Exception as exc:  # noqa: BLE001 - the warm-up below makes them here instead
+            log.warning("indexes not made in a child process (%s)", exc.__class__.__name__)
     try:
         turn = await resources.warm_up(SmsSurface(settings.sms_max_segments))
         bodies(turn.replies, settings.sms_max_segments)

@@ -21,7 +21,7 @@ from handlers.model import (
 )
 from handlers.opening import describe
 from handlers.outbox import Outbox, Outgoing, PlaceReport, ReportBook, ReportKind, Sealer, SendResult, Sent
-from handlers.readers import prepare_readers
+from handlers.readers import prebuilt_in_child, prepare_readers
 from handlers.redeeming import Redeem, Redeemed, Redemption
 from handlers.roundsheet import Sheet, round_sheet
 from handlers.sessions import DEFAULT_TTL_SECONDS, MemorySessionStore, with_opt_out
@@ -76,6 +76,7 @@ __all__ = [
     "dump_conversation",
     "load_conversation",
     "measure_supply",
+    "prebuilt_in_child",
     "prepare_readers",
     "reply_language",
     "respond",

@@ -5,9 +5,9 @@ from search.audience import Audience, Filters
 from search.engine import Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
-from search.hours import Openness, OpenState, Timing, state_at, week_slots
+from search.hours import Openness, OpenState, Timing, prepare_holidays, state_at, week_slots
 from search.language import detect_language, words_of
-from search.lexicon import match_key
+from search.lexicon import match_key, town_words
 from search.places import PlaceMatch, find_place, names_a_street, street_span
 from search.prebuilt import load_or_build, unchanged
 from search.prebuilt import use_directory as use_index_directory
@@ -52,6 +52,8 @@ __all__ = [
     "street_span",
     "taxonomy",
     "term_pieces",
+    "prepare_holidays",
+    "town_words",
     "understand",
     "use_index_directory",
     "week_slots",

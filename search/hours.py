@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from db import DAY_END, Period, Slot, Week
 from search.prebuilt import load_or_build
 
-__all__ = ["Timing", "Openness", "OpenState", "state_at", "week_slots"]
+__all__ = ["Timing", "Openness", "OpenState", "prepare_holidays", "state_at", "week_slots"]
 
 HORIZON = timedelta(days=14)
 _TICK = timedelta(microseconds=1)  # a period covers its end instant, so it stops one tick later
@@ -78,6 +78,14 @@ def _holidays(subdiv: str | None, year: int) -> frozenset[date]:
     name = f"holidays_{version('holidays')}_FR_{subdiv or ''}_{year}"
     days: list[int] = load_or_build(name, lambda: _days(subdiv, year), list, list)
     return frozenset(date.fromordinal(day) for day in days)
+
+
+def prepare_holidays(year: int) -> None:
+    """The public holidays of `year` and the next, in every subdivision, kept (search/prebuilt.py): a
+    web worker's child process makes them at start, so that the worker never imports the package."""
+    for subdiv in dict.fromkeys((None, *_SUBDIVS.values())):
+        for each in (year, year + 1):
+            _holidays(subdiv, each)
 
 
 def _days(subdiv: str | None, year: int) -> list[int]:

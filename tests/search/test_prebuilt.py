@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import marshal
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +129,24 @@ def test_the_commune_grid_reads_back_equal(folder: Path) -> None:
 
 def _not_built() -> dict[tuple[int, int], tuple[Any, ...]]:
     raise AssertionError("read back, not built again")
+
+
+def test_a_web_worker_has_the_readers_indexes_made_in_a_child_once(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers import readers  # noqa: PLC0415
+
+    readers.prebuilt_in_child(folder)
+    names = {path.name.split("-")[0] for path in folder.iterdir()}
+    assert {"safety", "filters", "operators", "lexicon", "town_words", "territory", "readers_made"} <= names
+    assert any(name.startswith("gazetteer_") for name in names)
+    assert {name for name in names if name.startswith("holidays_")} >= {
+        f"holidays_{version('holidays')}_FR_{subdiv}_{datetime.now(UTC).year}"
+        for subdiv in ("", "6AE", "971")
+    }
+
+    def no_second_child(*_: Any, **__: Any) -> None:
+        raise AssertionError("made again")
+
+    monkeypatch.setattr(readers, "ProcessPoolExecutor", no_second_child)
+    readers.prebuilt_in_child(folder)  # made once for this code: read back, no child
