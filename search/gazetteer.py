@@ -56,7 +56,7 @@ class Gazetteer:
     communes: Mapping[str, Town] = field(default_factory=dict)
     # key -> list of (insee, kind, strength); kind commune|alias|exonym|locality
     names: Mapping[str, list[tuple[str, str, float]]] = field(default_factory=dict)
-    postcodes: dict[str, list[str]] = field(default_factory=dict)
+    postcodes: Mapping[str, list[str]] = field(default_factory=dict)  # postal code -> insee, as Parts
     stems: dict[str, list[str]] = field(default_factory=dict)  # Cyrillic/Georgian/Arabic stem -> insee
     pois: list[Poi] = field(default_factory=list)
     common: frozenset[str] = frozenset()
@@ -113,7 +113,8 @@ def _build(home: tuple[str, ...]) -> Gazetteer:
     process built, for the next one)."""
     communes: dict[str, Town] = {}
     names: dict[str, list[tuple[str, str, float]]] = {}
-    g = Gazetteer(communes, names)
+    postcodes: dict[str, list[str]] = {}
+    g = Gazetteer(communes, names, postcodes)
     common = set(place_words("common"))
     for line in locales.shared_text("places/common_words.txt").splitlines():
         if not line.startswith("#"):
@@ -144,7 +145,7 @@ def _build(home: tuple[str, ...]) -> Gazetteer:
     for row in commune_rows():
         insee = row.insee
         if row.postal_code:
-            g.postcodes.setdefault(row.postal_code, []).append(insee)
+            postcodes.setdefault(row.postal_code, []).append(insee)
         if insee in g.communes:
             continue
         c = Town(insee, row.name, row.dept, row.lat, row.lon, row.population)
@@ -240,15 +241,16 @@ def _town(row: Any) -> Town:
 
 
 def _plain(g: Gazetteer) -> object:
-    """The gazetteer as builtins, for search/prebuilt.py: towns and landmarks as tuples, each town and
-    each name's readings as its own marshal data (prebuilt.Parts: reading back 35,000 towns and 38,000
-    names as objects cost 80 ms at a process's first message, which looks up a few)."""
+    """The gazetteer as builtins, for search/prebuilt.py: towns and landmarks as tuples, each town,
+    each name's readings and each postal code's towns as its own marshal data (prebuilt.Parts: reading
+    back 35,000 towns and 38,000 names as objects cost 80 ms at a process's first message, which looks
+    up a few; the 6,300 postal codes' lists of towns were 2.4 MB of a web worker)."""
     communes = parts(g.communes, lambda c: (c.insee, c.name, c.dept, c.lat, c.lon, c.pop), _town)
     pois = [(p.key, p.label, p.kind, p.insee, p.lat, p.lon, p.main) for p in g.pois]
     return (
         communes.data,
         parts(g.names, unchanged, unchanged).data,
-        g.postcodes,
+        parts(g.postcodes, unchanged, unchanged).data,
         g.stems,
         pois,
         g.common,
@@ -265,7 +267,7 @@ def _from_plain(plain: Any) -> Gazetteer:
     return Gazetteer(
         communes=Parts(communes, _town),
         names=Parts(names, unchanged),
-        postcodes=postcodes,
+        postcodes=Parts(postcodes, unchanged),
         stems=stems,
         pois=[Poi(*p) for p in pois],
         common=common,
