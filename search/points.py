@@ -145,18 +145,19 @@ class Nearby:
 
 _FIELDS = tuple(f.name for f in fields(Timing))
 _MADE = 4096  # hours made into Timing objects kept at once (see PointIndex.timing)
-_State = tuple[
-    Hashable,
-    npt.NDArray[np.float64],
-    npt.NDArray[np.int32],
-    npt.NDArray[np.int16],  # the points' category codes
-    npt.NDArray[np.uint64],
-    list[Any],  # the hours' distinct field values
-    npt.NDArray[np.int32],  # distinct hours a row: their fields' numbers in the values
-    npt.NDArray[np.int32],  # an hours' number (Nearby.timing): its row of distinct hours
-    npt.NDArray[np.int32],  # an hours' number: its mask's
-    set[tuple[int, int]],
-]
+# What a built index sends to a worker (see PointIndex.__getstate__), in this order.
+_SENT = (
+    "version",
+    "_xyz",  # positions, unit vectors (float64)
+    "_columns",  # a row a point: place, stop, service, hours' number (int32)
+    "_codes",  # the points' category codes (int16)
+    "_words",  # the distinct hour masks, as 64-bit words
+    "_values",  # the hours' distinct field values
+    "_fields",  # distinct hours a row: their fields' numbers in the values (int32)
+    "_hours_of",  # an hours' number (Nearby.timing): its row of distinct hours
+    "_mask_of",  # an hours' number: its mask's
+    "_spans",  # the code ranges a tree is planted for
+)
 
 
 def _tabled(hours: Sequence[Timing]) -> tuple[list[Any], npt.NDArray[np.int32]]:
@@ -224,35 +225,14 @@ class PointIndex:
         self._spans: set[tuple[int, int]] = {*tax.codes.values(), *((c, c) for c in set(codes.tolist()))}
         self._plant()
 
-    def __getstate__(self) -> _State:
+    def __getstate__(self) -> tuple[Any, ...]:
         """All but the trees (pickled, each would copy its points): built in a child process, the
         index is sent to the worker this way and its trees are planted again there."""
-        return (
-            self.version,
-            self._xyz,
-            self._columns,
-            self._codes,
-            self._words,
-            self._values,
-            self._fields,
-            self._hours_of,
-            self._mask_of,
-            self._spans,
-        )
+        return tuple(getattr(self, name) for name in _SENT)
 
-    def __setstate__(self, state: _State) -> None:
-        (
-            self.version,
-            self._xyz,
-            self._columns,
-            self._codes,
-            self._words,
-            self._values,
-            self._fields,
-            self._hours_of,
-            self._mask_of,
-            self._spans,
-        ) = state
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(_SENT, state, strict=True):
+            setattr(self, name, value)
         self._made = {}
         self._plant()
 
