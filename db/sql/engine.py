@@ -294,7 +294,12 @@ class _OnLoop:
         self._checkpoint: asyncio.Future[None] | None = None
 
     def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
-        conn = self._conn if self._conn is not None else self._engine.raw_connection()
+        try:
+            conn = self._conn if self._conn is not None else self._engine.raw_connection()
+        except DBAPIError as exc:  # opening it (its PRAGMAs) met a lock: a thread waits instead
+            if isinstance(exc.orig, sqlite3.OperationalError) and _busy(exc.orig):
+                raise _Busy from exc
+            raise
         self._conn = None  # taken: a work that fails for another reason than a lock leaves it closed
         driver = conn.driver_connection
         assert isinstance(driver, sqlite3.Connection)

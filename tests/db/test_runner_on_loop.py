@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import DBAPIError, IntegrityError, MultipleResultsFound, NoResultFound
 
 import db.sql.engine
 from db.sql import Runner, make_async_engine
@@ -177,3 +177,26 @@ async def test_the_write_ahead_log_is_checkpointed_in_a_thread(
 
 def _autocheckpoint(conn: Statements) -> int:
     return int(conn.execute(text("PRAGMA wal_autocheckpoint"), {}).one()[0])
+
+
+async def test_a_lock_met_while_opening_the_loops_connection_is_waited_for_in_a_thread(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_async_engine(sqlite_url)
+    runner = Runner(engine, on_loop=True)
+    await runner.write(_create)
+    on_loop = runner._on_loop
+    assert on_loop is not None
+    on_loop._conn = None  # the next work opens a connection
+
+    def busy() -> None:
+        error = sqlite3.OperationalError("database is locked")
+        error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        raise DBAPIError.instance(None, None, error, sqlite3.Error)
+
+    monkeypatch.setattr(on_loop._engine, "raw_connection", busy)
+    try:
+        assert await runner.write(_thread) != threading.get_ident()  # not "unavailable": in a thread
+        assert await runner.write(_put, 7, "kept") == 1
+    finally:
+        await engine.dispose()
