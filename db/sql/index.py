@@ -16,6 +16,7 @@ import pickle
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -339,16 +340,21 @@ class SqlIndex:
         # A child process reads the rows and builds: the rows, texts and parsing of a million points
         # peak at hundreds of megabytes, which a worker's heap would keep (fragmented) for its life.
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        handle, path = tempfile.mkstemp(prefix="solibot-index-")  # removed here, whatever happens
-        os.close(handle)
+        loop = asyncio.get_running_loop()
         try:
-            sizes = await asyncio.get_running_loop().run_in_executor(
-                pool, _built_apart, self._url, build, path
-            )
-            return await asyncio.to_thread(_received, path, sizes)
+            path = _index_file()
+        except OSError:  # no temporary folder to write in: the build comes through the pipe
+            path = None
+        try:
+            if path is not None:
+                with suppress(OSError):  # the file not written (a full folder): through the pipe
+                    sizes = await loop.run_in_executor(pool, _built_apart, self._url, build, path)
+                    return await asyncio.to_thread(_received, path, sizes)
+            return await loop.run_in_executor(pool, _built, self._url, build)
         finally:
             pool.shutdown(wait=False)
-            os.unlink(path)
+            if path is not None:
+                os.unlink(path)
 
 
 # A directory whose points were numbered up to this many (never fewer than it holds) is read in the
@@ -365,6 +371,13 @@ def _built(url: str, build: Callable[[SearchPoints], T]) -> T:
             return build(read_points(conn))
     finally:
         engine.dispose()
+
+
+def _index_file() -> str:
+    """An empty file of the temporary folder for a child's build (removed by SqlIndex.built)."""
+    handle, path = tempfile.mkstemp(prefix="solibot-index-")
+    os.close(handle)
+    return path
 
 
 def _built_apart(url: str, build: Callable[[SearchPoints], Any], path: str) -> list[int]:

@@ -61,3 +61,28 @@ def test_a_child_the_worker_no_longer_waits_for_leaves_no_file(
     with pytest.raises(FileNotFoundError):
         _build(monkeypatch, {"xyz": np.zeros((100, 3))}, tmp_path / "removed")
     assert not (tmp_path / "removed").exists()
+
+
+async def test_without_a_temporary_folder_the_build_comes_through_the_pipe(
+    monkeypatch: pytest.MonkeyPatch, sample_database_url: str
+) -> None:
+    from functools import partial  # noqa: PLC0415
+
+    from db import taxonomy  # noqa: PLC0415
+    from db.sql import make_async_engine  # noqa: PLC0415
+    from search.points import PointIndex  # noqa: PLC0415
+
+    def no_folder() -> str:
+        raise PermissionError("read-only")
+
+    engine = make_async_engine(sample_database_url)
+    build = partial(PointIndex, tax=taxonomy())
+    try:
+        here = await db.sql.index.SqlIndex(engine).built(build)
+        monkeypatch.setattr(db.sql.index, "IN_PROCESS", 0)  # a large directory: a child builds it
+        monkeypatch.setattr(db.sql.index, "_index_file", no_folder)
+        there = await db.sql.index.SqlIndex(engine).built(build)
+    finally:
+        await engine.dispose()
+    assert (len(there), there.version) == (len(here), here.version)
+    assert np.array_equal(there._columns, here._columns)
