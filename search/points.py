@@ -21,9 +21,11 @@ read and indexed in a child process (db.sql.SqlIndex.built), and the index sent 
 trees, planted again in the worker: reading a million rows and parsing their hours peaks at hundreds
 of megabytes, which the worker's heap would otherwise keep, fragmented, for its life.
 Memory at 1,000,000 services (927,372 points): positions 21 MB, the rows of ids and hours' numbers
-14 MB, codes 2 MB, hours 25 MB (tracemalloc), trees 28 MB (scipy's nodes, outside tracemalloc); a
-point's hour mask is found from its hours' number (a distinct pair of hours and mask), its code has
-a column of two bytes (docs/benchmarks.md, "Memory at 1,000,000 services — fourth pass").
+14 MB, codes 2 MB, trees 28 MB (scipy's nodes, outside tracemalloc), and the hours as their distinct
+weeks and periods (10 MB) with a table of numbers, each made into a `Timing` when a search reads it
+(kept as 151,682 objects they were 15 MB more); a point's hour mask is found from its hours' number
+(a distinct pair of hours and mask), its code has a column of two bytes (docs/benchmarks.md, "Memory
+at 1,000,000 services — fourth pass" and "Issue 12 — fourth pass: where each target stands").
 """
 
 from __future__ import annotations
