@@ -11,9 +11,10 @@ FROM python:3.11.16-slim-bookworm@sha256:c425d915a89a6dcd3183b1797ad9bd8878caff5
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-# Pango and a font for WeasyPrint, which lays out the printable round list as PDF (bot/printable.py).
+# Pango, HarfBuzz's subsetter and a font for WeasyPrint, which lays out the printable round list as PDF
+# (bot/printable.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so their layer outlives code changes: every file is checked against the lock's
