@@ -182,7 +182,8 @@ class _Hit:
 @dataclass(frozen=True, slots=True)
 class _Choice:
     """What a search chose, before its cards are read: the hits of the page, in order, with their
-    states; the first `end` points read, those `counted` (who is asking); the radius and the total."""
+    states (None for those that open later, see _page); the first `end` points read, those `counted`
+    (who is asking); the radius and the total."""
 
     ranking: _Ranking
     hits: list[_Hit]
@@ -331,7 +332,8 @@ class Directory:
         return points
 
     async def search(self, query: Query) -> SearchPage:
-        """All reads of one search in one call to the index (one thread hop for SQL)."""
+        """All reads of one search in one call to the index (on SQLite, on the event loop: a page of
+        cards by primary key; see db.sql.SqlIndex)."""
         points = self._points or await self._build()
         check = time.monotonic() - self._checked >= CHECK_SECONDS
         if check:
@@ -349,7 +351,8 @@ class Directory:
         """The distances of the open places among those `search(query)` would list, without reading
         their cards: what the statistics count around a search (handlers.stats.measure_supply). Unless
         the search is filtered on who is asking (their publics are read), it reads nothing: it runs
-        here, without the thread hop of a read (which cost the web worker more than the ranking)."""
+        here, without a call to the index (a thread hop, before reads ran on the loop, cost the web
+        worker more than the ranking)."""
         points = self._points or await self._build()
         if query.filters == Filters():
             return self._open_distances(None, points, query)
@@ -378,6 +381,10 @@ class Directory:
         alike = np.flatnonzero(theirs & counted[:end])
         for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
             categories_of[place].add(code)
+        for hit in chosen:  # those that open later: ranked by distance, their hours unread
+            if hit.state is None:
+                hit.state = ranking.state(int(near.timing[hit.at]))
+                assert _tier(hit.state, query.at) == LATER, "an hour mask hid a useful service"
         cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
         page = tuple(
             _result(ranking, hit, cards[pair], categories_of[place], self._taxonomy)
@@ -455,10 +462,6 @@ class Directory:
         log.info(
             "search categories=%s radius_km=%.0f hits=%d", ",".join(query.categories) or "*", radius, total
         )
-        for hit in chosen:
-            if hit.state is None:
-                hit.state = ranking.state(int(near.timing[hit.at]))
-                assert _tier(hit.state, query.at) == LATER, "an hour mask hid a useful service"
         return _Choice(ranking, chosen, end, counted, radius, total)
 
     @staticmethod

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import resource
 import sqlite3
+import time
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
@@ -16,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from sqlalchemy import Engine, TextClause, create_engine, event, text
+from sqlalchemy import Connection, Dialect, Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -198,8 +200,9 @@ class Runner:
 
     SQLite: the whole function runs in one worker thread on plain sqlite3 (aiosqlite would hop
     threads for every cursor call, tens of times a search). With `on_loop`, for work of a few keyed
-    statements written against Statements (a conversation, a webhook's claim), it runs on the event
-    loop itself, on the driver (_OnLoop), and in the thread only when it would wait for a lock.
+    statements written against Statements (a conversation, a webhook's claim, a page of cards), it
+    runs on the event loop itself, on the driver (_OnLoop), and in the thread only when it would wait
+    for a lock or for the disk.
     PostgreSQL: the same function runs through `run_sync` on the async psycopg driver.
     """
 
@@ -272,18 +275,30 @@ class Runner:
 CHECKPOINT_EVERY = 200
 
 
+# Work on the loop that read from the disk (pages the system's cache did not hold) sends the next
+# AWAY_SECONDS of work to a thread. The cards of a large directory not yet in the system's cache cost
+# 1.7 ms a page of results at 1,000,000 services, against 0.14 ms in the cache (docs/benchmarks.md,
+# "Search — fifth pass"). Told by the thread's count of blocks read (getrusage, 0.5 µs), not by time:
+# a wait for the GIL is no reason to leave the loop.
+AWAY_SECONDS = 30.0
+_THREAD = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)  # Linux's; elsewhere the process's
+
+
 class _Busy(Exception):
-    """Another connection holds the write lock: the work goes to a thread, to wait there."""
+    """The work goes to a thread, to wait there: another connection holds the write lock, or work on
+    the loop waited on the disk lately."""
 
 
 class _OnLoop:
     """One SQLite connection used on the event loop, for work of a few keyed statements (a
-    conversation, a webhook's claim), run on the driver (_Driver) rather than through SQLAlchemy's
-    execution: each statement then costs a few microseconds, against tens through SQLAlchemy and a
-    few hundred for a thread hop (two thread switches, and the waits for the GIL). It never waits:
+    conversation, a webhook's claim, a page of cards), run on the driver (_Driver) rather than
+    through SQLAlchemy's execution: each statement then costs a few microseconds, against tens through
+    SQLAlchemy and a few hundred for a thread hop (two thread switches, and the waits for the GIL). It
+    never waits:
     busy timeout 0, so a write lock held elsewhere raises _Busy at once (the transaction rolled back)
     and the caller runs the same work in a thread with the usual timeout; and it leaves the
-    write-ahead log's checkpoints (page copies and fsyncs) to a thread."""
+    write-ahead log's checkpoints (page copies and fsyncs) to a thread. Nor does it read from the disk
+    twice in a row: work that did sends the next AWAY_SECONDS of work to a thread."""
 
     def __init__(self, sync: Engine) -> None:
         self._engine = create_engine(sync.url, connect_args={"timeout": 0}, hide_parameters=True)
@@ -292,12 +307,25 @@ class _OnLoop:
         self._conn: PoolProxiedConnection | None = None
         self._commits = 0
         self._checkpoint: asyncio.Future[None] | None = None
+        self._away_until = 0.0
 
     def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
+        if self._away_until and time.monotonic() < self._away_until:
+            raise _Busy
+        before = resource.getrusage(_THREAD).ru_inblock
+        try:
+            return self._run(transaction, work, *args)
+        finally:
+            if resource.getrusage(_THREAD).ru_inblock != before:
+                self._away_until = time.monotonic() + AWAY_SECONDS
+                log.info("work on the loop read from the disk: in threads for %.0f s", AWAY_SECONDS)
+
+    def _run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         try:
             conn = self._conn if self._conn is not None else self._engine.raw_connection()
-        except DBAPIError as exc:  # opening it (its PRAGMAs) met a lock: a thread waits instead
-            if isinstance(exc.orig, sqlite3.OperationalError) and _busy(exc.orig):
+        except (DBAPIError, sqlite3.OperationalError) as exc:  # opening it (its PRAGMAs) met a lock:
+            error = exc.orig if isinstance(exc, DBAPIError) else exc  # a thread waits instead
+            if isinstance(error, sqlite3.OperationalError) and _busy(error):
                 raise _Busy from exc
             raise
         self._conn = None  # taken: a work that fails for another reason than a lock leaves it closed
@@ -305,7 +333,7 @@ class _OnLoop:
         assert isinstance(driver, sqlite3.Connection)
         try:
             try:
-                found = work(_Driver(driver), *args)
+                found = work(_Driver(driver, self._engine.dialect), *args)
                 if transaction:
                     driver.commit()
             finally:
@@ -359,10 +387,10 @@ class Statements(Protocol):
 class _Driver:
     """text()'s SQL straight to sqlite3, whose own parameter style is text()'s `:name`."""
 
-    __slots__ = ("_conn",)
+    __slots__ = ("_conn", "dialect")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: sqlite3.Connection, dialect: Dialect) -> None:
+        self._conn, self.dialect = conn, dialect
 
     def execute(self, statement: TextClause, parameters: Mapping[str, Any]) -> _Rows:
         cursor = self._conn.cursor()
@@ -392,6 +420,15 @@ class _Rows:
         row = self._cursor.fetchone()
         self._cursor.close()
         return row
+
+
+def driver_of(conn: Connection | Statements) -> tuple[Any, Dialect]:
+    """The DB-API connection under the connection a Runner gives its work (SQLAlchemy's, or sqlite3's
+    on the loop) and its dialect: for work that runs its statements on the driver's own cursor."""
+    if isinstance(conn, _Driver):
+        return conn._conn, conn.dialect
+    assert isinstance(conn, Connection)
+    return conn.connection.dbapi_connection, conn.dialect
 
 
 def _named(cursor: sqlite3.Cursor, values: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
 from db.index import CardFacts, HoursFacts, IndexReader, Key, SearchPoints
-from db.sql.engine import SERVING_CACHE_MIB, Runner, make_engine
+from db.sql.engine import SERVING_CACHE_MIB, Runner, Statements, driver_of, make_engine
 from db.sql.models import ImportRunRow, PlaceRow, SearchPointRow, ServiceRow, StopRow
 
 T = TypeVar("T")
@@ -117,7 +117,7 @@ def _template(statement: Any, dialect: Dialect, pairs: int) -> str:
     return f"WITH k(stop, service) AS (VALUES {keys}) {statement.compile(dialect=dialect)}"
 
 
-def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> list[Any]:
+def _rows(dbapi: Any, dialect: Dialect, statement: Any, keys: Collection[Key]) -> list[Any]:
     """The statement's rows for these (stop, service) pairs, on the driver's own cursor (SQLAlchemy's
     parameters and result processing cost twice SQLite's own time for the ten rows of a page). Past
     16, the pairs are padded to a power of two by repeating the last: a few distinct texts of the
@@ -126,9 +126,9 @@ def _rows(conn: Connection, statement: Any, keys: Collection[Key]) -> list[Any]:
     pairs = sorted(keys)
     size = len(pairs) if len(pairs) <= 16 else 1 << (len(pairs) - 1).bit_length()
     pairs += pairs[-1:] * (size - len(pairs))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = dbapi.cursor()
     try:
-        cursor.execute(_template(statement, conn.dialect, size), [i for pair in pairs for i in pair])
+        cursor.execute(_template(statement, dialect, size), [i for pair in pairs for i in pair])
         return list(cursor.fetchall())
     finally:
         cursor.close()
@@ -143,10 +143,11 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 
 class _Reader:
-    """One search's reads on one connection (see db.index.IndexReader)."""
+    """One search's reads on one connection (see db.index.IndexReader), on the driver's own cursor."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection | Statements) -> None:
         self._conn = conn
+        self._dbapi, self._dialect = driver_of(conn)
 
     def version(self) -> tuple[int, int]:
         return _version(self._conn)
@@ -155,14 +156,15 @@ class _Reader:
         if not keys:
             return {}
         return {
-            (row[0], row[1]): HoursFacts(*row[2:]) for row in _rows(self._conn, _HOURS_AND_AUDIENCE, keys)
+            (row[0], row[1]): HoursFacts(*row[2:])
+            for row in _rows(self._dbapi, self._dialect, _HOURS_AND_AUDIENCE, keys)
         }
 
     def cards(self, keys: Collection[Key]) -> dict[Key, CardFacts]:
         if not keys:
             return {}
         found: dict[Key, CardFacts] = {}
-        for row in _rows(self._conn, _CARDS, keys):
+        for row in _rows(self._dbapi, self._dialect, _CARDS, keys):
             values = list(row[2:])
             values[_UPDATED] = _aware(values[_UPDATED])
             found[(row[0], row[1])] = CardFacts(*values)
@@ -175,12 +177,23 @@ _VERSION = select(
 )
 
 
-def _version(conn: Connection) -> tuple[int, int]:
+def _version(conn: Connection | Statements) -> tuple[int, int]:
     """The last import run and the last search point. Every write of search points (the importers,
     the sync) inserts new points or deletes some, and records its run in the same transaction: a
     change moves one of the two. Two index look-ups, whatever the size of the directory."""
-    row = conn.execute(_VERSION).one()
+    dbapi, dialect = driver_of(conn)
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(_statement(_VERSION, dialect))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     return (row[0] or 0, row[1] or 0)
+
+
+@cache
+def _statement(statement: Any, dialect: Dialect) -> str:
+    return str(statement.compile(dialect=dialect))
 
 
 def _text(value: str | None) -> str | None:
@@ -320,12 +333,13 @@ def read_points(conn: Connection) -> SearchPoints:
 
 
 class SqlIndex:
-    """The directory database as search reads it (db.index.Index): one thread hop per search; the
-    points read whole off the event loop, on a connection of their own, in a child process when
-    there are many."""
+    """The directory database as search reads it (db.index.Index). A search's reads (a page of cards
+    by primary key) run on the event loop on SQLite, in a thread when a lock or the disk would make
+    them wait (Runner's `on_loop`); the points are read whole off the event loop, on a connection of
+    their own, in a child process when there are many."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._runner = Runner(engine)
+        self._runner = Runner(engine, on_loop=True)
         self._url = engine.url.render_as_string(hide_password=False)
 
     async def read(self, work: Callable[[IndexReader], T]) -> T:

@@ -6,6 +6,8 @@ in a thread. On PostgreSQL nothing changes."""
 from __future__ import annotations
 
 import asyncio
+import os
+import resource
 import sqlite3
 import threading
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError, MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 
 import db.sql.engine
 from db.sql import Runner, make_async_engine
@@ -180,23 +182,89 @@ def _autocheckpoint(conn: Statements) -> int:
 
 
 async def test_a_lock_met_while_opening_the_loops_connection_is_waited_for_in_a_thread(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str, tmp_path: Path
 ) -> None:
+    """The connection's PRAGMAs meet a lock held elsewhere (here an exclusive one; in service, a
+    write-ahead log being recovered): sqlite3 raises it from SQLAlchemy's connect event, unwrapped.
+    The work waits in a thread, and does not answer "unavailable"."""
     engine = make_async_engine(sqlite_url)
     runner = Runner(engine, on_loop=True)
     await runner.write(_create)
     on_loop = runner._on_loop
     assert on_loop is not None
-    on_loop._conn = None  # the next work opens a connection
-
-    def busy() -> None:
-        error = sqlite3.OperationalError("database is locked")
-        error.sqlite_errorcode = sqlite3.SQLITE_BUSY
-        raise DBAPIError.instance(None, None, error, sqlite3.Error)
-
-    monkeypatch.setattr(on_loop._engine, "raw_connection", busy)
+    assert on_loop._conn is not None
+    on_loop._conn.close()
+    on_loop._conn = None  # the next work opens a connection, and none is open meanwhile:
+    on_loop._engine.dispose()
+    assert runner._sync is not None
+    runner._sync.dispose()
+    holder = sqlite3.connect(tmp_path / "runner.db", isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO kept (k, v, n) VALUES (100, 'held', 0)")
+    asyncio.get_running_loop().call_later(0.3, holder.close)  # commits nothing: rolled back
     try:
         assert await runner.write(_thread) != threading.get_ident()  # not "unavailable": in a thread
         assert await runner.write(_put, 7, "kept") == 1
     finally:
+        holder.close()
         await engine.dispose()
+
+
+def _many(conn: Statements) -> None:
+    conn.execute(
+        text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 24000) "
+            "INSERT INTO kept (k, v, n) SELECT i, printf('%.500c', 'x'), 0 FROM n"
+        ),
+        {},
+    )
+
+
+def _scan_then_thread(conn: Statements) -> int:
+    conn.execute(text("SELECT count(*) AS n, max(length(v)) AS m FROM kept"), {}).one()
+    return threading.get_ident()
+
+
+def _evict(path: Path) -> bool:
+    """Drops the file's pages from the system's cache; whether the next read of it is counted as
+    blocks read from the disk (not on a file system kept in memory)."""
+    os.sync()
+    for name in (path, Path(f"{path}-wal")):
+        if name.exists():
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_inblock
+    with open(path, "rb") as probe:
+        probe.read(4096)
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_inblock != before
+
+
+@pytest.mark.skipif(not hasattr(resource, "RUSAGE_THREAD"), reason="a thread's blocks read: Linux")
+async def test_work_that_read_from_the_disk_sends_the_next_to_a_thread_for_a_while(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages not in the system's cache (a large directory after a restart) would make the loop wait
+    on the disk: the work that met them says so, and the next work waits in a thread instead, until
+    AWAY_SECONDS have passed. Computing (or waiting for the GIL) does not count."""
+    monkeypatch.setattr(db.sql.engine, "AWAY_SECONDS", 0.3)
+    engine = make_async_engine(sqlite_url)
+    runner = Runner(engine, on_loop=True)
+    await runner.write(_create)
+    await runner.write(_many)
+    loop_thread = threading.get_ident()
+    assert await runner.read(_scan_then_thread) == loop_thread, "in the cache: on the loop"
+    assert await runner.read(_scan_then_thread) == loop_thread
+    if not _evict(tmp_path / "runner.db"):
+        pytest.skip("this file system counts no blocks read (kept in memory)")
+    _evict(tmp_path / "runner.db")
+    assert await runner.read(_scan_then_thread) == loop_thread, "the read that met the disk"
+    assert await runner.read(_scan_then_thread) != loop_thread, "the next: in a thread"
+    assert await runner.write(_put, 50000, "away") == 1
+    assert await runner.write(_thread) != loop_thread
+    await asyncio.sleep(0.35)
+    assert await runner.read(_scan_then_thread) == loop_thread, "back on the loop: cached again"
+    await engine.dispose()

@@ -86,3 +86,39 @@ async def test_without_a_temporary_folder_the_build_comes_through_the_pipe(
         await engine.dispose()
     assert (len(there), there.version) == (len(here), here.version)
     assert np.array_equal(there._columns, here._columns)
+
+
+async def test_a_searchs_reads_run_on_the_loop_and_read_what_sqlalchemys_connection_reads(
+    sample_database_url: str,
+) -> None:
+    """On SQLite a search reads its cards on the event loop (a thread hop cost more than the read:
+    docs/benchmarks.md, "Search — fifth pass"), on the driver, as the thread's connection reads them."""
+    import sqlite3  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from db.sql import make_async_engine, make_engine  # noqa: PLC0415
+    from db.sql.index import _Reader  # noqa: PLC0415
+
+    with sqlite3.connect(sample_database_url.removeprefix("sqlite:///")) as raw:
+        keys = raw.execute("SELECT stop_id, service_id FROM search_point ORDER BY id LIMIT 12").fetchall()
+    keys += [(10**9, 10**9)]  # gone: left out
+
+    def reads(reader: Any) -> tuple[int, Any, Any, Any]:
+        return threading.get_ident(), reader.version(), reader.cards(keys), reader.facts(keys)
+
+    engine = make_async_engine(sample_database_url)
+    try:
+        where, *on_loop = await db.sql.index.SqlIndex(engine).read(reads)
+    finally:
+        await engine.dispose()
+    sync = make_engine(sample_database_url)
+    try:
+        with sync.connect() as conn:
+            _, *through_sqlalchemy = reads(_Reader(conn))
+    finally:
+        sync.dispose()
+    assert where == threading.get_ident()
+    assert on_loop == through_sqlalchemy
+    version, cards, facts = on_loop
+    assert version[0] > 0 and version[1] > 0
+    assert len(cards) == len(facts) == 12 and (10**9, 10**9) not in cards
