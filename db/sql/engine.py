@@ -275,18 +275,22 @@ class Runner:
 CHECKPOINT_EVERY = 200
 
 
-# Work on the loop that read from the disk (pages the system's cache did not hold) sends the next
-# AWAY_SECONDS of work to a thread. The cards of a large directory not yet in the system's cache cost
-# 1.7 ms a page of results at 1,000,000 services, against 0.14 ms in the cache (docs/benchmarks.md,
-# "Search — fifth pass"). Told by the thread's count of blocks read (getrusage, 0.5 µs), not by time:
-# a wait for the GIL is no reason to leave the loop.
-AWAY_SECONDS = 30.0
+# Work on the loop that read from the disk (pages the system's cache did not hold) sends that
+# connection's next work to threads for a while: AWAY_SECONDS at first, twice as long each time the
+# first work back on the loop reads from the disk again, up to LONGEST_AWAY_SECONDS (a directory larger
+# than the cache, or a cold one just after a restart), and AWAY_SECONDS again once it does not. A page
+# of cards not in the cache costs 1.7 ms at 1,000,000 services, against 0.14 ms cached; a page now and
+# then (a cache a little smaller than the file) costs a thread hop for a second, not for minutes.
+# Told by the thread's count of blocks read (getrusage, 0.5 µs), not by time: a wait for the GIL is no
+# reason to leave the loop.
+AWAY_SECONDS = 1.0
+LONGEST_AWAY_SECONDS = 60.0
 _THREAD = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)  # Linux's; elsewhere the process's
 
 
 class _Busy(Exception):
     """The work goes to a thread, to wait there: another connection holds the write lock, or work on
-    the loop waited on the disk lately."""
+    the loop read from the disk lately."""
 
 
 class _OnLoop:
@@ -294,11 +298,10 @@ class _OnLoop:
     conversation, a webhook's claim, a page of cards), run on the driver (_Driver) rather than
     through SQLAlchemy's execution: each statement then costs a few microseconds, against tens through
     SQLAlchemy and a few hundred for a thread hop (two thread switches, and the waits for the GIL). It
-    never waits:
-    busy timeout 0, so a write lock held elsewhere raises _Busy at once (the transaction rolled back)
-    and the caller runs the same work in a thread with the usual timeout; and it leaves the
-    write-ahead log's checkpoints (page copies and fsyncs) to a thread. Nor does it read from the disk
-    twice in a row: work that did sends the next AWAY_SECONDS of work to a thread."""
+    never waits: busy timeout 0, so a write lock held elsewhere raises _Busy at once (the transaction
+    rolled back) and the caller runs the same work in a thread with the usual timeout; and it leaves
+    the write-ahead log's checkpoints (page copies and fsyncs) to a thread. Nor does it read from the
+    disk twice in a row: work that did sends the next work to threads for a while (AWAY_SECONDS)."""
 
     def __init__(self, sync: Engine) -> None:
         self._engine = create_engine(sync.url, connect_args={"timeout": 0}, hide_parameters=True)
@@ -307,18 +310,22 @@ class _OnLoop:
         self._conn: PoolProxiedConnection | None = None
         self._commits = 0
         self._checkpoint: asyncio.Future[None] | None = None
+        self._away = 0.0  # seconds in threads since the last work here read from the disk (0: none)
         self._away_until = 0.0
 
     def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
-        if self._away_until and time.monotonic() < self._away_until:
+        if self._away and time.monotonic() < self._away_until:
             raise _Busy
         before = resource.getrusage(_THREAD).ru_inblock
         try:
             return self._run(transaction, work, *args)
         finally:
             if resource.getrusage(_THREAD).ru_inblock != before:
-                self._away_until = time.monotonic() + AWAY_SECONDS
-                log.info("work on the loop read from the disk: in threads for %.0f s", AWAY_SECONDS)
+                self._away = min(2 * self._away, LONGEST_AWAY_SECONDS) if self._away else AWAY_SECONDS
+                self._away_until = time.monotonic() + self._away
+                log.info("work on the loop read from the disk: in threads for %.0f s", self._away)
+            else:
+                self._away = 0.0
 
     def _run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         try:
