@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from db.schedule import ALL_HOURS, SEARCH_ZONE, Week, hour_mask
 
@@ -49,10 +49,10 @@ class SearchPoints:
     hours: Sequence[HoursFacts]
 
 
-@dataclass(frozen=True, slots=True)
-class HoursFacts:
+class HoursFacts(NamedTuple):
     """What ranking reads of a candidate: its hours in every form Soliguide's precedence may pick,
-    and, when the search filters on who is asking, its publics and modalities."""
+    and, when the search filters on who is asking, its publics and modalities. A row read, as a named
+    tuple: made in a fifth of a frozen dataclass's time (two thousand at once for a filtered search)."""
 
     lieu_id: int
     category: str
@@ -76,10 +76,9 @@ class HoursFacts:
     service_modalities: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CardFacts:
+class CardFacts(NamedTuple):
     """What a result on the page shows: names, address and its note, contacts, messages, publics,
-    modalities."""
+    modalities. A row read, as a named tuple (ten a search)."""
 
     lieu_id: int
     source: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,7 +39,7 @@ def facts(**changes: Any) -> HoursFacts:
         service_holidays="OPEN",  # the service's own copy of the policy, which Soliguide lets go stale
         service_closure=None,
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def test_the_place_summer_hours_do_not_close_a_service_with_its_own_hours() -> None:
