@@ -275,22 +275,21 @@ class Runner:
 CHECKPOINT_EVERY = 200
 
 
-# Work on the loop that read from the disk (pages the system's cache did not hold) sends that
-# connection's next work to threads for a while: AWAY_SECONDS at first, twice as long each time the
-# first work back on the loop reads from the disk again, up to LONGEST_AWAY_SECONDS (a directory larger
-# than the cache, or a cold one just after a restart), and AWAY_SECONDS again once it does not. A page
-# of cards not in the cache costs 1.7 ms at 1,000,000 services, against 0.14 ms cached; a page now and
-# then (a cache a little smaller than the file) costs a thread hop for a second, not for minutes.
-# Told by the thread's count of blocks read (getrusage, 0.5 µs), not by time: a wait for the GIL is no
-# reason to leave the loop.
-AWAY_SECONDS = 1.0
-LONGEST_AWAY_SECONDS = 60.0
+# Work on the loop may read from the disk now and then: a page the system's cache dropped costs ~1 ms
+# (a page of cards at 1,000,000 services: 1.7 ms from the disk, 0.14 ms cached), less than the thread
+# hops it would take to avoid. When it does so more than DISK_READS_PER_SECOND on average, after a
+# burst of DISK_READS_AT_ONCE (a directory larger than the cache, or a cold one just after a restart),
+# the connection's work goes to threads for AWAY_SECONDS. Told by the thread's count of blocks read
+# (getrusage, 0.5 µs), not by time: a wait for the GIL is no reason to leave the loop.
+DISK_READS_PER_SECOND = 1.0
+DISK_READS_AT_ONCE = 3
+AWAY_SECONDS = 10.0
 _THREAD = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)  # Linux's; elsewhere the process's
 
 
 class _Busy(Exception):
     """The work goes to a thread, to wait there: another connection holds the write lock, or work on
-    the loop read from the disk lately."""
+    the loop read from the disk too often lately."""
 
 
 class _OnLoop:
@@ -301,7 +300,7 @@ class _OnLoop:
     never waits: busy timeout 0, so a write lock held elsewhere raises _Busy at once (the transaction
     rolled back) and the caller runs the same work in a thread with the usual timeout; and it leaves
     the write-ahead log's checkpoints (page copies and fsyncs) to a thread. Nor does it read from the
-    disk twice in a row: work that did sends the next work to threads for a while (AWAY_SECONDS)."""
+    disk often: work that does sends the next work to threads for a while (DISK_READS_PER_SECOND)."""
 
     def __init__(self, sync: Engine) -> None:
         self._engine = create_engine(sync.url, connect_args={"timeout": 0}, hide_parameters=True)
@@ -310,22 +309,29 @@ class _OnLoop:
         self._conn: PoolProxiedConnection | None = None
         self._commits = 0
         self._checkpoint: asyncio.Future[None] | None = None
-        self._away = 0.0  # seconds in threads since the last work here read from the disk (0: none)
+        self._disk_reads = 0.0  # work that read from the disk lately (see _read_from_disk)
+        self._disk_read_at = 0.0
         self._away_until = 0.0
 
     def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
-        if self._away and time.monotonic() < self._away_until:
+        if self._away_until and time.monotonic() < self._away_until:
             raise _Busy
         before = resource.getrusage(_THREAD).ru_inblock
         try:
             return self._run(transaction, work, *args)
         finally:
             if resource.getrusage(_THREAD).ru_inblock != before:
-                self._away = min(2 * self._away, LONGEST_AWAY_SECONDS) if self._away else AWAY_SECONDS
-                self._away_until = time.monotonic() + self._away
-                log.info("work on the loop read from the disk: in threads for %.0f s", self._away)
-            else:
-                self._away = 0.0
+                self._read_from_disk()
+
+    def _read_from_disk(self) -> None:
+        """A leaky bucket of the work that read from the disk: past DISK_READS_AT_ONCE more than the
+        DISK_READS_PER_SECOND it drains, threads for AWAY_SECONDS."""
+        now = time.monotonic()
+        self._disk_reads = max(0.0, self._disk_reads - (now - self._disk_read_at) * DISK_READS_PER_SECOND) + 1
+        self._disk_read_at = now
+        if self._disk_reads > DISK_READS_AT_ONCE:
+            self._disk_reads, self._away_until = 0.0, now + AWAY_SECONDS
+            log.info("work on the loop read from the disk too often: in threads for %.0f s", AWAY_SECONDS)
 
     def _run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         try:
