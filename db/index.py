@@ -145,8 +145,14 @@ class IndexReader(Protocol):
 
 class Index(Protocol):
     async def read(self, work: Callable[[IndexReader], T]) -> T:
-        """Run `work` (synchronous, pure but for its reads) against one consistent reader, off the
-        event loop when the reads block."""
+        """Run `work` (synchronous, pure but for its reads of a few rows by key: a page of cards)
+        against one consistent reader; where the reads block, maybe on the event loop (they are
+        quicker than a thread hop), else off it."""
+        ...
+
+    async def read_many(self, work: Callable[[IndexReader], T]) -> T:
+        """As `read`, for work that may read any number of rows (a search filtered on who is asking
+        reads the publics of every point it ranks): off the event loop where the reads block."""
         ...
 
     async def built(self, build: Callable[[SearchPoints], T]) -> T:

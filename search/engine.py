@@ -51,7 +51,7 @@ RADII_KM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0)  # fine steps: dens
 SOON = timedelta(hours=3)  # closed now but opening within this ranks before the rest
 MAX_LIMIT = 100
 CHECK_SECONDS = 5.0  # how often a worker reads the directory's data stamp (one small statement)
-FIRST_READ = 4  # the first read of points holds this many times a page of them (more when needed)
+FIRST_READ = 8  # the first read of points holds this many times a page of them (more when needed)
 WHOLE_READ = 2000  # past the first read, points read at once when the area is as sparse (see _farther)
 FACTS_AT_ONCE = 2000  # points whose publics one statement reads (filtered searches)
 
@@ -338,7 +338,9 @@ class Directory:
         check = time.monotonic() - self._checked >= CHECK_SECONDS
         if check:
             self._checked = time.monotonic()
-        page, version = await self._index.read(lambda reader: self._search(reader, points, query, check))
+        # Filtered on who is asking, a search reads the publics of every point it ranks: many rows.
+        read = self._index.read if query.filters == Filters() else self._index.read_many
+        page, version = await read(lambda reader: self._search(reader, points, query, check))
         if version is not None and version != points.version and self._points is points:
             building = self._building
             if building is None or building.done():
@@ -356,7 +358,7 @@ class Directory:
         points = self._points or await self._build()
         if query.filters == Filters():
             return self._open_distances(None, points, query)
-        return await self._index.read(lambda reader: self._open_distances(reader, points, query))
+        return await self._index.read_many(lambda reader: self._open_distances(reader, points, query))
 
     def _search(
         self, reader: IndexReader, points: PointIndex, query: Query, check: bool

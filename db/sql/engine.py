@@ -258,6 +258,13 @@ class Runner:
         async with self._engine.begin() as conn:
             return await conn.run_sync(work, *args)
 
+    async def bulk_read(self, work: Callable[..., T], *args: Any) -> T:
+        """As `read`, never on the loop: for work of any number of rows (a search filtered on who is
+        asking reads the publics of every point it ranks, thousands a statement)."""
+        if self._sync is not None:
+            return await asyncio.to_thread(self._in_thread, False, work, *args)
+        return await self.read(work, *args)
+
     async def bulk_write(self, work: Callable[..., T], *args: Any) -> T:
         """As `write`, never on the loop: for work of any number of rows (a retention purge)."""
         if self._sync is not None:
@@ -284,7 +291,7 @@ CHECKPOINT_EVERY = 200
 DISK_READS_PER_SECOND = 1.0
 DISK_READS_AT_ONCE = 3
 AWAY_SECONDS = 10.0
-_THREAD = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)  # Linux's; elsewhere the process's
+_THREAD: int | None = getattr(resource, "RUSAGE_THREAD", None)  # Linux's; elsewhere no guard (see README)
 
 
 class _Busy(Exception):
@@ -316,6 +323,8 @@ class _OnLoop:
     def run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         if self._away_until and time.monotonic() < self._away_until:
             raise _Busy
+        if _THREAD is None:
+            return self._run(transaction, work, *args)
         before = resource.getrusage(_THREAD).ru_inblock
         try:
             return self._run(transaction, work, *args)
@@ -336,9 +345,8 @@ class _OnLoop:
     def _run(self, transaction: bool, work: Callable[..., T], *args: Any) -> T:
         try:
             conn = self._conn if self._conn is not None else self._engine.raw_connection()
-        except (DBAPIError, sqlite3.OperationalError) as exc:  # opening it (its PRAGMAs) met a lock:
-            error = exc.orig if isinstance(exc, DBAPIError) else exc  # a thread waits instead
-            if isinstance(error, sqlite3.OperationalError) and _busy(error):
+        except sqlite3.OperationalError as exc:  # opening it (its PRAGMAs) met a lock: a thread waits
+            if _busy(exc):  # (raised by SQLAlchemy's connect event as sqlite3 raised it)
                 raise _Busy from exc
             raise
         self._conn = None  # taken: a work that fails for another reason than a lock leaves it closed

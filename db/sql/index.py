@@ -335,8 +335,9 @@ def read_points(conn: Connection) -> SearchPoints:
 class SqlIndex:
     """The directory database as search reads it (db.index.Index). A search's reads (a page of cards
     by primary key) run on the event loop on SQLite, in a thread when a lock or the disk would make
-    them wait (Runner's `on_loop`); the points are read whole off the event loop, on a connection of
-    their own, in a child process when there are many."""
+    them wait (Runner's `on_loop`); a filtered search's (the publics of every point it ranks) run in a
+    thread; the points are read whole off the event loop, on a connection of their own, in a child
+    process when there are many."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._runner = Runner(engine, on_loop=True)
@@ -345,7 +346,10 @@ class SqlIndex:
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         return await self._runner.read(self._in_connection, work)
 
-    def _in_connection(self, conn: Connection, work: Callable[[IndexReader], T]) -> T:
+    async def read_many(self, work: Callable[[IndexReader], T]) -> T:
+        return await self._runner.bulk_read(self._in_connection, work)
+
+    def _in_connection(self, conn: Connection | Statements, work: Callable[[IndexReader], T]) -> T:
         return work(_Reader(conn))
 
     async def built(self, build: Callable[[SearchPoints], T]) -> T:

@@ -122,6 +122,7 @@ async def test_sqlite_work_runs_on_the_loop_and_purges_in_a_thread(sqlite_url: s
     assert await runner.read(_thread) == loop_thread
     assert await runner.write(_thread) == loop_thread
     assert await runner.bulk_write(_thread) != loop_thread
+    assert await runner.bulk_read(_thread) != loop_thread
     assert await Runner(engine).write(_thread) != loop_thread, "without on_loop: a thread as before"
     await engine.dispose()
 
@@ -252,7 +253,7 @@ async def test_work_that_reads_from_the_disk_often_sends_the_next_to_a_thread_fo
     past a burst of DISK_READS_AT_ONCE more than DISK_READS_PER_SECOND, the work waits in a thread
     for AWAY_SECONDS. Computing (or waiting for the GIL) does not count."""
     monkeypatch.setattr(db.sql.engine, "DISK_READS_AT_ONCE", 2)
-    monkeypatch.setattr(db.sql.engine, "DISK_READS_PER_SECOND", 2.0)
+    monkeypatch.setattr(db.sql.engine, "DISK_READS_PER_SECOND", 1.0)
     monkeypatch.setattr(db.sql.engine, "AWAY_SECONDS", 0.3)
     engine = make_async_engine(sqlite_url)
     runner = Runner(engine, on_loop=True)
@@ -267,11 +268,16 @@ async def test_work_that_reads_from_the_disk_often_sends_the_next_to_a_thread_fo
     for _ in range(2):
         _evict(database)
         assert await runner.read(_scan_then_thread) == loop_thread, "now and then: on the loop"
-        await asyncio.sleep(0.6)  # the bucket drains 2 a second
-    for _ in range(3):
+        await asyncio.sleep(1.1)  # the bucket drains one a second
+    burst = []
+    for _ in range(5):
         _evict(database)
-        assert await runner.read(_scan_then_thread) == loop_thread, "a burst, on the loop until past 2"
-    assert await runner.read(_thread) != loop_thread, "past it: in a thread"
+        burst.append(await runner.read(_scan_then_thread) == loop_thread)
+        if not burst[-1]:
+            break
+    # Past two at once, then in a thread (a third read from a slow disk may leave the bucket at 2).
+    assert burst[:2] == [True, True] and burst[-1] is False and len(burst) in (4, 5), burst
+    assert await runner.read(_thread) != loop_thread, "in a thread, still"
     assert await runner.write(_put, 50000, "away") == 1
     assert await runner.write(_thread) != loop_thread
     await asyncio.sleep(0.35)

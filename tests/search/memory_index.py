@@ -64,6 +64,9 @@ class MemoryIndex:
     async def read(self, work: Callable[[IndexReader], T]) -> T:
         return work(self)
 
+    async def read_many(self, work: Callable[[IndexReader], T]) -> T:
+        return work(self)
+
     async def built(self, build: Callable[[SearchPoints], T]) -> T:
         return build(await self.points())
 

@@ -4,8 +4,10 @@ them around every search (handlers.stats.measure_supply), equal to what the page
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -83,14 +85,22 @@ async def test_open_distances_on_the_sample_with_who_is_asking(sample_database_u
 
 
 class _CountedIndex:
-    """SqlIndex, counting the reads (each one a thread hop on SQLite)."""
+    """SqlIndex, counting the reads and telling the threads they ran in."""
 
     def __init__(self, index: SqlIndex) -> None:
-        self.index, self.reads = index, 0
+        self.index, self.reads, self.threads = index, 0, list[tuple[str, int]]()
 
     async def read(self, work: Any) -> Any:
         self.reads += 1
-        return await self.index.read(work)
+        return await self.index.read(partial(self._seen, "read", work))
+
+    async def read_many(self, work: Any) -> Any:
+        self.reads += 1
+        return await self.index.read_many(partial(self._seen, "read_many", work))
+
+    def _seen(self, how: str, work: Any, reader: Any) -> Any:
+        self.threads.append((how, threading.get_ident()))
+        return work(reader)
 
     async def built(self, build: Any) -> Any:
         return await self.index.built(build)
@@ -113,3 +123,29 @@ async def test_the_measure_reads_nothing_unless_it_is_filtered_on_who_is_asking(
         assert index.reads == 1  # the publics of the points ranked are read
     finally:
         await async_engine.dispose()
+
+
+async def test_a_search_filtered_on_who_is_asking_reads_in_a_thread_the_others_on_the_loop(
+    sample_database_url: str,
+) -> None:
+    """A page of cards by primary key is read on the loop (SQLite); the publics of every point a
+    filtered search ranks (thousands of rows in a dense area, tens of milliseconds) in a thread."""
+    from db.sql.engine import make_async_engine
+
+    async_engine = make_async_engine(sample_database_url)
+    try:
+        index = _CountedIndex(SqlIndex(async_engine))
+        directory = Directory(index)
+        await directory.prepare()
+        query = Query(point=TOWNS[0], at=NOW, categories=("food",), radius_km=30.0)
+        assert (await directory.search(query)).results
+        assert (await directory.search(replace(query, filters=Filters(gender="women")))).total
+        await directory.open_distances(replace(query, filters=Filters(gender="women")))
+    finally:
+        await async_engine.dispose()
+    loop = threading.get_ident()
+    assert [(how, thread == loop) for how, thread in index.threads] == [
+        ("read", True),
+        ("read_many", False),
+        ("read_many", False),
+    ]
