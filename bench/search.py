@@ -9,7 +9,9 @@ one after the other on each query, so that a busy machine slows both alike; the 
 `agree` counts the queries whose open places on the page are the floor's (places and distances).
 
 The floor holds everything in memory and shows nothing but ids: what search would cost with no
-database, no page to build and no widening steps. It reads the database with its own SQL, so that it
+database, no page to build and no widening steps. So that both start from memory, a SQLite file is
+read once before the queries (into the system's cache: solibot reads its cards on the event loop
+while they are there, in a thread when they are not). It reads the database with its own SQL, so that it
 can also measure an older solibot (run this file from another checkout: `--repo`-free, copy it there).
 
 The last line: `search p50_ms=… p99_ms=… floor_p50_ms=… floor_p99_ms=… ratio_p50=… ratio_p99=…
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import math
 import os
 import random
@@ -45,6 +48,7 @@ import numpy as np
 import psycopg
 from scipy.spatial import cKDTree
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from db import PARIS, HoursFacts, communes, taxonomy
 from db.geo import EARTH_RADIUS_M
@@ -260,12 +264,48 @@ async def run(url: str, engine: Engine, queries: list[Query], trace: bool) -> di
     tracemalloc.stop()
     index_rss = rss_mb() - before_rss
     floor = Floor(engine)
+    cached = _cache_file(url)
     async with one_connection(async_engine):
         # As a turn runs its search: on the turn's PostgreSQL connection, checked out and pinged once
         # for the turn's session load, search and save (bot/wiring.py); SQLite is left as it is.
         result = await _measure(directory, floor, queries)
     await async_engine.dispose()
-    return {**result, "prepare_s": prepared_s, "index_mb": index_mb, "index_rss_mb": index_rss}
+    return {
+        **result,
+        "prepare_s": prepared_s,
+        "index_mb": index_mb,
+        "index_rss_mb": index_rss,
+        "cached": cached,
+    }
+
+
+def _cache_file(url: str) -> str:
+    """Reads a SQLite database's file once, so that both sides start from memory: the floor holds
+    everything in memory, and solibot reads its cards on the event loop only while the file's pages
+    are in the system's cache (a worker whose reads meet the disk often reads in threads: a cold
+    cache is another question). This machine's cache is small (~1.4 GB), so that a larger file read
+    before may have pushed this one out."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return "no file to read"
+    size = 0
+    with open(path, "rb") as database:
+        while chunk := database.read(1 << 20):
+            size += len(chunk)
+    return f"{size / 2**20:.0f} MB file read into the system's cache"
+
+
+class _Away(logging.Handler):
+    """Counts the times the search's connection left the event loop for threads (db.sql.engine: its
+    reads met the disk too often), which would measure thread hops rather than the search."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.times = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.times += "read from the disk" in record.getMessage()
 
 
 async def _measure(directory: Directory, floor: Floor, queries: list[Query]) -> dict[str, Any]:
@@ -273,6 +313,10 @@ async def _measure(directory: Directory, floor: Floor, queries: list[Query]) -> 
         await directory.search(query)
         floor.search(query)
     ours, theirs, agree, short = [], [], 0, 0
+    away, engine_log = _Away(), logging.getLogger("db.sql.engine")
+    level = engine_log.level
+    engine_log.addHandler(away)
+    engine_log.setLevel(logging.INFO)
     for query in queries:
         begin = time.perf_counter()
         page = await directory.search(query)
@@ -288,7 +332,9 @@ async def _measure(directory: Directory, floor: Floor, queries: list[Query]) -> 
         ]
         agree += shown == expected
         short += len(shown) < len(expected)
-    return {"ours": ours, "floor": theirs, "agree": agree, "short": short}
+    engine_log.removeHandler(away)
+    engine_log.setLevel(level)
+    return {"ours": ours, "floor": theirs, "agree": agree, "short": short, "away": away.times}
 
 
 def load(url: str, services: int) -> int:
@@ -360,7 +406,8 @@ def main() -> None:
             print(
                 f"{backend}: prepare {found['prepare_s']:.2f} s, index {found['index_mb']:.1f} MB traced "
                 f"(RSS +{found['index_rss_mb']:.0f} MB), {found['short']} pages with fewer open places "
-                f"than the floor, peak RSS {peak_mb():.0f} MB",
+                f"than the floor, peak RSS {peak_mb():.0f} MB; {found['cached']}; reads sent to threads "
+                f"for a while {found['away']} times",
                 flush=True,
             )
             print(line(backend, count, found, len(queries)), flush=True)
