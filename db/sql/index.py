@@ -108,13 +108,19 @@ _CARDS = _joined(*_CARD_COLUMNS, *_AUDIENCE_COLUMNS, StopRow.address_note)
 
 
 @cache
+def _statement(statement: Any, dialect: Dialect) -> str:
+    """The statement's text, compiled once per dialect (run on the driver's own cursor)."""
+    return str(statement.compile(dialect=dialect))
+
+
+@cache
 def _template(statement: Any, dialect: Dialect, pairs: int) -> str:
     """The statement's text for this many pairs, compiled once per dialect and size."""
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     if dialect.name == "postgresql":  # else each row's ids would be typed by their size
         mark = f"CAST({mark} AS BIGINT)"
     keys = ", ".join([f"({mark}, {mark})"] * pairs)
-    return f"WITH k(stop, service) AS (VALUES {keys}) {statement.compile(dialect=dialect)}"
+    return f"WITH k(stop, service) AS (VALUES {keys}) {_statement(statement, dialect)}"
 
 
 def _rows(dbapi: Any, dialect: Dialect, statement: Any, keys: Collection[Key]) -> list[Any]:
@@ -189,11 +195,6 @@ def _version(conn: Connection | Statements) -> tuple[int, int]:
     finally:
         cursor.close()
     return (row[0] or 0, row[1] or 0)
-
-
-@cache
-def _statement(statement: Any, dialect: Dialect) -> str:
-    return str(statement.compile(dialect=dialect))
 
 
 def _text(value: str | None) -> str | None:
