@@ -11,8 +11,9 @@ one after the other on each query, so that a busy machine slows both alike; the 
 The floor holds everything in memory and shows nothing but ids: what search would cost with no
 database, no page to build and no widening steps. So that both start from memory, a SQLite file is
 read once before the queries (into the system's cache: solibot reads its cards on the event loop
-while they are there, in a thread when they are not). It reads the database with its own SQL, so that it
-can also measure an older solibot (run this file from another checkout: `--repo`-free, copy it there).
+while they are there, in a thread when they are not). The floor reads the database with its own SQL,
+so that it can also measure an older solibot (run this file from another checkout: `--repo`-free,
+copy it there).
 
 The last line: `search p50_ms=… p99_ms=… floor_p50_ms=… floor_p99_ms=… ratio_p50=… ratio_p99=…
 agree=…/… services=… backend=sqlite` (the SQLite run; PostgreSQL's line is printed before it).
@@ -317,23 +318,25 @@ async def _measure(directory: Directory, floor: Floor, queries: list[Query]) -> 
     level = engine_log.level
     engine_log.addHandler(away)
     engine_log.setLevel(logging.INFO)
-    for query in queries:
-        begin = time.perf_counter()
-        page = await directory.search(query)
-        middle = time.perf_counter()
-        expected = floor.search(query)
-        end = time.perf_counter()
-        ours.append((middle - begin) * 1000)
-        theirs.append((end - middle) * 1000)
-        shown = [
-            (r.lieu_id, round(r.distance_m))
-            for r in page.results
-            if r.state.openness is Openness.OPEN and not r.state.holiday_unsure
-        ]
-        agree += shown == expected
-        short += len(shown) < len(expected)
-    engine_log.removeHandler(away)
-    engine_log.setLevel(level)
+    try:
+        for query in queries:
+            begin = time.perf_counter()
+            page = await directory.search(query)
+            middle = time.perf_counter()
+            expected = floor.search(query)
+            end = time.perf_counter()
+            ours.append((middle - begin) * 1000)
+            theirs.append((end - middle) * 1000)
+            shown = [
+                (r.lieu_id, round(r.distance_m))
+                for r in page.results
+                if r.state.openness is Openness.OPEN and not r.state.holiday_unsure
+            ]
+            agree += shown == expected
+            short += len(shown) < len(expected)
+    finally:
+        engine_log.removeHandler(away)
+        engine_log.setLevel(level)
     return {"ours": ours, "floor": theirs, "agree": agree, "short": short, "away": away.times}
 
 
