@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib.metadata import version
 from zoneinfo import ZoneInfo
 
@@ -129,13 +129,37 @@ def _state(timing: Timing, at: datetime, tz: ZoneInfo) -> tuple[bool | None, str
     return any(s.start <= minute < s.end for s in week.days[local.weekday()]), reason
 
 
-def _instants(day: date, minute: int, tz: ZoneInfo) -> Iterator[datetime]:
-    """Both readings of a wall-clock minute (they differ only in the repeated hour)."""
-    naive = datetime.combine(day, time()) + timedelta(minutes=minute)
-    for fold in (0, 1):
-        yield naive.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+def _instants(day: date, minutes: Iterable[int], tz: ZoneInfo) -> list[datetime]:
+    """Both readings of each wall-clock minute of `day` (they differ only in the repeated hour): one,
+    on a day whose clock does not change (an offset from its midnight, without asking the zone)."""
+    offset = _steady_offset(tz, day)
+    if offset is not None:
+        base = datetime.combine(day, time(), tzinfo=UTC) - offset
+        return [base + timedelta(minutes=minute) for minute in minutes]
+    midnight = datetime.combine(day, time())
+    return [
+        (midnight + timedelta(minutes=minute)).replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        for minute in minutes
+        for fold in (0, 1)
+    ]
 
 
+@lru_cache(maxsize=4096)
+def _steady_offset(tz: ZoneInfo, day: date) -> timedelta | None:
+    """The UTC offset of the whole local day, or None when the clock changes during it: the same at
+    its midnights (both readings), at its noon and in the 24 h window _transition looks at."""
+    midnight = datetime.combine(day, time())
+    offsets = {
+        (midnight + timedelta(hours=hours)).replace(tzinfo=tz, fold=fold).utcoffset()
+        for hours in (0, 12, 24)
+        for fold in (0, 1)
+    }
+    if len(offsets) != 1 or _transition(tz, day) is not None:
+        return None
+    return offsets.pop()
+
+
+@lru_cache(maxsize=4096)
 def _transition(tz: ZoneInfo, day: date) -> datetime | None:
     """The UTC offset change in the 24 h window around `day`, found by bisection (zoneinfo hides it)."""
     lo = datetime.combine(day, time(), tzinfo=UTC) - timedelta(hours=15)
@@ -161,7 +185,7 @@ def _candidates(timing: Timing, tz: ZoneInfo, first: date, last: date) -> list[d
     day = first
     while day <= last:
         minutes = {m for w in weeks for s in w.days[day.weekday()] for m in (s.start, s.end)}
-        found.update(i for m in minutes for i in _instants(day, m, tz))
+        found.update(_instants(day, minutes, tz))
         if (jump := _transition(tz, day)) is not None:
             found.add(jump)
         day += timedelta(days=1)
@@ -315,8 +339,8 @@ def week_slots(timing: Timing, day: date) -> tuple[tuple[time, time], ...] | Non
         return None
     kept: list[Slot] = []
     for slot in week.days[day.weekday()]:
-        first = min(_instants(day, slot.start, tz))
-        last = max(_instants(day, slot.end, tz)) - _TICK
+        first = min(_instants(day, (slot.start,), tz))
+        last = max(_instants(day, (slot.end,), tz)) - _TICK
         if not any(p.covers(first) and p.covers(last) for p in timing.closures):
             kept.append(slot)
     return tuple((time(s.start // 60, s.start % 60), time(s.end // 60 % 24, s.end % 60)) for s in kept)

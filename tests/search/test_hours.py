@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.schedule import Period, Slot, Week
-from search.hours import Openness, OpenState, Timing, state_at, week_slots
+from search.hours import Openness, OpenState, Timing, _instants, state_at, week_slots
 from tests.hours_cases import (
     CLOSURE,
     DAILY,
@@ -319,3 +319,38 @@ def _merge_slots(day: tuple[Slot, ...]) -> tuple[Slot, ...]:
         else:
             out.append(slot)
     return tuple(out)
+
+
+# Zones whose clocks change at midnight (Santiago, Havana), by 30 minutes (Lord Howe), by two hours
+# (Troll), or that skipped a whole day (Apia, 30 December 2011), beside France's.
+ODD_ZONES = (
+    "Europe/Paris",
+    "America/Cayenne",
+    "America/Santiago",
+    "America/Havana",
+    "Australia/Lord_Howe",
+    "Antarctica/Troll",
+    "Pacific/Apia",
+    "Pacific/Tahiti",
+)
+
+
+@pytest.mark.parametrize("zone", ODD_ZONES)
+@pytest.mark.parametrize("year", [2011, 2026])
+def test_wall_clock_readings_are_the_zones_own(zone: str, year: int) -> None:
+    """A day whose clock does not change reads its minutes as an offset from its midnight, without
+    asking the zone: every edge of every day of the year reads as zoneinfo reads it, both folds."""
+    tz = ZoneInfo(zone)
+    minutes = range(0, 1441, 30)
+    day, steady = date(year, 1, 1), 0
+    while day.year == year:
+        midnight = datetime.combine(day, time())
+        expected = {
+            (midnight + timedelta(minutes=m)).replace(tzinfo=tz, fold=fold).astimezone(UTC)
+            for m in minutes
+            for fold in (0, 1)
+        }
+        assert set(_instants(day, minutes, tz)) == expected, day
+        steady += len(_instants(day, (0,), tz)) == 1
+        day += timedelta(days=1)
+    assert steady >= 300  # the quick reading is the usual one
