@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Connection, Dialect, Text, cast, column, func, or_, select, table
+from sqlalchemy import Connection, Dialect, Text, cast, column, func, literal_column, or_, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
@@ -86,11 +86,14 @@ _UPDATED = [c.key for c in _CARD_COLUMNS].index("updated_by_user_at")
 
 
 _KEYS = table("k", column("stop"), column("service"))  # the pairs asked, a VALUES list (see _rows)
+_ZERO: Any = literal_column("0")  # in the text of the statement, not a parameter (see _joined)
 
 
 def _joined(*columns: Any) -> Any:
     """Columns of (stop, service) pairs given by id, each row found by primary key (IN lists of
-    stops and services made SQLite probe every stop of the list for every service)."""
+    stops and services made SQLite probe every stop of the list for every service). The place ids
+    are compared plus 0, an expression no index holds: else SQLite found the stop through
+    ix_stop_place (its place and id), then read its row: two descents where its key takes one."""
     return (
         select(*_ID_COLUMNS, *columns)
         .select_from(_KEYS)
@@ -98,7 +101,7 @@ def _joined(*columns: Any) -> Any:
         .join(ServiceRow, ServiceRow.id == _KEYS.c.service)  # type: ignore[arg-type]
         .join(
             PlaceRow,
-            (PlaceRow.id == StopRow.place_id) & (PlaceRow.id == ServiceRow.place_id),  # type: ignore[arg-type]
+            (PlaceRow.id == StopRow.place_id + _ZERO) & (PlaceRow.id == ServiceRow.place_id + _ZERO),
         )
     )
 

@@ -122,3 +122,20 @@ async def test_a_searchs_reads_run_on_the_loop_and_read_what_sqlalchemys_connect
     version, cards, facts = on_loop
     assert version[0] > 0 and version[1] > 0
     assert len(cards) == len(facts) == 12 and (10**9, 10**9) not in cards
+
+
+@pytest.mark.parametrize("statement", ["_CARDS", "_HOURS_AND_AUDIENCE"])
+def test_a_page_finds_each_row_by_its_key(sample_database_url: str, statement: str) -> None:
+    """Stop, service and place each found by its primary key, one descent a row: SQLite went
+    through ix_stop_place for the stop and then read its row, 10 % of a page's read."""
+    import sqlite3  # noqa: PLC0415
+
+    from sqlalchemy.dialects import sqlite  # noqa: PLC0415
+
+    text = db.sql.index._template(getattr(db.sql.index, statement), sqlite.dialect(paramstyle="qmark"), 10)
+    with sqlite3.connect(sample_database_url.removeprefix("sqlite:///")) as raw:
+        plan = [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {text}", [1] * 20)]
+    searched = sorted(step for step in plan if step.startswith("SEARCH"))
+    assert searched == [
+        f"SEARCH {table} USING INTEGER PRIMARY KEY (rowid=?)" for table in ("place", "service", "stop")
+    ], plan
