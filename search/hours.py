@@ -225,10 +225,19 @@ def _aware(at: datetime) -> datetime:
 WEEK_MINUTES = 7 * DAY_END
 
 
-@cache
+WEEKS_KEPT = 4096  # weeks whose intervals _weekly keeps (the last ones read)
+_weeks: dict[int, tuple[Week, tuple[tuple[int, int], ...]]] = {}
+
+
 def _weekly(week: Week) -> tuple[tuple[int, int], ...]:
     """The week as merged intervals in minutes since Monday 00:00, joined across midnights; an
-    interval running past Sunday midnight continues into Monday (its end is then > WEEK_MINUTES)."""
+    interval running past Sunday midnight continues into Monday (its end is then > WEEK_MINUTES).
+    Kept by the week's identity, each with its week so that its id is not reused meanwhile: hashing
+    a week hashes each of its slots in Python (1 µs of the 11 of a state from the week alone), and a
+    cache by value kept every week read, through every rebuild of the index, for the worker's life."""
+    kept = _weeks.get(id(week))
+    if kept is not None and kept[0] is week:
+        return kept[1]
     merged: list[tuple[int, int]] = []
     edges = ((d * DAY_END + s.start, d * DAY_END + s.end) for d, day in enumerate(week.days) for s in day)
     for start, end in sorted(edges):
@@ -238,7 +247,10 @@ def _weekly(week: Week) -> tuple[tuple[int, int], ...]:
             merged.append((start, end))
     if len(merged) > 1 and merged[-1][1] == WEEK_MINUTES and merged[0][0] == 0:
         merged[-1] = (merged[-1][0], WEEK_MINUTES + merged[0][1])
-    return tuple(merged)
+    if len(_weeks) >= WEEKS_KEPT:
+        _weeks.clear()
+    intervals = _weeks[id(week)] = (week, tuple(merged))
+    return intervals[1]
 
 
 def _quiet(timing: Timing, now: datetime, tz: ZoneInfo) -> bool:

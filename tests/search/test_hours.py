@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.schedule import Period, Slot, Week
+from search import hours
 from search.hours import Openness, OpenState, Timing, _instants, state_at, week_slots
 from tests.hours_cases import (
     CLOSURE,
@@ -354,3 +355,16 @@ def test_wall_clock_readings_are_the_zones_own(zone: str, year: int) -> None:
         steady += len(_instants(day, (0,), tz)) == 1
         day += timedelta(days=1)
     assert steady >= 300  # the quick reading is the usual one
+
+
+def test_a_weeks_intervals_are_kept_for_the_last_weeks_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """By identity, each kept with its week: equal weeks answer alike, and a dropped one is made again."""
+    monkeypatch.setattr(hours, "WEEKS_KEPT", 8)
+    monkeypatch.setattr(hours, "_weeks", {})
+    weeks = [Week(((Slot(i, i + 60),), (), (), (), (), (), ())) for i in range(20)]
+    for i, each in enumerate(weeks):
+        assert hours._weekly(each) == ((i, i + 60),)
+    assert len(hours._weeks) <= 8
+    assert hours._weekly(weeks[0]) == ((0, 60),)  # dropped, made again
+    again = Week(((Slot(5, 65),), (), (), (), (), (), ()))  # equal to weeks[5], another object
+    assert hours._weekly(again) == hours._weekly(weeks[5]) == ((5, 65),)
