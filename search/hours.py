@@ -146,8 +146,10 @@ def _instants(day: date, minutes: Iterable[int], tz: ZoneInfo) -> list[datetime]
 
 @lru_cache(maxsize=4096)
 def _steady_offset(tz: ZoneInfo, day: date) -> timedelta | None:
-    """The UTC offset of the whole local day, or None when the clock changes during it: the same at
-    its midnights (both readings), at its noon and in the 24 h window _transition looks at."""
+    """The UTC offset of the whole local day, or None when the clock changes during it. A change
+    shows in the readings of its midnights and noon (both folds: a gap or a repeated hour reads two
+    offsets), unless two changes undid each other within 12 hours, which no zone has done (the
+    nearest two of any zone in 1970–2037 are 96 hours apart); nor may _transition find one."""
     midnight = datetime.combine(day, time())
     offsets = {
         (midnight + timedelta(hours=hours)).replace(tzinfo=tz, fold=fold).utcoffset()
