@@ -251,8 +251,9 @@ def _weekly(week: Week) -> tuple[tuple[int, int], ...]:
         merged[-1] = (merged[-1][0], WEEK_MINUTES + merged[0][1])
     if len(_weeks) >= WEEKS_KEPT:
         _weeks.clear()
-    intervals = _weeks[id(week)] = (week, tuple(merged))
-    return intervals[1]
+    intervals = tuple(merged)
+    _weeks[id(week)] = (week, intervals)
+    return intervals
 
 
 def _quiet(timing: Timing, now: datetime, tz: ZoneInfo) -> bool:
