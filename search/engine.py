@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # scipy and numpy load with the first index, not with reading
     import numpy as np
     import numpy.typing as npt
 
-    from search.points import Nearby, PointIndex
+    from search.points import Nearby, Picked, PointIndex
 
 log = logging.getLogger(__name__)
 
@@ -244,28 +244,29 @@ class _Ranking:
         return np.array([self.admitted[self.key(at)] for at in range(end)], dtype=bool)
 
 
-def _result(ranking: _Ranking, hit: _Hit, card: CardFacts, categories: set[int], tax: Taxonomy) -> Result:
+def _result(
+    ranking: _Ranking, hit: _Hit, point: Picked, card: CardFacts, categories: set[int], tax: Taxonomy
+) -> Result:
     assert hit.state is not None
-    near, at = ranking.near, ranking.query.at
-    category = tax.by_code[int(near.code[hit.at])]
+    category = tax.by_code[point.code]
     message = period(card.temp_message)
     return Result(
         source=card.source,
         lieu_id=card.lieu_id,
-        service_id=int(near.service[hit.at]),
+        service_id=point.service,
         place_name=card.place_name,
         service_name=card.service_name,
         category=category,
         other_categories=tuple(sorted({tax.by_code[c] for c in categories} - {category})),
-        distance_m=float(near.distance[hit.at]),
+        distance_m=point.distance,
         point=Point(card.lat, card.lon),
         address=card.address,
         postal_code=card.postal_code,
         city=card.city,
         phones=phone_numbers(card.phones),
         state=hit.state,
-        timing=ranking.points.timing(int(near.timing[hit.at])),
-        temp_message=message.text if message and message.covers(at) else None,
+        timing=ranking.points.timing(point.timing),
+        temp_message=message.text if message and message.covers(ranking.query.at) else None,
         conditions=conditions(card.service_modalities, card.place_modalities),
         address_private=referral_only(card.place_modalities),
         address_note=card.address_note,
@@ -375,7 +376,8 @@ class Directory:
             return SearchPage(results=(), radius_km=(query.radius_km or RADII_KM[-1]), total=0)
         ranking, chosen, end, counted = choice.ranking, choice.hits, choice.end, choice.counted
         near = ranking.near
-        shown = [int(near.place[hit.at]) for hit in chosen]
+        picked = near.picked([hit.at for hit in chosen])
+        shown = [point.place for point in picked]
         categories_of: dict[int, set[int]] = {place: set() for place in shown}
         read, theirs = near.place[:end], np.zeros(end, dtype=bool)
         for place in shown:  # the points of the places shown (np.isin sorts: 3x slower for ten places)
@@ -383,15 +385,16 @@ class Directory:
         alike = np.flatnonzero(theirs & counted[:end])
         for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
             categories_of[place].add(code)
-        for hit in chosen:  # those that open later: ranked by distance, their hours unread
+        for hit, point in zip(chosen, picked, strict=True):  # those that open later: their hours unread
             if hit.state is None:
-                hit.state = ranking.state(int(near.timing[hit.at]))
+                hit.state = ranking.state(point.timing)
                 assert _tier(hit.state, query.at) == LATER, "an hour mask hid a useful service"
-        cards = reader.cards([ranking.key(hit.at) for hit in chosen]) if chosen else {}
+        keys = [(point.stop, point.service) for point in picked]
+        cards = reader.cards(keys) if chosen else {}
         page = tuple(
-            _result(ranking, hit, cards[pair], categories_of[place], self._taxonomy)
-            for hit, place in zip(chosen, shown, strict=True)
-            if (pair := ranking.key(hit.at)) in cards
+            _result(ranking, hit, point, cards[key], categories_of[point.place], self._taxonomy)
+            for hit, point, key in zip(chosen, picked, keys, strict=True)
+            if key in cards
         )
         return SearchPage(results=page, radius_km=choice.radius_km, total=choice.total)
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, fields
 from importlib.machinery import PathFinder
 from importlib.util import module_from_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -143,6 +143,26 @@ class Nearby:
     def covers(self, radius_m: float) -> bool:
         """Whether every point within radius_m is held."""
         return radius_m <= self.reach
+
+    def picked(self, at: Sequence[int]) -> list[Picked]:
+        """These points' columns as Python values, read at once: a page's ten points, read a value at
+        a time (each a NumPy scalar), took ~28 µs against 5."""
+        rows = zip(self.columns[at].tolist(), self.code[at].tolist(), self.distance[at].tolist(), strict=True)
+        return [
+            Picked(place, stop, service, timing, code, distance)
+            for (place, stop, service, timing), code, distance in rows
+        ]
+
+
+class Picked(NamedTuple):
+    """One point of a Nearby (see Nearby.picked)."""
+
+    place: int
+    stop: int
+    service: int
+    timing: int  # its hours' number (PointIndex.timing)
+    code: int
+    distance: float
 
 
 _FIELDS = tuple(f.name for f in fields(Timing))
