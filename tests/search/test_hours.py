@@ -323,7 +323,8 @@ def _merge_slots(day: tuple[Slot, ...]) -> tuple[Slot, ...]:
 
 
 # Zones whose clocks change at midnight (Santiago, Havana), by 30 minutes (Lord Howe), by two hours
-# (Troll), or that skipped a whole day (Apia, 30 December 2011), beside France's.
+# (Troll), that skipped a whole day (Apia, 30 December 2011) or are 14 hours ahead (Kiritimati),
+# beside France's.
 ODD_ZONES = (
     "Europe/Paris",
     "America/Cayenne",
@@ -333,6 +334,7 @@ ODD_ZONES = (
     "Antarctica/Troll",
     "Pacific/Apia",
     "Pacific/Tahiti",
+    "Pacific/Kiritimati",
 )
 
 
