@@ -173,7 +173,10 @@ def referral_only(place_modalities: str | None) -> bool:
 
 @lru_cache(maxsize=65_536)
 def phone_numbers(phones: str | None) -> tuple[str, ...]:
-    return tuple(str(p.get("number")) for p in json_value(phones) or () if isinstance(p, Mapping))
+    """A card's phone numbers. Parsed here, not through _parse_json: a place's phones are its own, and
+    their texts would push the shared publics and modalities out of that cache."""
+    data = json.loads(phones) if isinstance(phones, str) else phones
+    return tuple(str(p.get("number")) for p in data or () if isinstance(p, Mapping))
 
 
 @lru_cache(maxsize=65_536)

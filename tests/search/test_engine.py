@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 import db.sql.index
+import search.engine
 import search.points
 from db.categories import taxonomy
 from db.schedule import Period, parse_week
@@ -28,7 +29,7 @@ from search.audience import Filters
 from search.engine import RADII_KM, SOON, Directory, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
-from search.points import PointIndex
+from search.points import Nearby, PointIndex
 
 PARIS = ZoneInfo("Europe/Paris")
 CENTER = Point(47.7490, 7.3255)  # Mulhouse
@@ -483,3 +484,32 @@ def _merged(day: tuple[Any, ...]) -> tuple[Any, ...]:
         else:
             out.append(slot)
     return tuple(out)
+
+
+@pytest.mark.parametrize("listed", [0, 10_000])
+def test_a_pages_places_find_their_other_points_either_way(
+    monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
+    """The codes of the points of the places shown, among those read and counted: in Python up to
+    LISTED points, else over the arrays; both as a plain reading of every point."""
+    monkeypatch.setattr(search.engine, "LISTED", listed)
+    rng = np.random.default_rng(7)
+    for size in (1, 30, 400):
+        columns = rng.integers(0, 25, (size, 4)).astype(np.int32)
+        code = rng.integers(0, 9, size).astype(np.int16)
+        near = Nearby(
+            reach=1.0,
+            distance=np.sort(rng.random(size)),
+            columns=columns,
+            code=code,
+            now=np.zeros(size, dtype=bool),
+            soon=np.zeros(size, dtype=bool),
+        )
+        counted = rng.random(size) < 0.7
+        shown = sorted(set(columns[:, 0].tolist()))[:10]
+        end = size * 3 // 4
+        expected: dict[int, set[int]] = {place: set() for place in shown}
+        for at in range(end):
+            if counted[at] and int(columns[at, 0]) in expected:
+                expected[int(columns[at, 0])].add(int(code[at]))
+        assert search.engine._categories(near, shown, counted, end) == expected
