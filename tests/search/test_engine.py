@@ -513,3 +513,26 @@ def test_a_pages_places_find_their_other_points_either_way(
             if counted[at] and int(columns[at, 0]) in expected:
                 expected[int(columns[at, 0])].add(int(code[at]))
         assert search.engine._categories(near, shown, counted, end) == expected
+
+
+@pytest.mark.parametrize("at_once", [1, 3, 64])
+def test_each_place_by_its_nearest_point_counted(monkeypatch: pytest.MonkeyPatch, at_once: int) -> None:
+    """The places that open later rank by their nearest point counted, read a few points at a time:
+    as a sort of every point read would give them."""
+    monkeypatch.setattr(search.engine, "AT_ONCE", at_once)
+    rng = np.random.default_rng(11)
+    for size in (0, 1, 30, 500):
+        columns = rng.integers(0, 40, (size, 4)).astype(np.int32)
+        near = Nearby(
+            reach=1.0,
+            distance=np.sort(rng.random(size)),
+            columns=columns,
+            code=np.zeros(size, dtype=np.int16),
+            now=np.zeros(size, dtype=bool),
+            soon=np.zeros(size, dtype=bool),
+        )
+        counted = rng.random(size) < 0.6
+        _, first = np.unique(near.place[counted], return_index=True)
+        positions = np.flatnonzero(counted)[np.sort(first)]
+        expected = list(zip(positions.tolist(), near.place[positions].tolist(), strict=True))
+        assert list(search.engine._nearest_of_each(near, counted, size)) == expected
