@@ -495,16 +495,8 @@ def test_a_pages_places_find_their_other_points_either_way(
     monkeypatch.setattr(search.engine, "LISTED", listed)
     rng = np.random.default_rng(7)
     for size in (1, 30, 400):
-        columns = rng.integers(0, 25, (size, 4)).astype(np.int32)
-        code = rng.integers(0, 9, size).astype(np.int16)
-        near = Nearby(
-            reach=1.0,
-            distance=np.sort(rng.random(size)),
-            columns=columns,
-            code=code,
-            now=np.zeros(size, dtype=bool),
-            soon=np.zeros(size, dtype=bool),
-        )
+        near = _random_near(rng, size, places=25, codes=9)
+        columns, code = near.columns, near.code
         counted = rng.random(size) < 0.7
         shown = sorted(set(columns[:, 0].tolist()))[:10]
         end = size * 3 // 4
@@ -522,17 +514,21 @@ def test_each_place_by_its_nearest_point_counted(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(search.engine, "AT_ONCE", at_once)
     rng = np.random.default_rng(11)
     for size in (0, 1, 30, 500):
-        columns = rng.integers(0, 40, (size, 4)).astype(np.int32)
-        near = Nearby(
-            reach=1.0,
-            distance=np.sort(rng.random(size)),
-            columns=columns,
-            code=np.zeros(size, dtype=np.int16),
-            now=np.zeros(size, dtype=bool),
-            soon=np.zeros(size, dtype=bool),
-        )
+        near = _random_near(rng, size, places=40, codes=1)
         counted = rng.random(size) < 0.6
         _, first = np.unique(near.place[counted], return_index=True)
         positions = np.flatnonzero(counted)[np.sort(first)]
         expected = list(zip(positions.tolist(), near.place[positions].tolist(), strict=True))
         assert list(search.engine._nearest_of_each(near, counted, size)) == expected
+
+
+def _random_near(rng: np.random.Generator, size: int, *, places: int, codes: int) -> Nearby:
+    """`size` points nearest first, of `places` places (ids and hours' numbers alike) and `codes` codes."""
+    return Nearby(
+        reach=1.0,
+        distance=np.sort(rng.random(size)),
+        columns=rng.integers(0, places, (size, 4)).astype(np.int32),
+        code=rng.integers(0, codes, size).astype(np.int16),
+        now=np.zeros(size, dtype=bool),
+        soon=np.zeros(size, dtype=bool),
+    )
