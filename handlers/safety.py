@@ -28,7 +28,10 @@ _AGE_WINDOW = 4  # words between "j'ai"/"I'm" and the number, or a "mon fils de"
 
 
 def _safety(key: str) -> tuple[str, ...]:
-    return locales.words("safety", key)
+    """The key's terms, each also as written without its apostrophes: an SMS rarely has them
+    ("il ma suivi", "jai peur", "im going to kill myself", "dont want to live")."""
+    terms = locales.words("safety", key)
+    return (*terms, *(term.replace("'", "") for term in terms if "'" in term))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +177,7 @@ class Alerts:
     domestic: bool = False  # violence at home, by a partner or family
     outside: bool = False  # sleeping outside, nowhere to go, cold at night
     shelter: bool = False  # a bed asked for
+    age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
 
     def __bool__(self) -> bool:
@@ -295,6 +299,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         minor_told=any(age < 18 for age in _told_ages(folded, reader)),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
+        age=min(ages, default=None),
         spans=spans,
     ).for_needs(needs)
 

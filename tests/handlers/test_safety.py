@@ -326,3 +326,30 @@ MINOR_TOLD_IN_DANGER = [
 def test_a_minor_told_of_in_danger_brings_119(text: str) -> None:
     lines = safety_lines(read_alerts(text, ()), "fr", operator=True)
     assert any("119" in line for line in lines) and any("112" in line for line in lines), text
+
+
+# Written as a new-user trial by SMS wrote them (2026-12-06): no apostrophes, a letter short, a word
+# between the verb and its object. Each was read as nothing before.
+SAID_BY_SMS = [
+    ("il ma suivi jai peur il est devant", "danger"),
+    ("im going to kill myself", "suicide"),
+    ("i dont want to live anymore", "suicide"),
+    ("cest fini pour moi", "suicide"),
+    ("mon mari me frape je suis partie avec mes 2 enfant", "domestic"),
+    ("il ma frapé", "domestic"),
+    ("on est dehors avec mes 2 enfant a colmar", "outside"),
+    ("je suis dehors depuis hier", "outside"),
+    ("لا أريد أن أعيش بعد الآن، أنا جائع في إيلزاخ", "suicide"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), SAID_BY_SMS)
+def test_what_an_sms_says_without_apostrophes_or_a_letter(text: str, category: str) -> None:
+    assert getattr(read_alerts(text, ()), category), text
+
+
+def test_the_senders_own_age_is_read_not_someone_elses() -> None:
+    assert read_alerts("jai 16 ans", ()).age == 16
+    assert read_alerts("j'ai 35 ans, j'ai fugué", ()).age == 35
+    assert read_alerts("mon fils de 16 ans a faim", ()).age is None
+    assert read_alerts("j'ai 10 euros", ()).age is None
