@@ -157,7 +157,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
     if (
         command is Command.NUMBER
         and parsed.number is not None
-        and (parsed.number < 1000 or conv.pending is not Pending.PLACE)
+        and (parsed.number < 1000 or parsed.number <= conv.total)  # else a postcode: "68100"
     ):
         return await _number(conv, parsed.number, ctx)
     return await _free_text(conv, text, msg, ctx, had_lang=had_lang)
@@ -237,8 +237,8 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
                 ),
             ),
         )
-    return Turn(
-        conv,
+    return Turn(  # the menu's own numbers choose from it next
+        replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
         (
             notice(lang, t(lang, "There is no list to choose from yet.")),
             need_menu(lang, short=ctx.surface.terse),
@@ -277,6 +277,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     ctx = replace(ctx, lang=lang)
 
     who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)
+    if alerts.age is not None and not ctx.operator:  # "j'ai 16 ans": no place for adults only
+        who = replace(who, filters=replace(who.filters, age=alerts.age))
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
     needs = tuple(

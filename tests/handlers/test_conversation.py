@@ -572,3 +572,32 @@ async def test_a_web_chat_opened_in_french_stays_french_on_noise(deps: Deps) -> 
 async def test_real_words_of_another_language_still_switch_it(sms: Chat, said: str, lang: str) -> None:
     await sms.send("manger colmar")
     assert (await sms.send(said))[0].lang == lang
+
+
+async def test_a_postcode_alone_asks_the_need_and_the_menu_answers(sms: Chat) -> None:
+    """A new-user trial (2026-12-06): "68100" alone was read as a result's number ("no list yet"), and
+    the menu shown then did not take its own numbers, so that "1" got the same answer again."""
+    first = await sms.text("68100")
+    assert "pas encore de liste" not in first and numbered(first)[:2] == [1, 2]
+    assert sms.conv.pending == Pending.NEED
+    page = await sms.text("1")
+    assert page.startswith("Alimentation près de Mulhouse (68)"), page
+    fresh = Chat(sms.deps, channel=Channel.SMS)
+    assert "pas encore de liste" in await fresh.text("3")
+    assert "c'est noté" in await fresh.text("1")  # the menu's 1: food, then where
+
+
+async def test_an_age_said_after_a_list_keeps_the_list_for_that_age(chat: Chat) -> None:
+    spy = recording(chat)
+    await chat.text("je sais pas où dormir ce soir à Strasbourg")
+    replies = await chat.send("jai 16 ans")
+    assert "119" in replies[0].alerts[0]
+    assert replies[-1].kind is not ReplyKind.QUESTION  # the list again, not the menu of needs
+    assert spy.queries[-1].filters.age == 16 and spy.queries[-1].categories == spy.queries[0].categories
+
+
+async def test_ce_soir_after_midnight_is_the_night_in_progress(chat: Chat) -> None:
+    chat.at = datetime(2026, 11, 18, 1, 15, tzinfo=PARIS)
+    spy = recording(chat)
+    await chat.text("je sais pas où dormir ce soir à Strasbourg")
+    assert spy.queries[-1].at == chat.at  # not 18:00, seventeen hours later
