@@ -175,6 +175,8 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
         day = sat if sat >= today else today
 
     part = next((k for k in PART_ORDER if k in found), None)
+    if part == "evening" and day is None and clock is None and now.hour < 6:
+        part = "tonight"  # "ce soir" at 1 a.m., not yet slept: the night in progress, not tomorrow's evening
     if clock is not None:
         hour, minute, _ = clock
         if part in ("evening", "night", "tonight", "afternoon") and hour < 12:
