@@ -359,11 +359,24 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
         conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
+    if window is not None and conv.need and conv.place:
+        # "open now", "et demain matin ?": the same search, at that time ("now": the live clock again)
+        when = None if window.label == "now" else (window.start, window.end)
+        conv = replace(conv, when=when, filters=_refined(conv.filters, who), pending=None)
+        return await proceed(conv, ctx, lines or None)
     if (filters != Filters() or who.without) and conv.need and conv.place:
         # "je suis un homme", "on est deux avec un chien", "pas de chien": the same search, for who
         # will come
         conv = replace(conv, filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
+    raised = alerts.minor_told or any(getattr(alerts, category) for category in CATEGORIES)
+    if conv.need and conv.place and conv.total and not raised:
+        # Not understood, a list shown: its numbers keep choosing from it (a menu of needs here took
+        # them over: "7" then gave the 7th need, not the 7th place).
+        sorry = t(lang, "Sorry, I did not understand.")
+        listed = t(lang, "PLUS for more, a number for details.")
+        menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
+        return Turn(conv, (notice(lang, f"{sorry}\n{listed}\n{menu}"),))
     if lines and ctx.operator and conv.need and conv.place:
         # The person an operator helps is in crisis: the lines, and the list stays ("plus", a number).
         return Turn(conv, lines_first(lines, (), ctx))

@@ -601,3 +601,31 @@ async def test_ce_soir_after_midnight_is_the_night_in_progress(chat: Chat) -> No
     spy = recording(chat)
     await chat.text("je sais pas où dormir ce soir à Strasbourg")
     assert spy.queries[-1].at == chat.at  # not 18:00, seventeen hours later
+
+
+async def test_a_time_alone_after_a_list_searches_the_same_at_that_time(chat: Chat) -> None:
+    """An operators' trial (2026-12-06): "open now" after a list for tomorrow 10:00 was not understood."""
+    chat.at = datetime(2026, 11, 17, 15, 0, tzinfo=PARIS)
+    spy = recording(chat)
+    chat.hint = "en"
+    await chat.text("legal aid in Colmar tomorrow 10am")
+    assert spy.queries[-1].at == datetime(2026, 11, 18, 10, 0, tzinfo=PARIS)
+    page = await chat.text("open now")
+    assert spy.queries[-1].at == chat.at and spy.queries[-1].categories == spy.queries[0].categories
+    assert "near Colmar (68):" in page and "Tomorrow" not in page
+    await chat.text("and tomorrow morning?")
+    assert spy.queries[-1].at == datetime(2026, 11, 18, 8, 0, tzinfo=PARIS)
+
+
+async def test_not_understood_after_a_list_keeps_its_numbers(chat: Chat) -> None:
+    """An operators' trial: "précédent" after a list of beds got the menu of needs, so that "7" then
+    listed the 7th need (phones) instead of showing the 7th place."""
+    await chat.text("hébergement d'urgence Strasbourg")
+    shown = chat.conv.total
+    sorry = await chat.text("précédent")
+    assert "pas compris" in sorry and "PLUS" in sorry and chat.conv.pending is None
+    details = await chat.send("2")
+    assert details[0].kind is ReplyKind.DETAILS and chat.conv.total == shown
+    # a crisis said there still brings its lines first
+    replies = await chat.send("je suis mineur")
+    assert "119" in replies[0].alerts[0]
