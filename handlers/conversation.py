@@ -123,7 +123,10 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         said = sending.answer_to_send(text)
         if said is not None:
             return await sending.confirm(conv, msg, ctx) if said else sending.cancelled(conv, lang)
-        conv = replace(conv, sending=None)  # anything else drops it and is read as usual
+        # Anything else drops it, which is said first, then is read as usual: an operator who sees
+        # only the answer to it may send "OUI" later and believe the SMS went out.
+        turn = await _respond(replace(conv, sending=None), msg, deps, now)
+        return replace(turn, replies=(sending.nothing_sent(lang), *turn.replies))
     send = sending.read_send(text) if msg.location is None else None
     if send is not None and (send.phone is not None or msg.role is not Role.PUBLIC):
         return await sending.request(conv, send, msg, ctx)

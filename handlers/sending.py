@@ -314,5 +314,9 @@ async def confirm(conv: Conversation, msg: Incoming, ctx: Ctx) -> Turn:
     return Turn(replace(conv, detailed=True), (done,), event=event)
 
 
+def nothing_sent(lang: str) -> Reply:
+    return notice(lang, tr(lang, "Cancelled: nothing was sent."))
+
+
 def cancelled(conv: Conversation, lang: str) -> Turn:
-    return Turn(replace(conv, sending=None), (notice(lang, tr(lang, "Cancelled: nothing was sent.")),))
+    return Turn(replace(conv, sending=None), (nothing_sent(lang),))

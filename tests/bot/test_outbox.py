@@ -103,7 +103,8 @@ async def test_nothing_is_sent_without_the_confirmation(
     async with Resources.open(_settings(sample_database_url, base), lambda: NOW, deadline=False) as resources:
         await _say(resources, "douche Mulhouse")
         await _say(resources, "envoyer 1 au 0612345678")
-        assert "1." in await _say(resources, "manger Colmar")  # anything else drops the send
+        dropped = await _say(resources, "manger Colmar")  # anything else drops the send, and says so
+        assert dropped.startswith("Annulé : rien n'a été envoyé.") and "1." in dropped
         assert "Envoy" not in await _say(resources, "oui")
         await _say(resources, "envoie le 2 par sms au 0612345678")
         assert await _say(resources, "non") == "Annulé : rien n'a été envoyé."
