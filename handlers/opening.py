@@ -73,6 +73,10 @@ def _describe(state: OpenState, at: datetime, lang: str, now: datetime | None, *
             return _t(lang, "open until {time}", time=hhmm)
         if ahead == 1 and not named:
             return _t(lang, "open until {time} tomorrow", time=hhmm)
+        if ahead > 6:  # "until Monday" would be read as the coming one; midnight ends the day before
+            last = target - timedelta(days=1) if target.time() == time() else target
+            ends = clock(target.time(), lang, end=True)
+            return _t(lang, "open until {date} at {time}", date=day_month(last.date(), lang), time=ends)
         return _t(lang, "open until {day} at {time}", day=day, time=hhmm)
     if ahead == 0:
         return _t(lang, "opens at {time}", time=hhmm)

@@ -27,6 +27,7 @@ from tests.hours_cases import (
     PARIS,
     SECOND,
     H,
+    every_day,
     paris,
     week,
 )
@@ -178,6 +179,20 @@ def test_open_ended_closure() -> None:
         assert state.open is False and state.opens_at is None and state.closed_until is None
         assert describe(state, at, "fr") == "fermé temporairement"
         assert describe(state, at, "en") == "temporarily closed"
+
+
+def test_open_until_more_than_a_week_ahead_is_dated() -> None:
+    """An operators' trial (2026-12-06): open day and night until its winter hours begin, 13 days
+    later, a shelter read "ouvert jusqu'à lundi 0h" on a Tuesday: the coming Monday, as read."""
+    winter = Period(paris(2026, 12, 21), None)
+    timing = Timing("Europe/Paris", every_day((0, 24 * H)), temp_hours=(winter, DAILY))
+    at = paris(2026, 12, 8, 22)
+    state = state_at(timing, at)
+    assert state.open and state.closes_at == paris(2026, 12, 21)
+    assert describe(state, at, "fr") == "ouvert jusqu'au 20 décembre 24h"
+    assert describe(state, at, "en") == "open until December 20 at 24:00"
+    for lang in LANGUAGES:  # the weekday is in none of them
+        assert "20" in describe(state, at, lang), lang
 
 
 def test_opening_more_than_a_week_ahead_is_dated() -> None:
