@@ -334,7 +334,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             place=point or conv.place,
             need=needs,
             when=(window.start, window.end) if window else None,
-            filters=_refined(conv.filters, who),  # who is asking stays, the dog too, for a new need
+            # Who is asking stays, the dog too, for a new need; but an operator who describes someone
+            # with it speaks of a new caller: the last one's dog no longer narrows the beds found.
+            filters=who.filters if ctx.operator and _describes(who) else _refined(conv.filters, who),
             walk_km=walk.max_km or conv.walk_km,  # a walk lasts the round, like who is coming
             pending=None,
             options=(),
@@ -416,6 +418,12 @@ def _abroad(conv: Conversation, lat: float, lon: float, ctx: Ctx) -> Turn:
 def _crisis(alerts: Alerts) -> bool:
     """A crisis beyond a night's bed: a life, a body, violence, a child."""
     return alerts.suicide or alerts.medical or alerts.danger or alerts.domestic or alerts.child
+
+
+def _describes(who: Who) -> bool:
+    """The message says who the person is ("famille avec bébé", "F 19a seule", "homme avec chien")."""
+    said = who.filters
+    return bool(said.gender or said.age is not None or said.family or said.administrative or said.animals)
 
 
 def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:

@@ -197,6 +197,25 @@ async def test_a_follow_up_constraint_narrows_the_same_search(operator: Desk) ->
     assert operator.conv.need == ("emergency_accommodation",)
 
 
+async def test_a_new_person_described_is_searched_without_the_last_ones_conditions(
+    operator: Desk, public: Desk
+) -> None:
+    """An operators' trial (2026-12-06): a family's beds searched after a man's with a dog were only
+    the two places taking dogs: the last caller's dog stayed, unsaid, and the operator was told
+    there was nothing else within 30 km."""
+    await operator.text("hu strasbourg homme seul avec chien")
+    assert operator.spy.queries[-1].filters.animals
+    await operator.text("autre demande : famille avec bébé 3 mois, mise à l'abri strasbourg")
+    family = operator.spy.queries[-1].filters
+    assert not family.animals and family.family == "family" and family.gender is None
+    await operator.text("CHU Strasbourg")  # the same caller, no one described: the family stays
+    assert operator.spy.queries[-1].filters.family == "family"
+    # A person speaks of themselves: the dog still comes along to a new need.
+    await public.text("dormir strasbourg avec mon chien")
+    await public.text("manger strasbourg")
+    assert public.spy.queries[-1].filters.animals
+
+
 async def test_the_emergency_lines_that_apply_stay(operator: Desk) -> None:
     text = await operator.text("femme victime de violences conjugales, CHU Mulhouse")
     assert "3919" in text and "17" in text and "115" not in text
