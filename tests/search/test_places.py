@@ -82,6 +82,11 @@ CASES = [
     ("mâncare Mulhouse", "68224", "commune"),
     ("Burdeos", "33063", "commune"),
     ("food in Lyons", "69123", "commune"),
+    # what Strasbourg's own operators write (a trial, 2026-12-06)
+    ("manger stras", "67482", "commune"),
+    ("hu strass", "67482", "commune"),
+    ("dormir à sxb", "67482", "commune"),
+    ("douche SXB", "67482", "commune"),
 ]
 
 
