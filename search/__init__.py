@@ -2,7 +2,7 @@
 
 from db import DAY_END, PARIS, Category, Period, Taxonomy, Week, taxonomy
 from search.audience import Audience, Filters
-from search.engine import Directory, Query, Result, SearchPage
+from search.engine import RADII_KM, Directory, Query, Result, SearchPage
 from search.gazetteer import HOME_DEPARTMENTS
 from search.geo import Point, distance_m
 from search.hours import Openness, OpenState, Timing, prepare_holidays, state_at, week_slots
@@ -20,6 +20,7 @@ __all__ = [
     "GAP",
     "HOME_DEPARTMENTS",
     "PARIS",
+    "RADII_KM",
     "Audience",
     "Category",
     "Directory",

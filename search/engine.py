@@ -70,6 +70,9 @@ class Query:
     offset: int = 0
     enough: int = 0  # also widen until this many places may be useful (pages to come), by hour mask
     max_radius_km: float | None = None  # widen no farther than this (a walk): the last step is this radius
+    # A list's next part: the places beyond this distance only (those nearer were its first part),
+    # within radius_km, which it needs.
+    beyond_km: float | None = None
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -80,6 +83,8 @@ class Query:
             raise ValueError("radius_km must be in (0, 200]")
         if self.max_radius_km is not None and not (0 < self.max_radius_km <= 200):
             raise ValueError("max_radius_km must be in (0, 200]")
+        if self.beyond_km is not None and not (self.radius_km and 0 < self.beyond_km < self.radius_km):
+            raise ValueError("beyond_km needs a radius_km beyond it")
 
 
 def _radii(most: float | None) -> tuple[float, ...]:
@@ -426,10 +431,14 @@ class Directory:
         wanted = query.offset + query.limit
         hour, soon = _hour_of_week(query.at), words(_hours_mask(query.at))
         lat, lon = query.point.lat, query.point.lon
-        near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon, count=FIRST_READ * wanted)
+        # A list's next part reads every point of its radius at once: which places it leaves out
+        # (a point nearer than `beyond_km`) is known before any is ranked.
+        first_read = None if query.beyond_km else FIRST_READ * wanted
+        near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon, count=first_read)
         ranking = _Ranking(points, query, near, query.filters != _ANYONE)
         opened: dict[int, int] = {}  # place → its first open point (its best), in order of distance
-        filtered = ranking.filtered
+        outer = _beyond(near, query.beyond_km)  # None: every place counts
+        filtered = ranking.filtered or outer is not None
         distances, maybe, places, timings = _scanned(near)
         scanned = first = end = 0
         radius = radii[-1]
@@ -439,9 +448,12 @@ class Directory:
                 near = ranking.near = points.near(lat, lon, codes, farther * 1000, hour, soon)
                 distances, maybe, places, timings = _scanned(near)  # the same points first
                 first = bisect_left(maybe, scanned)
+                outer = _beyond(near, query.beyond_km)
             end = bisect_right(distances, radius * 1000)
             if filtered:
-                counted = ranking.counted(reader, end)
+                counted = ranking.counted(reader, end) if ranking.filtered else np.ones(end, dtype=bool)
+                if outer is not None:
+                    counted &= outer[:end]
             if len(opened) < wanted:  # the nearest open places are the page: none farther is read
                 last = bisect_left(maybe, end)
                 for at, place, timing in zip(
@@ -566,6 +578,16 @@ def _categories(
     for place, code in zip(near.place[alike].tolist(), near.code[alike].tolist(), strict=True):
         found[place].add(code)
     return found
+
+
+def _beyond(near: Nearby, beyond_km: float | None) -> npt.NDArray[np.bool_] | None:
+    """Which points read belong to places with no point within beyond_km (None: no such bound)."""
+    import numpy as np  # noqa: PLC0415
+
+    if beyond_km is None:
+        return None
+    inner = near.place[: int(np.searchsorted(near.distance, beyond_km * 1000, side="right"))]
+    return ~np.isin(near.place, inner)
 
 
 def _scanned(near: Nearby) -> tuple[list[float], list[int], list[int], list[int]]:

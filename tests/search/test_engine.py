@@ -218,6 +218,71 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
         loop.close()
 
 
+@pytest.mark.usefixtures("index_kind")
+def test_a_lists_next_part_is_its_places_beyond_the_first(
+    random_db: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """A list continued farther (PLUS past its first radius): the places within the wider radius that
+    have no point within the first, ranked as a search of the wider radius ranks them."""
+    url, docs = random_db
+    loop = asyncio.new_event_loop()
+    async_engine = make_async_engine(url)
+    directory = Directory(SqlIndex(async_engine))
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        dlat=st.floats(-0.25, 0.25),
+        dlon=st.floats(-0.35, 0.35),
+        categories=st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=1, max_size=2),
+        rings=st.sampled_from(((1.0, 3.0), (2.0, 5.0), (3.0, 10.0), (10.0, 30.0))),
+        hours=st.integers(0, 24 * 7 - 1),
+        limit=st.sampled_from((3, 10, 100)),
+        offset=st.sampled_from((0, 0, 4)),
+        women=st.booleans(),
+    )
+    def check(
+        dlat: float,
+        dlon: float,
+        categories: list[str],
+        rings: tuple[float, float],
+        hours: int,
+        limit: int,
+        offset: int,
+        women: bool,
+    ) -> None:
+        inner, outer = rings
+        at = datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7)
+        asked = Query(
+            point=Point(CENTER.lat + dlat, CENTER.lon + dlon),
+            at=at,
+            categories=tuple(categories),
+            radius_km=outer,
+            filters=Filters(gender="women") if women else Filters(),
+            limit=100,
+        )
+        ring = replace(asked, beyond_km=inner, limit=limit, offset=offset)
+        page = loop.run_until_complete(directory.search(ring))
+        wider = loop.run_until_complete(directory.search(asked))
+        within = loop.run_until_complete(directory.search(replace(asked, radius_km=inner)))
+        assert within.total == len(within.results)  # every place of the first part, to leave out
+        first = {r.lieu_id for r in within.results}
+        expected = [(r.lieu_id, round(r.distance_m)) for r in wider.results if r.lieu_id not in first]
+        got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
+        whole = wider.total == len(wider.results)
+        want = expected[offset : offset + limit]
+        assert (got if whole else got[: len(want)]) == want
+        assert page.total == wider.total - within.total and page.radius_km == outer
+        if whole and not women:  # the brute force knows no publics
+            beyond = {lieu for lieu, _ in reference(docs, replace(asked, radius_km=inner), inner)}
+            assert [x for x in reference(docs, asked, outer) if x[0] not in beyond] == expected
+
+    try:
+        check()
+    finally:
+        loop.run_until_complete(async_engine.dispose())
+        loop.close()
+
+
 def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
     random_db: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
