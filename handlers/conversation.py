@@ -50,7 +50,16 @@ def _worth_detecting(text: str, understanding: UnderstandingLike, known: str | N
 
 def _reset_search(conv: Conversation) -> Conversation:
     return replace(
-        conv, need=(), place=None, when=None, at=None, filters=Filters(), page=0, radius_km=None, total=0
+        conv,
+        need=(),
+        place=None,
+        when=None,
+        at=None,
+        filters=Filters(),
+        page=0,
+        radius_km=None,
+        total=0,
+        parts=(),
     )
 
 

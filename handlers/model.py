@@ -148,8 +148,11 @@ class Conversation:
     at: datetime | None = None  # the instant the current search is for
     filters: Filters = Filters()  # who is asking and what they bring, for the current search
     page: int = 0
-    radius_km: float | None = None
+    radius_km: float | None = None  # of the list's last part
     total: int = 0  # results of the current search within radius_km
+    # The list's parts before its last, when PLUS went past the radius its first page chose: each
+    # part's radius and places (the next part: the places beyond it). Empty for a list of one part.
+    parts: tuple[tuple[float, int], ...] = ()
     options: tuple[str, ...] = ()  # what the numbers of the pending choice stand for
     updated_at: datetime | None = None
     detailed: bool = False  # details were asked of the current search (counted once, as a success)

@@ -291,11 +291,13 @@ def results_text(
     walking: bool = False,
     dense: bool = False,
     reported: frozenset[tuple[str, int]] = frozenset(),
+    farther: bool = False,
 ) -> str:
     """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
     surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
-    gives way to `short_head`, until the page fits one message."""
-    more = first - 1 + len(results) < total
+    gives way to `short_head`, until the page fits one message. `farther`: PLUS may find places
+    beyond the list's radius."""
+    more = first - 1 + len(results) < total or farther
     compact = surface.terse
     if compact:
         footer = t(lang, "PLUS: more. A number: details.") if more else t(lang, "A number: details.")

@@ -15,7 +15,7 @@ from handlers.i18n import LANGUAGES, reply_language, t, tr
 from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
 from handlers.outbox import PlaceReport, ReportKind
 from handlers.safety import CATEGORIES, read_alerts
-from handlers.searching import Ctx, notice, query_of
+from handlers.searching import Ctx, item_query, notice
 from handlers.terms import fold, fold_message
 from handlers.untrusted import defuse
 
@@ -114,9 +114,7 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
             last=conv.total,
         )
         return Turn(conv, (notice(lang, text_),))
-    page = await deps.directory.search(
-        query_of(conv, ctx.now, limit=1, offset=number - 1, radius_km=conv.radius_km)
-    )
+    page = await deps.directory.search(item_query(conv, ctx.now, number))
     if not page.results or deps.reports is None:
         sorry = tr(lang, "Sorry, your report could not be saved. Try again in a moment.")
         return Turn(conv, (notice(lang, sorry),))

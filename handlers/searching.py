@@ -15,7 +15,7 @@ from handlers.pages import details_text, header, need_label, nothing_found_text,
 from handlers.questions import ask_place
 from handlers.safety import Alerts, safety_lines
 from handlers.stats import EventKind, search_event
-from search import Filters, Point, Query, Result, SearchPage, state_at
+from search import RADII_KM, Filters, Point, Query, Result, SearchPage, state_at
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ def query_of(
     radius_km: float | None,
     filters: Filters | None = None,
     walk: bool = True,
+    beyond_km: float | None = None,
 ) -> Query:
     """`walk`: within the person's walking limit, if they gave one."""
     assert conv.place is not None
@@ -62,7 +63,62 @@ def query_of(
         offset=offset,
         enough=ENOUGH,
         max_radius_km=conv.walk_km if walk else None,
+        beyond_km=beyond_km,
     )
+
+
+def _parts(conv: Conversation) -> list[tuple[float, float | None, int, int]]:
+    """The list's parts: (radius, the radius of the part before, the first place's offset, places)."""
+    assert conv.radius_km is not None
+    last = conv.total - sum(places for _, places in conv.parts)
+    found: list[tuple[float, float | None, int, int]] = []
+    start, before = 0, None
+    for radius, places in (*conv.parts, (conv.radius_km, last)):
+        found.append((radius, before, start, places))
+        start, before = start + places, radius
+    return found
+
+
+def item_query(conv: Conversation, now: datetime, number: int) -> Query:
+    """The search that finds the list's place numbered so (1 = the first), in whichever part it is."""
+    part = next((p for p in _parts(conv) if number - 1 < p[2] + p[3]), _parts(conv)[-1])
+    radius, before, start, _ = part
+    return query_of(conv, now, limit=1, offset=number - 1 - start, radius_km=radius, beyond_km=before)
+
+
+async def _listed(conv: Conversation, ctx: Ctx, offset: int, limit: int) -> tuple[Result, ...]:
+    """The list's places from `offset`, across its parts."""
+    found: list[Result] = []
+    for radius, before, start, places in _parts(conv):
+        first, end = max(offset, start), min(offset + limit, start + places)
+        if first < end:
+            query = query_of(
+                conv, ctx.now, limit=end - first, offset=first - start, radius_km=radius, beyond_km=before
+            )
+            found.extend((await ctx.deps.directory.search(query)).results)
+    return tuple(found)
+
+
+def _farthest(conv: Conversation) -> float:
+    """How far a list may go: the largest radius, or the person's walk."""
+    return min(RADII_KM[-1], conv.walk_km or RADII_KM[-1])
+
+
+async def _widened(conv: Conversation, ctx: Ctx, wanted: int) -> Conversation:
+    """The list, with parts farther out until it holds `wanted` places or reaches _farthest: each
+    at least twice the radius before (2, 5, 10, 20, 30 km), the places beyond the last part only, so
+    that the numbers already shown keep their places."""
+    assert conv.radius_km is not None
+    while conv.total < wanted and conv.radius_km < _farthest(conv):
+        farther = next((r for r in RADII_KM if r >= 2 * conv.radius_km), RADII_KM[-1])
+        farther = min(farther, _farthest(conv))
+        query = query_of(conv, ctx.now, limit=1, offset=0, radius_km=farther, beyond_km=conv.radius_km)
+        ring = await ctx.deps.directory.search(query)
+        if ring.total:
+            last = conv.total - sum(places for _, places in conv.parts)
+            conv = replace(conv, parts=(*conv.parts, (conv.radius_km, last)), total=conv.total + ring.total)
+        conv = replace(conv, radius_km=farther)
+    return conv
 
 
 def _venues(results: tuple[Result, ...]) -> tuple[Venue, ...]:
@@ -84,7 +140,7 @@ def _as_of(
 
 
 async def details(conv: Conversation, number: int, ctx: Ctx) -> Turn:
-    query = query_of(conv, ctx.now, limit=1, offset=number - 1, radius_km=conv.radius_km)
+    query = item_query(conv, ctx.now, number)
     page = await ctx.deps.directory.search(query)
     if not page.results:
         text = t(ctx.lang, "This result is no longer available. Send PLUS or another search.")
@@ -119,6 +175,8 @@ async def more(conv: Conversation, ctx: Ctx) -> Turn:
         )
         return Turn(conv, (notice(lang, text),))
     size = ctx.surface.page_size(lang)
+    if (conv.page + 1) * size >= conv.total and conv.radius_km is not None:
+        conv = await _widened(conv, ctx, (conv.page + 1) * size + 1)  # the places farther out
     if (conv.page + 1) * size >= conv.total:
         text = t(
             lang,
@@ -185,10 +243,12 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     assert place is not None and conv.at is not None
     lang, size = ctx.lang, ctx.surface.page_size(ctx.lang)
     offset = conv.page * size
-    radius = conv.radius_km if conv.page else None
-    page = await ctx.deps.directory.search(
-        query_of(conv, ctx.now, limit=size, offset=offset, radius_km=radius)
-    )
+    if conv.page:  # the list goes on, across its parts (PLUS: more() widened it if needed)
+        conv = await _widened(conv, ctx, offset + size)
+        assert conv.radius_km is not None
+        page = SearchPage(await _listed(conv, ctx, offset, size), conv.radius_km, conv.total)
+    else:
+        page = await ctx.deps.directory.search(query_of(conv, ctx.now, limit=size, offset=0, radius_km=None))
     note: tuple[str, ...] = ()
     # Nothing takes the dog (or is free, or wheelchair-accessible): the places that would take the
     # person, to call and ask; who they are for is never relaxed (no women-only shelter for a couple).
@@ -226,6 +286,8 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     away = conv.when is not None and abs(at - ctx.now) > timedelta(minutes=20)  # "À 12h :", "Demain :"
     when = when_label(at, ctx.now, lang) if away else None
 
+    farther = page.radius_km < _farthest(conv)  # PLUS goes on past the radius, places beyond it
+
     def page_text(lead: tuple[str, ...]) -> str:
         return results_text(
             results,
@@ -242,12 +304,13 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             walking=ctx.walker or conv.walk_km is not None,
             dense=ctx.operator,
             reported=ctx.deps.reports.reported() if ctx.operator and ctx.deps.reports else frozenset(),
+            farther=farther,
         )
 
     if not note and offset == 0 and not away:
         note = _nothing_open_near(results, place[2], lang)
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
-    plus = (Choice("plus", "+"),) if offset + len(results) < page.total else ()
+    plus = (Choice("plus", "+"),) if offset + len(results) < page.total or farther else ()
     text = page_text((*lines, *note))
     replies: tuple[Reply, ...]
     if ctx.surface.fits(text, lang):  # the emergency lines and the page in one message
@@ -258,7 +321,9 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     # Nothing open for a health need: 15 or the ER, unless the emergency lines above said it already.
     said = any("112" in line for line in lines)
     after = _health_emergency(conv, lang) if not said and not any(r.state.open for r in results) else ()
-    conv = replace(conv, radius_km=page.radius_km, total=page.total, pending=None)
+    if not conv.page:
+        conv = replace(conv, radius_km=page.radius_km, total=page.total, parts=())
+    conv = replace(conv, pending=None)
     log.info(
         "results categories=%s page=%d hits=%d radius_km=%.0f",
         ",".join(conv.need),
@@ -302,6 +367,6 @@ async def _nothing_found(conv: Conversation, ctx: Ctx, page: SearchPage, lines: 
     text = nothing_found_text(
         conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not (said_115 or ctx.operator)
     )
-    conv = replace(conv, radius_km=page.radius_km, total=0)
+    conv = replace(conv, radius_km=page.radius_km, total=0, parts=())
     replies = lines_first(lines, (notice(ctx.lang, text),), ctx)
     return Turn(conv, (*replies, *_health_emergency(conv, ctx.lang)))

@@ -28,7 +28,7 @@ from handlers.model import Conversation, Incoming, Reply, ReplyKind, Role, Turn
 from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.outbox import Outgoing, Sent
 from handlers.pages import noted, short_address, title, when_label
-from handlers.searching import Ctx, notice, query_of
+from handlers.searching import Ctx, item_query, notice
 from handlers.stats import EventKind, search_event
 from handlers.terms import fold, fold_message
 from handlers.untrusted import defuse
@@ -222,7 +222,7 @@ async def request(conv: Conversation, ask: SendAsk, msg: Incoming, ctx: Ctx) -> 
         return Turn(conv, (notice(lang, text),))
     if await deps.outbox.remaining(msg.actor) <= 0:
         return Turn(conv, (notice(lang, _limit(lang, deps.outbox.per_hour)),))
-    query = query_of(conv, ctx.now, limit=1, offset=ask.number - 1, radius_km=conv.radius_km)
+    query = item_query(conv, ctx.now, ask.number)
     page = await deps.directory.search(query)
     if not page.results:
         text = t(lang, "This result is no longer available. Send PLUS or another search.")

@@ -41,6 +41,7 @@ def dump(conv: Conversation) -> str:
         "page": conv.page,
         "radius_km": conv.radius_km,
         "total": conv.total,
+        "parts": [list(part) for part in conv.parts],
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
         "detailed": conv.detailed,
@@ -97,6 +98,20 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
+def _parts(value: object) -> tuple[tuple[float, int], ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        (float(part[0]), int(part[1]))
+        for part in value
+        if isinstance(part, list)
+        and len(part) == 2
+        and isinstance(part[0], int | float)
+        and isinstance(part[1], int)
+        and not isinstance(part[1], bool)
+    )
+
+
 def load(data: str) -> Conversation:
     """The inverse of `dump`, tolerant of records written by older versions (an `extra` dict, a
     `results` list) and of fields added or removed since."""
@@ -125,6 +140,7 @@ def load(data: str) -> Conversation:
         page=int(raw.get("page") or 0),
         radius_km=float(radius) if isinstance(radius, int | float) else None,
         total=int(raw.get("total", extra.get("total")) or 0),
+        parts=_parts(raw.get("parts")),
         options=_strings(raw.get("options")),
         updated_at=_instant(raw.get("updated_at")),
         detailed=raw.get("detailed") is True,

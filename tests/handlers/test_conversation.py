@@ -629,3 +629,26 @@ async def test_not_understood_after_a_list_keeps_its_numbers(chat: Chat) -> None
     # a crisis said there still brings its lines first
     replies = await chat.send("je suis mineur")
     assert "119" in replies[0].alerts[0]
+
+
+async def test_plus_goes_on_past_the_radius_the_first_page_chose(chat: Chat) -> None:
+    """An operators' trial (2026-12-06): 14 shelters within 2 km of Strasbourg, then "C'est tout dans un
+    rayon de 2 km", with shelters in Illkirch and Hœnheim unseen. PLUS now goes on farther, the numbers
+    already shown keeping their places; the list ends at 30 km."""
+    chat.at = datetime(2026, 11, 17, 22, 0, tzinfo=PARIS)
+    first = await chat.text("hébergement d'urgence Strasbourg")
+    inner = chat.conv.total
+    assert chat.conv.radius_km is not None and chat.conv.radius_km < 30 and "PLUS" in first
+    pages = [first]
+    while "PLUS" in pages[-1] and len(pages) < 20:
+        pages.append(await chat.text("plus"))
+    listed = [n for page in pages for n in numbered(page)]
+    assert listed == list(range(1, len(listed) + 1)) and len(listed) > inner
+    assert chat.conv.radius_km == 30 and chat.conv.total == len(listed)
+    assert "30 km" in await chat.text("plus")
+    # every number still names the line it was shown on, in whichever part it is
+    lines = {int(line.split(". ")[0]): line for page in pages for line in page.splitlines() if numbered(line)}
+    for number in (1, inner, inner + 1, len(listed)):
+        details = await chat.send(str(number))
+        assert details[0].kind is ReplyKind.DETAILS
+        assert lines[number].split(". ", 1)[1].split(" (")[0] in details[0].text, number

@@ -21,12 +21,14 @@ def test_dump_load_round_trip() -> None:
         at=evening,
         filters=Filters(gender="men", animals=True),
         page=2,
-        radius_km=3.0,
-        total=7,
+        radius_km=10.0,
+        total=17,
+        parts=((2.0, 7), (5.0, 4)),
         options=("food",),
         updated_at=evening,
     )
     assert load(dump(conv)) == conv
+    assert load('{"parts": [[2, 7], ["x", 1], [3.0, true], 5]}').parts == ((2.0, 7),)
     assert load('{"lang": "fr", "unknown_field": 1}') == Conversation(lang="fr")
 
 
