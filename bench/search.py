@@ -19,6 +19,10 @@ The last line: `search p50_ms=… p99_ms=… floor_p50_ms=… floor_p99_ms=… r
 agree=…/… services=… backend=sqlite` (the SQLite run; PostgreSQL's line is printed before it).
 
     .venv/bin/python -m bench.search [--services 200000] [--queries 2000] [--skip-pg] [--work DIR]
+        [--limit 10]
+
+`--limit` sets the places a page asks for: 10 is the target's; the conversation asks for a page of
+what it shows (3 by SMS, 5 on Telegram and the console), and the line then ends with `limit=…`.
 
 `--trace-memory` adds the index's own bytes (tracemalloc, a slower build). `--work DIR` keeps the
 generated databases there (SQLite file, PostgreSQL database solibot_bench_<services>) and reuses
@@ -82,7 +86,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def query_points(n: int, seed: int = 1) -> list[Query]:
+def query_points(n: int, seed: int = 1, limit: int = PAGE) -> list[Query]:
     rng = random.Random(seed)
     towns = [c for c in communes().values() if c.population > 0]
     weights = [c.population for c in towns]
@@ -90,7 +94,7 @@ def query_points(n: int, seed: int = 1) -> list[Query]:
     for town in rng.choices(towns, weights=weights, k=n):
         point = Point(town.lat + rng.uniform(-0.01, 0.01), town.lon + rng.uniform(-0.01, 0.01))
         at = NOW + timedelta(minutes=rng.randrange(0, 7 * 24 * 60))
-        out.append(Query(point=point, at=at, categories=(rng.choice(NEEDS),), limit=PAGE))
+        out.append(Query(point=point, at=at, categories=(rng.choice(NEEDS),), limit=limit))
     return out
 
 
@@ -368,14 +372,14 @@ def pg_database(name: str, keep: bool) -> str | None:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
-def line(backend: str, services: int, found: dict[str, Any], queries: int) -> str:
+def line(backend: str, services: int, found: dict[str, Any], queries: int, limit: int = PAGE) -> str:
     ours, floor = found["ours"], found["floor"]
     p50, p99 = percentile(ours, 0.5), percentile(ours, 0.99)
     f50, f99 = percentile(floor, 0.5), percentile(floor, 0.99)
     return (
         f"search p50_ms={p50:.2f} p99_ms={p99:.2f} floor_p50_ms={f50:.2f} floor_p99_ms={f99:.2f} "
         f"ratio_p50={p50 / f50:.2f} ratio_p99={p99 / f99:.2f} agree={found['agree']}/{queries} "
-        f"services={services} backend={backend}"
+        f"services={services} backend={backend}" + (f" limit={limit}" if limit != PAGE else "")
     )
 
 
@@ -383,12 +387,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--services", type=int, default=200_000)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument(
+        "--limit", type=int, default=PAGE, help="places a page asks for (the target's: 10; SMS pages: 3)"
+    )
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--work", type=Path, help="keep and reuse the generated databases here")
     parser.add_argument("--trace-memory", action="store_true", help="the index's bytes by tracemalloc")
     args = parser.parse_args()
-    queries = query_points(args.queries)
+    queries = query_points(args.queries, limit=args.limit)
     with TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -413,7 +420,7 @@ def main() -> None:
                 f"for a while {found['away']} times",
                 flush=True,
             )
-            print(line(backend, count, found, len(queries)), flush=True)
+            print(line(backend, count, found, len(queries), args.limit), flush=True)
 
 
 if __name__ == "__main__":
