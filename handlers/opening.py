@@ -65,7 +65,7 @@ def _describe(state: OpenState, at: datetime, lang: str, now: datetime | None, *
     if state.open:
         left = target.astimezone(UTC) - searched.astimezone(UTC)
         if left <= CLOSING_SOON:  # someone on foot may arrive to a closed door: say how long is left
-            minutes = max(1, -(-int(left.total_seconds()) // 60))
+            minutes = max(1, int(left.total_seconds()) // 60)  # the whole minutes left: never more
             return _t(lang, "closes in {minutes} min, at {time}", minutes=minutes, time=hhmm)
         if target.time() == time() and ahead == 1:
             return _t(lang, "open until midnight")

@@ -405,6 +405,11 @@ def test_a_place_about_to_close_says_how_long_is_left() -> None:
     state = state_at(timing, at)
     assert describe(state, at, "fr") == "ferme dans 18 min, à 20h"
     assert describe(state, at, "en") == "closes in 18 min, at 20:00"
+    # 12 min 30 s left: "12 min", not 13 (someone on foot counts on the minutes said)
+    half = datetime(2026, 11, 17, 19, 47, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert describe(state_at(timing, half), half, "fr") == "ferme dans 12 min, à 20h"
+    last = datetime(2026, 11, 17, 19, 59, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert describe(state_at(timing, last), last, "fr") == "ferme dans 1 min, à 20h"
     earlier = datetime(2026, 11, 17, 19, 29, tzinfo=ZoneInfo("Europe/Paris"))
     assert describe(state_at(timing, earlier), earlier, "fr") == "ouvert jusqu'à 20h"
 
