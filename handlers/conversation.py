@@ -368,7 +368,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
-    if candidates:
+    raised = alerts.minor_told or any(getattr(alerts, category) for category in CATEGORIES)
+    if candidates and not raised:  # a word near a need's, in a crisis ("appeler le 119": phones), is not one
         return _ask_choice(conv, candidates, lines, ctx)
     if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
         conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
@@ -383,7 +384,6 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # will come
         conv = replace(conv, filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
-    raised = alerts.minor_told or any(getattr(alerts, category) for category in CATEGORIES)
     if conv.need and conv.place and conv.total and not raised:
         # Not understood, a list shown: its numbers keep choosing from it (a menu of needs here took
         # them over: "7" then gave the 7th need, not the 7th place).

@@ -652,3 +652,13 @@ async def test_plus_goes_on_past_the_radius_the_first_page_chose(chat: Chat) -> 
         details = await chat.send(str(number))
         assert details[0].kind is ReplyKind.DETAILS
         assert lines[number].split(". ", 1)[1].split(" (")[0] in details[0].text, number
+
+
+async def test_a_crisis_is_never_answered_with_a_near_word(sms: Chat) -> None:
+    """A trial by SMS: a minor asking whether 119 calls parents got "Vous cherchez l'un de ceux-ci ?
+    1. Téléphone" ("appeler" is near a need's word); now the 119 line and the menu of needs."""
+    sms.at = datetime(2026, 11, 18, 1, 21, tzinfo=PARIS)
+    replies = await sms.send("c koi le 119 ils vont appeler mes parents?")
+    assert "119" in replies[0].alerts[0]
+    text = "\n".join(r.text for r in replies)
+    assert "Téléphone" not in text and numbered(text)[:2] == [1, 2] and sms.conv.pending == Pending.NEED

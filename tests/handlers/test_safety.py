@@ -340,6 +340,7 @@ SAID_BY_SMS = [
     ("on est dehors avec mes 2 enfant a colmar", "outside"),
     ("je suis dehors depuis hier", "outside"),
     ("لا أريد أن أعيش بعد الآن، أنا جائع في إيلزاخ", "suicide"),
+    ("c koi le 119 ils vont appeler mes parents?", "minor"),  # a minor afraid to call: it is free
 ]
 
 
