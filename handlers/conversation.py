@@ -29,6 +29,7 @@ _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 POSITION_DECIMALS = 3  # a shared position is kept to about 100 m, enough to rank places nearby
 
 
+_ALSO_SOUGHT = frozenset({"pregnancy_care"})  # needs read from words that also say who is asking
 SWITCH_WORDS = 3.0  # lexicon words of another language that move a conversation whose language is known
 
 
@@ -296,6 +297,11 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )
+    if understanding is not None and not ctx.operator and (not needs or alerts.medical):
+        # "je suis enceinte", "enceinte, un médecin ce soir", "enceinte… mal au ventre": her state,
+        # which says who she is, is also what she seeks, when nothing else is or her body is at stake.
+        also = tuple(n.category for n in understanding.needs if n.category in _ALSO_SOUGHT)
+        needs = (*dict.fromkeys((*also, *needs)),)
     if jargon.needs:  # the operator's word wins over the public's reading of it ("CHU": no hospital)
         known = understanding.needs if understanding else ()
         read = (n.category for n in known if not _within(n.span, jargon.need_spans))

@@ -662,3 +662,18 @@ async def test_a_crisis_is_never_answered_with_a_near_word(sms: Chat) -> None:
     assert "119" in replies[0].alerts[0]
     text = "\n".join(r.text for r in replies)
     assert "Téléphone" not in text and numbered(text)[:2] == [1, 2] and sms.conv.pending == Pending.NEED
+
+
+async def test_a_pregnant_woman_asking_for_a_doctor_is_searched_for(sms: Chat) -> None:
+    """A trial by SMS: "enceinte" says who is asking, so the need read from it was dropped, and with it
+    the doctor it stood for: "je suis enceinte medecin mulhouse" got the menu of needs; in pain, no 15."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 11, 17, 20, 30, tzinfo=PARIS)
+    await sms.text("je suis enceinte medecin mulhouse")
+    assert "pregnancy_care" in spy.queries[-1].categories
+    fresh = Chat(sms.deps, channel=Channel.SMS, at=sms.at)
+    replies = await fresh.send(
+        "je suis enceinte 7 mois jai pas de papier jai mal au ventre ce soir a mulhouse"
+    )
+    assert "15" in replies[0].alerts[0]
+    assert "pregnancy_care" in spy.queries[-1].categories

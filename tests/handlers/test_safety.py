@@ -341,6 +341,8 @@ SAID_BY_SMS = [
     ("je suis dehors depuis hier", "outside"),
     ("لا أريد أن أعيش بعد الآن، أنا جائع في إيلزاخ", "suicide"),
     ("c koi le 119 ils vont appeler mes parents?", "minor"),  # a minor afraid to call: it is free
+    ("je suis enceinte 7 mois jai pas de papier jai mal au ventre depuis ce matin", "medical"),
+    ("enceinte de 3 mois et j'ai des contractions", "medical"),
 ]
 
 
