@@ -400,6 +400,14 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if lines and ctx.operator and conv.need and conv.place:
         # The person an operator helps is in crisis: the lines, and the list stays ("plus", a number).
         return Turn(conv, lines_first(lines, (), ctx))
+    if lines and conv.need and conv.place and conv.total:
+        # A crisis said after a list ("il m'a suivi, il est devant"): the lines, and the list stays,
+        # its numbers with it (a menu of needs here made "1" the first need, not the shelter shown).
+        listed = t(lang, "PLUS for more, a number for details.")
+        menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
+        return Turn(
+            replace(conv, pending=None), lines_first(lines, (notice(lang, f"{listed}\n{menu}"),), ctx)
+        )
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(

@@ -677,3 +677,15 @@ async def test_a_pregnant_woman_asking_for_a_doctor_is_searched_for(sms: Chat) -
     )
     assert "15" in replies[0].alerts[0]
     assert "pregnancy_care" in spy.queries[-1].categories
+
+
+async def test_a_crisis_said_after_a_list_keeps_the_list(sms: Chat) -> None:
+    """A trial by SMS: a woman shown shelters wrote "il ma suivi jai peur il est devant"; the danger
+    line came, then the menu of needs, so that her "1" (the first shelter) listed food 26 km away."""
+    sms.at = datetime(2026, 11, 18, 2, 5, tzinfo=PARIS)
+    await sms.text("mon mari me frappe je suis dehors avec mes enfants a colmar")
+    assert sms.conv.total
+    replies = await sms.send("il ma suivi jai peur il est devant")
+    assert "17" in replies[0].alerts[0] and sms.conv.pending is None
+    details = await sms.send("1")
+    assert details[0].kind is ReplyKind.DETAILS
