@@ -19,7 +19,7 @@ from handlers.operators import Jargon, read_code, read_jargon, redemption_reply,
 from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, Alerts, read_alerts, safety_lines
-from handlers.searching import Ctx, details, lines_first, more, notice, proceed
+from handlers.searching import Ctx, details, lines_first, more, notice, proceed, seen
 from search import PARIS, Filters, street_span, words_of
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
             conv,
             (notice(lang, t(lang, "Send a number between 1 and {last}.", last=len(conv.options))), again),
         )
-    total = conv.total
+    total = seen(conv, ctx)
     if conv.need and conv.place and total:
         if 1 <= number <= total:
             turn = await details(conv, number, ctx)

@@ -15,7 +15,7 @@ from handlers.i18n import LANGUAGES, reply_language, t, tr
 from handlers.model import Conversation, Incoming, Reply, ReplyKind, Turn
 from handlers.outbox import PlaceReport, ReportKind
 from handlers.safety import CATEGORIES, read_alerts
-from handlers.searching import Ctx, item_query, notice
+from handlers.searching import Ctx, item_query, notice, seen
 from handlers.terms import fold, fold_message
 from handlers.untrusted import defuse
 
@@ -104,14 +104,14 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
             return Turn(conv, (notice(lang, t(lang, "There is no list to choose from yet.")),))
         which = tr(lang, 'Which place? Write its number, for example: "report 2".')
         return Turn(conv, (notice(lang, which),))
-    if not 1 <= number <= conv.total:
+    if not 1 <= number <= seen(conv, ctx):
         if not ask.explicit and ask.number is not None and conv.shown is None:
             return None
         text_ = t(
             lang,
             "There is no result {number}: send a number between 1 and {last}.",
             number=number,
-            last=conv.total,
+            last=seen(conv, ctx),
         )
         return Turn(conv, (notice(lang, text_),))
     page = await deps.directory.search(item_query(conv, ctx.now, number))

@@ -79,6 +79,11 @@ def _parts(conv: Conversation) -> list[tuple[float, float | None, int, int]]:
     return found
 
 
+def seen(conv: Conversation, ctx: Ctx) -> int:
+    """How many places of the list the person has seen: a number past them names a place unseen."""
+    return min(conv.total, (conv.page + 1) * ctx.surface.page_size(ctx.lang))
+
+
 def item_query(conv: Conversation, now: datetime, number: int) -> Query:
     """The search that finds the list's place numbered so (1 = the first), in whichever part it is."""
     part = next((p for p in _parts(conv) if number - 1 < p[2] + p[3]), _parts(conv)[-1])

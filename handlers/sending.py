@@ -28,7 +28,7 @@ from handlers.model import Conversation, Incoming, Reply, ReplyKind, Role, Turn
 from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.outbox import Outgoing, Sent
 from handlers.pages import noted, short_address, title, when_label
-from handlers.searching import Ctx, item_query, notice
+from handlers.searching import Ctx, item_query, notice, seen
 from handlers.stats import EventKind, search_event
 from handlers.terms import fold, fold_message
 from handlers.untrusted import defuse
@@ -192,12 +192,12 @@ async def request(conv: Conversation, ask: SendAsk, msg: Incoming, ctx: Ctx) -> 
     )
     if ask.number is None or ask.phone is None:
         return Turn(conv, (notice(lang, example),))
-    if not 1 <= ask.number <= conv.total:
+    if not 1 <= ask.number <= seen(conv, ctx):
         text = t(
             lang,
             "There is no result {number}: send a number between 1 and {last}.",
             number=ask.number,
-            last=conv.total,
+            last=seen(conv, ctx),
         )
         return Turn(conv, (notice(lang, text),))
     phone = read_phone(ask.phone)

@@ -689,3 +689,14 @@ async def test_a_crisis_said_after_a_list_keeps_the_list(sms: Chat) -> None:
     assert "17" in replies[0].alerts[0] and sms.conv.pending is None
     details = await sms.send("1")
     assert details[0].kind is ReplyKind.DETAILS
+
+
+async def test_a_number_past_the_places_shown_names_none(sms: Chat) -> None:
+    """A trial by SMS: "6" after a page of three showed the details of a sixth place never listed."""
+    await sms.text("manger Mulhouse")
+    assert sms.conv.total > 3
+    refused = await sms.text("5")
+    assert "entre 1 et 3" in refused
+    await sms.text("plus")
+    details = await sms.send("5")
+    assert details[0].kind is ReplyKind.DETAILS
