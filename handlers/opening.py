@@ -22,7 +22,13 @@ def _t(lang: str, msgid: str, **values: object) -> str:
 
 
 def describe(
-    state: OpenState, at: datetime, lang: str, now: datetime | None = None, *, brief: bool = False
+    state: OpenState,
+    at: datetime,
+    lang: str,
+    now: datetime | None = None,
+    *,
+    brief: bool = False,
+    phone: bool = True,
 ) -> str:
     """A few words for an SMS: open until when, or when it opens next.
 
@@ -31,8 +37,9 @@ def describe(
             ("clothes on Sunday" asked on a Tuesday), "today"/"tomorrow" would be read from the
             phone's today, so days are named ("closed Sunday, opens Monday at 9h").
         brief: for a list line that shows the phone number next to it (SMS in UCS-2 scripts):
-            "hours unknown", the phone says the rest."""
-    text = _describe(state, at, lang, now, brief=brief)
+            "hours unknown", the phone says the rest.
+        phone: the place has a number to call; without one, unknown hours are not "call first"."""
+    text = _describe(state, at, lang, now, brief=brief or (not phone and state.openness is Openness.UNKNOWN))
     if not state.holiday_unsure:
         return text
     if brief:

@@ -145,7 +145,7 @@ def _line(
         number=number,
         name=name,
         distance=how_far(result, lang, walking=walking),
-        state=describe(result.state, at, lang, now=now, brief=brief),
+        state=describe(result.state, at, lang, now=now, brief=brief, phone=bool(result.phone)),
     )
 
 
@@ -369,7 +369,7 @@ def details_text(result: Result, at: datetime, now: datetime, lang: str, *, surf
         link = t(lang, "Directions: {link}", link=osm_link(result))
     numbers = [phone for phone in map(defuse, result.phones) if phone]
     phones = t(lang, "Phone: {phone}", phone=join(numbers, lang)) if numbers else None
-    state = describe(result.state, at, lang, now=now)
+    state = describe(result.state, at, lang, now=now, phone=bool(numbers))
     if at - now > timedelta(minutes=20) or now - at > timedelta(minutes=20):
         state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang), lang), what=state)
     else:

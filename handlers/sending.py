@@ -145,7 +145,7 @@ def sms_text(result: Result, at: datetime, now: datetime, lang: str, fits: Calla
         address = t(lang, "Address: {address}", address=where)
     phones = [p for p in map(defuse, result.phones) if p]
     phone = t(lang, "Phone: {phone}", phone=join(phones, lang)) if phones else None
-    state = describe(result.state, at, lang, now=now)
+    state = describe(result.state, at, lang, now=now, phone=bool(result.phone))
     if abs(at - now) > timedelta(minutes=20):
         state_line = t(lang, "{when}: {what}", when=capitalized(when_label(at, now, lang), lang), what=state)
     else:

@@ -700,3 +700,23 @@ async def test_a_number_past_the_places_shown_names_none(sms: Chat) -> None:
     await sms.text("plus")
     details = await sms.send("5")
     assert details[0].kind is ReplyKind.DETAILS
+
+
+async def test_call_first_only_where_there_is_a_number_to_call(chat: Chat) -> None:
+    """A trial: "horaires inconnus, appelez avant" led nowhere for places with no phone."""
+    spy = recording(chat)
+    chat.at = datetime(2026, 11, 17, 20, 30, tzinfo=PARIS)
+    pages = [await chat.text("médecin Mulhouse")]
+    for _ in range(6):
+        pages.append(await chat.text("plus"))
+    lines = {int(m[1]): m[2] for page in pages for m in re.finditer(r"^(\d+)\. (.*)$", page, re.M)}
+    assert all(q.beyond_km is None for q in spy.queries)  # one search a page: results in the list's order
+    unknown = [r for r in spy.results if r.state.open is None]
+    assert any(not r.phone for r in unknown) and any(r.phone for r in unknown)  # both kinds checked
+    for number, line in lines.items():
+        result = spy.results[number - 1]
+        if result.state.open is None:
+            assert ("appelez avant" in line) == bool(result.phone), line
+    for number in (n for n, line in lines.items() if "horaires inconnus" in line):
+        details = await chat.text(str(number))
+        assert "appelez avant" not in details.split("Horaires")[0] or "Tél." in details, details
