@@ -325,7 +325,9 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
         replies = lines_first(lines, (page_reply,), ctx)
     # Nothing open for a health need: 15 or the ER, unless the emergency lines above said it already.
     said = any("112" in line for line in lines)
-    after = _health_emergency(conv, lang) if not said and not any(r.state.open for r in results) else ()
+    # Said with the first page only: each SMS of PLUS costs the person (or the service) money.
+    nothing_open = not any(r.state.open for r in results)
+    after = _health_emergency(conv, lang) if not said and offset == 0 and nothing_open else ()
     if not conv.page:
         conv = replace(conv, radius_km=page.radius_km, total=page.total, parts=())
     conv = replace(conv, pending=None)

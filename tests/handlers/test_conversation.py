@@ -393,6 +393,7 @@ async def test_health_at_night_with_nothing_open_points_to_15(chat: Chat) -> Non
     replies = await chat.send("médecin Mulhouse")
     assert ReplyKind.RESULTS in [r.kind for r in replies]
     assert replies[-1].text == "Urgence médicale : 15 (SAMU), ou les urgences de l'hôpital."
+    assert all("SAMU" not in r.text for r in await chat.send("plus"))  # said once, not with every page
     chat.conv = Conversation()
     chat.at = None
     day = await chat.send("manger Mulhouse")
