@@ -292,11 +292,13 @@ def results_text(
     dense: bool = False,
     reported: frozenset[tuple[str, int]] = frozenset(),
     farther: bool = False,
+    readable: bool = False,
 ) -> str:
     """A page of results under `lead` (emergency lines, a note), which is never cut. On a terse
     surface (SMS) names are shortened, then the addresses go (the details have them), then `head`
     gives way to `short_head`, until the page fits one message. `farther`: PLUS may find places
-    beyond the list's radius."""
+    beyond the list's radius. `readable`: names are not cut under 24 characters nor how a place is
+    entered left out (the page may then not fit one message)."""
     more = first - 1 + len(results) < total or farther
     compact = surface.terse
     if compact:
@@ -339,6 +341,10 @@ def results_text(
         (False, short_head or head, 12, False),
     )
     for with_address, heading, smallest, access in layouts:
+        if readable and (smallest < 24 or not access):
+            smallest = 24
+            if not access:
+                continue
         for size in range(60, smallest - 1, -2):
             text = "\n".join([*lead, heading, *compact_lines(size, with_address, access), footer])
             if surface.fits(text, lang):

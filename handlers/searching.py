@@ -293,7 +293,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
 
     farther = page.radius_km < _farthest(conv)  # PLUS goes on past the radius, places beyond it
 
-    def page_text(lead: tuple[str, ...]) -> str:
+    def page_text(lead: tuple[str, ...], *, readable: bool = False) -> str:
         return results_text(
             results,
             offset + 1,
@@ -310,13 +310,16 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             dense=ctx.operator,
             reported=ctx.deps.reports.reported() if ctx.operator and ctx.deps.reports else frozenset(),
             farther=farther,
+            readable=readable,
         )
 
     if not note and offset == 0 and not away:
         note = _nothing_open_near(results, place[2], lang)
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total or farther else ()
-    text = page_text((*lines, *note))
+    # The emergency lines and the page in one message, unless the names would be cut past reading
+    # ("Foyer Le Si…") or "sur orientation" left out: then in two, the page whole enough to use.
+    text = page_text((*lines, *note), readable=bool(lines))
     replies: tuple[Reply, ...]
     if ctx.surface.fits(text, lang):  # the emergency lines and the page in one message
         replies = (Reply(ReplyKind.RESULTS, lang, text, choices=numbers + plus, alerts=lines),)

@@ -721,3 +721,18 @@ async def test_call_first_only_where_there_is_a_number_to_call(chat: Chat) -> No
     for number in (n for n, line in lines.items() if "horaires inconnus" in line):
         details = await chat.text(str(number))
         assert "appelez avant" not in details.split("Horaires")[0] or "Tél." in details, details
+
+
+async def test_emergency_lines_never_cut_the_names_past_reading(sms: Chat) -> None:
+    """A trial by SMS: with three emergency lines, the shelters of the same SMS read "1. Foyer Le Si…
+    (Colmar)", and "sur orientation" was left out; the lines now go first in an SMS of their own."""
+    sms.at = datetime(2026, 11, 18, 2, 5, tzinfo=PARIS)
+    replies = await sms.send("mon mari me frappe je suis dehors avec mes enfants a colmar")
+    assert "3919" in "\n".join(replies[0].alerts)
+    listed = [r for r in replies if r.kind is ReplyKind.RESULTS][0].text
+    names = [line.split(". ", 1)[1] for line in listed.splitlines() if numbered(line)]
+    assert names
+    for name in names:
+        cut = name.split("…")[0].split("...")[0]
+        assert "…" not in name and "..." not in name or len(cut) >= 24, name
+    assert "orientation" in listed
