@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -144,6 +145,27 @@ def ranked_reference(
     return [(tier, lieu_id, round(dist)) for tier, dist, lieu_id in rows]
 
 
+# What the property tests draw: a point around CENTER, one or two needs, an hour of the week.
+_SIXTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_DLAT, _DLON = st.floats(-0.25, 0.25), st.floats(-0.35, 0.35)
+_NEEDS = st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=1, max_size=2)
+_HOURS = st.integers(0, 24 * 7 - 1)
+
+
+def _searcher(url: str) -> tuple[Callable[[Query], SearchPage], Callable[[], None]]:
+    """A Directory over the database at `url`, searched synchronously (inside a hypothesis test), and
+    what closes it."""
+    loop = asyncio.new_event_loop()
+    async_engine = make_async_engine(url)
+    directory = Directory(SqlIndex(async_engine))
+
+    def close() -> None:
+        loop.run_until_complete(async_engine.dispose())
+        loop.close()
+
+    return (lambda query: loop.run_until_complete(directory.search(query))), close
+
+
 @pytest.fixture
 def random_db(engine: Engine, database_url: str) -> tuple[str, list[dict[str, Any]]]:
     docs = random_places(7, 400)
@@ -164,9 +186,7 @@ def index_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.usefixtures("index_kind")
 def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]]) -> None:
     url, docs = random_db
-    loop = asyncio.new_event_loop()
-    async_engine = make_async_engine(url)
-    directory = Directory(SqlIndex(async_engine))
+    search, close = _searcher(url)
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(
@@ -198,7 +218,7 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
             limit=limit,
             offset=offset,
         )
-        page = loop.run_until_complete(directory.search(query))
+        page = search(query)
         got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
         expected = reference(docs, query, page.radius_km)  # widening: the page is exact at its radius
         assert got == expected[offset : offset + limit]
@@ -214,8 +234,7 @@ def test_engine_matches_brute_force(random_db: tuple[str, list[dict[str, Any]]])
     try:
         check()
     finally:
-        loop.run_until_complete(async_engine.dispose())
-        loop.close()
+        close()
 
 
 @pytest.mark.usefixtures("index_kind")
@@ -225,17 +244,15 @@ def test_a_lists_next_part_is_its_places_beyond_the_first(
     """A list continued farther (PLUS past its first radius): the places within the wider radius that
     have no point within the first, ranked as a search of the wider radius ranks them."""
     url, docs = random_db
-    loop = asyncio.new_event_loop()
-    async_engine = make_async_engine(url)
-    directory = Directory(SqlIndex(async_engine))
+    search, close = _searcher(url)
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @_SIXTY
     @given(
-        dlat=st.floats(-0.25, 0.25),
-        dlon=st.floats(-0.35, 0.35),
-        categories=st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=1, max_size=2),
+        dlat=_DLAT,
+        dlon=_DLON,
+        categories=_NEEDS,
         rings=st.sampled_from(((1.0, 3.0), (2.0, 5.0), (3.0, 10.0), (10.0, 30.0))),
-        hours=st.integers(0, 24 * 7 - 1),
+        hours=_HOURS,
         limit=st.sampled_from((3, 10, 100)),
         offset=st.sampled_from((0, 0, 4)),
         women=st.booleans(),
@@ -261,9 +278,9 @@ def test_a_lists_next_part_is_its_places_beyond_the_first(
             limit=100,
         )
         ring = replace(asked, beyond_km=inner, limit=limit, offset=offset)
-        page = loop.run_until_complete(directory.search(ring))
-        wider = loop.run_until_complete(directory.search(asked))
-        within = loop.run_until_complete(directory.search(replace(asked, radius_km=inner)))
+        page = search(ring)
+        wider = search(asked)
+        within = search(replace(asked, radius_km=inner))
         assert within.total == len(within.results)  # every place of the first part, to leave out
         first = {r.lieu_id for r in within.results}
         expected = [(r.lieu_id, round(r.distance_m)) for r in wider.results if r.lieu_id not in first]
@@ -279,8 +296,7 @@ def test_a_lists_next_part_is_its_places_beyond_the_first(
     try:
         check()
     finally:
-        loop.run_until_complete(async_engine.dispose())
-        loop.close()
+        close()
 
 
 def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
@@ -347,16 +363,14 @@ def test_the_page_never_shows_fewer_open_places_than_exist_within_the_largest_ra
     """Issue 12: whatever radius widening stops at, the open places of the page are those of the
     page over the largest radius, brute force, on SQLite and PostgreSQL."""
     url, docs = crowded_db
-    loop = asyncio.new_event_loop()
-    async_engine = make_async_engine(url)
-    directory = Directory(SqlIndex(async_engine))
+    search, close = _searcher(url)
 
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @_SIXTY
     @given(
-        dlat=st.floats(-0.25, 0.25),
-        dlon=st.floats(-0.35, 0.35),
-        categories=st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=1, max_size=2),
-        hours=st.integers(0, 24 * 7 - 1),
+        dlat=_DLAT,
+        dlon=_DLON,
+        categories=_NEEDS,
+        hours=_HOURS,
         limit=st.sampled_from((3, 10, 20)),
         offset=st.sampled_from((0, 0, 5)),
     )
@@ -369,7 +383,7 @@ def test_the_page_never_shows_fewer_open_places_than_exist_within_the_largest_ra
             limit=limit,
             offset=offset,
         )
-        page = loop.run_until_complete(directory.search(query))
+        page = search(query)
         shown = [
             (r.lieu_id, round(r.distance_m))
             for r in page.results
@@ -386,8 +400,7 @@ def test_the_page_never_shows_fewer_open_places_than_exist_within_the_largest_ra
     try:
         check()
     finally:
-        loop.run_until_complete(async_engine.dispose())
-        loop.close()
+        close()
 
 
 async def test_radius_widens_until_a_page_is_filled(engine: Engine, async_engine: Any) -> None:
