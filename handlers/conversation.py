@@ -136,7 +136,9 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         # Anything else drops it, which is said first, then is read as usual: an operator who sees
         # only the answer to it may send "OUI" later and believe the SMS went out.
         turn = await _respond(replace(conv, sending=None), msg, deps, now)
-        return replace(turn, replies=(sending.nothing_sent(lang), *turn.replies))
+        first = next((i for i, r in enumerate(turn.replies) if not r.alerts), len(turn.replies))
+        replies = (*turn.replies[:first], sending.nothing_sent(lang), *turn.replies[first:])
+        return replace(turn, replies=replies)  # emergency lines stay first
     send = sending.read_send(text) if msg.location is None else None
     if send is not None and (send.phone is not None or msg.role is not Role.PUBLIC):
         return await sending.request(conv, send, msg, ctx)
@@ -297,9 +299,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )
-    if understanding is not None and not ctx.operator and (not needs or alerts.medical):
+    if understanding is not None and not ctx.operator and ((not needs and not conv.need) or alerts.medical):
         # "je suis enceinte", "enceinte, un médecin ce soir", "enceinte… mal au ventre": her state,
-        # which says who she is, is also what she seeks, when nothing else is or her body is at stake.
+        # which says who she is, is also what she seeks, when she seeks nothing else yet or her body is
+        # at stake (after a list of beds, "je suis enceinte" says who will come: the beds again).
         also = tuple(n.category for n in understanding.needs if n.category in _ALSO_SOUGHT)
         needs = (*dict.fromkeys((*also, *needs)),)
     if jargon.needs:  # the operator's word wins over the public's reading of it ("CHU": no hospital)
@@ -379,6 +382,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         return _ask_choice(conv, candidates, lines, ctx)
     if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
         conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
+        if window is not None:  # "demain midi à pied"
+            conv = replace(conv, when=None if window.label == "now" else (window.start, window.end))
         return await proceed(conv, ctx, lines or None)
     if window is not None and conv.need and conv.place:
         # "open now", "et demain matin ?": the same search, at that time ("now": the live clock again)
@@ -396,7 +401,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         sorry = t(lang, "Sorry, I did not understand.")
         listed = t(lang, "PLUS for more, a number for details.")
         menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
-        return Turn(conv, (notice(lang, f"{sorry}\n{listed}\n{menu}"),))
+        return Turn(replace(conv, pending=None, options=()), (notice(lang, f"{sorry}\n{listed}\n{menu}"),))
     if lines and ctx.operator and conv.need and conv.place:
         # The person an operator helps is in crisis: the lines, and the list stays ("plus", a number).
         return Turn(conv, lines_first(lines, (), ctx))
@@ -406,12 +411,18 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         listed = t(lang, "PLUS for more, a number for details.")
         menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
         return Turn(
-            replace(conv, pending=None), lines_first(lines, (notice(lang, f"{listed}\n{menu}"),), ctx)
+            replace(conv, pending=None, options=(), filters=_refined(conv.filters, who)),
+            lines_first(lines, (notice(lang, f"{listed}\n{menu}"),), ctx),
         )
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
-        return Turn(
-            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
+        return Turn(  # who is asking ("j'ai 16 ans") is kept for the need chosen next
+            replace(
+                conv,
+                pending=Pending.NEED,
+                options=tuple(c for c, _ in MAIN_NEEDS),
+                filters=_refined(conv.filters, who),
+            ),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     if conv.pending is Pending.PLACE and conv.need:
@@ -444,9 +455,10 @@ def _crisis(alerts: Alerts) -> bool:
 
 
 def _describes(who: Who) -> bool:
-    """The message says who the person is ("famille avec bébé", "F 19a seule", "homme avec chien")."""
+    """The message says who the person is ("famille avec bébé", "F 19a seule", "homme 40 ans"); an
+    animal alone ("il a un chien") adds to the person already described."""
     said = who.filters
-    return bool(said.gender or said.age is not None or said.family or said.administrative or said.animals)
+    return bool(said.gender or said.age is not None or said.family or said.administrative)
 
 
 def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:

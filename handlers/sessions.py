@@ -39,9 +39,14 @@ def dump(conv: Conversation) -> str:
         "at": conv.at.isoformat() if conv.at else None,
         "filters": {k: v for k in _FILTER_TYPES if (v := getattr(conv.filters, k)) not in (None, False)},
         "page": conv.page,
-        "radius_km": conv.radius_km,
-        "total": conv.total,
-        "parts": [list(part) for part in conv.parts],
+        # A list widened past its first radius (parts) keeps its first part at the top, as the previous
+        # release reads it (its workers share Redis during a rolling deploy: numbers past the first
+        # part are then "no such result" there, never another place); the whole list under "list".
+        "radius_km": conv.parts[0][0] if conv.parts else conv.radius_km,
+        "total": conv.parts[0][1] if conv.parts else conv.total,
+        "list": {"radius_km": conv.radius_km, "total": conv.total, "parts": [list(p) for p in conv.parts]}
+        if conv.parts
+        else None,
         "options": list(conv.options),
         "updated_at": conv.updated_at.isoformat() if conv.updated_at else None,
         "detailed": conv.detailed,
@@ -98,18 +103,32 @@ def _strings(value: object) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def _parts(value: object) -> tuple[tuple[float, int], ...]:
-    if not isinstance(value, list):
-        return ()
-    return tuple(
-        (float(part[0]), int(part[1]))
-        for part in value
-        if isinstance(part, list)
-        and len(part) == 2
-        and isinstance(part[0], int | float)
-        and isinstance(part[1], int)
-        and not isinstance(part[1], bool)
-    )
+def _widened(value: object) -> tuple[float, int, tuple[tuple[float, int], ...]] | None:
+    """A list widened past its first radius: its last radius, its places, its parts before the last;
+    None unless every part is a positive count within a radius growing to the last one (a record
+    that is not is read as its first part: a number must never name another place than the one
+    shown)."""
+    if not isinstance(value, dict):
+        return None
+    radius, total, parts = value.get("radius_km"), value.get("total"), value.get("parts")
+    if not (isinstance(radius, int | float) and isinstance(parts, list) and parts):
+        return None
+    if not isinstance(total, int) or not _count(total):
+        return None
+    found: list[tuple[float, int]] = []
+    for part in parts:
+        if not (isinstance(part, list) and len(part) == 2 and isinstance(part[0], int | float)):
+            return None
+        if not _count(part[1]) or not (found[-1][0] if found else 0) < part[0] < radius:
+            return None
+        found.append((float(part[0]), int(part[1])))
+    if sum(count for _, count in found) >= total:
+        return None
+    return float(radius), int(total), tuple(found)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def load(data: str) -> Conversation:
@@ -125,6 +144,10 @@ def load(data: str) -> Conversation:
         (_instant(when[0]), _instant(when[1])) if isinstance(when, list) and len(when) == 2 else (None, None)
     )
     radius = raw.get("radius_km")
+    total = int(raw.get("total", extra.get("total")) or 0)
+    parts: tuple[tuple[float, int], ...] = ()
+    if (widened := _widened(raw.get("list"))) is not None:
+        radius, total, parts = widened
     return Conversation(
         lang=raw.get("lang") if isinstance(raw.get("lang"), str) else None,
         lang_chosen=raw.get("lang_chosen") is True,
@@ -139,8 +162,8 @@ def load(data: str) -> Conversation:
         filters=_filters(raw.get("filters", extra.get("filters"))),
         page=int(raw.get("page") or 0),
         radius_km=float(radius) if isinstance(radius, int | float) else None,
-        total=int(raw.get("total", extra.get("total")) or 0),
-        parts=_parts(raw.get("parts")),
+        total=total,
+        parts=parts,
         options=_strings(raw.get("options")),
         updated_at=_instant(raw.get("updated_at")),
         detailed=raw.get("detailed") is True,

@@ -437,8 +437,7 @@ class Directory:
         near = points.near(lat, lon, codes, radii[-1] * 1000, hour, soon, count=first_read)
         ranking = _Ranking(points, query, near, query.filters != _ANYONE)
         opened: dict[int, int] = {}  # place → its first open point (its best), in order of distance
-        outer = _beyond(near, query.beyond_km)  # None: every place counts
-        filtered = ranking.filtered or outer is not None
+        filtered = ranking.filtered or query.beyond_km is not None
         distances, maybe, places, timings = _scanned(near)
         scanned = first = end = 0
         radius = radii[-1]
@@ -448,12 +447,11 @@ class Directory:
                 near = ranking.near = points.near(lat, lon, codes, farther * 1000, hour, soon)
                 distances, maybe, places, timings = _scanned(near)  # the same points first
                 first = bisect_left(maybe, scanned)
-                outer = _beyond(near, query.beyond_km)
             end = bisect_right(distances, radius * 1000)
             if filtered:
                 counted = ranking.counted(reader, end) if ranking.filtered else np.ones(end, dtype=bool)
-                if outer is not None:
-                    counted &= outer[:end]
+                if query.beyond_km is not None:
+                    counted &= _beyond(near, query.beyond_km, counted)
             if len(opened) < wanted:  # the nearest open places are the page: none farther is read
                 last = bisect_left(maybe, end)
                 for at, place, timing in zip(
@@ -580,14 +578,14 @@ def _categories(
     return found
 
 
-def _beyond(near: Nearby, beyond_km: float | None) -> npt.NDArray[np.bool_] | None:
-    """Which points read belong to places with no point within beyond_km (None: no such bound)."""
+def _beyond(near: Nearby, beyond_km: float, counted: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Which of the points counted so far belong to places that have no counted point within
+    beyond_km: those the list's part before did not show (a point of theirs it did not count, for
+    who is asking, showed none of them there)."""
     import numpy as np  # noqa: PLC0415
 
-    if beyond_km is None:
-        return None
-    inner = near.place[: int(np.searchsorted(near.distance, beyond_km * 1000, side="right"))]
-    return ~np.isin(near.place, inner)
+    inner = int(np.searchsorted(near.distance, beyond_km * 1000, side="right"))
+    return ~np.isin(near.place[: len(counted)], near.place[:inner][counted[:inner]])
 
 
 def _scanned(near: Nearby) -> tuple[list[float], list[int], list[int], list[int]]:

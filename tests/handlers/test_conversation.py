@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from bot.surfaces import CONSOLE, SMS
-from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, respond
+from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, Role, respond
 from handlers.safety import read_alerts
 from search import Filters
 from search.geo import Point
@@ -736,3 +736,46 @@ async def test_emergency_lines_never_cut_the_names_past_reading(sms: Chat) -> No
         cut = name.split("…")[0].split("...")[0]
         assert "…" not in name and "..." not in name or len(cut) >= 24, name
     assert "orientation" in listed
+
+
+async def test_what_a_review_found_in_the_new_branches(chat: Chat) -> None:
+    """A review of this session's changes (2026-12-06), each case reproduced before its fix."""
+    spy = recording(chat)
+    chat.at = datetime(2026, 11, 17, 19, 0, tzinfo=PARIS)
+    # A menu asked, then words not understood: "1" is the list's first place, not the menu's food.
+    await chat.text("manger Strasbourg")
+    await chat.text("menu")
+    await chat.text("xyzzy blorp")
+    assert (await chat.send("1"))[0].kind is ReplyKind.DETAILS
+    # "je suis enceinte" after beds says who will come: the beds again, under 115.
+    chat.conv = Conversation()
+    await chat.text("dormir Strasbourg")
+    beds = spy.queries[-1].categories
+    replies = await chat.send("je suis enceinte")
+    assert spy.queries[-1].categories == beds and spy.queries[-1].filters.family == "pregnant"
+    assert any("115" in line for line in replies[0].alerts)
+    # An age said before the need stays for it.
+    chat.conv = Conversation()
+    await chat.text("j'ai 16 ans")
+    await chat.text("2")
+    await chat.text("Mulhouse")
+    assert spy.queries[-1].filters.age == 16
+    # A walk and a time in one message: both.
+    chat.conv = Conversation()
+    await chat.text("manger Strasbourg")
+    await chat.text("demain midi à pied")
+    assert spy.queries[-1].at == datetime(2026, 11, 18, 12, 0, tzinfo=PARIS) and chat.conv.walk_km
+    # A goodbye is no search for tomorrow.
+    searched = len(spy.queries)
+    assert "Prenez soin de vous" in await chat.text("ok merci a demain")
+    assert len(spy.queries) == searched
+
+
+async def test_an_operator_adding_a_dog_keeps_the_person_described(deps: Deps) -> None:
+    from tests.handlers.test_operator_mode import Desk  # noqa: PLC0415
+
+    operator = Desk(deps, Role.OPERATOR)
+    await operator.text("homme 40 ans dormir Strasbourg")
+    await operator.text("il a un chien, dormir Strasbourg")
+    said = operator.spy.queries[-1].filters
+    assert (said.gender, said.age, said.animals) == ("men", 40, True)

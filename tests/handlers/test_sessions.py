@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+
+import pytest
 
 from handlers import PARIS, Conversation, Pending
 from handlers.sessions import dump, load
@@ -28,7 +31,43 @@ def test_dump_load_round_trip() -> None:
         updated_at=evening,
     )
     assert load(dump(conv)) == conv
-    assert load('{"parts": [[2, 7], ["x", 1], [3.0, true], 5]}').parts == ((2.0, 7),)
+
+
+def test_a_widened_list_reads_as_its_first_part_to_the_previous_release() -> None:
+    """During a rolling deploy the previous release reads "radius_km" and "total" at the top: there
+    they are the first part's, so that a number past it is "no such result", never another place."""
+    conv = Conversation(
+        need=("food",),
+        place=(47.7, 7.3, "Mulhouse (68)"),
+        radius_km=20.0,
+        total=25,
+        parts=((5.0, 19), (10.0, 4)),
+    )
+    raw = json.loads(dump(conv))
+    assert (raw["radius_km"], raw["total"], raw["extra"]["total"]) == (5.0, 19, 19)
+    assert load(dump(conv)) == conv
+    plain = load(json.dumps({**raw, "list": None}))
+    assert (plain.radius_km, plain.total, plain.parts) == (5.0, 19, ())
+
+
+@pytest.mark.parametrize(
+    "widened",
+    [
+        {"radius_km": 20, "total": 25, "parts": [[5, 19], ["x", 4]]},
+        {"radius_km": 20, "total": 25, "parts": [[10, 19], [5, 4]]},  # radii must grow
+        {"radius_km": 20, "total": 25, "parts": [[5, 19], [30, 4]]},  # and stay within the last
+        {"radius_km": 20, "total": 25, "parts": [[5, 0]]},
+        {"radius_km": 20, "total": 25, "parts": [[5, True]]},
+        {"radius_km": 20, "total": 19, "parts": [[5, 19]]},  # nothing left for the last part
+        {"radius_km": 20, "total": 25, "parts": []},
+        {"radius_km": None, "total": 25, "parts": [[5, 19]]},
+        [1, 2],
+    ],
+)
+def test_a_malformed_widened_list_is_read_as_its_first_part(widened: object) -> None:
+    record = {"need": ["food"], "radius_km": 5, "total": 19, "list": widened}
+    loaded = load(json.dumps(record))
+    assert loaded.parts == () and (loaded.radius_km, loaded.total) == (5.0, 19)
     assert load('{"lang": "fr", "unknown_field": 1}') == Conversation(lang="fr")
 
 

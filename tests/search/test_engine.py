@@ -610,3 +610,22 @@ def _random_near(rng: np.random.Generator, size: int, *, places: int, codes: int
         now=np.zeros(size, dtype=bool),
         soon=np.zeros(size, dtype=bool),
     )
+
+
+def test_a_place_shown_in_no_part_before_is_in_the_next() -> None:
+    """A place whose only point within the first part's radius is not counted (who is asking) was
+    not shown there: the next part shows it by its farther point (a review found it in neither)."""
+    from search.engine import _beyond  # noqa: PLC0415
+
+    columns = np.array([[1, 10, 100, 0], [2, 20, 200, 0], [1, 11, 101, 0]], dtype=np.int32)
+    near = Nearby(
+        reach=5000.0,
+        distance=np.array([100.0, 200.0, 3000.0]),
+        columns=columns,
+        code=np.zeros(3, dtype=np.int16),
+        now=np.ones(3, dtype=bool),
+        soon=np.ones(3, dtype=bool),
+    )
+    counted = np.array([False, True, True])
+    assert _beyond(near, 0.5, counted).tolist() == [True, False, True]
+    assert _beyond(near, 0.5, np.ones(3, dtype=bool)).tolist() == [False, False, False]
