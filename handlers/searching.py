@@ -86,8 +86,8 @@ def seen(conv: Conversation, ctx: Ctx) -> int:
 
 def item_query(conv: Conversation, now: datetime, number: int) -> Query:
     """The search that finds the list's place numbered so (1 = the first), in whichever part it is."""
-    part = next((p for p in _parts(conv) if number - 1 < p[2] + p[3]), _parts(conv)[-1])
-    radius, before, start, _ = part
+    parts = _parts(conv)
+    radius, before, start, _ = next((p for p in parts if number - 1 < p[2] + p[3]), parts[-1])
     return query_of(conv, now, limit=1, offset=number - 1 - start, radius_km=radius, beyond_km=before)
 
 
@@ -120,7 +120,7 @@ async def _widened(conv: Conversation, ctx: Ctx, wanted: int) -> Conversation:
         query = query_of(conv, ctx.now, limit=1, offset=0, radius_km=farther, beyond_km=conv.radius_km)
         ring = await ctx.deps.directory.search(query)
         if ring.total:
-            last = conv.total - sum(places for _, places in conv.parts)
+            last = _parts(conv)[-1][3]  # the places of the part that ends here
             conv = replace(conv, parts=(*conv.parts, (conv.radius_km, last)), total=conv.total + ring.total)
         conv = replace(conv, radius_km=farther)
     return conv
