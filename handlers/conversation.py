@@ -9,7 +9,7 @@ from datetime import datetime
 
 import locales
 from handlers import reporting, sending
-from handlers.deps import Deps, UnderstandingLike
+from handlers.deps import Deps, UnderstandingLike, WindowLike
 from handlers.filters import Who, read_who
 from handlers.generic_needs import SLEEP, WARM
 from handlers.i18n import DEFAULT_LANG, LANGUAGES, autonym, reply_language, t
@@ -160,7 +160,7 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         return Turn(conv, (notice(lang, f"{kind}\n{how}"),))
     if command is Command.MENU:
         return Turn(
-            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
+            _asking_need(conv),
             (need_menu(lang, short=ctx.surface.terse),),
         )
     if command is Command.LANGUAGE_MENU:
@@ -253,7 +253,7 @@ async def _number(conv: Conversation, number: int, ctx: Ctx) -> Turn:
             ),
         )
     return Turn(  # the menu's own numbers choose from it next
-        replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
+        _asking_need(conv),
         (
             notice(lang, t(lang, "There is no list to choose from yet.")),
             need_menu(lang, short=ctx.surface.terse),
@@ -374,7 +374,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         conv = replace(conv, filters=_refined(conv.filters, who))  # "sans orientation Colmar": for the need
         return Turn(
-            replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
+            _asking_need(conv),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     raised = alerts.minor_told or any(getattr(alerts, category) for category in CATEGORIES)
@@ -383,12 +383,11 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
         conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
         if window is not None:  # "demain midi à pied"
-            conv = replace(conv, when=None if window.label == "now" else (window.start, window.end))
+            conv = replace(conv, when=_when(window))
         return await proceed(conv, ctx, lines or None)
     if window is not None and conv.need and conv.place:
         # "open now", "et demain matin ?": the same search, at that time ("now": the live clock again)
-        when = None if window.label == "now" else (window.start, window.end)
-        conv = replace(conv, when=when, filters=_refined(conv.filters, who), pending=None)
+        conv = replace(conv, when=_when(window), filters=_refined(conv.filters, who), pending=None)
         return await proceed(conv, ctx, lines or None)
     if (filters != Filters() or who.without) and conv.need and conv.place:
         # "je suis un homme", "on est deux avec un chien", "pas de chien": the same search, for who
@@ -399,30 +398,21 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # Not understood, a list shown: its numbers keep choosing from it (a menu of needs here took
         # them over: "7" then gave the 7th need, not the 7th place).
         sorry = t(lang, "Sorry, I did not understand.")
-        listed = t(lang, "PLUS for more, a number for details.")
-        menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
-        return Turn(replace(conv, pending=None, options=()), (notice(lang, f"{sorry}\n{listed}\n{menu}"),))
+        return Turn(replace(conv, pending=None, options=()), (notice(lang, f"{sorry}\n{_list_kept(lang)}"),))
     if lines and ctx.operator and conv.need and conv.place:
         # The person an operator helps is in crisis: the lines, and the list stays ("plus", a number).
         return Turn(conv, lines_first(lines, (), ctx))
     if lines and conv.need and conv.place and conv.total:
         # A crisis said after a list ("il m'a suivi, il est devant"): the lines, and the list stays,
         # its numbers with it (a menu of needs here made "1" the first need, not the shelter shown).
-        listed = t(lang, "PLUS for more, a number for details.")
-        menu = t(lang, "MENU: the list of needs. LANGUE: change language.")
         return Turn(
             replace(conv, pending=None, options=(), filters=_refined(conv.filters, who)),
-            lines_first(lines, (notice(lang, f"{listed}\n{menu}"),), ctx),
+            lines_first(lines, (notice(lang, _list_kept(lang)),), ctx),
         )
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(  # who is asking ("j'ai 16 ans") is kept for the need chosen next
-            replace(
-                conv,
-                pending=Pending.NEED,
-                options=tuple(c for c, _ in MAIN_NEEDS),
-                filters=_refined(conv.filters, who),
-            ),
+            _asking_need(replace(conv, filters=_refined(conv.filters, who))),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     if conv.pending is Pending.PLACE and conv.need:
@@ -433,7 +423,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     else:
         sorry = t(lang, "Sorry, I did not understand.")
     return Turn(
-        replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS)),
+        _asking_need(conv),
         (notice(lang, sorry), need_menu(lang, short=ctx.surface.terse)),
     )
 
@@ -452,6 +442,22 @@ def _abroad(conv: Conversation, lat: float, lon: float, ctx: Ctx) -> Turn:
 def _crisis(alerts: Alerts) -> bool:
     """A crisis beyond a night's bed: a life, a body, violence, a child."""
     return alerts.suicide or alerts.medical or alerts.danger or alerts.domestic or alerts.child
+
+
+def _asking_need(conv: Conversation) -> Conversation:
+    """The menu of needs shown: its numbers choose from it next."""
+    return replace(conv, pending=Pending.NEED, options=tuple(c for c, _ in MAIN_NEEDS))
+
+
+def _list_kept(lang: str) -> str:
+    """What still works on the list shown: PLUS, its numbers, and MENU for another need."""
+    listed = t(lang, "PLUS for more, a number for details.")
+    return f"{listed}\n{t(lang, 'MENU: the list of needs. LANGUE: change language.')}"
+
+
+def _when(window: WindowLike) -> tuple[datetime, datetime] | None:
+    """A time said, as a search's `when`: "now" is the live clock again (None)."""
+    return None if window.label == "now" else (window.start, window.end)
 
 
 def _describes(who: Who) -> bool:
