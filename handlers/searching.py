@@ -64,6 +64,8 @@ def query_of(
         enough=ENOUGH,
         max_radius_km=conv.walk_km if walk else None,
         beyond_km=beyond_km,
+        # "manger et médecin": each need its turn on the page (search.engine.Directory._merged).
+        groups=tuple(searched_categories((need,)) for need in conv.need) if len(conv.need) > 1 else (),
     )
 
 

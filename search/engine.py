@@ -5,7 +5,8 @@ opening within a few hours, then the rest; nearest first inside each group, one 
 radius widens (1, 2, 3, 5, 7, 10, 15, 20, 30 km) until it holds a page of open places, and the page
 says which radius it used. The page is exact: it never shows fewer open places than exist within the
 largest radius (a radius short of a page of open places is never final, however many closed places
-it holds).
+it holds). Several needs in one message take turns on the page, each need's own list in turn
+(Directory._merged).
 
 Ranking reads nothing: the searchable points and their hours are in memory (search.points), built
 by `Directory.prepare` and rebuilt when the directory changes; the page's cards are read in one
@@ -19,7 +20,7 @@ import logging
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -73,6 +74,10 @@ class Query:
     # A list's next part: the places beyond this distance only (those nearer were its first part),
     # within radius_km, which it needs.
     beyond_km: float | None = None
+    # Several needs named ("manger et médecin"): the categories of each, which together are
+    # `categories`. The page gives each need its turn (see Directory._merged), so that the nearest
+    # places of one need do not fill it.
+    groups: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
@@ -85,6 +90,8 @@ class Query:
             raise ValueError("max_radius_km must be in (0, 200]")
         if self.beyond_km is not None and not (self.radius_km and 0 < self.beyond_km < self.radius_km):
             raise ValueError("beyond_km needs a radius_km beyond it")
+        if self.groups and {c for group in self.groups for c in group} != set(self.categories):
+            raise ValueError("groups must hold the categories, all of them and no other")
 
 
 def _radii(most: float | None) -> tuple[float, ...]:
@@ -348,8 +355,11 @@ class Directory:
         return points
 
     async def search(self, query: Query) -> SearchPage:
-        """All reads of one search in one call to the index (on SQLite, on the event loop: a page of
-        cards by primary key; see db.sql.SqlIndex)."""
+        """All reads of a search of one need in one call to the index (on SQLite, on the event loop:
+        a page of cards by primary key; see db.sql.SqlIndex). A search of several needs is a few
+        searches of one, merged (see _merged)."""
+        if len(query.groups) > 1:
+            return await self._merged(query)
         points = self._points or await self._build()
         check = time.monotonic() - self._checked >= CHECK_SECONDS
         if check:
@@ -364,6 +374,59 @@ class Directory:
                 self._building = asyncio.get_running_loop().create_task(self._read_and_index())
                 self._building.add_done_callback(_log_failure)
         return page
+
+    async def _merged(self, query: Query) -> SearchPage:
+        """The places of several needs, each need in turn: the first place of each need's own list
+        (open first, nearest first: see the module's docstring) in the order they were named, then
+        the second of each, and so on; a place of two needs once, at its first turn. Else the
+        nearest places of one need (solidarity fridges a street apart) fill the page of someone who
+        also asked for a doctor, and at night the open ones of one need hide that the other's
+        nearest opens in the morning.
+
+        The list's radius is the widest one a need widens to alone, and every need is searched
+        within it, so that the next pages (searched at that radius) keep the same order. `total`
+        counts the places of any of the needs within it, as a search of them all does."""
+        alone = replace(query, groups=(), offset=0)
+        wanted = query.offset + query.limit
+        radius = query.radius_km
+        if radius is None:
+            first = replace(alone, limit=min(MAX_LIMIT, wanted))
+            widened = [await self.search(replace(first, categories=group)) for group in query.groups]
+            radius = min(max(page.radius_km for page in widened), query.max_radius_km or RADII_KM[-1])
+        whole = replace(alone, radius_km=radius)
+        total = (await self.search(replace(whole, limit=1))).total
+        shown: set[tuple[str, int]] = set()  # a list's next part: the places its parts before held
+        if query.beyond_km is not None:
+            inner = replace(whole, radius_km=query.beyond_km, beyond_km=None)
+            held = (await self.search(replace(inner, limit=1))).total
+            shown = {(r.source, r.lieu_id) for r in await self._first(inner, held)}
+        asked = wanted
+        while True:
+            lists = [await self._first(replace(whole, categories=group), asked) for group in query.groups]
+            merged, lasts = _in_turn(lists, shown)
+            # Enough once each list cut short ends past the page's last place (what it left out comes
+            # after the page); a list cut short whose places were all shown before: never enough.
+            cut = [
+                last or (-1, need)
+                for need, (last, found) in enumerate(zip(lasts, lists, strict=True))
+                if len(found) == asked
+            ]
+            if not cut or len(merged) >= wanted and all(last >= merged[wanted - 1][0] for last in cut):
+                break
+            asked *= 2
+        page = tuple(result for _, result in merged[query.offset : wanted])
+        return SearchPage(results=page, radius_km=radius, total=total)
+
+    async def _first(self, query: Query, count: int) -> list[Result]:
+        """The first `count` places of a query's list, read MAX_LIMIT at a time."""
+        found: list[Result] = []
+        while len(found) < count:
+            limit = min(MAX_LIMIT, count - len(found))
+            page = await self.search(replace(query, offset=len(found), limit=limit))
+            found.extend(page.results)
+            if len(page.results) < limit:
+                break
+        return found
 
     async def open_distances(self, query: Query) -> tuple[float, ...]:
         """The distances of the open places among those `search(query)` would list, without reading
@@ -595,6 +658,28 @@ def _scanned(near: Nearby) -> tuple[list[float], list[int], list[int], list[int]
 
     maybe = np.flatnonzero(near.now)
     return near.distance.tolist(), maybe.tolist(), near.place[maybe].tolist(), near.timing[maybe].tolist()
+
+
+_Turn = tuple[int, int]  # (the place's rank in its need's list, the need): see Directory._merged
+
+
+def _in_turn(
+    lists: Sequence[Sequence[Result]], shown: set[tuple[str, int]]
+) -> tuple[list[tuple[_Turn, Result]], list[_Turn | None]]:
+    """The needs' lists without the places `shown`, merged turn by turn (see Directory._merged),
+    each place once; and the turn of each list's last place."""
+    kept = [[r for r in results if (r.source, r.lieu_id) not in shown] for results in lists]
+    turned = sorted(
+        (((rank, need), result) for need, results in enumerate(kept) for rank, result in enumerate(results)),
+        key=lambda item: item[0],
+    )
+    seen: set[tuple[str, int]] = set()
+    merged = []
+    for turn, result in turned:
+        if (result.source, result.lieu_id) not in seen:
+            seen.add((result.source, result.lieu_id))
+            merged.append((turn, result))
+    return merged, [(len(results) - 1, need) if results else None for need, results in enumerate(kept)]
 
 
 def _log_failure(task: asyncio.Future[PointIndex]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from bot.surfaces import CONSOLE, SMS
 from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, Role, respond
 from handlers.safety import read_alerts
-from search import Filters
+from search import Filters, taxonomy
 from search.geo import Point
 from tests.conftest import NOW, PARIS
 
@@ -779,3 +779,22 @@ async def test_an_operator_adding_a_dog_keeps_the_person_described(deps: Deps) -
     await operator.text("il a un chien, dormir Strasbourg")
     said = operator.spy.queries[-1].filters
     assert (said.gender, said.age, said.animals) == ("men", 40, True)
+
+
+async def test_two_needs_each_have_their_turn_on_the_page(sms: Chat) -> None:
+    """A trial (2026-12-06): "manger et medecin mulhouse" by SMS at 10:00 listed three care places,
+    the nearest of either need, and no food; five on Telegram, no food either. Each need now has its
+    turn, and the numbers still name the lines shown across pages."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 8, 10, 0, tzinfo=PARIS)
+    first = await sms.text("manger et medecin mulhouse")
+    assert len(spy.queries[0].groups) == 2 and len(numbered(first)) == 3
+    page = spy.results[:3]
+    food, health = (taxonomy().expand(list(group)) for group in (("food",), ("health",)))
+    assert page[0].category in food and page[1].category in health, [r.category for r in page]
+    second = await sms.text("plus")
+    assert numbered(second)[0] == 4
+    line = next(line for line in second.splitlines() if line.startswith("4. "))
+    details = await sms.send("4")
+    assert details[0].kind is ReplyKind.DETAILS
+    assert line.split(". ", 1)[1].split(" (")[0].rstrip("…") in details[0].text

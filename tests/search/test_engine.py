@@ -299,6 +299,81 @@ def test_a_lists_next_part_is_its_places_beyond_the_first(
         close()
 
 
+def _in_turn_reference(lists: list[list[tuple[int, int]]], shown: set[int]) -> list[tuple[int, int]]:
+    """Needs' lists (lieu_id, metres) without the places `shown`, merged as a person reads them: the
+    first of each need, in the order named, then the second of each…, each place once."""
+    kept = [[item for item in items if item[0] not in shown] for items in lists]
+    turns = sorted((rank, need, item) for need, items in enumerate(kept) for rank, item in enumerate(items))
+    merged, seen = [], set()
+    for _rank, _need, (lieu, metres) in turns:
+        if lieu not in seen:
+            seen.add(lieu)
+            merged.append((lieu, metres))
+    return merged
+
+
+@pytest.mark.usefixtures("index_kind")
+def test_several_needs_take_turns_on_the_page(random_db: tuple[str, list[dict[str, Any]]]) -> None:
+    """ "manger et médecin": each need's own list (the brute force's), merged turn by turn, at the
+    widest radius a need widens to alone; a list's next part leaves out the places within its first
+    radius; the total counts the places of any need."""
+    url, docs = random_db
+    search, close = _searcher(url)
+
+    @_SIXTY
+    @given(
+        dlat=_DLAT,
+        dlon=_DLON,
+        needs=st.lists(st.sampled_from(CATEGORIES + ("food",)), min_size=2, max_size=3, unique=True),
+        radius=st.sampled_from((1.0, 3.0, 10.0, 30.0, None)),
+        inner=st.sampled_from((None, 0.5, 2.0)),
+        hours=_HOURS,
+        limit=st.sampled_from((1, 3, 10)),
+        offset=st.sampled_from((0, 0, 2, 7)),
+    )
+    def check(
+        dlat: float,
+        dlon: float,
+        needs: list[str],
+        radius: float | None,
+        inner: float | None,
+        hours: int,
+        limit: int,
+        offset: int,
+    ) -> None:
+        beyond = inner if radius is not None and inner is not None and inner < radius else None
+        query = Query(
+            point=Point(CENTER.lat + dlat, CENTER.lon + dlon),
+            at=datetime(2026, 11, 16, tzinfo=PARIS) + timedelta(hours=hours, minutes=7),
+            categories=tuple(needs),
+            groups=tuple((need,) for need in needs),
+            radius_km=radius,
+            limit=limit,
+            offset=offset,
+            beyond_km=beyond,
+        )
+        page = search(query)
+        alone = [replace(query, categories=(need,), groups=(), beyond_km=None) for need in needs]
+        if radius is None:
+            widest = max(search(replace(q, offset=0, limit=offset + limit)).radius_km for q in alone)
+            assert page.radius_km == widest
+        else:
+            assert page.radius_km == radius
+        outer = page.radius_km
+        lists = [[(lieu, metres) for _tier, lieu, metres in ranked_reference(docs, q, outer)] for q in alone]
+        union = replace(query, groups=())
+        shown = {lieu for lieu, _ in reference(docs, union, beyond)} if beyond else set()
+        expected = _in_turn_reference(lists, shown)
+        got = [(r.lieu_id, round(r.distance_m)) for r in page.results]
+        assert got == expected[offset : offset + limit]
+        assert page.total == len(expected)
+
+    try:
+        check()
+    finally:
+        close()
+
+
 def test_an_index_built_in_a_child_process_is_the_one_built_in_the_worker(
     random_db: tuple[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
