@@ -5,11 +5,13 @@ from __future__ import annotations
 from search import taxonomy
 
 # A generic parent of the Soliguide taxonomy, as the reader understands "dormir", "sleep", "manger",
-# "eat", mapped to the sub-categories that answer a person writing from the street. Searching the
-# parent would expand to all its descendants: long-term housing agencies and housing advice for
-# "dormir", drinking fountains, cooking workshops and community gardens for "manger". An explicit
-# sub-need ("logement à long terme", "eau potable") is searched as it is: only the bare parent is
-# mapped, and the conversation keeps the parent for its labels ("Hébergement et logement").
+# "eat", "médecin", "malade", mapped to the sub-categories that answer a person writing from the
+# street. Searching the parent would expand to all its descendants: long-term housing agencies and
+# housing advice for "dormir", drinking fountains, cooking workshops and community gardens for
+# "manger", a support centre for victims of sexual violence, family planning, a children's clinic
+# and a veterinarian for "médecin". An explicit sub-need ("logement à long terme", "eau potable",
+# "dentiste", "psy") is searched as it is: only the bare parent is mapped, and the conversation keeps
+# the parent for its labels ("Hébergement et logement", "Santé").
 SEARCHED_FOR: dict[str, tuple[str, ...]] = {
     "accomodation_and_housing": ("emergency_accommodation", "overnight_stop", "citizen_housing"),
     "food": (
@@ -20,6 +22,9 @@ SEARCHED_FOR: dict[str, tuple[str, ...]] = {
         "solidarity_fridge",
         "baby_parcel",
     ),
+    # A doctor for someone ill or hurt: general practice, the hospitals' free care desks (PASS) and
+    # other help to get treated, nurses, health check-ups.
+    "health": ("general_practitioner", "find_healthcare", "infirmary", "health_assessment"),
 }
 
 SLEEP = "accomodation_and_housing"  # "where can I sleep": searched as SEARCHED_FOR says

@@ -12,7 +12,7 @@ import pytest
 from bot.surfaces import CONSOLE, SMS
 from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, Role, respond
 from handlers.safety import read_alerts
-from search import Filters, taxonomy
+from search import Filters, Result, taxonomy
 from search.geo import Point
 from tests.conftest import NOW, PARIS
 
@@ -705,22 +705,24 @@ async def test_a_number_past_the_places_shown_names_none(sms: Chat) -> None:
 
 async def test_call_first_only_where_there_is_a_number_to_call(chat: Chat) -> None:
     """A trial: "horaires inconnus, appelez avant" led nowhere for places with no phone."""
-    spy = recording(chat)
     chat.at = datetime(2026, 11, 17, 20, 30, tzinfo=PARIS)
-    pages = [await chat.text("médecin Mulhouse")]
-    for _ in range(6):
-        pages.append(await chat.text("plus"))
-    lines = {int(m[1]): m[2] for page in pages for m in re.finditer(r"^(\d+)\. (.*)$", page, re.M)}
-    assert all(q.beyond_km is None for q in spy.queries)  # one search a page: results in the list's order
-    unknown = [r for r in spy.results if r.state.open is None]
+    unknown: list[Result] = []
+    for text in ("médecin Mulhouse", "santé sexuelle Mulhouse"):
+        spy = recording(chat)
+        pages = [await chat.text(text)]
+        for _ in range(6):
+            pages.append(await chat.text("plus"))
+        lines = {int(m[1]): m[2] for page in pages for m in re.finditer(r"^(\d+)\. (.*)$", page, re.M)}
+        assert all(q.beyond_km is None for q in spy.queries)  # one search a page: results in the list's order
+        unknown += [r for r in spy.results if r.state.open is None]
+        for number, line in lines.items():
+            result = spy.results[number - 1]
+            if result.state.open is None:
+                assert ("appelez avant" in line) == bool(result.phone), line
+        for number in (n for n, line in lines.items() if "horaires inconnus" in line):
+            details = await chat.text(str(number))
+            assert "appelez avant" not in details.split("Horaires")[0] or "Tél." in details, details
     assert any(not r.phone for r in unknown) and any(r.phone for r in unknown)  # both kinds checked
-    for number, line in lines.items():
-        result = spy.results[number - 1]
-        if result.state.open is None:
-            assert ("appelez avant" in line) == bool(result.phone), line
-    for number in (n for n, line in lines.items() if "horaires inconnus" in line):
-        details = await chat.text(str(number))
-        assert "appelez avant" not in details.split("Horaires")[0] or "Tél." in details, details
 
 
 async def test_emergency_lines_never_cut_the_names_past_reading(sms: Chat) -> None:
@@ -779,6 +781,19 @@ async def test_an_operator_adding_a_dog_keeps_the_person_described(deps: Deps) -
     await operator.text("il a un chien, dormir Strasbourg")
     said = operator.spy.queries[-1].filters
     assert (said.gender, said.age, said.animals) == ("men", 40, True)
+
+
+async def test_a_doctor_is_a_doctor(sms: Chat) -> None:
+    """A trial (2026-12-06): "medecin mulhouse" at 10:00 listed a women's day centre for victims of
+    sexual violence first, then a children's clinic: "médecin" searched the whole of health."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 9, 10, 0, tzinfo=PARIS)
+    for text in ("medecin mulhouse", "je suis malade mulhouse", "I need a doctor in Mulhouse"):
+        await sms.text(text)
+        assert spy.results, text
+        shown = {r.category for r in spy.results}
+        assert shown <= {"general_practitioner", "find_healthcare", "infirmary", "health_assessment"}, shown
+        spy.results.clear()
 
 
 async def test_two_needs_each_have_their_turn_on_the_page(sms: Chat) -> None:

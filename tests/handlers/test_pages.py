@@ -90,6 +90,10 @@ def test_generic_needs_search_what_a_person_in_need_means() -> None:
     # explicit sub-needs stay as they are
     assert searched_categories(("long_term_accomodation",)) == ("long_term_accomodation",)
     assert searched_categories(("fountain", "food")) == ("fountain", *SEARCHED_FOR["food"])
+    doctor = searched_categories(("health",))
+    assert "general_practitioner" in doctor and "find_healthcare" in doctor
+    assert not {"vet_care", "sexual_violence_support", "abortion", "child_care"} & set(doctor)
+    assert searched_categories(("dental_care",)) == ("dental_care",)
 
 
 def test_health_like_needs() -> None:
