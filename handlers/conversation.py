@@ -294,6 +294,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)
     if alerts.age is not None and not ctx.operator:  # "j'ai 16 ans": no place for adults only
         who = replace(who, filters=replace(who.filters, age=alerts.age))
+    elif alerts.told_age is not None and not ctx.operator and who.filters.family in (None, "isolated"):
+        # "un lit pour un garçon de 16 ans": the one the search is for (an operator's jargon reads it)
+        who = replace(who, filters=replace(who.filters, age=alerts.told_age))
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
     needs = tuple(
@@ -321,6 +324,12 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # Another need ("où manger") is searched as asked, under the 115 line.
         needs = (*needs, SLEEP)
     alerts = alerts.for_needs(needs or conv.need)
+    # Who is asking stays, the dog too, for a new need; but a message that speaks of someone else (an
+    # operator's new caller, another gender or age): the last one's dog no longer narrows the beds.
+    kept = who.filters if _someone_else(conv.filters, who, ctx.operator) else _refined(conv.filters, who)
+    if (alerts.shelter or alerts.outside) and kept.age is not None and kept.age < 18 and not alerts.minor:
+        # "j'ai 17 ans" said a few messages before: 119 with every bed asked for, not only the first
+        alerts = replace(alerts, minor_told=True)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)
     point: tuple[float, float, str] | None = None
     written = understanding.place if understanding is not None else None
@@ -352,9 +361,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             place=point or conv.place,
             need=needs,
             when=(window.start, window.end) if window else None,
-            # Who is asking stays, the dog too, for a new need; but an operator who describes someone
-            # with it speaks of a new caller: the last one's dog no longer narrows the beds found.
-            filters=who.filters if ctx.operator and _describes(who) else _refined(conv.filters, who),
+            filters=kept,
             walk_km=walk.max_km or conv.walk_km,  # a walk lasts the round, like who is coming
             pending=None,
             options=(),
@@ -369,10 +376,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # An operator telling of a person in crisis somewhere else speaks of someone new: the lines and
         # the menu there, not the last person's need ("une femme de 17 ans à Mulhouse, agressée").
         if conv.need and not (ctx.operator and _crisis(alerts)):
-            conv = replace(conv, pending=None, filters=_refined(conv.filters, who))
+            conv = replace(conv, pending=None, filters=kept)
             return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
-        conv = replace(conv, filters=_refined(conv.filters, who))  # "sans orientation Colmar": for the need
+        conv = replace(conv, filters=kept)  # "sans orientation Colmar": for the need
         return Turn(
             _asking_need(conv),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
@@ -381,18 +388,18 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if candidates and not raised:  # a word near a need's, in a crisis ("appeler le 119": phones), is not one
         return _ask_choice(conv, candidates, lines, ctx)
     if walk.max_km is not None and conv.need and conv.place:  # "à pied", "1 km max": the same search, closer
-        conv = replace(conv, walk_km=walk.max_km, filters=_refined(conv.filters, who), pending=None)
+        conv = replace(conv, walk_km=walk.max_km, filters=kept, pending=None)
         if window is not None:  # "demain midi à pied"
             conv = replace(conv, when=_when(window))
         return await proceed(conv, ctx, lines or None)
     if window is not None and conv.need and conv.place:
         # "open now", "et demain matin ?": the same search, at that time ("now": the live clock again)
-        conv = replace(conv, when=_when(window), filters=_refined(conv.filters, who), pending=None)
+        conv = replace(conv, when=_when(window), filters=kept, pending=None)
         return await proceed(conv, ctx, lines or None)
     if (filters != Filters() or who.without) and conv.need and conv.place:
         # "je suis un homme", "on est deux avec un chien", "pas de chien": the same search, for who
         # will come
-        conv = replace(conv, filters=_refined(conv.filters, who), pending=None)
+        conv = replace(conv, filters=kept, pending=None)
         return await proceed(conv, ctx, lines or None)
     if conv.need and conv.place and conv.total and not raised:
         # Not understood, a list shown: its numbers keep choosing from it (a menu of needs here took
@@ -406,13 +413,13 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         # A crisis said after a list ("il m'a suivi, il est devant"): the lines, and the list stays,
         # its numbers with it (a menu of needs here made "1" the first need, not the shelter shown).
         return Turn(
-            replace(conv, pending=None, options=(), filters=_refined(conv.filters, who)),
+            replace(conv, pending=None, options=(), filters=kept),
             lines_first(lines, (notice(lang, _list_kept(lang)),), ctx),
         )
     if lines:
         lead = t(lang, "I can also look for help near you. What do you need?")
         return Turn(  # who is asking ("j'ai 16 ans") is kept for the need chosen next
-            _asking_need(replace(conv, filters=_refined(conv.filters, who))),
+            _asking_need(replace(conv, filters=kept)),
             lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
         )
     if conv.pending is Pending.PLACE and conv.need:
@@ -465,6 +472,18 @@ def _describes(who: Who) -> bool:
     animal alone ("il a un chien") adds to the person already described."""
     said = who.filters
     return bool(said.gender or said.age is not None or said.family or said.administrative)
+
+
+def _someone_else(before: Filters, who: Who, operator: bool) -> bool:
+    """The message speaks of someone other than the last search's person: an operator describing
+    anyone (a new caller), or anyone describing a person of another gender or age ("un lit pour un
+    homme avec un chien", then "et pour une femme avec un bébé ?": her search has no dog)."""
+    said = who.filters
+    if operator:
+        return _describes(who)
+    return bool(before.gender and said.gender and said.gender != before.gender) or (
+        before.age is not None and said.age is not None and said.age != before.age
+    )
 
 
 def _within(span: tuple[int, int] | None, spans: tuple[tuple[int, int], ...]) -> bool:

@@ -178,6 +178,9 @@ class Alerts:
     outside: bool = False  # sleeping outside, nowhere to go, cold at night
     shelter: bool = False  # a bed asked for
     age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
+    told_age: int | None = field(
+        default=None, compare=False
+    )  # the youngest of those told of ("un garçon de 16 ans")
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
 
     def __bool__(self) -> bool:
@@ -283,6 +286,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     # An age given outweighs words ("j'ai fugué, j'ai 35 ans" is an adult), but 18 is the limit
     # itself in "pas encore 18", "under 18".
     ages = _own_ages(folded, reader)
+    told = _told_ages(folded, reader)
     minor = any(age < 18 for age in ages) or (bool(hits["minor"]) and not any(age > 18 for age in ages))
     spans = tuple(
         folded.original(a + start, a + end)
@@ -296,10 +300,11 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         danger=bool(hits["danger"]),
         child=bool(hits["child"]),
         minor=minor,
-        minor_told=any(age < 18 for age in _told_ages(folded, reader)),
+        minor_told=any(age < 18 for age in told),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
         age=min(ages, default=None),
+        told_age=min(told, default=None),
         spans=spans,
     ).for_needs(needs)
 
@@ -315,10 +320,13 @@ def safety_lines(
     number in a few words, so that they fit one message with what follows. `operator` (a registered
     115 operator or outreach volunteer): not "call 115" to the 115, nor the lines that speak to a
     sender under 18 ("mineur" is the person they help); 15/112, 3114, 17, 119 for a child, 3919 stay,
-    and 119 for a minor they tell of who is in danger ("une mineure, elle a été agressée")."""
+    and 119 for a minor they tell of who is in danger ("une mineure, elle a été agressée"). Anyone
+    else who tells of a minor without a bed tonight ("un garçon de 16 ans, un lit ce soir") is told of
+    119 too: a child with nowhere to sleep is a child in danger, and adult shelters turn them away."""
     lines: list[str] = []
     told = alerts.minor_told or (operator and alerts.minor)
-    minor_in_danger = told and (alerts.danger or alerts.domestic)
+    homeless = not operator and (alerts.shelter or alerts.outside)
+    minor_in_danger = told and (alerts.danger or alerts.domestic or homeless)
     if alerts.medical:  # someone who swallowed a box of pills needs 15 before anything else
         lines.append(
             t(lang, "Medical emergency: 15 or 112.")

@@ -783,6 +783,45 @@ async def test_an_operator_adding_a_dog_keeps_the_person_described(deps: Deps) -
     assert (said.gender, said.age, said.animals) == ("men", 40, True)
 
 
+async def test_a_minor_without_a_bed_is_told_of_119_every_time(sms: Chat) -> None:
+    """Trials (2026-12-06): "hébergement ce soir pour un garçon de 16 ans à Mulhouse" brought only
+    115 and adult, family and women-only places; a girl who said "jai 17 ans" first had 119 once, and
+    none when she asked "dormir" again."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 11, 22, 40, tzinfo=PARIS)
+    told = await sms.text("hébergement ce soir pour un garçon de 16 ans à Mulhouse")
+    assert "119" in told.split("Hébergement")[0], told
+    said = spy.queries[-1].filters
+    assert (said.age, said.gender, said.family) == (16, "men", "isolated")
+    sms.conv = Conversation()
+    first = await sms.text("jsuis a mulhouse jsp ou dormir jai quitté chez moi mon pere me frappe jai 17 ans")
+    assert "119" in first
+    again = await sms.text("dormir")
+    assert "119" in again.split("Hébergement")[0] and spy.queries[-1].filters.age == 17, again
+    # an adult's age: no 119
+    sms.conv = Conversation()
+    assert "119" not in await sms.text("un lit ce soir pour un homme de 40 ans à Mulhouse")
+    assert "119" not in await sms.text("dormir")
+
+
+async def test_someone_else_does_not_bring_the_last_ones_dog(chat: Chat) -> None:
+    """A trial (2026-12-06): after "un lit pour un homme avec un chien à Mulhouse", "et pour une femme
+    avec un bébé à Strasbourg ?" searched places that take dogs only, and said there were no more."""
+    spy = recording(chat)
+    chat.at = datetime(2026, 12, 11, 22, 30, tzinfo=PARIS)
+    await chat.text("un lit pour un homme avec un chien à Mulhouse")
+    assert spy.queries[-1].filters.animals
+    await chat.text("et pour une femme avec un bébé à Strasbourg ?")
+    said = spy.queries[-1].filters
+    assert (said.gender, said.family, said.animals) == ("women", "family", False)
+    # The same person saying more keeps the dog.
+    chat.conv = Conversation()
+    await chat.text("un lit avec mon chien à Mulhouse")
+    await chat.text("je suis une femme")
+    said = spy.queries[-1].filters
+    assert (said.gender, said.animals) == ("women", True)
+
+
 async def test_a_doctor_is_a_doctor(sms: Chat) -> None:
     """A trial (2026-12-06): "medecin mulhouse" at 10:00 listed a women's day centre for victims of
     sexual violence first, then a children's clinic: "médecin" searched the whole of health."""
