@@ -235,7 +235,7 @@ def _compact_lines(
     lang: str,
     needs: tuple[str, ...],
     walking: bool = False,
-) -> Callable[[int, bool, bool], list[str]]:
+) -> Callable[[int, bool, bool, bool], list[str]]:
     """Name, distance, state and phone; the address only when there is room, else in the details.
     Everything but the name's length is formatted once: the caller tries sizes until the page fits."""
     parts = []
@@ -253,7 +253,7 @@ def _compact_lines(
             )
         )
 
-    def lines(size: int, with_address: bool, access: bool) -> list[str]:
+    def lines(size: int, with_address: bool, access: bool, phones: bool) -> list[str]:
         out: list[str] = []
         for number, far, state, name, marker, entry, street, phone in parts:
             line = t(
@@ -266,7 +266,7 @@ def _compact_lines(
             )
             out.append(" · ".join((line, *entry)) if access else line)
             contact = [street] if with_address and street else []
-            if phone:
+            if phone and phones:
                 contact.append(phone.replace(" ", ""))
             if contact:
                 out.append("   " + " · ".join(contact))
@@ -333,20 +333,23 @@ def results_text(
     # What gives way first: the ends of the names (down to 24 characters), then the addresses (the
     # details have them), then the place in the header (it says what the bot understood), then more
     # of the names.
-    # How the place is entered ("sur orientation", its most restrictive word only) goes last of all.
+    # How the place is entered ("sur orientation", its most restrictive word only) goes last of all,
+    # after the phones (the details have them): a family walking to a place that takes no one
+    # without a social worker's referral loses more than a message asking for its number.
     layouts = (
-        (True, head, 24, True),
-        (False, head, 24, True),
-        (False, short_head or head, 12, True),
-        (False, short_head or head, 12, False),
+        (True, head, 24, True, True),
+        (False, head, 24, True, True),
+        (False, short_head or head, 12, True, True),
+        (False, short_head or head, 12, True, False),
+        (False, short_head or head, 12, False, False),
     )
-    for with_address, heading, smallest, access in layouts:
-        if readable and (smallest < 24 or not access):
-            smallest = 24
-            if not access:
-                continue
+    for with_address, heading, smallest, access, phones in layouts:
+        if readable and not (access and phones):
+            continue
+        if readable:
+            smallest = max(smallest, 24)
         for size in range(60, smallest - 1, -2):
-            text = "\n".join([*lead, heading, *compact_lines(size, with_address, access), footer])
+            text = "\n".join([*lead, heading, *compact_lines(size, with_address, access, phones), footer])
             if surface.fits(text, lang):
                 return text
     return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -9,10 +10,11 @@ import pytest
 from bot.gsm import Encoding, compact, for_sms, segments
 from bot.surfaces import TELEGRAM, SmsSurface, travels_in_ucs2
 from handlers import LANGUAGES, Conversation, Pending, Reply, ReplyKind
+from handlers.pages import access_labels
 from search.geo import Point
 from tests.conftest import PARIS
 
-from .conftest import Chat
+from .conftest import Chat, recording
 
 MULHOUSE = Point(47.7508, 7.3359)
 NANCY = Point(48.6921, 6.1844)  # nothing within 30 km
@@ -93,3 +95,20 @@ async def test_results_and_details_fit_three_gsm_segments(sms: Chat, lang: str) 
         if parts.count > 3:
             too_long.append(f"{reply.kind} {parts.encoding} {parts.units}:\n{reply.text}")
     assert not too_long, "\n\n".join(too_long)
+
+
+async def test_how_a_place_is_entered_outlasts_its_phone_in_ucs2(sms: Chat) -> None:
+    """A trial in Arabic by SMS (2026-12-06): the third page of family shelters in Strasbourg showed
+    two places reached only on a social worker's referral without "بإحالة", for their phones' room.
+    A phone is one message away (the details); the referral is what says not to walk there."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 8, 21, 9, tzinfo=PARIS)
+    pages = [await sms.text("مأوى للعائلات ستراسبورغ")]
+    pages += [await sms.text("المزيد") for _ in range(2)]
+    lines = {int(m[1]): m[2] for page in pages for m in re.finditer(r"^(\d+)\. (.*)$", page, re.M)}
+    assert len(lines) == 6
+    referred = [n for n in lines if access_labels(spy.results[n - 1], "ar", saturation=False)[:1]]
+    assert len(referred) >= 4
+    for number in referred:
+        label = access_labels(spy.results[number - 1], "ar", saturation=False)[0]
+        assert label in lines[number], lines[number]
