@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 
 RADII_KM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0)  # fine steps: dense areas stop early
 SOON = timedelta(hours=3)  # closed now but opening within this ranks before the rest
+# Unknown hours rank before the places that open later only this near: "horaires inconnus" 8 km away
+# is not worth more than a place 300 m away that opens at 8:30; farther, both rank by distance.
+UNKNOWN_NEAR_KM = 5.0
 MAX_LIMIT = 100
 CHECK_SECONDS = 5.0  # how often a worker reads the directory's data stamp (one small statement)
 FIRST_READ = 8  # the first read of points holds this many times a page of them (more when needed)
@@ -146,7 +149,8 @@ class SearchPage:
 
 
 # Ranking tiers: known open first, then open by its usual hours on a public holiday the place says
-# nothing of, then unknown hours, then opening soon; the rest (LATER) is not worth a page of its own.
+# nothing of, then unknown hours (within UNKNOWN_NEAR_KM), then opening soon; the rest (LATER, and
+# unknown hours farther away) by distance.
 OPEN, OPEN_UNSURE, UNKNOWN, OPENS_SOON, LATER = range(5)
 
 
@@ -549,7 +553,8 @@ class Directory:
         place by its best point, when fewer than `wanted` are open. Widening has read the state of
         every point whose hour mask meets the hour asked, which holds every open point and every one
         of unknown hours (unknown hours set every bit); the rest are read nearest first, only until
-        enough places open within three hours, and what is left ranks LATER by distance unread."""
+        enough places open within three hours, and what is left ranks LATER by distance unread (with
+        the places of unknown hours beyond UNKNOWN_NEAR_KM, read)."""
         import numpy as np  # noqa: PLC0415
 
         near = ranking.near
@@ -559,6 +564,8 @@ class Directory:
             now.tolist(), near.place[now].tolist(), near.timing[now].tolist(), strict=True
         ):
             state, tier = ranking.state(timing), ranking.tier(timing)
+            if tier == UNKNOWN and near.distance[at] > UNKNOWN_NEAR_KM * 1000:
+                tier = LATER
             seen = best.get(place)
             if seen is None or tier < seen.key[0]:  # points come nearest first: a tie keeps the first
                 best[place] = ranking.hit(at, tier, state)

@@ -27,7 +27,7 @@ from db.sql.engine import make_async_engine
 from db.sql.importer import import_documents, import_file
 from db.sql.index import SqlIndex
 from search.audience import Filters
-from search.engine import RADII_KM, SOON, Directory, Query, SearchPage
+from search.engine import RADII_KM, SOON, UNKNOWN_NEAR_KM, Directory, Query, SearchPage
 from search.geo import Point, distance_m
 from search.hours import Openness, Timing, state_at
 from search.points import Nearby, PointIndex
@@ -135,7 +135,7 @@ def ranked_reference(
         if state.openness is Openness.OPEN:
             tier = 1 if state.holiday_unsure else 0
         elif state.openness is Openness.UNKNOWN:
-            tier = 2
+            tier = 2 if dist <= UNKNOWN_NEAR_KM * 1000 else 4
         elif state.opens_at and state.opens_at - query.at <= SOON:
             tier = 3
         else:
