@@ -17,6 +17,7 @@ from handlers.untrusted import defuse
 from search import PARIS, Result, taxonomy
 
 STALE = timedelta(days=183)  # "over 6 months": the data may have changed, the person should call first
+FAR_KM = 3.0  # beyond a walk: a list line without the address says the place's town
 _NOTE_BEFORE = 9  # on SMS, an address's note is tried before the week's hours (details_text's ranks)
 
 
@@ -77,6 +78,14 @@ def noted(address: str, result: Result) -> str:
 def _street(result: Result) -> str:
     """The address on a list line: none for a private one, whose commune stands for its distance."""
     return "" if result.address_private else short_address(result)
+
+
+def _town_of_far(result: Result) -> str:
+    """The commune of a place beyond a walk (FAR_KM), for a list line that has no room for its address;
+    a private address already shows its commune instead of a distance."""
+    if result.address_private or result.distance_m <= FAR_KM * 1000:
+        return ""
+    return defuse(result.city)
 
 
 def how_far(result: Result, lang: str, *, walking: bool = False) -> str:
@@ -250,18 +259,20 @@ def _compact_lines(
                 access_labels(result, lang, saturation=False)[:1],  # as _with_access(…, most=1)
                 _street(result),
                 defuse(result.phone or ""),
+                _town_of_far(result),
             )
         )
 
     def lines(size: int, with_address: bool, access: bool, phones: bool) -> list[str]:
         out: list[str] = []
-        for number, far, state, name, marker, entry, street, phone in parts:
+        for number, far, state, name, marker, entry, street, phone, town in parts:
             line = t(
                 lang,
                 "{number}. {name} ({distance}) – {state}",
                 number=number,
                 name=_titled(name, marker, size),
-                distance=far,
+                # Without its address, a place beyond a walk says its town: "(22 km)" alone sends no one.
+                distance=" · ".join((far, town)) if town and not (with_address and street) else far,
                 state=state,
             )
             out.append(" · ".join((line, *entry)) if access else line)

@@ -822,6 +822,23 @@ async def test_someone_else_does_not_bring_the_last_ones_dog(chat: Chat) -> None
     assert (said.gender, said.animals) == ("women", True)
 
 
+async def test_a_far_place_says_its_town_by_sms(sms: Chat) -> None:
+    """A trial by SMS (2026-12-06): "nowhere to sleep in saint louis" at 01:00 listed "Foyer Le Phare
+    (20 km)", "Abri de nuit La Source (22 km)" with no address (no room) and no town: nothing that
+    told a person on foot at night that both were in or near Mulhouse."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 9, 1, 0, tzinfo=PARIS)
+    page = await sms.text("nowhere to sleep in saint louis")
+    rows = page.splitlines()
+    listed = [(k, numbered(row)[0]) for k, row in enumerate(rows) if numbered(row)]
+    far = [(k, n) for k, n in listed if spy.results[n - 1].distance_m > 3000]
+    assert far, page
+    for k, number in far:
+        result = spy.results[number - 1]
+        assert result.city in rows[k] or result.city in rows[k + 1], (result.city, page)
+    assert any(spy.results[n - 1].city in rows[k] for k, n in far)  # no room for the addresses here
+
+
 async def test_a_doctor_is_a_doctor(sms: Chat) -> None:
     """A trial (2026-12-06): "medecin mulhouse" at 10:00 listed a women's day centre for victims of
     sexual violence first, then a children's clinic: "médecin" searched the whole of health."""
