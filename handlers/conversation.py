@@ -319,6 +319,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
         who = replace(who, filters=filters)
+    if alerts.no_answer:
+        # "le 115 ne répond pas": the beds one may walk into, not the shelters the 115 itself refers to
+        needs = tuple(dict.fromkeys(SLEEP if n == "emergency_accommodation" else n for n in needs))
+        who = replace(who, filters=replace(who.filters, no_referral=True))
     if alerts.outside and set(needs) <= WARM:
         # A night outside, in the cold, asking for nothing else than warmth: the night places too.
         # Another need ("où manger") is searched as asked, under the 115 line.

@@ -177,6 +177,7 @@ class Alerts:
     domestic: bool = False  # violence at home, by a partner or family
     outside: bool = False  # sleeping outside, nowhere to go, cold at night
     shelter: bool = False  # a bed asked for
+    no_answer: bool = False  # "le 115 ne répond pas", "115 is full": the beds one may walk into
     age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
     told_age: int | None = field(
         default=None, compare=False
@@ -303,6 +304,8 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         minor_told=any(age < 18 for age in told),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
+        # A night outside said through the 115 ("115 complet", "115 не отвечает"): 115 is not answering.
+        no_answer=any("115" in folded.text[a:b] for a, b in hits["outside"]),
         age=min(ages, default=None),
         told_age=min(told, default=None),
         spans=spans,

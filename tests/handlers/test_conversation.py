@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 
 from bot.surfaces import CONSOLE, SMS
 from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, Role, respond
+from handlers.generic_needs import SLEEP, searched_categories
 from handlers.safety import read_alerts
 from search import Filters, Result, taxonomy
 from search.geo import Point
@@ -837,6 +839,24 @@ async def test_a_far_place_says_its_town_by_sms(sms: Chat) -> None:
         result = spy.results[number - 1]
         assert result.city in rows[k] or result.city in rows[k + 1], (result.city, page)
     assert any(spy.results[n - 1].city in rows[k] for k, n in far)  # no room for the addresses here
+
+
+async def test_when_115_does_not_answer_the_beds_one_may_walk_into(sms: Chat) -> None:
+    """A trial by SMS (2026-12-06): a man at 01:00 who wrote "called 115 no answer. what do i do" was
+    told to call 115 and shown three shelters reached only on referral, by the 115 itself ("115" read
+    as emergency shelters); the night stops open until 8:00 he had seen before were gone."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 9, 1, 0, tzinfo=PARIS)
+    await sms.text("nowhere to sleep in mulhouse")
+    for text in ("called 115 no answer. what do i do", "le 115 ne repond pas", "115 не отвечает"):
+        await sms.text(text)
+        query = spy.queries[-1]
+        assert query.filters.no_referral, text
+        assert set(query.categories) == set(searched_categories((SLEEP,))), text
+        shown = spy.results[-3:]
+        assert shown and not any(kind == "referral" for r in shown for kind, _ in r.conditions), text
+        assert any(r.state.open for r in shown), text
+        sms.conv = replace(sms.conv, filters=Filters())
 
 
 async def test_a_doctor_is_a_doctor(sms: Chat) -> None:

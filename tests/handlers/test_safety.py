@@ -356,3 +356,21 @@ def test_the_senders_own_age_is_read_not_someone_elses() -> None:
     assert read_alerts("j'ai 35 ans, j'ai fugué", ()).age == 35
     assert read_alerts("mon fils de 16 ans a faim", ()).age is None
     assert read_alerts("j'ai 10 euros", ()).age is None
+
+
+@pytest.mark.parametrize(
+    ("text", "no_answer"),
+    [
+        ("called 115 no answer. what do i do", True),
+        ("le 115 ne repond pas", True),
+        ("115 complet ce soir", True),
+        ("115 не отвечает", True),
+        ("اتصلت ب 115 لا أحد يجيب", True),
+        ("nowhere to sleep tonight", False),
+        ("je dors dehors", False),
+        ("c'est quoi le 115", False),
+    ],
+)
+def test_the_115_not_answering_is_told_apart(text: str, no_answer: bool) -> None:
+    alerts = read_alerts(text, ())
+    assert alerts.no_answer is no_answer and (alerts.outside or not no_answer), text
