@@ -30,6 +30,7 @@ POSITION_DECIMALS = 3  # a shared position is kept to about 100 m, enough to ran
 
 
 _ALSO_SOUGHT = frozenset({"pregnancy_care"})  # needs read from words that also say who is asking
+CHILD_CARE = "child_care"  # what a doctor is also, when a child is said to come
 SWITCH_WORDS = 3.0  # lexicon words of another language that move a conversation whose language is known
 
 
@@ -314,6 +315,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         needs = (*jargon.needs, *(n for n in read if n in needs and n not in jargon.needs))
     if (who.filters.animals or "animals" in who.without) and len(needs) > 1:
         needs = tuple(n for n in needs if n != "animal_assitance")  # "un lit avec mon chien": no vet
+    if "health" in needs and who.filters.family == "family":
+        # "un médecin pour mon fils": a doctor, and the children's clinics (PMI) in turn on the page
+        needs = (*dict.fromkeys((*needs, CHILD_CARE)),)
     candidates = tuple(n.category for n in understanding.candidates) if understanding else ()
     filters = who.filters
     if filters.gender == "men" and (alerts.domestic or alerts.danger):

@@ -870,6 +870,14 @@ async def test_a_doctor_is_a_doctor(sms: Chat) -> None:
         shown = {r.category for r in spy.results}
         assert shown <= {"general_practitioner", "find_healthcare", "infirmary", "health_assessment"}, shown
         spy.results.clear()
+    # A doctor for a child: the children's clinics take their turn on the first page.
+    for text in (
+        "medecin pour mon fils mulhouse",
+        "copilul meu are febră, unde găsesc un medic la Mulhouse?",
+    ):
+        await sms.text(text)
+        assert spy.results[1].category == "child_care", [r.category for r in spy.results]
+        spy.results.clear()
 
 
 async def test_two_needs_each_have_their_turn_on_the_page(sms: Chat) -> None:
