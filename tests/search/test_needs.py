@@ -184,6 +184,10 @@ CASES = [
     ("ექიმი", {"health"}),
     ("ტუალეტი", {"toilets"}),
     ("ადვოკატი", {"legal_advice"}),
+    # A trial (2026-12-06): an electricity bill read as a power socket, a phone charging spot first
+    ("aide pour payer ma facture d'électricité", {"budget_advice"}),
+    ("help with my electricity bill", {"budget_advice"}),
+    ("prise électrique pour recharger", {"electrical_outlets_available"}),
 ]
 
 
