@@ -31,6 +31,7 @@ POSITION_DECIMALS = 3  # a shared position is kept to about 100 m, enough to ran
 
 _ALSO_SOUGHT = frozenset({"pregnancy_care"})  # needs read from words that also say who is asking
 CHILD_CARE = "child_care"  # what a doctor is also, when a child is said to come
+_TOWN_WIDE = frozenset({"commune", "postcode", "locality", "arrondissement"})  # a point at a town's centre
 SWITCH_WORDS = 3.0  # lexicon words of another language that move a conversation whose language is known
 
 
@@ -354,13 +355,16 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         point = (written.point.lat, written.point.lon, written.label)
     elif conv.here is not None and says_here(text):
         point = (*conv.here, t(lang, "your location"))  # "ici": where they last said they were
-    address = street_span(text) if position is None and ctx.deps.locate is not None else None
+    address = street_span(text) if position is None else None
     if address is not None and ctx.deps.locate is not None:
         # A street address reads better from a street geocoder, which is another organisation's
         # server: it gets the address, never the rest of the message (a name, violence, health).
         street = await ctx.deps.locate(address)
         if street is not None:
             point = (street.point.lat, street.point.lon, street.label)
+            address = None
+    if address is not None and point is not None and written is not None and written.kind in _TOWN_WIDE:
+        ctx = replace(ctx, unplaced=address)  # the distances are from the town's centre: said on the page
     window = understanding.when if understanding else None
 
     if needs:

@@ -15,6 +15,7 @@ from handlers.pages import details_text, header, need_label, nothing_found_text,
 from handlers.questions import ask_place
 from handlers.safety import Alerts, safety_lines
 from handlers.stats import EventKind, search_event
+from handlers.untrusted import defuse
 from search import RADII_KM, Filters, Point, Query, Result, SearchPage, state_at
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Ctx:
     surface: Surface
     walker: bool = False  # an outreach volunteer: walking times on every list
     operator: bool = False  # a registered operator or volunteer: dense lists, no "call 115" (issue 13)
+    unplaced: str | None = None  # a street address the message wrote and no geocoder placed
 
 
 def notice(lang: str, text: str) -> Reply:
@@ -317,6 +319,14 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
 
     if not note and offset == 0 and not away:
         note = _nothing_open_near(results, place[2], lang)
+    if ctx.unplaced is not None:  # "(210 m)" from the town's centre must not read as from the street
+        where = t(
+            lang,
+            "I could not find {address} on the map: distances are from the centre of {place}.",
+            address=defuse(ctx.unplaced),
+            place=place[2],
+        )
+        note = (where, *note)
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total or farther else ()
     # The emergency lines and the page in one message, unless the names would be cut past reading

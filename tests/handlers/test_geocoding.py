@@ -89,3 +89,21 @@ async def test_no_street_address_no_geocoder(deps: Deps, text: str) -> None:
     chat = Chat(replace(deps, locate=geocoder))
     await chat.text(text)
     assert geocoder.asked == []
+
+
+@pytest.mark.parametrize("found", [None, KINGERSHEIM, "offline"])
+async def test_distances_from_a_town_centre_are_said_to_be(deps: Deps, found: _Found | str | None) -> None:
+    """A trial (2026-12-06): "repas près du 20 route du Polygone Strasbourg" listed the same places and
+    distances as "repas Strasbourg" ("Les Glycines (210 m)"), from the town's centre, kilometres from
+    that street, and nothing said so. The page says so when no geocoder placed the street."""
+    geocoder = _StreetGeocoder(found) if not isinstance(found, str) else None
+    chat = Chat(replace(deps, locate=geocoder))
+    text = await chat.text("repas près du 20 route du Polygone Strasbourg")
+    unplaced = (
+        "Je n'ai pas trouvé 20 route du Polygone Strasbourg sur la carte : les distances partent du centre de"
+    )
+    assert (unplaced in text) is (found != KINGERSHEIM), text
+    assert unplaced not in await chat.text("plus")  # said once, with the first page
+    assert unplaced not in await Chat(deps).text("repas Strasbourg")
+    # a station is a point of its own, not a town's centre
+    assert "sur la carte" not in await Chat(deps).text("manger 3 place de la gare colmar")
