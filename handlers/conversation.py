@@ -39,16 +39,18 @@ def _worth_detecting(text: str, understanding: UnderstandingLike, known: str | N
     """One word ("Mulhouse", "ok") says little about a language; a sentence or a named need does.
 
     Once the conversation's language is known, only real evidence moves it: another script, a need
-    understood, or several words of the other language, more than of the known one ("<script> OR
-    1=1", emoji: none).
+    understood in words of the other language more than of the known one, or several words of the
+    other language, more than of the known one ("<script> OR 1=1", emoji: none).
     """
     words = [w for w in text.split() if _LETTERS.search(w)]
     if known is None or understanding.language == known:
         return len(words) >= 2 or bool(understanding.needs)
-    if understanding.needs or locales.info(understanding.language).script != locales.info(known).script:
+    if locales.info(understanding.language).script != locales.info(known).script:
         return True
-    theirs = words_of(text, understanding.language)
-    return theirs >= SWITCH_WORDS and theirs > words_of(text, known)
+    theirs, ours = words_of(text, understanding.language), words_of(text, known)
+    if understanding.needs:  # "douche" after English: French; "aveți pediatru sau PMI?": still Romanian
+        return theirs > ours
+    return theirs >= SWITCH_WORDS and theirs > ours
 
 
 def _reset_search(conv: Conversation) -> Conversation:

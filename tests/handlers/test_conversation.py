@@ -577,6 +577,15 @@ async def test_real_words_of_another_language_still_switch_it(sms: Chat, said: s
     assert (await sms.send(said))[0].lang == lang
 
 
+async def test_a_french_acronym_in_a_romanian_sentence_keeps_it_romanian(chat: Chat) -> None:
+    """A trial on Telegram (2026-12-06): after a Romanian conversation, "aveți pediatru sau PMI?" was
+    answered in French: the French acronym was a need understood, which alone moved the language."""
+    first = await chat.send("copilul meu are febră, unde găsesc un medic pentru copii lângă gara Mulhouse?")
+    assert first[0].lang == "ro"
+    assert {r.lang for r in await chat.send("aveți pediatru sau PMI?")} == {"ro"}
+    assert (await chat.send("douche strasbourg"))[0].lang == "fr"  # a need in French words alone: French
+
+
 async def test_a_postcode_alone_asks_the_need_and_the_menu_answers(sms: Chat) -> None:
     """A new-user trial (2026-12-06): "68100" alone was read as a result's number ("no list yet"), and
     the menu shown then did not take its own numbers, so that "1" got the same answer again."""
