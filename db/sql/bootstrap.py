@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import JSON, Engine, column, func, select, table
+from sqlalchemy import JSON, Engine, column, func, make_url, select, table
 
 from db import generate_sample, taxonomy
-from db.sql.engine import is_sqlite, make_engine, migrate
+from db.sql.engine import is_sqlite, make_engine, migrate, sync_url
 from db.sql.importer import ImportReport, import_documents, import_file, sync_categories
 from db.sql.models import PlaceRow
 
@@ -58,14 +59,37 @@ def categories_current(engine: Engine) -> bool:
     return stored == {c.id: (c.parent, c.level, c.rank, c.labels) for c in taxonomy().by_id.values()}
 
 
+@contextmanager
+def _one_at_a_time(url: str) -> Iterator[None]:
+    """An embedded database file is migrated and seeded by one process at a time (an exclusive lock
+    on `<file>.lock`): four consoles started together on a new file crashed three times on "table
+    category already exists", and one could list a directory whose sample was not yet in. SQLite's
+    own locks cannot serve: closing any other handle on the database file drops them."""
+    database = make_url(sync_url(url)).database if is_sqlite(url) else None
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl  # noqa: PLC0415 - POSIX; an embedded database is a Linux container's or a laptop's
+
+    path = Path(database).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_name(path.name + ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def prepare(url: str, *, now: datetime, seed_sample: bool = True) -> Engine:
     """Migrate; an empty SQLite database gets the taxonomy, Soliguide's fixtures and the Alsace sample."""
-    migrate(url)
-    engine = make_engine(url)
-    if not categories_current(engine):
-        sync_categories(engine)
-    if seed_sample and is_sqlite(url) and place_count(engine) == 0:
-        log.info("empty embedded database: seeding the Alsace sample and the Soliguide fixtures")
-        import_file(engine, fixtures_path(), source=FIXTURE_SOURCE)
-        load_sample(engine, now=now)
+    with _one_at_a_time(url):
+        migrate(url)
+        engine = make_engine(url)
+        if not categories_current(engine):
+            sync_categories(engine)
+        if seed_sample and is_sqlite(url) and place_count(engine) == 0:
+            log.info("empty embedded database: seeding the Alsace sample and the Soliguide fixtures")
+            import_file(engine, fixtures_path(), source=FIXTURE_SOURCE)
+            load_sample(engine, now=now)
     return engine
