@@ -303,6 +303,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         who = replace(who, filters=replace(who.filters, age=alerts.told_age))
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
+    if alerts.no_answer:  # "personne décroche au 115": no addiction care ("décrocher") nor phone sought
+        said = (*said, *alerts.spans)
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )

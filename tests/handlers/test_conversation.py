@@ -857,7 +857,12 @@ async def test_when_115_does_not_answer_the_beds_one_may_walk_into(sms: Chat) ->
     spy = recording(sms)
     sms.at = datetime(2026, 12, 9, 1, 0, tzinfo=PARIS)
     await sms.text("nowhere to sleep in mulhouse")
-    for text in ("called 115 no answer. what do i do", "le 115 ne repond pas", "115 не отвечает"):
+    for text in (
+        "called 115 no answer. what do i do",
+        "le 115 ne repond pas",
+        "115 не отвечает",
+        "jai appele le 115 personne decroche",  # "décrocher" is also to quit drugs: no addiction care
+    ):
         await sms.text(text)
         query = spy.queries[-1]
         assert query.filters.no_referral, text

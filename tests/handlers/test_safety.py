@@ -366,6 +366,9 @@ def test_the_senders_own_age_is_read_not_someone_elses() -> None:
         ("115 complet ce soir", True),
         ("115 не отвечает", True),
         ("اتصلت ب 115 لا أحد يجيب", True),
+        ("هاتف 115 لا يجيب", True),
+        ("le 115 repond pa jsuis a mulhouse", True),
+        ("jai appele le 115 personne decroche", True),
         ("nowhere to sleep tonight", False),
         ("je dors dehors", False),
         ("c'est quoi le 115", False),
@@ -374,3 +377,23 @@ def test_the_senders_own_age_is_read_not_someone_elses() -> None:
 def test_the_115_not_answering_is_told_apart(text: str, no_answer: bool) -> None:
     alerts = read_alerts(text, ())
     assert alerts.no_answer is no_answer and (alerts.outside or not no_answer), text
+
+
+# A trial by SMS (2026-12-06), after violence told at 2:00: "il me cherche j'ai peur" and "mon ex est
+# devant la porte" were not understood, with no 17/112; "un lit avc mon chien" brought 15 (a stroke).
+@pytest.mark.parametrize(
+    ("text", "danger", "medical"),
+    [
+        ("il me cherche j'ai peur", True, False),
+        ("mon ex est devant la porte", True, False),
+        ("mon pere me cherche jsuis dehors devan la gare", True, False),
+        ("il me cherche un logement", False, False),
+        ("je cherche un lit", False, False),
+        ("un lit avc mon chien a mulhouse", False, False),
+        ("je crois qu il fait un avc la", False, True),
+        ("mon pere fait un avc", False, True),
+    ],
+)
+def test_someone_looking_for_her_and_a_shortened_avec(text: str, danger: bool, medical: bool) -> None:
+    alerts = read_alerts(text, ())
+    assert (alerts.danger, alerts.medical) == (danger, medical), text
