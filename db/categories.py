@@ -1,4 +1,5 @@
-"""The Soliguide category taxonomy: ids, parents, labels in 12 languages, legacy numeric ids."""
+"""The Soliguide category taxonomy: ids, parents, labels in 12 languages (with our corrections of its
+translations, locales/<lang>/categories.tsv), legacy numeric ids."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+import locales
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +77,15 @@ def taxonomy() -> Taxonomy:
     by_id: dict[str, Category] = {}
     legacy: dict[int, str] = {}
     children: dict[str, list[str]] = {}
+    corrected: dict[str, dict[str, str]] = {
+        lang: {row[0]: row[1] for row in locales.rows(lang, "categories") if len(row) > 1}
+        for lang in locales.LANGUAGES
+    }
     for row in raw:
         labels = dict(row.get("labels") or {})
         labels.setdefault("fr", row.get("fr") or row["id"])
         labels.setdefault("en", row.get("en") or row["id"])
+        labels.update({lang: fixes[row["id"]] for lang, fixes in corrected.items() if row["id"] in fixes})
         cat = Category(
             id=row["id"],
             parent=row.get("parent"),

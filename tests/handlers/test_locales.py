@@ -157,3 +157,22 @@ def test_the_place_question_offers_the_location_button_only_where_there_is_one()
         plain = ask_place(lang, shares_location=False).text
         button = ask_place(lang, shares_location=True).text
         assert plain != button
+
+
+def test_corrected_category_labels_name_known_categories_and_replace_soliguides() -> None:
+    """locales/<lang>/categories.tsv corrects Soliguide's translations. A trial in Farsi, Pashto and
+    Arabic (2026-12-06): "Permanence juridique" read "legal permanence" or "legal status", which an
+    asylum seeker could take for a right to stay."""
+    from db import taxonomy  # noqa: PLC0415
+
+    tax = taxonomy().by_id
+    corrected = 0
+    for lang in locales.LANGUAGES:
+        for row in locales.rows(lang, "categories"):
+            assert len(row) == 2 and row[0] in tax and row[1].strip(), (lang, row)
+            assert tax[row[0]].label(lang) == row[1]
+            corrected += 1
+    assert corrected >= 5
+    wrong = {"fa": "ماندگاری", "ps": "دوام", "ar": "مكانة", "ka": "მუდმივობა"}
+    for lang, word in wrong.items():
+        assert word not in tax["legal_advice"].label(lang), lang
