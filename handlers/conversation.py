@@ -492,11 +492,14 @@ def _describes(who: Who) -> bool:
 
 def _someone_else(before: Filters, who: Who, operator: bool) -> bool:
     """The message speaks of someone other than the last search's person: an operator describing
-    anyone (a new caller), or anyone describing a person of another gender or age ("un lit pour un
-    homme avec un chien", then "et pour une femme avec un bébé ?": her search has no dog)."""
+    anyone (a new caller), anyone naming a person the search is for ("et pour ma soeur", "for a
+    woman"), or describing one of another gender or age ("un lit pour un homme avec un chien", then
+    "et pour une femme avec un bébé ?": her search has no dog)."""
     said = who.filters
     if operator:
         return _describes(who)
+    if who.other:  # "et pour ma soeur à Strasbourg ?": her search, not her brother's dog
+        return True
     return bool(before.gender and said.gender and said.gender != before.gender) or (
         before.age is not None and said.age is not None and said.age != before.age
     )

@@ -41,6 +41,7 @@ def _sources() -> dict[str, str]:
         # what precedes.
         "not_before": rf"(?:{_words('not_before')})(?:'|\s+(?:\S+\s+)?)$",
         "not_after": rf"^\s+(?:{_words('not_after')})",
+        "other": _words("other"),  # "et pour ma soeur", "and for a woman with a baby": someone else
     }
 
 
@@ -55,6 +56,7 @@ class Who:
     filters: Filters
     spans: tuple[tuple[int, int], ...]  # characters of the message that said who is asking
     without: frozenset[str] = frozenset()  # what the message says is not coming: "pas de chien"
+    other: bool = False  # the message asks for someone it names ("pour ma soeur"), maybe not the last one
 
 
 def prepare() -> None:
@@ -109,7 +111,8 @@ def read_who(text: str) -> Who:
         no_referral=said("no_referral"),
     )
     spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
-    return Who(filters, spans, frozenset(negations - found.keys()))
+    other = expression["other"].search(words) is not None
+    return Who(filters, spans, frozenset(negations - found.keys()), other)
 
 
 def read_filters(text: str) -> Filters:

@@ -825,12 +825,23 @@ async def test_someone_else_does_not_bring_the_last_ones_dog(chat: Chat) -> None
     await chat.text("et pour une femme avec un bébé à Strasbourg ?")
     said = spy.queries[-1].filters
     assert (said.gender, said.family, said.animals) == ("women", "family", False)
+    # Someone named without a gender said before (a second trial): their own search too.
+    for first, then in (
+        ("bed for me and my dog in strasbourg", "and for a woman with a baby in Colmar?"),
+        ("un lit pour un homme avec un chien à Strasbourg", "et pour ma soeur à Strasbourg ?"),
+    ):
+        chat.conv = Conversation()
+        await chat.text(first)
+        assert spy.queries[-1].filters.animals, first
+        await chat.text(then)
+        said = spy.queries[-1].filters
+        assert not said.animals and said.gender != "men", then
     # The same person saying more keeps the dog.
-    chat.conv = Conversation()
-    await chat.text("un lit avec mon chien à Mulhouse")
-    await chat.text("je suis une femme")
-    said = spy.queries[-1].filters
-    assert (said.gender, said.animals) == ("women", True)
+    for more in ("je suis une femme", "et pour demain ?", "et pour une douche ?"):
+        chat.conv = Conversation()
+        await chat.text("un lit avec mon chien à Mulhouse")
+        await chat.text(more)
+        assert spy.queries[-1].filters.animals, more
 
 
 async def test_a_far_place_says_its_town_by_sms(sms: Chat) -> None:
