@@ -29,6 +29,7 @@ CACHE_WORDS = 4096  # words users send: the caches keyed on them are bounded
 GLUE = "~"  # a small word that may sit inside a phrase ("laver MON linge")
 NONE = "-"  # a word of the language that names no need
 SELF = "@self"  # the sender describing themselves: "je suis", "I'm", "soy", "я"
+ASK = "@ask"  # the sender asking, after telling: "je cherche", "j'ai besoin", "I need", "busco"
 # Kinds of term (fourth column): a job the sender may hold, a situation rather than a service.
 ROLE = "role"  # "travailleuse sociale": no need right after "je suis"
 SITUATION = "situation"  # "sans papiers", "no tengo papeles": a need only when nothing else is asked
@@ -87,6 +88,7 @@ class Lexicon:
     accented: dict[str, frozenset[str]]  # its words written with their diacritics ("grátis" is Portuguese)
     patterns: dict[str, tuple[Pattern, ...]]  # first three letters of a pattern's first word -> patterns
     frames: frozenset[tuple[str, ...]]  # self-descriptions: ("je", "suis"), ("i", "m"), ("soy",)
+    asks: frozenset[tuple[str, ...]]  # what asks: ("je", "cherche"), ("besoin",), ("i", "need")
 
 
 def match_key(word: str) -> str:
@@ -170,13 +172,26 @@ def _plain(lex: Lexicon) -> tuple[object, ...]:
         lex.accented,
         patterns,
         lex.frames,
+        lex.asks,
     )
 
 
 def _from_plain(plain: Any) -> Lexicon:
-    rows, phrases, content, first, stems, vocabulary, glue, buckets, by_lang, accented, patterns, frames = (
-        plain
-    )
+    (
+        rows,
+        phrases,
+        content,
+        first,
+        stems,
+        vocabulary,
+        glue,
+        buckets,
+        by_lang,
+        accented,
+        patterns,
+        frames,
+        asks,
+    ) = plain
     table = [Entry(*row) for row in rows]
 
     def entries(refs: tuple[int, ...]) -> tuple[Entry, ...]:
@@ -194,6 +209,7 @@ def _from_plain(plain: Any) -> Lexicon:
         accented=accented,
         patterns={k: tuple(Pattern(elems, entries(refs)) for elems, refs in v) for k, v in patterns.items()},
         frames=frames,
+        asks=asks,
     )
 
 
@@ -206,11 +222,12 @@ def _build() -> Lexicon:
     accented: dict[str, set[str]] = {lang: set() for lang in LANGUAGES}
     raw_patterns: dict[tuple[str, ...], list[Entry]] = {}
     frames: set[tuple[str, ...]] = set()
+    asks: set[tuple[str, ...]] = set()
     for lang in LANGUAGES:
         for term, category, weight, flags in _rows(lang):
-            if category == SELF:
+            if category in (SELF, ASK):
                 if key := _keys(term):
-                    frames.add(key)
+                    (frames if category == SELF else asks).add(key)
                 continue
             if category not in known and category not in (GLUE, NONE):
                 log.warning("lexicon %s: unknown category %s", lang, category)
@@ -283,6 +300,7 @@ def _build() -> Lexicon:
         accented={k: frozenset(v) for k, v in accented.items()},
         patterns={k: tuple(v) for k, v in patterns.items()},
         frames=frozenset(frames),
+        asks=frozenset(asks),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,10 @@ from search.textnorm import token_spans
 __all__ = ["CONFIDENT", "Need", "NeedReading", "find_needs"]
 
 _PATTERN_WINDOW = 1  # other words allowed among the words of a pattern ("lăsa NIȘTE bagajele")
+# A message of this many words may tell a story before it asks ("j'ai perdu mon travail et mon
+# appartement… je cherche un endroit pour manger"): where it asks, what it asks for is the need.
+STORY_WORDS = 15
+_SENTENCE_END = re.compile(r"[.!?;\n]")
 CONFIDENT = 0.6  # below this a need is only offered as a numbered choice
 
 
@@ -256,6 +261,7 @@ def find_needs(
     unsure: dict[str, Need] = {}
     situations: set[str] = set()  # needs only named as the sender's situation
     asked: set[str] = set()  # needs named by another word
+    named: list[tuple[str, int]] = []  # each need read, and where its words start
     for run in _read_tokens(text, ignore_spans):
         text_matches = _choose(_matches(run))
         quiet: tuple[set[str], int] = (set(), -1)  # the sender's own job, and the last token it reaches
@@ -271,6 +277,7 @@ def find_needs(
             for entry in entries:
                 (situations if entry.kind == SITUATION else asked).add(entry.category)
             span = (run[match.first].start, run[match.last].end)
+            named.extend((entry.category, span[0]) for entry in entries)
             categories = {e.category for e in entries}
             for entry in entries:
                 confidence = round(entry.weight * match.quality, 3)
@@ -283,10 +290,33 @@ def find_needs(
         for category in situations - asked:
             best.pop(category, None)
             unsure.pop(category, None)
+    sought = _sought(text, named)
+    if sought & set(best):  # a story, then a request: the job and the flat lost are not asked for
+        best = {category: need for category, need in best.items() if category in sought}
     needs = _most_specific(best.values())
     if needs:
         return NeedReading(needs, ())
     return NeedReading((), _most_specific(unsure.values()))
+
+
+def _sought(text: str, named: list[tuple[str, int]]) -> set[str]:
+    """In a message long enough to tell a story (STORY_WORDS), the needs named after words that ask
+    ("je cherche", "j'ai besoin", "I need") in the same sentence; empty when it asks for none."""
+    spans = token_spans(text)
+    asks = lexicon().asks
+    if len(spans) < STORY_WORDS or not asks:
+        return set()
+    keys = [match_key(word) for word, _, _ in spans]
+    longest = max(map(len, asks))
+    clauses: list[tuple[int, int]] = []  # from the words that ask to the end of their sentence
+    for at in range(len(keys)):
+        size = next(
+            (n for n in range(min(longest, len(keys) - at), 0, -1) if tuple(keys[at : at + n]) in asks), 0
+        )
+        if size:  # "je CHERCHE UN TRAVAIL": a need's words may hold those that ask
+            stop = _SENTENCE_END.search(text, spans[at + size - 1][2])
+            clauses.append((spans[at][1], stop.start() if stop else len(text)))
+    return {category for category, start in named if any(a <= start < b for a, b in clauses)}
 
 
 def _self_described(run: list[_Token], first: int) -> bool:

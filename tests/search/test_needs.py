@@ -456,3 +456,41 @@ def test_the_senders_own_job_is_not_a_need(text: str, expected: set[str]) -> Non
 )
 def test_no_papers_is_a_situation_beside_another_need(text: str, expected: set[str]) -> None:
     assert {n.category for n in find_needs(text).needs} == expected
+
+
+STORY = (
+    "bonjour je m appelle karim je suis a la rue depuis 3 mois apres avoir perdu mon travail et mon "
+    "appartement, je dors dans ma voiture mais on me l a enlevee, "
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A trial by SMS (2026-12-06): jobs, housing advice and a car were searched, not the meal asked.
+        (STORY + "je cherche un endroit pour manger a colmar svp merci", {FOOD}),
+        (STORY * 8 + "je cherche un endroit pour manger a colmar svp merci", {FOOD}),
+        (
+            "I lost my job and my flat last month and my car was taken, now I need food and a shower",
+            {FOOD, "shower"},
+        ),
+        # asked for after the words that ask, in the same sentence: kept, however it starts
+        (
+            "j'ai perdu mon travail, je cherche un travail et à manger à colmar, merci beaucoup",
+            {"job_coaching", FOOD},
+        ),
+        # short messages, or no words that ask, or nothing asked after them: every need, as before
+        ("manger svp je cherche aussi une douche", {FOOD, "shower"}),
+        (STORY + "a colmar", {"training_and_jobs", "access_to_housing", "personal_vehicle_access"}),
+    ],
+)
+def test_a_story_then_a_request_is_the_request(text: str, expected: set[str]) -> None:
+    assert {n.category for n in find_needs(text).needs} == expected
+
+
+def test_words_that_ask_at_the_very_end_of_a_long_message() -> None:
+    """A crash found by the crisis corpus: "…nulle part ou aller" ends on a word that asks."""
+    text = "BONSOIR JE SUIS A SELESTAT SANS LOGEMENT IL PLEUT ET JE N'AI NULLE PART OU ALLER"
+    assert {n.category for n in find_needs(text).needs} == {"accomodation_and_housing"}
+    words = "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze"
+    assert find_needs(f"{words} need").needs == () and find_needs(f"{words} i need").needs == ()
