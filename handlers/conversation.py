@@ -298,9 +298,6 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)
     if alerts.age is not None and not ctx.operator:  # "j'ai 16 ans": no place for adults only
         who = replace(who, filters=replace(who.filters, age=alerts.age))
-    elif alerts.told_age is not None and not ctx.operator and who.filters.family in (None, "isolated"):
-        # "un lit pour un garçon de 16 ans": the one the search is for (an operator's jargon reads it)
-        who = replace(who, filters=replace(who.filters, age=alerts.told_age))
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
     if alerts.no_answer:  # "personne décroche au 115": no addiction care ("décrocher") nor phone sought
@@ -340,9 +337,14 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     # Who is asking stays, the dog too, for a new need; but a message that speaks of someone else (an
     # operator's new caller, another gender or age): the last one's dog no longer narrows the beds.
     kept = who.filters if _someone_else(conv.filters, who, ctx.operator) else _refined(conv.filters, who)
-    if (alerts.shelter or alerts.outside) and kept.age is not None and kept.age < 18 and not alerts.minor:
-        # "j'ai 17 ans" said a few messages before: 119 with every bed asked for, not only the first
-        alerts = replace(alerts, minor_told=True)
+    if (alerts.domestic or alerts.danger) and not who.filters.no_referral:
+        # Violence told after "le 115 ne répond pas": the shelters reached through 3919 or the police too
+        kept = replace(kept, no_referral=False)
+    # A bed for a minor: one told of with no family along ("pour un garçon de 16 ans"; not "moi et ma
+    # fille de 12 ans"), or the sender's own age under 18 said a few messages before.
+    told_alone = alerts.minor_told and who.filters.family in (None, "isolated")
+    remembered = kept.age is not None and kept.age < 18 and not alerts.minor
+    alerts = replace(alerts, bed_for_minor=told_alone or remembered)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)
     point: tuple[float, float, str] | None = None
     written = understanding.place if understanding is not None else None

@@ -178,10 +178,8 @@ class Alerts:
     outside: bool = False  # sleeping outside, nowhere to go, cold at night
     shelter: bool = False  # a bed asked for
     no_answer: bool = False  # "le 115 ne répond pas", "115 is full": the beds one may walk into
+    bed_for_minor: bool = False  # a bed asked for someone under 18 ("pour un garçon de 16 ans"): 119 too
     age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
-    told_age: int | None = field(
-        default=None, compare=False
-    )  # the youngest of those told of ("un garçon de 16 ans")
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
 
     def __bool__(self) -> bool:
@@ -287,7 +285,6 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     # An age given outweighs words ("j'ai fugué, j'ai 35 ans" is an adult), but 18 is the limit
     # itself in "pas encore 18", "under 18".
     ages = _own_ages(folded, reader)
-    told = _told_ages(folded, reader)
     minor = any(age < 18 for age in ages) or (bool(hits["minor"]) and not any(age > 18 for age in ages))
     spans = tuple(
         folded.original(a + start, a + end)
@@ -301,13 +298,12 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         danger=bool(hits["danger"]),
         child=bool(hits["child"]),
         minor=minor,
-        minor_told=any(age < 18 for age in told),
+        minor_told=any(age < 18 for age in _told_ages(folded, reader)),
         domestic=bool(hits["domestic"]),
         outside=bool(hits["outside"]),
         # A night outside said through the 115 ("115 complet", "115 не отвечает"): 115 is not answering.
         no_answer=any("115" in folded.text[a:b] for a, b in hits["outside"]),
         age=min(ages, default=None),
-        told_age=min(told, default=None),
         spans=spans,
     ).for_needs(needs)
 
@@ -324,12 +320,12 @@ def safety_lines(
     115 operator or outreach volunteer): not "call 115" to the 115, nor the lines that speak to a
     sender under 18 ("mineur" is the person they help); 15/112, 3114, 17, 119 for a child, 3919 stay,
     and 119 for a minor they tell of who is in danger ("une mineure, elle a été agressée"). Anyone
-    else who tells of a minor without a bed tonight ("un garçon de 16 ans, un lit ce soir") is told of
+    else asking a bed for a minor (`bed_for_minor`: "un garçon de 16 ans, un lit ce soir") is told of
     119 too: a child with nowhere to sleep is a child in danger, and adult shelters turn them away."""
     lines: list[str] = []
     told = alerts.minor_told or (operator and alerts.minor)
-    homeless = not operator and (alerts.shelter or alerts.outside)
-    minor_in_danger = told and (alerts.danger or alerts.domestic or homeless)
+    homeless = alerts.bed_for_minor and not operator and (alerts.shelter or alerts.outside)
+    minor_in_danger = told and (alerts.danger or alerts.domestic) or homeless
     if alerts.medical:  # someone who swallowed a box of pills needs 15 before anything else
         lines.append(
             t(lang, "Medical emergency: 15 or 112.")

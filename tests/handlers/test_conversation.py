@@ -802,13 +802,24 @@ async def test_a_minor_without_a_bed_is_told_of_119_every_time(sms: Chat) -> Non
     sms.at = datetime(2026, 12, 11, 22, 40, tzinfo=PARIS)
     told = await sms.text("hébergement ce soir pour un garçon de 16 ans à Mulhouse")
     assert "119" in told.split("Hébergement")[0], told
-    said = spy.queries[-1].filters
-    assert (said.age, said.gender, said.family) == (16, "men", "isolated")
+    # a child who comes along with a parent is no child alone (a review of the change): no 119, and
+    # who is asking stays a mother with her child
+    for text in (
+        "un lit ce soir pour moi et ma fille de 12 ans à Mulhouse",
+        "une femme avec un garçon de 5 ans, un lit ce soir à Strasbourg",
+        "maman solo avec un garçon de 7 ans, dormir mulhouse",
+    ):
+        sms.conv = Conversation()
+        assert "119" not in await sms.text(text), text
+        assert spy.queries[-1].filters.family == "family" and spy.queries[-1].filters.age is None, text
     sms.conv = Conversation()
     first = await sms.text("jsuis a mulhouse jsp ou dormir jai quitté chez moi mon pere me frappe jai 17 ans")
     assert "119" in first
     again = await sms.text("dormir")
     assert "119" in again.split("Hébergement")[0] and spy.queries[-1].filters.age == 17, again
+    # "pour une jeune fille" is her, not someone else: her age stays (a review of the change)
+    await sms.text("un foyer pour une jeune fille a mulhouse")
+    assert spy.queries[-1].filters.age == 17
     # an adult's age: no 119
     sms.conv = Conversation()
     assert "119" not in await sms.text("un lit ce soir pour un homme de 40 ans à Mulhouse")
@@ -882,6 +893,13 @@ async def test_when_115_does_not_answer_the_beds_one_may_walk_into(sms: Chat) ->
         assert shown and not any(kind == "referral" for r in shown for kind, _ in r.conditions), text
         assert any(r.state.open for r in shown), text
         sms.conv = replace(sms.conv, filters=Filters())
+    # Violence told later: the shelters reached through 3919 or the police are no longer hidden (a
+    # review of the change: the walk-in filter outlived the 115's silence).
+    sms.conv = Conversation()
+    await sms.text("le 115 ne repond pas je suis a strasbourg avec mes enfants")
+    assert spy.queries[-1].filters.no_referral
+    await sms.text("mon mari me frappe, un hebergement pour femmes victimes de violence")
+    assert not spy.queries[-1].filters.no_referral
 
 
 async def test_a_doctor_is_a_doctor(sms: Chat) -> None:
