@@ -32,6 +32,12 @@ _PATTERN_WINDOW = 1  # other words allowed among the words of a pattern ("lăsa 
 # appartement… je cherche un endroit pour manger"): where it asks, what it asks for is the need.
 STORY_WORDS = 15
 _SENTENCE_END = re.compile(r"[.!?;\n]")
+# What a story may say the sender needs now, kept beside what it asks for: food, care, a bed tonight,
+# washing, help after violence ("on dort dehors ce soir. Je voudrais un avocat": the beds too).
+_NOW = ("food", "health", "hygiene_and_wellness", "sexual_violence_support")
+_BEDS = frozenset(
+    {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
+)
 CONFIDENT = 0.6  # below this a need is only offered as a numbered choice
 
 
@@ -292,8 +298,9 @@ def find_needs(
             unsure.pop(category, None)
     sought = _sought(text, named)
     if sought & set(best):  # a story, then a request: the job and the flat lost are not asked for
-        best = {category: need for category, need in best.items() if category in sought}
-    needs = _most_specific(best.values())
+        now = taxonomy().expand(_NOW) | _BEDS
+        best = {category: need for category, need in best.items() if category in sought or category in now}
+    needs = tuple(sorted(_most_specific(best.values()), key=lambda need: need.category not in sought))
     if needs:
         return NeedReading(needs, ())
     return NeedReading((), _most_specific(unsure.values()))
