@@ -325,6 +325,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
         who = replace(who, filters=filters)
+    walk_in = who.filters.no_referral  # "sans orientation", as the message says it
     if alerts.no_answer:
         # "le 115 ne répond pas": the beds one may walk into, not the shelters the 115 itself refers to
         needs = tuple(dict.fromkeys(SLEEP if n == "emergency_accommodation" else n for n in needs))
@@ -337,12 +338,14 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     # Who is asking stays, the dog too, for a new need; but a message that speaks of someone else (an
     # operator's new caller, another gender or age): the last one's dog no longer narrows the beds.
     kept = who.filters if _someone_else(conv.filters, who, ctx.operator) else _refined(conv.filters, who)
-    if (alerts.domestic or alerts.danger) and not who.filters.no_referral:
-        # Violence told after "le 115 ne répond pas": the shelters reached through 3919 or the police too
+    if (alerts.domestic or alerts.danger) and not walk_in:
+        # Violence told with or after "le 115 ne répond pas": the shelters reached through 3919 or the
+        # police too
         kept = replace(kept, no_referral=False)
-    # A bed for a minor: one told of with no family along ("pour un garçon de 16 ans"; not "moi et ma
-    # fille de 12 ans"), or the sender's own age under 18 said a few messages before.
-    told_alone = alerts.minor_told and who.filters.family in (None, "isolated")
+    # A bed for a minor: one told of whom the sender does not come with ("pour un garçon de 16 ans",
+    # "ma fille de 16 ans dort dehors"; not "moi et ma fille de 12 ans"), or the sender's own age
+    # under 18 said a few messages before. A 119 line too many costs less than one missing.
+    told_alone = alerts.minor_told and not who.along
     remembered = kept.age is not None and kept.age < 18 and not alerts.minor
     alerts = replace(alerts, bed_for_minor=told_alone or remembered)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)

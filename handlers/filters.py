@@ -42,6 +42,7 @@ def _sources() -> dict[str, str]:
         "not_before": rf"(?:{_words('not_before')})(?:'|\s+(?:\S+\s+)?)$",
         "not_after": rf"^\s+(?:{_words('not_after')})",
         "other": _words("other"),  # "et pour ma soeur", "and for a woman with a baby": someone else
+        "along": _words("along"),  # "moi et ma fille de 12 ans": the sender comes with the one told of
     }
 
 
@@ -57,6 +58,7 @@ class Who:
     spans: tuple[tuple[int, int], ...]  # characters of the message that said who is asking
     without: frozenset[str] = frozenset()  # what the message says is not coming: "pas de chien"
     other: bool = False  # the message asks for someone it names ("pour ma soeur"), maybe not the last one
+    along: bool = False  # the sender comes along ("moi et ma fille", "avec mon fils", "on est")
 
 
 def prepare() -> None:
@@ -112,7 +114,8 @@ def read_who(text: str) -> Who:
     )
     spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
     other = expression["other"].search(words) is not None
-    return Who(filters, spans, frozenset(negations - found.keys()), other)
+    along = expression["along"].search(words) is not None
+    return Who(filters, spans, frozenset(negations - found.keys()), other, along)
 
 
 def read_filters(text: str) -> Filters:

@@ -33,8 +33,8 @@ _PATTERN_WINDOW = 1  # other words allowed among the words of a pattern ("lăsa 
 STORY_WORDS = 15
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 # What a story may say the sender needs now, kept beside what it asks for: food, care, a bed tonight,
-# washing, help after violence ("on dort dehors ce soir. Je voudrais un avocat": the beds too).
-_NOW = ("food", "health", "hygiene_and_wellness", "sexual_violence_support")
+# a coat, washing, help after violence ("on dort dehors ce soir. Je voudrais un avocat": the beds too).
+_NOW = ("food", "health", "hygiene_and_wellness", "clothing", "sexual_violence_support")
 _BEDS = frozenset(
     {"accomodation_and_housing", "emergency_accommodation", "overnight_stop", "citizen_housing"}
 )

@@ -802,16 +802,33 @@ async def test_a_minor_without_a_bed_is_told_of_119_every_time(sms: Chat) -> Non
     sms.at = datetime(2026, 12, 11, 22, 40, tzinfo=PARIS)
     told = await sms.text("hébergement ce soir pour un garçon de 16 ans à Mulhouse")
     assert "119" in told.split("Hébergement")[0], told
-    # a child who comes along with a parent is no child alone (a review of the change): no 119, and
-    # who is asking stays a mother with her child
+    # a child the sender comes with is no child alone (a review of the change): no 119; a mother with
+    # her son is a family, not a man
     for text in (
         "un lit ce soir pour moi et ma fille de 12 ans à Mulhouse",
-        "une femme avec un garçon de 5 ans, un lit ce soir à Strasbourg",
-        "maman solo avec un garçon de 7 ans, dormir mulhouse",
+        "on dort dehors avec mon fils de 15 ans à Mulhouse",
     ):
         sms.conv = Conversation()
         assert "119" not in await sms.text(text), text
         assert spy.queries[-1].filters.family == "family" and spy.queries[-1].filters.age is None, text
+    for text in (
+        "une femme avec un garçon de 5 ans, un lit ce soir à Strasbourg",
+        "maman solo avec un garçon de 7 ans, dormir mulhouse",
+    ):
+        sms.conv = Conversation()
+        await sms.text(text)
+        said = spy.queries[-1].filters
+        assert said.family == "family" and said.gender != "men", text
+    # a minor alone, whatever family word comes with (a second review): 119; a boy is no woman
+    for text in (
+        "je suis une petite fille de 12 ans je dors dehors a colmar",
+        "je suis une femme de 17 ans enceinte je dors dehors a mulhouse",
+        "ma fille de 16 ans dort dehors a mulhouse",
+        "hebergement ce soir pour un garcon de 16 ans a strasbourg",
+    ):
+        sms.conv = Conversation()
+        assert "119" in await sms.text(text), text
+    assert spy.queries[-1].filters.gender == "men"
     sms.conv = Conversation()
     first = await sms.text("jsuis a mulhouse jsp ou dormir jai quitté chez moi mon pere me frappe jai 17 ans")
     assert "119" in first
@@ -847,7 +864,11 @@ async def test_someone_else_does_not_bring_the_last_ones_dog(chat: Chat) -> None
         await chat.text(then)
         said = spy.queries[-1].filters
         assert not said.animals and said.gender != "men", then
-    # The same person saying more keeps the dog.
+    # The same person saying more keeps the dog, and her age ("pour une femme": herself).
+    chat.conv = Conversation()
+    await chat.text("jai 17 ans, je dors dehors a mulhouse avec mon chien")
+    await chat.text("un foyer pour une femme a mulhouse")
+    assert spy.queries[-1].filters.age == 17 and spy.queries[-1].filters.animals
     for more in ("je suis une femme", "et pour demain ?", "et pour une douche ?"):
         chat.conv = Conversation()
         await chat.text("un lit avec mon chien à Mulhouse")

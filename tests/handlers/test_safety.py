@@ -371,6 +371,8 @@ def test_the_senders_own_age_is_read_not_someone_elses() -> None:
         ("jai appele le 115 personne decroche", True),
         ("personne décroche au 115 je suis a mulhouse", True),
         ("is 115 busy at night? i need a bed", False),
+        ("called 115 it was busy", True),
+        ("the 115 line is always busy", True),
         ("nowhere to sleep tonight", False),
         ("je dors dehors", False),
         ("c'est quoi le 115", False),
@@ -399,6 +401,16 @@ def test_the_115_not_answering_is_told_apart(text: str, no_answer: bool) -> None
         ("mon pere est devant la maison il m attend pour aller manger", False, False),
         ("un lit avc mon chien a mulhouse", False, False),
         ("je mange avc ma femme", False, False),
+        # "avc" for "avec" before a pronoun (a second review): no stroke
+        ("jsuis a la rue avc mes 2 enfants", False, False),
+        ("colis alimentaire avc mes enfants", False, False),
+        ("on est dehors avc mon bebe", False, False),
+        # danger the first fix lost (a second review)
+        ("mon ex me cherche", True, False),
+        ("mon mari me cherche partout", True, False),
+        ("mon copain est devant la porte", True, False),
+        ("mon pere est devant chez moi il a bu il hurle", True, False),
+        ("il est la dehors il attend que je sorte", True, False),
         # strokes a review of the change found hidden by the "avc mon…" look-alike
         ("je crois qu il fait un avc la", False, True),
         ("mon pere fait un avc", False, True),

@@ -495,6 +495,11 @@ STORY = (
             "Je cherche aussi une douche.",
             ["shower", FOOD, "accomodation_and_housing"],
         ),
+        (
+            "j'ai plus de manteau et il fait tres froid, j'ai perdu mon travail, "
+            "je cherche a manger a mulhouse",
+            [FOOD, "clothing"],
+        ),
         # short messages, or no words that ask, or nothing asked after them: every need, as before
         ("manger svp je cherche aussi une douche", [FOOD, "shower"]),
         (STORY + "a colmar", None),
