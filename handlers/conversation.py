@@ -336,7 +336,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         needs = (*needs, SLEEP)
     alerts = alerts.for_needs(needs or conv.need)
     # Who is asking stays, the dog too, for a new need; but a message that speaks of someone else (an
-    # operator's new caller, another gender or age): the last one's dog no longer narrows the beds.
+    # operator's new caller, a person named, another gender or age, see _someone_else): the last
+    # one's dog no longer narrows the beds.
     kept = who.filters if _someone_else(conv.filters, who, ctx.operator) else _refined(conv.filters, who)
     if (alerts.domestic or alerts.danger) and not walk_in:
         # Violence told with or after "le 115 ne répond pas": the shelters reached through 3919 or the
