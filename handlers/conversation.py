@@ -292,7 +292,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     ):
         if understanding.language in LANGUAGES:
             lang = understanding.language
-    conv = replace(conv, lang=lang)
+    conv = replace(conv, lang=lang, suicide=conv.suicide or (alerts.suicide and not ctx.operator))
     ctx = replace(ctx, lang=lang)
 
     who = with_jargon(read_who(text), jargon) if ctx.operator else read_who(text)

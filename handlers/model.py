@@ -160,6 +160,9 @@ class Conversation:
     here: tuple[float, float] | None = None  # the last position shared or written, rounded: "ici"
     shown: int | None = None  # the result whose details were shown last ("ce numéro ne répond pas")
     sending: str | None = None  # a send to a person awaiting YES, sealed (bot/outbox.py): never in clear
+    # Thoughts of suicide were told (never by an operator, who speaks of others): 3114 heads every list
+    # of the conversation, not the first only. Kept as long as the conversation (its time-to-live).
+    suicide: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,7 +247,20 @@ async def proceed(conv: Conversation, ctx: Ctx, lines: tuple[str, ...] | None = 
     return replace(turn, event=event)
 
 
+def _suicide_kept(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Thoughts of suicide told earlier in the conversation (Conversation.suicide): 3114 heads this
+    list too, in a few words, unless the message itself called for it."""
+    if not conv.suicide or ctx.operator:
+        return lines
+    alerts = Alerts(suicide=True)
+    kept = safety_lines(alerts, ctx.lang, short=True)
+    if set(lines) & {*kept, *safety_lines(alerts, ctx.lang)}:
+        return lines
+    return (*kept, *lines)
+
+
 async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Turn:
+    lines = _suicide_kept(conv, ctx, lines)
     place = conv.place
     assert place is not None and conv.at is not None
     lang, size = ctx.lang, ctx.surface.page_size(ctx.lang)

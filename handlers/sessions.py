@@ -54,6 +54,7 @@ def dump(conv: Conversation) -> str:
         "here": list(conv.here) if conv.here else None,
         "shown": conv.shown,
         "sending": conv.sending,
+        "suicide": conv.suicide,
     }
     # Workers of the previous release share Redis during a rolling deploy and read these three from
     # "extra": written there too for one release, so a PLUS or a number sent meanwhile still works.
@@ -171,6 +172,7 @@ def load(data: str) -> Conversation:
         here=_here(raw.get("here")),
         shown=shown if isinstance(shown := raw.get("shown"), int) and not isinstance(shown, bool) else None,
         sending=raw["sending"] if isinstance(raw.get("sending"), str) else None,
+        suicide=raw.get("suicide") is True,
     )
 
 

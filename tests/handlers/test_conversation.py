@@ -14,6 +14,7 @@ from bot.surfaces import CONSOLE, SMS
 from handlers import Channel, Conversation, Deps, Incoming, Pending, ReplyKind, Role, respond
 from handlers.generic_needs import SLEEP, searched_categories
 from handlers.safety import read_alerts
+from handlers.sessions import dump, load
 from search import Filters, Result, taxonomy
 from search.geo import Point
 from tests.conftest import NOW, PARIS
@@ -510,6 +511,29 @@ async def test_after_stop_a_crisis_still_gets_its_lines_once(sms: Chat) -> None:
     replies = await sms.send("je veux mourir")
     assert len(replies) == 1 and "3114" in replies[0].text and "START" in replies[0].text
     assert sms.conv.opted_out
+
+
+async def test_3114_heads_every_later_list_once_suicide_was_told(sms: Chat) -> None:
+    first = await sms.send("je veux en finir, je dors dehors a mulhouse, ou manger")
+    assert sum("3114" in line for r in first for line in r.alerts) == 1  # the message's own line, once
+    for text in ("plus", "et demain midi ?", "douche colmar"):
+        replies = await sms.send(text)
+        assert any("3114" in r.text for r in replies), text
+        assert sum(r.text.count("3114") for r in replies) == 1, text
+    assert all("3114" not in r.text for r in await sms.send("1"))  # a place's details: the place only
+    assert load(dump(sms.conv)).suicide  # a worker's store keeps it between messages
+
+
+async def test_3114_is_not_kept_for_an_operator_nor_without_suicide_told(sms: Chat, deps: Deps) -> None:
+    from tests.handlers.test_operator_mode import Desk  # noqa: PLC0415
+
+    await sms.send("manger mulhouse")
+    assert all("3114" not in r.text for r in await sms.send("plus"))
+    # An operator speaks of callers: the next caller's lists are theirs alone.
+    operator = Desk(deps, Role.OPERATOR)
+    assert "3114" in await operator.text("il veut en finir, un lit a mulhouse")
+    assert not operator.conv.suicide
+    assert "3114" not in await operator.text("famille avec 3 enfants, dormir strasbourg")
 
 
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
