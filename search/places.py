@@ -279,10 +279,10 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
     def span(i: int, j: int) -> tuple[int, int]:
         return (spans[i][1], spans[j - 1][2])
 
-    def cues(i: int, j: int, top: Town) -> tuple[bool, bool, bool]:
-        """(strong cue, weak cue, capitalised): "à Pain" / "a pain" / "Pain" inside a sentence. The
-        town's own department or postcode after it is a strong cue ("munster 68"); another number
-        is not ("bus 15")."""
+    def cues(i: int, j: int, top: Town) -> tuple[bool, bool, bool, bool]:
+        """(strong cue, weak cue, capitalised, its department): "à Pain" / "a pain" / "Pain" inside a
+        sentence. The town's own department or postcode after it is a strong cue ("munster 68");
+        another number is not ("bus 15")."""
         before = toks[i - 1] if i > 0 else ""
         after = toks[j] if j < n else ""
         raw_before = text[spans[i - 1][1] : spans[i - 1][2]] if i > 0 else ""
@@ -290,11 +290,11 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
             bool(_DEPT.match(after) or _POSTCODE.match(after)) and after[:2].upper() == top.dept[:2]
         )
         strong = raw_before in ("à", "À") or before in STRONG_CUES or its_department
-        return strong, before in CUES, text[spans[i][1]].isupper() and i > 0
+        return strong, before in CUES, text[spans[i][1]].isupper() and i > 0, its_department
 
     def accept(key: str, i: int, j: int, kind: str, top: Town) -> bool:
         """Ordinary words that are also commune names ("pain", "montagne", "still") need a cue."""
-        strong, weak, cap = cues(i, j, top)
+        strong, weak, cap, department = cues(i, j, top)
         local_or_big = top.dept in home or top.pop >= 2000 or kind == "exonym"
         if key.isdigit():
             return False
@@ -305,7 +305,10 @@ def _find(text: str, home: tuple[str, ...]) -> PlaceMatch | None:
             before_tok = toks[i - 1] if i > 0 else ""  # "en ville" is no town, "a nice" is
             known = top.dept in home or top.pop >= _WELL_KNOWN  # "a nice", not "in mana" (Guiana)
             tail = before_tok in ("a", "in", "at") and ends and known and len(key) > 3
-            return strong or tail or (cap and local_or_big and len(key) > 3)
+            # "je suis à l'hôpital" is no L'Hôpital (Moselle, 5,000 people): far from home, a small
+            # town written as common words needs its capital or its department, "à" is not enough.
+            named = strong and (known or cap or department)
+            return named or tail or (cap and local_or_big and len(key) > 3)
         if len(key) <= 3:
             return strong or weak or cap
         if kind == "locality":

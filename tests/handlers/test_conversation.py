@@ -536,6 +536,19 @@ async def test_3114_is_not_kept_for_an_operator_nor_without_suicide_told(sms: Ch
     assert "3114" not in await operator.text("famille avec 3 enfants, dormir strasbourg")
 
 
+async def test_the_words_of_a_medical_emergency_are_not_what_is_sought(sms: Chat) -> None:
+    """A persona trial (2026-12-06): "my water broke colmar" listed drinking water and toilets, "je
+    perds les eaux, je suis dans ma voiture" a job centre's car access."""
+    spy = recording(sms)
+    for text in ("my water broke colmar", "je perds les eaux je suis dans ma voiture colmar"):
+        sms.conv = Conversation()
+        replies = await sms.send(text)
+        assert any("15" in line for r in replies for line in r.alerts), text
+        assert not any(
+            {"drinking_water", "personal_vehicle_access"} & set(q.categories) for q in spy.queries
+        ), text
+
+
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
     replies = await chat.send("j'ai avalé toute ma boîte de médocs, je veux plus vivre")
     alerts = "\n".join(line for r in replies for line in r.alerts)

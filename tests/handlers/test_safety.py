@@ -271,6 +271,32 @@ INJURED = [
 ]
 
 
+LABOUR = [  # a persona trial (2026-12-06): the first four were read as nothing
+    "je perds les eaux je suis dans ma voiture colmar",
+    "je vais accoucher",
+    "le bebe arrive",
+    "je sens plus le bebe bouger",
+    "mon bébé bouge plus depuis ce matin",
+    "my water broke",
+    "et si j'accouche ?",
+]
+NOT_LABOUR = [
+    "le bébé arrive en mars, où dormir à colmar",
+    "je vais accoucher dans 2 mois, un lit a colmar",
+    "enceinte de 8 mois je cherche un suivi de grossesse",
+]
+
+
+@pytest.mark.parametrize("text", LABOUR)
+def test_labour_and_a_baby_that_no_longer_moves_bring_15(text: str) -> None:
+    assert read_alerts(text, ()).medical, text
+
+
+@pytest.mark.parametrize("text", NOT_LABOUR)
+def test_a_birth_to_come_is_no_emergency(text: str) -> None:
+    assert not read_alerts(text, ()).medical, text
+
+
 @pytest.mark.parametrize("text", INJURED)
 def test_an_injury_brings_the_medical_line(text: str) -> None:
     lines = safety_lines(read_alerts(text, ()), "fr")
