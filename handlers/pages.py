@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from handlers.audience import audience_line, audience_marker, condition_lines, language_names
 from handlers.generic_needs import is_shelter
-from handlers.i18n import capitalized, clock, distance, join, kilometres, long_date, t, tr, weekday
+from handlers.i18n import capitalized, clock, day_month, distance, join, kilometres, long_date, t, tr, weekday
 from handlers.model import Surface
 from handlers.opening import closure_lines, describe, hours_in_force
 from handlers.operators import to
@@ -40,7 +40,9 @@ def when_label(start: datetime, now: datetime, lang: str) -> str:
         )
     if days == 1:
         return t(lang, "Tomorrow around {time}", time=at)
-    return t(lang, "{day} around {time}", day=weekday(start, lang), time=at)
+    # A week or more ahead ("le 1er janvier", "25/12"): the date too, a weekday alone is next week's
+    day = weekday(start, lang) if days < 7 else f"{weekday(start, lang)} {day_month(start, lang)}"
+    return t(lang, "{day} around {time}", day=day, time=at)
 
 
 def header(

@@ -62,6 +62,26 @@ _WORD_NUMBERS = (
 # A word just before a clock time that makes it the end of the window: "avant 22h", "before 9pm".
 _BEFORE = frozenset(_words("before"))
 
+# Calendar dates: "25 décembre", "le 1er janvier", "december 25th", "25/12", "25 de diciembre"; the
+# days of fixed holidays by name ("jour de Noël", "nouvel an", "christmas day"); and a day of the
+# month alone after a word that asks about a day ("c ouvert le 25 ?", "manger le 24 au soir"): "le 3"
+# alone is a result of the list ("le 3 est fermé"), not the 3rd.
+_PAST_DAYS = 183  # a date without its year this far behind is gone by; farther, it is next year's
+_MONTHS = {word: month for month in range(1, 13) for word in _words(f"month{month}")}
+_MONTH = alternation(_MONTHS)
+_NTH = r"(\d{1,2})(?:er|re|st|nd|rd|th|º|o)?"
+_DAY_MONTH = re.compile(rf"(?<![\w/.:]){_NTH}\s+(?:de\s+|of\s+)?({_MONTH})(?!\w)")
+_MONTH_DAY = re.compile(rf"(?<!\w)({_MONTH})\s+{_NTH}(?![\w/:])")
+_NUMERIC = re.compile(r"(?<![\w/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\w/])")
+_CUED_DAY = re.compile(
+    rf"(?<!\w)(?:{alternation(_words('date_cue'))})\s+{_NTH}(?![\w/:])"
+    rf"(?!\s*(?:{alternation(_words('clock_unit') + _words('hour_unit') + _words('minute_unit'))})(?!\w))"
+    rf"|(?<!\w)(?:{alternation(_words('date_article'))})\s+{_NTH}\s+(?={alternation(_words('date_part'))}(?!\w))"
+)
+_HOLIDAYS = re.compile(
+    rf"(?<!\w)(?:({alternation(_words('christmas'))})|({alternation(_words('new_year'))}))(?!\w)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
@@ -144,17 +164,20 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             i += m - 1
             break
         i += 1
-    clock = _clock(text)
-    if not found and clock is None:
+    today = now.date()
+    calendar = _calendar(text, today)
+    clock = _clock(text, calendar[1] if calendar else None)
+    if not found and clock is None and calendar is None:
         return None
-    marks = list(found.values()) + ([clock[2]] if clock else [])
+    marks = list(found.values()) + ([clock[2]] if clock else []) + ([calendar[1]] if calendar else [])
     span = (min(s for s, _ in marks), max(e for _, e in marks))
     said = tuple(sorted(marks))
 
-    today = now.date()
     day: date | None = None
     day_key = next((k for k in found if k in DAY_KEYS), None)
-    if day_key == "tomorrow":
+    if calendar is not None:  # a date said outweighs "demain" or a weekday said with it
+        day, day_key = calendar[0], None
+    elif day_key == "tomorrow":
         day = today + timedelta(days=1)
     elif day_key == "after_tomorrow":
         day = today + timedelta(days=2)
@@ -228,9 +251,54 @@ def for_the_night(window: TimeWindow) -> TimeWindow:
     return TimeWindow(window.start, max(window.end, end), window.label, window.span, window.said)
 
 
-def _clock(text: str) -> tuple[int, int, tuple[int, int]] | None:
-    """An explicit clock time. A bare number is not one: "paris 18", "68100" or "2 enfants" stay numbers."""
+def _calendar(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
+    """The first calendar date the message names (see _DAY_MONTH and the others), the next one from
+    today when it names no year, with the characters that said it; None for none or an impossible
+    date ("31/02"). "24/24" and "7/7" are opening hours, not dates."""
+    folded, where = fold_map(text)
+    found: list[tuple[int, int, int, int | None, int]] = []  # (start, day, month, year, end)
+    for m in _DAY_MONTH.finditer(folded):
+        found.append((m.start(), int(m.group(1)), _MONTHS[m.group(2)], None, m.end()))
+    for m in _MONTH_DAY.finditer(folded):
+        found.append((m.start(), int(m.group(2)), _MONTHS[m.group(1)], None, m.end()))
+    for m in _NUMERIC.finditer(folded):
+        first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        # "25/12", "05/01", "25/12/2026"; not "7/7" nor "24/24" (hours), nor "3/4" ("3 or 4 of us")
+        if year or first != second and (len(m.group(1)) == len(m.group(2)) == 2 or first > 12):
+            full = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+            found.append((m.start(), first, second, full, m.end()))
+    for m in _HOLIDAYS.finditer(folded):
+        holiday, month = (25, 12) if m.group(1) else (1, 1)
+        found.append((m.start(), holiday, month, None, m.end()))
+    if not found:
+        for m in _CUED_DAY.finditer(folded):
+            number = int(m.group(1) or m.group(2))
+            month = today.month if number >= today.day else today.month % 12 + 1
+            year = today.year + (1 if month < today.month else 0)
+            group = 1 if m.group(1) else 2
+            found.append((m.start(group), number, month, year, m.end(group)))
+            break
+    for start, number, month, year, end in sorted(found):
+        try:
+            day = date(year or today.year, month, number)
+            if year is None and day < today:
+                if (today - day).days <= _PAST_DAYS:
+                    continue  # "à la rue depuis le 15 novembre": a day gone by, no time to search
+                day = date(today.year + 1, month, number)
+        except ValueError:
+            continue
+        if day < today:
+            continue
+        return day, (where[start], where[end - 1] + 1)
+    return None
+
+
+def _clock(text: str, date_span: tuple[int, int] | None = None) -> tuple[int, int, tuple[int, int]] | None:
+    """An explicit clock time. A bare number is not one: "paris 18", "68100" or "2 enfants" stay numbers;
+    nor is the day of a date (`date_span`: "le 25 à 12h" is 12:00)."""
     for m in _CLOCK.finditer(text):
+        if date_span is not None and date_span[0] <= m.start() < date_span[1]:
+            continue
         hour = int(m.group(1))
         minute = int(m.group(3) or m.group(4) or 0)
         suffix = (m.group(5) or "").lower()

@@ -549,6 +549,16 @@ async def test_the_words_of_a_medical_emergency_are_not_what_is_sought(sms: Chat
         ), text
 
 
+async def test_a_date_is_searched_on_that_day_and_said(sms: Chat) -> None:
+    """A persona trial (2026-12-06): "ya quoi douvert le 1er janvier" on 20 December listed places
+    open that day, one of them closed on public holidays."""
+    spy = recording(sms)
+    sms.at = datetime(2026, 12, 20, 10, 0, tzinfo=PARIS)
+    told = await sms.text("ya quoi douvert le 1er janvier pr manger strasbourg")
+    assert spy.queries[-1].at == datetime(2027, 1, 1, 8, 0, tzinfo=PARIS)
+    assert told.startswith("Vendredi 1er janvier vers 8h"), told
+
+
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
     replies = await chat.send("j'ai avalé toute ma boîte de médocs, je veux plus vivre")
     alerts = "\n".join(line for r in replies for line in r.alerts)

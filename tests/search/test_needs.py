@@ -508,7 +508,7 @@ STORY = (
 def test_a_story_then_a_request_is_the_request(text: str, expected: list[str] | None) -> None:
     read = [n.category for n in find_needs(text).needs]
     if expected is None:  # nothing asked: the story's needs, all of them
-        assert {"training_and_jobs", "personal_vehicle_access"} <= set(read), read
+        assert {"training_and_jobs", "access_to_housing"} <= set(read), read
     else:
         assert read[: len(expected)] == expected and len(read) == len(expected), read
 

@@ -209,3 +209,50 @@ def test_for_the_night_keeps_parts_of_the_day_and_clock_times(text: str) -> None
     window = find_when(text, NOW)
     assert window is not None
     assert for_the_night(window) == window
+
+
+EVE = datetime(2026, 12, 24, 16, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "hour"),
+    [  # a persona trial (2026-12-06): every one of these was answered for the day it was sent
+        ("c ouvert le 25 ? restau du coeur mulhouse", (2026, 12, 25), 8),
+        ("ya quoi douvert le 1er janvier pr manger strasbourg", (2027, 1, 1), 8),
+        ("is the day centre open on christmas day? strasbourg", (2026, 12, 25), 8),
+        ("manger le 31 au soir a mulhouse", (2026, 12, 31), 18),
+        ("nouvel an dormir colmar", (2027, 1, 1), 8),
+        ("jour de noel manger", (2026, 12, 25), 8),
+        ("le 25/12 a midi", (2026, 12, 25), 12),
+        ("25 décembre à 12h", (2026, 12, 25), 12),
+        ("december 25th at noon", (2026, 12, 25), 12),
+        ("ouvert le 05/01 ?", (2027, 1, 5), 8),
+        ("25 de diciembre comer", (2026, 12, 25), 8),
+        ("25 декабря поесть", (2026, 12, 25), 8),
+        ("25 грудня поїсти", (2026, 12, 25), 8),
+    ],
+)
+def test_a_calendar_date_is_that_day(text: str, day: tuple[int, int, int], hour: int) -> None:
+    found = find_when(text, EVE)
+    assert found is not None, text
+    start = found.start.astimezone(PARIS)
+    assert (start.year, start.month, start.day, start.hour) == (*day, hour), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le 3 est fermé",  # a result of the list
+        "le 3 a un mauvais numéro",
+        "ouvert 7/7",
+        "ouvert 24h/24",
+        "on est 3/4 a dormir",
+        "manger au 3 rue de la paix",
+        "je suis a la rue depuis le 15 novembre",  # a day gone by
+        "ya un repas de noel a mulhouse ?",  # a Christmas meal, not the 25th
+        "ouvert le 31 fevrier",
+    ],
+)
+def test_numbers_and_words_that_are_not_a_date(text: str) -> None:
+    found = find_when(text, EVE)
+    assert found is None or found.start.date() == EVE.date(), text
