@@ -48,6 +48,9 @@ class ReportAsk:
     number: int | None  # the result reported; None: the one whose details were shown, if any
     kind: ReportKind
     explicit: bool  # said with a report word ("signaler 2"), not only a fact ("le 3 est fermé")
+    # The message without the words that say what is wrong, folded: "le numéro de téléphone est faux"
+    # asks for no telephone
+    rest: str = ""
 
 
 def _starts_with_verb(folded: str) -> bool:
@@ -61,12 +64,14 @@ def read_report(text: str) -> ReportAsk | None:
     a question ("c'est fermé le dimanche ?")."""
     folded = fold_message(text)
     explicit = _starts_with_verb(folded)
-    kind = next((k for k, phrases in _KINDS if phrases.search(folded)), None)
+    found = next(((k, m) for k, phrases in _KINDS if (m := phrases.search(folded))), None)
+    kind = found[0] if found else None
+    rest = folded if found is None else folded[: found[1].start()] + folded[found[1].end() :]
     words = len(_DIGITS.sub(" ", folded).split())  # a new number said with it is no word of a story
     if not explicit and (kind is None or "?" in text or "؟" in text or words > MAX_WORDS):
         return None
     number = _NUMBER.search(_DIGITS.sub(" ", folded))
-    return ReportAsk(int(number.group(1)) if number else None, kind or ReportKind.OTHER, explicit)
+    return ReportAsk(int(number.group(1)) if number else None, kind or ReportKind.OTHER, explicit, rest)
 
 
 def without_phones(text: str) -> str:
@@ -93,7 +98,7 @@ async def report(conv: Conversation, ask: ReportAsk, msg: Incoming, text: str, c
     alerts = read_alerts(text)
     if any(getattr(alerts, category) for category in CATEGORIES):
         return None  # a crisis said with it is answered first, with its emergency lines (handlers/safety.py)
-    if not ask.explicit and _asks_for_help(text, ctx):
+    if not ask.explicit and _asks_for_help(ask.rest, ctx):
         return None  # "tout est fermé, où manger ?": a search, never swallowed as a report
     number = ask.number if ask.number is not None else conv.shown
     listed = bool(conv.need and conv.place and conv.total)

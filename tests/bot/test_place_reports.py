@@ -61,6 +61,10 @@ def _reports(database_url: str) -> list[dict[str, Any]]:
         ("the 2 changed its number", 2, ReportKind.PHONE),
         ("el 2 cambió de número", 2, ReportKind.PHONE),
         ("2 сменили номер", 2, ReportKind.PHONE),
+        # a persona trial (2026-12-06): each read as nothing, or as a search for telephones
+        ("le numéro est faux", None, ReportKind.PHONE),
+        ("numéro erroné", None, ReportKind.PHONE),
+        ("le numéro de téléphone est faux, c'est le 03 89 12 34 56 maintenant", None, ReportKind.PHONE),
     ],
 )
 def test_reports_are_read(said: str, number: int | None, kind: ReportKind) -> None:
@@ -112,6 +116,18 @@ async def test_a_report_is_kept_and_thanked(sample_database_url: str) -> None:
     assert all(r["role"] == "public" and r["channel"] == "sms" for r in rows)
     everything = " ".join(str(v) for r in rows for v in r.values())
     assert KEY not in everything and "06 12 34 56 78" not in everything and "0612345678" not in everything
+
+
+async def test_a_wrong_telephone_number_is_a_report_not_a_search_for_telephones(
+    sample_database_url: str,
+) -> None:
+    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
+        await _say(resources, "douche Mulhouse")
+        details = await _say(resources, "1")
+        said = await _say(resources, "le numéro de téléphone est faux, c'est le 03 89 12 34 56 maintenant")
+        assert said.startswith("Merci"), said
+    (row,) = _reports(sample_database_url)
+    assert row["kind"] == "phone" and row["place_name"] in details
 
 
 async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> None:
