@@ -163,8 +163,10 @@ async def _respond(conv: Conversation, msg: Incoming, deps: Deps, now: datetime)
         how = t(lang, 'Write what you need and where, for example: "eat Mulhouse".')
         return Turn(conv, (notice(lang, f"{kind}\n{how}"),))
     if command is Command.MENU:
+        # An operator's menu starts the next caller's search: the last one's dog or wheelchair no
+        # longer narrows the places
         return Turn(
-            _asking_need(conv),
+            _asking_need(replace(conv, filters=Filters()) if ctx.operator else conv),
             (need_menu(lang, short=ctx.surface.terse),),
         )
     if command is Command.LANGUAGE_MENU:
@@ -340,7 +342,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     # Who is asking stays, the dog too, for a new need; but a message that speaks of someone else (an
     # operator's new caller, a person named, another gender or age, see _someone_else): the last
     # one's dog no longer narrows the beds.
-    kept = who.filters if _someone_else(conv.filters, who, ctx.operator) else _refined(conv.filters, who)
+    someone_else = jargon.new_caller or _someone_else(conv.filters, who, ctx.operator)
+    kept = who.filters if someone_else else _refined(conv.filters, who)
     if (alerts.domestic or alerts.danger) and not walk_in:
         # Violence told with or after "le 115 ne répond pas": the shelters reached through 3919 or the
         # police too

@@ -46,6 +46,7 @@ def _sources() -> dict[str, str]:
         "no_appointment",
         "animals",
         "minor",
+        "new_caller",
     )
     return {
         # "code 7K3F-9QX2", "mon code : 7k3f 9qx2", and Telegram's deep link /start 7K3F9QX2 ("start …").
@@ -128,6 +129,7 @@ class Jargon:
     animals: bool = False
     age: int | None = None
     administrative: str | None = None
+    new_caller: bool = False  # "nouvel appel": who the last caller was no longer filters the places
     filter_spans: tuple[tuple[int, int], ...] = ()
 
     @property
@@ -181,6 +183,7 @@ def read_jargon(text: str) -> Jargon:
         animals=said(expression["animals"]),
         age=age,
         administrative=administrative,
+        new_caller=said(expression["new_caller"]),
         filter_spans=tuple(filter_spans),
     )
 

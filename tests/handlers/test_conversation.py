@@ -841,6 +841,22 @@ async def test_an_operator_adding_a_dog_keeps_the_person_described(deps: Deps) -
     assert (said.gender, said.age, said.animals) == ("men", 40, True)
 
 
+async def test_an_operators_next_caller_or_menu_drops_the_last_callers_filters(deps: Deps) -> None:
+    """A persona trial (2026-12-06): after "CHU colmar monsieur en fauteuil", "nouvel appel : CHU
+    mulhouse" and "menu" then "CHU mulhouse" listed only wheelchair-accessible places."""
+    from tests.handlers.test_operator_mode import Desk  # noqa: PLC0415
+
+    operator = Desk(deps, Role.OPERATOR)
+    await operator.text("CHU colmar monsieur en fauteuil")
+    assert operator.spy.queries[-1].filters.wheelchair
+    await operator.text("nouvel appel : CHU mulhouse")
+    assert operator.spy.queries[-1].filters == Filters()
+    await operator.text("CHU colmar homme avec un chien")
+    await operator.text("menu")
+    await operator.text("CHU mulhouse")
+    assert not operator.spy.queries[-1].filters.animals
+
+
 async def test_a_minor_without_a_bed_is_told_of_119_every_time(sms: Chat) -> None:
     """Trials (2026-12-06): "hébergement ce soir pour un garçon de 16 ans à Mulhouse" brought only
     115 and adult, family and women-only places; a girl who said "jai 17 ans" first had 119 once, and
