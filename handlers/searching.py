@@ -392,12 +392,17 @@ def _health_emergency(conv: Conversation, lang: str) -> tuple[Reply, ...]:
     return (notice(lang, t(lang, "Medical emergency: 15 (SAMU), or the hospital emergency department.")),)
 
 
+NEAREST_AMONG = 100  # places read for the nearest beyond the radius (a rare need: far fewer there)
+
+
 async def _nothing_found(conv: Conversation, ctx: Ctx, page: SearchPage, lines: tuple[str, ...]) -> Turn:
     assert conv.place is not None
+    # The nearest by distance: a page ranks open places first, so its first place may be a farther
+    # one (a vet open 97 km away named "the nearest" before one closed now 40 km away).
     nearest_page = await ctx.deps.directory.search(
-        query_of(conv, ctx.now, limit=1, offset=0, radius_km=200, filters=Filters())
+        query_of(conv, ctx.now, limit=NEAREST_AMONG, offset=0, radius_km=200, filters=Filters())
     )
-    nearest = nearest_page.results[0] if nearest_page.results else None
+    nearest = min(nearest_page.results, key=lambda r: r.distance_m, default=None)
     said_115 = any("115" in line for line in lines)
     text = nothing_found_text(
         conv.need, conv.place[2], page.radius_km, nearest, ctx.lang, say_115=not (said_115 or ctx.operator)

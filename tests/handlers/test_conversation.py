@@ -559,6 +559,14 @@ async def test_a_date_is_searched_on_that_day_and_said(sms: Chat) -> None:
     assert told.startswith("Vendredi 1er janvier vers 8h"), told
 
 
+async def test_the_nearest_beyond_the_radius_is_the_nearest(chat: Chat) -> None:
+    """A persona trial (2026-12-06): on a Sunday morning "the nearest" vet was one open in Strasbourg
+    (97 km), not the one closed then in Colmar (40 km)."""
+    chat.at = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)
+    told = await chat.text("vétérinaire solidaire mulhouse")
+    assert "Colmar (40 km)" in told, told
+
+
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
     replies = await chat.send("j'ai avalé toute ma boîte de médocs, je veux plus vivre")
     alerts = "\n".join(line for r in replies for line in r.alerts)
