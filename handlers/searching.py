@@ -331,7 +331,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
         )
 
     if not note and offset == 0 and not away:
-        note = _nothing_open_near(results, place[2], lang)
+        note = _nothing_open_near(results, place[2], lang, filtered=conv.filters != Filters())
     if ctx.unplaced is not None:  # "(210 m)" from the town's centre must not read as from the street
         where = t(
             lang,
@@ -369,19 +369,31 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     return Turn(conv, (*replies, *after))
 
 
-def _nothing_open_near(results: tuple[Result, ...], place: str, lang: str) -> tuple[str, ...]:
+def _nothing_open_near(
+    results: tuple[Result, ...], place: str, lang: str, *, filtered: bool
+) -> tuple[str, ...]:
     """When the open places listed are all far ("Frigo solidaire, 26 km" first for "manger Colmar" at
-    night), said plainly before the list: nothing is open near the place now."""
+    night), said plainly before the list: nothing is open near the place now; `filtered` (who is
+    asking, a dog, "sans orientation"): nothing that fits them, for others may be open there."""
     open_far = [r.distance_m for r in results if r.state.open]
     if not open_far or min(open_far) <= NEAR_OPEN_KM * 1000:
         return ()
-    text = t(
-        lang,
-        "Nothing is open within {radius} of {place} now. The nearest open place is {distance} away.",
-        radius=kilometres(NEAR_OPEN_KM, lang),
-        place=place,
-        distance=distance(min(open_far), lang),
-    )
+    if filtered:
+        text = t(
+            lang,
+            "Nothing within {radius} of {place} that fits what you said is open now. The nearest open one is {distance} away.",  # noqa: E501
+            radius=kilometres(NEAR_OPEN_KM, lang),
+            place=place,
+            distance=distance(min(open_far), lang),
+        )
+    else:
+        text = t(
+            lang,
+            "Nothing is open within {radius} of {place} now. The nearest open place is {distance} away.",
+            radius=kilometres(NEAR_OPEN_KM, lang),
+            place=place,
+            distance=distance(min(open_far), lang),
+        )
     return (text,)
 
 

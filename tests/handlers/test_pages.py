@@ -198,3 +198,12 @@ async def test_when_the_nearest_open_place_is_far_the_reply_says_so_first(
     chat.at = datetime(2026, 11, 17, 21, 0, tzinfo=PARIS)  # a place 850 m away is open: nothing to say
     chat.conv = chat.conv.__class__()
     assert said not in await chat.text("manger colmar" if lang == "fr" else "food colmar")
+
+
+async def test_with_a_filter_nothing_open_near_is_said_of_what_fits(deps: Deps) -> None:
+    """A persona trial (2026-12-06): "CHU mulhouse homme avec chien" was told nothing is open within
+    3 km of Mulhouse, where three shelters are open all night, but take no dogs."""
+    chat = Chat(deps, channel=Channel.SMS, at=datetime(2026, 12, 3, 21, 0, tzinfo=PARIS))
+    first = (await chat.text("manger colmar sans orientation")).splitlines()[0]
+    assert first.startswith("Aucun lieu à moins de 3 km de Colmar (68) ne correspond à votre demande"), first
+    assert "Rien n'est ouvert" not in first
