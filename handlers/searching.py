@@ -256,7 +256,13 @@ def _suicide_kept(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> tuple
     kept = safety_lines(alerts, ctx.lang, short=True)
     if set(lines) & {*kept, *safety_lines(alerts, ctx.lang)}:
         return lines
-    return (*kept, *lines)
+    # after a medical emergency the message tells (15 before 3114, as safety_lines orders them)
+    medical = {
+        *safety_lines(Alerts(medical=True), ctx.lang),
+        *safety_lines(Alerts(medical=True), ctx.lang, short=True),
+    }
+    first = next((i for i, line in enumerate(lines) if line not in medical), len(lines))
+    return (*lines[:first], *kept, *lines[first:])
 
 
 async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Turn:

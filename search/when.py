@@ -66,20 +66,35 @@ _BEFORE = frozenset(_words("before"))
 # days of fixed holidays by name ("jour de Noël", "nouvel an", "christmas day"); and a day of the
 # month alone after a word that asks about a day ("c ouvert le 25 ?", "manger le 24 au soir"): "le 3"
 # alone is a result of the list ("le 3 est fermé"), not the 3rd.
-_PAST_DAYS = 183  # a date without its year this far behind is gone by; farther, it is next year's
+_PAST_DAYS = 300  # a date without its year this far behind is gone by; farther, it is next year's
 _MONTHS = {word: month for month in range(1, 13) for word in _words(f"month{month}")}
 _MONTH = alternation(_MONTHS)
+# Month first ("december 25"), but for words that are also verbs ("may 2 people", Romanian "mai 2" more)
+_MONTH_FIRST = alternation(word for word in _MONTHS if word not in ("may", "mai"))
 _NTH = r"(\d{1,2})(?:er|re|st|nd|rd|th|º|o)?"
-_DAY_MONTH = re.compile(rf"(?<![\w/.:]){_NTH}\s+(?:de\s+|of\s+)?({_MONTH})(?!\w)")
-_MONTH_DAY = re.compile(rf"(?<!\w)({_MONTH})\s+{_NTH}(?![\w/:])")
+_YEAR = r"(?:\s+(\d{4}))?"
+_DAY_MONTH = re.compile(rf"(?<![\w/.:]){_NTH}\s+(?:de\s+|of\s+)?({_MONTH}){_YEAR}(?!\w)")
+_MONTH_DAY = re.compile(rf"(?<!\w)({_MONTH_FIRST})\s+{_NTH}(?![\w/:]){_YEAR}")
 _NUMERIC = re.compile(r"(?<![\w/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\w/])")
 _CUED_DAY = re.compile(
     rf"(?<!\w)(?:{alternation(_words('date_cue'))})\s+{_NTH}(?![\w/:])"
     rf"(?!\s*(?:{alternation(_words('clock_unit') + _words('hour_unit') + _words('minute_unit'))})(?!\w))"
     rf"|(?<!\w)(?:{alternation(_words('date_article'))})\s+{_NTH}\s+(?={alternation(_words('date_part'))}(?!\w))"
 )
+# The eves first: at the same place, "on new year's eve" is the 31st, not "on new year's".
+_HOLIDAY_KEYS = (
+    ("christmas_eve", 12, 24),
+    ("new_years_eve", 12, 31),
+    ("christmas", 12, 25),
+    ("new_year", 1, 1),
+)
 _HOLIDAYS = re.compile(
-    rf"(?<!\w)(?:({alternation(_words('christmas'))})|({alternation(_words('new_year'))}))(?!\w)"
+    "(?<!\\w)(?:" + "|".join(f"({alternation(_words(key))})" for key, _, _ in _HOLIDAY_KEYS) + ")(?!\\w)"
+)
+# A street's name ("rue du 14 juillet", "place du 8 mai 1945") or a day gone by ("depuis le 2 mai",
+# "né le 12/03/90"): no date to search.
+_NOT_AFTER = re.compile(
+    rf"(?<!\w)(?:{alternation(_words('not_after'))})(?:\s+(?:du|des|de|le|la|l'|the))?\s*$"
 )
 
 
@@ -252,44 +267,73 @@ def for_the_night(window: TimeWindow) -> TimeWindow:
 
 
 def _calendar(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
-    """The first calendar date the message names (see _DAY_MONTH and the others), the next one from
-    today when it names no year, with the characters that said it; None for none or an impossible
-    date ("31/02"). "24/24" and "7/7" are opening hours, not dates."""
+    """The first calendar date to come that the message names (see _DAY_MONTH and the others), the
+    next one from today when it names no year, with the characters that said it; None for none, an
+    impossible date ("31/02"), a date gone by or a street's name. "24/7" and "7/7" are opening hours."""
     folded, where = fold_map(text)
     found: list[tuple[int, int, int, int | None, int]] = []  # (start, day, month, year, end)
     for m in _DAY_MONTH.finditer(folded):
-        found.append((m.start(), int(m.group(1)), _MONTHS[m.group(2)], None, m.end()))
+        found.append((m.start(), int(m.group(1)), _MONTHS[m.group(2)], _year(m.group(3), today), m.end()))
     for m in _MONTH_DAY.finditer(folded):
-        found.append((m.start(), int(m.group(2)), _MONTHS[m.group(1)], None, m.end()))
+        found.append((m.start(), int(m.group(2)), _MONTHS[m.group(1)], _year(m.group(3), today), m.end()))
     for m in _NUMERIC.finditer(folded):
         first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        hours = second == 7 and (first <= 7 or first == 24)  # "24/7", "5/7": days of the week
         # "25/12", "05/01", "25/12/2026"; not "7/7" nor "24/24" (hours), nor "3/4" ("3 or 4 of us")
-        if year or first != second and (len(m.group(1)) == len(m.group(2)) == 2 or first > 12):
-            full = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
-            found.append((m.start(), first, second, full, m.end()))
+        if not hours and (
+            year or first != second and (len(m.group(1)) == len(m.group(2)) == 2 or first > 12)
+        ):
+            found.append((m.start(), first, second, _year(year, today), m.end()))
     for m in _HOLIDAYS.finditer(folded):
-        holiday, month = (25, 12) if m.group(1) else (1, 1)
-        found.append((m.start(), holiday, month, None, m.end()))
+        group = next(i for i in range(len(_HOLIDAY_KEYS)) if m.group(i + 1))
+        _, month, number = _HOLIDAY_KEYS[group]
+        found.append((m.start(), number, month, None, m.end()))
     if not found:
         for m in _CUED_DAY.finditer(folded):
-            number = int(m.group(1) or m.group(2))
-            month = today.month if number >= today.day else today.month % 12 + 1
-            year = today.year + (1 if month < today.month else 0)
             group = 1 if m.group(1) else 2
-            found.append((m.start(group), number, month, year, m.end(group)))
+            found.append((m.start(group), int(m.group(group)), 0, None, m.end(group)))
             break
     for start, number, month, year, end in sorted(found):
+        if _NOT_AFTER.search(folded[:start]):
+            continue
+        day = _day_of_month(number, today) if month == 0 else _next(number, month, year, today)
+        if day is not None:
+            return day, (where[start], where[end - 1] + 1)
+    return None
+
+
+def _year(said: str | None, today: date) -> int | None:
+    """A year as written: "2027", "27"; "90" is 1990."""
+    if said is None:
+        return None
+    year = int(said)
+    if len(said) == 2:
+        year += 2000 if year <= today.year % 100 + 1 else 1900
+    return year
+
+
+def _next(number: int, month: int, year: int | None, today: date) -> date | None:
+    """That day, this year or the next; None when it is gone by (a year said, or not long ago)."""
+    try:
+        day = date(year or today.year, month, number)
+        if year is None and day < today and (today - day).days > _PAST_DAYS:
+            day = date(today.year + 1, month, number)
+    except ValueError:
+        return None
+    return day if day >= today else None
+
+
+def _day_of_month(number: int, today: date) -> date | None:
+    """The next day numbered so: this month's, or the next month that has it ("le 30" on 31 January is
+    30 March)."""
+    year, month = today.year, today.month
+    if number < today.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    for _ in range(3):
         try:
-            day = date(year or today.year, month, number)
-            if year is None and day < today:
-                if (today - day).days <= _PAST_DAYS:
-                    continue  # "à la rue depuis le 15 novembre": a day gone by, no time to search
-                day = date(today.year + 1, month, number)
+            return date(year, month, number)
         except ValueError:
-            continue
-        if day < today:
-            continue
-        return day, (where[start], where[end - 1] + 1)
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return None
 
 

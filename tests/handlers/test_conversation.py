@@ -522,6 +522,13 @@ async def test_3114_heads_every_later_list_once_suicide_was_told(sms: Chat) -> N
         assert sum(r.text.count("3114") for r in replies) == 1, text
     assert all("3114" not in r.text for r in await sms.send("1"))  # a place's details: the place only
     assert load(dump(sms.conv)).suicide  # a worker's store keeps it between messages
+    # a medical emergency told later comes first, as ever (15 before 3114)
+    told = "\n".join(
+        line
+        for r in await sms.send("mon pote fait un malaise, il respire plus, strasbourg")
+        for line in r.alerts
+    )
+    assert "15" in told and told.index("15") < told.index("3114"), told
 
 
 async def test_3114_is_not_kept_for_an_operator_nor_without_suicide_told(sms: Chat, deps: Deps) -> None:

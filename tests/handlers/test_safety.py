@@ -279,11 +279,22 @@ LABOUR = [  # a persona trial (2026-12-06): the first four were read as nothing
     "mon bébé bouge plus depuis ce matin",
     "my water broke",
     "et si j'accouche ?",
+    # where, not when (review, 2026-12-06: a first list of look-alikes cancelled these)
+    "elle accouche dans la voiture",
+    "j'accouche dans la rue",
+    "ma femme va accoucher dans la voiture",
+    "elle accouche en ce moment",
+    "j'accouche en pleine rue",
 ]
 NOT_LABOUR = [
     "le bébé arrive en mars, où dormir à colmar",
     "je vais accoucher dans 2 mois, un lit a colmar",
     "enceinte de 8 mois je cherche un suivi de grossesse",
+    "je suis enceinte je vais accoucher la semaine prochaine, je cherche un hebergement a strasbourg",
+    "je vais accoucher debut janvier",
+    "je vais accoucher ce mois ci",
+    "mon bebe arrive demain de l'etranger",
+    "j'ai peur de perdre les eaux dans la rue",
 ]
 
 
