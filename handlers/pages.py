@@ -206,10 +206,19 @@ def access_labels(result: Result, lang: str, *, saturation: bool = True) -> list
     return labels
 
 
+def notice_label(result: Result, lang: str) -> tuple[str, ...]:
+    """ "avis : voir le détail" on a list line when the place has a temporary message for the time
+    asked: "ouvert jusqu'à 12h" must not hide "la permanence du vendredi est suspendue"."""
+    return (to(lang, "notice: see details"),) if result.temp_message else ()
+
+
 def _with_access(line: str, result: Result, lang: str, *, most: int | None = None) -> str:
-    """The public's list line with how the place is entered ("sur rendez-vous"), `most` of its words:
-    "ouvert" must not read as "walk in now" for a place that takes people on appointment or referral."""
-    return " · ".join((line, *access_labels(result, lang, saturation=False)[:most]))
+    """The public's list line with how the place is entered ("sur rendez-vous"), `most` of its words,
+    and its temporary notice: "ouvert" must not read as "walk in now" for a place that takes people
+    on appointment or referral."""
+    return " · ".join(
+        (line, *access_labels(result, lang, saturation=False)[:most], *notice_label(result, lang))
+    )
 
 
 def dense_line(
@@ -226,7 +235,13 @@ def dense_line(
     """One place on one line an operator reads out or copies whole: name, distance, state, street,
     phone, then the access conditions and how busy it is, and whether someone reported it wrong."""
     first = _line(number, title(result, needs, lang), result, at, now, lang, brief=True, walking=walking)
-    parts = [first, _street(result), defuse(result.phone or ""), *access_labels(result, lang)]
+    parts = [
+        first,
+        _street(result),
+        defuse(result.phone or ""),
+        *access_labels(result, lang),
+        *notice_label(result, lang),
+    ]
     if reported:  # "le 3 est fermé", said since a person last checked the place (handlers/reporting.py)
         parts.append(tr(lang, "Reported recently: call first."))
     if is_stale(result, now):
@@ -258,7 +273,8 @@ def _compact_lines(
                 describe(result.state, at, lang, now=now, brief=True),
                 _name(result, needs, lang),
                 audience_marker(result.audience, lang),
-                access_labels(result, lang, saturation=False)[:1],  # as _with_access(…, most=1)
+                # as _with_access(…, most=1)
+                [*access_labels(result, lang, saturation=False)[:1], *notice_label(result, lang)],
                 _street(result),
                 defuse(result.phone or ""),
                 _town_of_far(result),

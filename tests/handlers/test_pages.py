@@ -207,3 +207,16 @@ async def test_with_a_filter_nothing_open_near_is_said_of_what_fits(deps: Deps) 
     first = (await chat.text("manger colmar sans orientation")).splitlines()[0]
     assert first.startswith("Aucun lieu à moins de 3 km de Colmar (68) ne correspond à votre demande"), first
     assert "Rien n'est ouvert" not in first
+
+
+async def test_a_temporary_notice_is_flagged_on_every_list_line(deps: Deps) -> None:
+    """A persona trial (2026-12-06): on a Friday a grocery was listed "ouvert jusqu'à 12h" while its
+    message, in the details only, said "la permanence du vendredi est suspendue"."""
+    base = replace(await _a_result(deps), temp_message=None)
+    noticed = replace(base, temp_message="La permanence du vendredi est suspendue jusqu'à nouvel ordre")
+    for surface in (CONSOLE, SMS):
+        assert "avis" not in results_text((base,), 1, 1, "Douches :", NOW, NOW, "fr", surface=surface)
+        listed = results_text((noticed,), 1, 1, "Douches :", NOW, NOW, "fr", surface=surface)
+        assert "avis : voir le détail" in listed.splitlines()[1], listed
+    dense = results_text((noticed,), 1, 1, "Douches :", NOW, NOW, "fr", surface=CONSOLE, dense=True)
+    assert "avis : voir le détail" in dense
