@@ -353,7 +353,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     # under 18 said a few messages before. A 119 line too many costs less than one missing.
     told_alone = alerts.minor_told and not who.along
     remembered = kept.age is not None and kept.age < 18 and not alerts.minor
-    alerts = replace(alerts, bed_for_minor=told_alone or remembered)
+    # an operator's caller under 18 ("MNA 16 ans", "mineur"), the jargon's age included
+    told_by_operator = ctx.operator and who.filters.age is not None and who.filters.age < 18 and not who.along
+    alerts = replace(alerts, bed_for_minor=told_alone or remembered or told_by_operator)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)
     point: tuple[float, float, str] | None = None
     written = understanding.place if understanding is not None else None

@@ -350,6 +350,12 @@ def safety_lines(
             if short
             else t(lang, "A child alone or in danger: call 119, free, 24/7 (17 or 112 if the danger is now).")
         )
+    elif operator and alerts.bed_for_minor and (alerts.shelter or alerts.outside):
+        # "MNA 16 ans seul, il dort dehors": the operator's list holds adult shelters that will turn
+        # the child away; the child protection's way in, said once
+        lines.append(
+            t(lang, "Minor alone: adult shelters will refuse them. Child protection (ASE) through 119, 24/7.")
+        )
     elif alerts.minor and not operator and (alerts.shelter or alerts.outside):
         lines.append(
             t(lang, "Under 18: adult shelters may refuse you. Call 119 first, 24/7.")

@@ -183,11 +183,13 @@ async def test_who_the_person_is_in_the_operators_words(operator: Desk) -> None:
     assert "animal_assitance" not in operator.spy.queries[0].categories
 
 
-async def test_a_minor_is_an_age_not_a_119_line_for_the_operator(operator: Desk, public: Desk) -> None:
+async def test_a_minor_is_an_age_and_a_note_for_the_operator(operator: Desk, public: Desk) -> None:
+    """The public's lines speak to a minor ("Appelez d'abord le 119"); the operator's, since a persona
+    trial (2026-12-06), say once where a minor alone goes instead of the adult shelters listed."""
     text = await operator.text("hébergement mineur Mulhouse")
     assert operator.spy.queries[0].filters.age == 17
-    assert "119" not in text and "115" not in text
-    assert "119" in await public.text("je suis mineur, je cherche où dormir à Mulhouse")
+    assert text.startswith("Mineur seul : ") and "Appelez d'abord" not in text and "115" not in text
+    assert "Appelez d'abord le 119" in await public.text("je suis mineur, je cherche où dormir à Mulhouse")
 
 
 async def test_a_follow_up_constraint_narrows_the_same_search(operator: Desk) -> None:
@@ -284,3 +286,25 @@ def test_every_operator_sentence_is_translated_with_its_placeholders(lang: str) 
         assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", text)), (lang, msgid)
         if lang != "en":
             assert text != msgid or len(msgid) < 5, (lang, msgid)  # a translation, not an English copy
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "jeune de 16 ans seul à la rue, mulhouse, mise a l'abri",
+        "MNA 16 ans seul mulhouse ce soir, il dort dehors",
+    ],
+)
+async def test_a_minor_alone_told_by_an_operator_brings_the_child_protection_and_no_family_place(
+    deps: Deps, said: str
+) -> None:
+    """A persona trial (2026-12-06): a 115 operator's "MNA 16 ans seul" had adult and family-only
+    shelters, with nothing said of the child protection (ASE) the adult shelters would send him to."""
+    operator = Desk(deps, Role.OPERATOR)
+    text = await operator.text(said)
+    assert text.startswith("Mineur seul : ") and "119" in text.splitlines()[0], text
+    assert operator.spy.queries[-1].filters.family == "isolated"
+    assert all(r.audience.family != ("family",) for r in operator.spy.results), (
+        "a family-only place for a boy"
+    )
+    assert "Mineur seul" not in await Desk(deps, Role.OPERATOR).text("homme 40 ans dormir mulhouse")
