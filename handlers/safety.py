@@ -381,7 +381,18 @@ def safety_lines(
                 "Violence: call 3919, free and anonymous, 24/7. The call does not show on the phone bill.",
             )
         )
-    if (alerts.shelter or alerts.outside) and not operator:
+    if alerts.no_answer and not operator:
+        # "le 115 répond pas": not "call 115" again, but that it is busy, and where to go tonight when
+        # the cold or a body cannot wait (a pregnant woman in her car at -5 °C, persona trial 2026-12-06)
+        lines.append(
+            t(lang, "115 busy: call again. Pregnant, ill, baby, very cold: 15 or hospital ER.")
+            if short
+            else t(
+                lang,
+                "The 115 is often busy at night: call again. Pregnant, ill, with a baby or very cold: call 15 or go to a hospital emergency department.",  # noqa: E501
+            )
+        )
+    elif (alerts.shelter or alerts.outside) and not operator:
         lines.append(
             t(lang, "A bed tonight: 115, free, 24/7.")
             if short

@@ -420,6 +420,16 @@ def test_the_115_not_answering_is_told_apart(text: str, no_answer: bool) -> None
     assert alerts.no_answer is no_answer and (alerts.outside or not no_answer), text
 
 
+@pytest.mark.parametrize("short", [False, True])
+def test_when_the_115_does_not_answer_it_is_not_the_115_again_but_15_for_who_cannot_wait(short: bool) -> None:
+    """A persona trial (2026-12-06): a woman 8 months pregnant in her car at -5 °C wrote "le 115 repond
+    pas" and was told "Un lit ce soir : 115" again."""
+    lines = safety_lines(read_alerts("le 115 repond pas", ()), "fr", short=short)
+    assert not any("Un lit ce soir" in line or "Pour dormir ce soir" in line for line in lines), lines
+    assert any("rappelez" in line and "15 ou" in line and "nceinte" in line for line in lines), lines
+    assert not safety_lines(read_alerts("le 115 repond pas", ()), "fr", operator=True)
+
+
 # A trial by SMS (2026-12-06), after violence told at 2:00: "il me cherche j'ai peur" and "mon ex est
 # devant la porte" were not understood, with no 17/112; "un lit avc mon chien" brought 15 (a stroke).
 @pytest.mark.parametrize(
