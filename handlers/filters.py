@@ -22,6 +22,7 @@ _KEYS = (
     "free",
     "wheelchair",
     "no_referral",  # "sans orientation": a place one may walk into, never the information-point need
+    "undocumented",  # "sans papiers": no place only for those with a residence permit; the words stay a need
 )
 _SELF = ("women", "men")  # "no, I'm a man": a negation before says nothing of who is asking
 
@@ -111,8 +112,11 @@ def read_who(text: str) -> Who:
         animals=said("animals"),
         wheelchair=said("wheelchair"),
         no_referral=said("no_referral"),
+        administrative="undocumented" if said("undocumented") else None,
     )
-    spans = tuple(folded.original(a, b) for a, b in (*(s for f in found.values() for s in f), *unsaid))
+    # "j'ai pas de papiers" alone asks for help with them (needs.tsv: a situation), so its words stay
+    kept = (s for key, f in found.items() if key != "undocumented" for s in f)
+    spans = tuple(folded.original(a, b) for a, b in (*kept, *unsaid))
     other = expression["other"].search(words) is not None
     along = expression["along"].search(words) is not None
     return Who(filters, spans, frozenset(negations - found.keys()), other, along)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from handlers.deps import Deps
-from handlers.generic_needs import is_health, searched_categories
+from handlers.generic_needs import is_health, is_shelter, searched_categories
 from handlers.i18n import distance, kilometres, t, tr
 from handlers.model import Choice, Conversation, Pending, Reply, ReplyKind, Surface, Turn, Venue
 from handlers.operators import relaxed_note
@@ -346,6 +346,21 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             place=place[2],
         )
         note = (where, *note)
+    if (
+        offset == 0
+        and not ctx.operator
+        and conv.filters.administrative == "undocumented"
+        and is_shelter(conv.need)
+    ):
+        # "sans papiers, je peux aller au 115 sans me faire arrêter ?" (persona trial, 2026-12-06): the
+        # emergency shelter is unconditional (Code de l'action sociale, L345-2-2)
+        note = (
+            *note,
+            t(
+                lang,
+                "Emergency shelter is for everyone, with or without papers: the 115 does not ask for them.",
+            ),
+        )
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total or farther else ()
     # The emergency lines and the page in one message, unless the names would be cut past reading

@@ -1039,3 +1039,25 @@ async def test_two_needs_each_have_their_turn_on_the_page(sms: Chat) -> None:
     details = await sms.send("4")
     assert details[0].kind is ReplyKind.DETAILS
     assert line.split(". ", 1)[1].split(" (")[0].rstrip("…") in details[0].text
+
+
+async def test_without_papers_a_bed_is_said_to_be_for_everyone(sms: Chat) -> None:
+    """A persona trial (2026-12-06): "je suis sans papiers est ce que je peux aller au 115 sans me faire
+    arreter" had a shelter list and nothing of the fear; "j'ai pas de papiers" listed digital help."""
+    spy = recording(sms)
+    told = await sms.text(
+        "je suis sans papiers est ce que je peux aller au 115 sans me faire arreter, mulhouse"
+    )
+    assert "avec ou sans papiers : le 115 ne les demande pas" in told, told
+    assert spy.queries[-1].filters.administrative == "undocumented"
+    sms.conv = Conversation()
+    assert "avec ou sans papiers" not in await sms.text("un lit a mulhouse")
+    sms.conv = Conversation()
+    await sms.text("j'ai pas de papiers mulhouse")
+    assert spy.queries[-1].categories == ("regularization",)
+
+
+async def test_leaving_prison_is_understood(sms: Chat) -> None:
+    spy = recording(sms)
+    await sms.text("je sors de prison aujourdhui jai rien, mulhouse")
+    assert spy.queries and "social_accompaniment" in spy.queries[-1].categories
