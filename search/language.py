@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter, defaultdict
+from functools import cache
 
 import locales
 from search.lexicon import correct, lexicon, match_key, written_words
-from search.textnorm import token_spans
+from search.textnorm import alternation, token_spans
 
 __all__ = ["LANGUAGES", "DEFAULT", "detect_language", "words_of"]
 
@@ -95,6 +97,11 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
     langs = _BY_SCRIPT.get(script) or _LATIN
     if len(langs) == 1:
         return langs[0]
+    words = " ".join(t for t, _, _ in token_spans(text))
+    if _no_french().search(words):
+        # "je parle pas français. english. i need sleep": the words saying which language they cannot
+        # speak are not the language they write in
+        text = _no_french().sub(" ", words)
     scores = _votes(text, langs)
     for ch in text.lower():
         for lang, weight in _LETTERS.get(ch, ()):
@@ -104,3 +111,10 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
     if found is not None:
         return found
     return (hint or DEFAULT) if script == "LATIN" else langs[0]
+
+
+@cache
+def _no_french() -> re.Pattern[str]:
+    """ "I don't speak French" in any of our languages (commands.tsv `no_french`), on folded words."""
+    phrases = (" ".join(t for t, _, _ in token_spans(p)) for p in locales.words("commands", "no_french"))
+    return re.compile(rf"(?<!\w)(?:{alternation(p for p in phrases if p)})(?!\w)")

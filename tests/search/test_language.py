@@ -80,3 +80,16 @@ def test_unknown_hint_is_ignored() -> None:
 @pytest.mark.parametrize("text", ["\x00\x01", "🙂🙏", "a" * 10_000, "'; DROP TABLE x; --", "\u202e\u200b"])
 def test_bad_input(text: str) -> None:
     assert detect_language(text) in LANGUAGES
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # a persona trial (2026-12-06): the first was answered in French, with French lessons sought
+        ("je parle pas francais. english. i need sleep colmar", "en"),
+        ("i don't speak french, where can i eat in colmar", "en"),
+        ("no hablo frances, donde dormir en colmar", "es"),
+        ("je parle pas bien francais je veux apprendre a saint louis", "fr"),  # said in French
+    ],
+)
+def test_the_words_saying_no_french_are_not_the_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected

@@ -519,3 +519,10 @@ def test_words_that_ask_at_the_very_end_of_a_long_message() -> None:
     assert {n.category for n in find_needs(text).needs} == {"accomodation_and_housing"}
     words = "un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze"
     assert find_needs(f"{words} need").needs == () and find_needs(f"{words} i need").needs == ()
+
+
+def test_no_french_said_with_a_need_is_not_french_lessons() -> None:
+    assert [n.category for n in find_needs("je parle pas francais. english. i need sleep colmar").needs] == [
+        "accomodation_and_housing"
+    ]
+    assert [n.category for n in find_needs("je parle pas francais").needs] == ["french_course"]
