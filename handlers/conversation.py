@@ -20,6 +20,7 @@ from handlers.outreach import read_walk, says_here
 from handlers.questions import MAIN_NEEDS, ask_place, help_reply, language_menu, need_choice, need_menu
 from handlers.safety import CATEGORIES, Alerts, read_alerts, safety_lines
 from handlers.searching import Ctx, details, lines_first, more, notice, proceed, seen
+from handlers.terms import FoldedText
 from search import PARIS, Filters, street_span, words_of
 
 log = logging.getLogger(__name__)
@@ -409,10 +410,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
             return await proceed(conv, ctx, lines or None)
         lead = t(lang, "{place}: what do you need? Send a number or write it in your words:", place=point[2])
         conv = replace(conv, filters=kept)  # "sans orientation Colmar": for the need
-        return Turn(
-            _asking_need(conv),
-            lines_first(lines, (need_menu(lang, lead, short=ctx.surface.terse),), ctx),
-        )
+        menu = need_menu(lang, lead, short=ctx.surface.terse)
+        if not lines and (numbers := _numbers_for_a_stranger(text, lang)):
+            menu = replace(menu, text=f"{numbers}\n{menu.text}")
+        return Turn(_asking_need(conv), lines_first(lines, (menu,), ctx))
     raised = alerts.minor_told or any(getattr(alerts, category) for category in CATEGORIES)
     if candidates and not raised:  # a word near a need's, in a crisis ("appeler le 119": phones), is not one
         return _ask_choice(conv, candidates, lines, ctx)
@@ -458,10 +459,29 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         sorry = t(lang, "Your message is very long: send just what you need and the town.")
     else:
         sorry = t(lang, "Sorry, I did not understand.")
+    if numbers := _numbers_for_a_stranger(text, lang):
+        sorry = f"{numbers}\n{sorry}"
     return Turn(
         _asking_need(conv),
         (notice(lang, sorry), need_menu(lang, short=ctx.surface.terse)),
     )
+
+
+STRANGER_WORDS = 3  # a message of this many words or more, in none of our languages: the numbers first
+
+
+def _numbers_for_a_stranger(text: str, lang: str) -> str | None:
+    """A message in a language we do not read ("kocam beni dövüyor…", Turkish: my husband beats me)
+    may tell of danger no reader of ours can see: the emergency numbers before the menu, numbers
+    anyone can read (a persona trial, 2026-12-06, found a beaten woman's Turkish answered with the
+    French menu alone). Part of the menu's text, as in the welcome: no alarm raised, for it may be
+    an ordinary question ours could not read ("wach kayn chi blasa nchargi fiha tilifoni?")."""
+    words = [w for w in FoldedText.of(text).text.split() if w.isalpha()]
+    if len(words) < STRANGER_WORDS or not all(w.isascii() for w in words):
+        return None  # our languages of other scripts each have theirs (Arabic, Cyrillic, Georgian)
+    if max(words_of(text, other) for other in LANGUAGES) > len(words) / 4:
+        return None
+    return t(lang, "Emergency: 112 · medical 15 · police 17 · bed 115 · violence 3919 · child 119")
 
 
 def _abroad(conv: Conversation, lat: float, lon: float, ctx: Ctx) -> Turn:

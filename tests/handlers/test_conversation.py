@@ -1061,3 +1061,23 @@ async def test_leaving_prison_is_understood(sms: Chat) -> None:
     spy = recording(sms)
     await sms.text("je sors de prison aujourdhui jai rien, mulhouse")
     assert spy.queries and "social_accompaniment" in spy.queries[-1].categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kocam beni dovuyor, cocuklarimla evden ciktim, mulhouse, nereye gidebilirim",  # Turkish
+        "Wo kann ich heute essen in Strasbourg",  # German
+    ],
+)
+async def test_a_message_in_a_language_we_do_not_read_gets_the_emergency_numbers_first(
+    sms: Chat, text: str
+) -> None:
+    """A persona trial (2026-12-06): a woman writing in Turkish that her husband beats her had the
+    French menu alone."""
+    replies = await sms.send(text)
+    first = replies[0].text.splitlines()[0]
+    assert "112" in first and "3919" in first and "17" in first, first
+    for ours in ("manger mulhouse", "bonjour", "je veux manger", "asdf"):
+        sms.conv = Conversation()
+        assert all("médical 15" not in r.text for r in await sms.send(ours)), ours
