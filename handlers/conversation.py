@@ -36,18 +36,21 @@ _TOWN_WIDE = frozenset({"commune", "postcode", "locality", "arrondissement"})  #
 SWITCH_WORDS = 3.0  # lexicon words of another language that move a conversation whose language is known
 
 
-def _worth_detecting(text: str, understanding: UnderstandingLike, known: str | None) -> bool:
+def _worth_detecting(
+    text: str, understanding: UnderstandingLike, known: str | None, *, operator: bool = False
+) -> bool:
     """One word ("Mulhouse", "ok") says little about a language; a sentence or a named need does.
 
-    Once the conversation's language is known, only real evidence moves it: another script, a need
-    understood in words of the other language more than of the known one, or several words of the
-    other language, more than of the known one ("<script> OR 1=1", emoji: none).
+    Once the conversation's language is known, only real evidence moves it: another script (for an
+    operator, who quotes the caller — «elle dit "мені нема де спати"» —, only with no word of the
+    known language), a need understood in words of the other language more than of the known one,
+    or several words of the other language, more than of the known one ("<script> OR 1=1", emoji: none).
     """
     words = [w for w in text.split() if _LETTERS.search(w)]
     if known is None or understanding.language == known:
         return len(words) >= 2 or bool(understanding.needs)
     if locales.info(understanding.language).script != locales.info(known).script:
-        return True
+        return not operator or words_of(text, known) == 0
     theirs, ours = words_of(text, understanding.language), words_of(text, known)
     if understanding.needs:  # "douche" after English: French; "aveți pediatru sau PMI?": still Romanian
         return theirs > ours
@@ -291,7 +294,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if (
         understanding is not None
         and not conv.lang_chosen
-        and _worth_detecting(unwalked, understanding, had_lang)
+        and _worth_detecting(unwalked, understanding, had_lang, operator=ctx.operator)
     ):
         if understanding.language in LANGUAGES:
             lang = understanding.language

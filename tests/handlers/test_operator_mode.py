@@ -308,3 +308,18 @@ async def test_a_minor_alone_told_by_an_operator_brings_the_child_protection_and
         "a family-only place for a boy"
     )
     assert "Mineur seul" not in await Desk(deps, Role.OPERATOR).text("homme 40 ans dormir mulhouse")
+
+
+async def test_an_operator_quoting_a_caller_in_another_script_is_answered_in_the_operators_language(
+    deps: Deps,
+) -> None:
+    """A persona trial (2026-12-06): «elle dit "мені нема де спати", elle est à mulhouse» turned the
+    operator's whole answer Ukrainian."""
+    operator = Desk(deps, Role.OPERATOR)
+    await operator.text("CHU colmar")
+    await operator.text('elle dit "мені нема де спати", elle est à mulhouse')
+    assert operator.conv.lang == "fr"
+    public = Desk(deps, Role.PUBLIC)
+    await public.text("manger colmar")
+    await public.text("мені нема де спати в мюлузі")
+    assert public.conv.lang == "uk"  # someone who writes in Ukrainian is answered in Ukrainian
