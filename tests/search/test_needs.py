@@ -526,3 +526,12 @@ def test_no_french_said_with_a_need_is_not_french_lessons() -> None:
         "accomodation_and_housing"
     ]
     assert [n.category for n in find_needs("je parle pas francais").needs] == ["french_course"]
+
+
+def test_social_coverage_is_insurance_and_a_night_without_a_blanket_is_a_blanket() -> None:
+    """A persona trial (2026-12-06): "un homme sans couverture sociale" listed luggage storage and a
+    clothing shop (a blanket)."""
+    assert [n.category for n in find_needs("PASS mulhouse pour un homme sans couverture sociale").needs] == [
+        "health_coverage"
+    ]
+    assert "equipment" in [n.category for n in find_needs("je dors dehors sans couverture mulhouse").needs]
