@@ -1081,3 +1081,14 @@ async def test_a_message_in_a_language_we_do_not_read_gets_the_emergency_numbers
     for ours in ("manger mulhouse", "bonjour", "je veux manger", "asdf"):
         sms.conv = Conversation()
         assert all("médical 15" not in r.text for r in await sms.send(ours)), ours
+
+
+async def test_a_wheelchair_said_after_a_list_is_who_comes_not_a_need(sms: Chat) -> None:
+    """A persona trial (2026-12-06): "je suis en fauteuil roulant" after "manger colmar" searched
+    disability advice, "nothing within 200 km"."""
+    spy = recording(sms)
+    await sms.text("manger colmar")
+    await sms.text("je suis en fauteuil roulant")
+    later = spy.queries[1:]
+    assert later and all(q.categories == spy.queries[0].categories for q in later)
+    assert later[0].filters.wheelchair
