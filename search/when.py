@@ -190,12 +190,14 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
 
     day: date | None = None
     day_key = next((k for k in found if k in DAY_KEYS), None)
+    # "demain" at 1:30, not yet slept: the day that dawns, as "ce soir" then is the night going on
+    dawn = now.hour < NOT_YET_SLEPT and day_key in ("tomorrow", "after_tomorrow")
     if calendar is not None:  # a date said outweighs "demain" or a weekday said with it
-        day, day_key = calendar[0], None
+        day, day_key, dawn = calendar[0], None, False
     elif day_key == "tomorrow":
-        day = today + timedelta(days=1)
+        day = today + timedelta(days=0 if dawn else 1)
     elif day_key == "after_tomorrow":
-        day = today + timedelta(days=2)
+        day = today + timedelta(days=1 if dawn else 2)
     elif day_key == "today":
         day = today
     elif day_key in WEEKDAYS:
@@ -241,7 +243,7 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             start = now
         return TimeWindow(start, end, part, span, said)
     if day is not None:
-        if day == today:
+        if day == today and not dawn:
             end = max(_at(today, 20), now + timedelta(hours=2))
             return TimeWindow(now, end, "today", span, said)
         label = day_key if day_key in ("tomorrow", "after_tomorrow") else "day"
@@ -254,6 +256,7 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
 # Windows naming a whole day, which a request for a bed means as the night that follows it.
 _DAY_LABELS = frozenset({"today", "tomorrow", "after_tomorrow", "day"})
 MORNING_AFTER = 8  # a night's shelter runs until the next morning
+NOT_YET_SLEPT = 5  # before this hour, "demain" is the day that dawns
 
 
 def for_the_night(window: TimeWindow) -> TimeWindow:

@@ -281,3 +281,14 @@ def test_a_calendar_date_is_that_day(text: str, now: datetime, day: tuple[int, i
 def test_numbers_and_words_that_are_not_a_date(text: str, now: datetime) -> None:
     found = find_when(text, now)
     assert found is None or found.start.date() == now.date(), text
+
+
+def test_tomorrow_said_before_sleeping_is_the_day_that_dawns() -> None:
+    """A persona trial (2026-12-06): "demain" at 1:30 on 25 December was searched on the 26th."""
+    night = datetime(2026, 12, 25, 1, 30, tzinfo=PARIS)
+    found = find_when("demain", night)
+    assert found is not None and found.start == datetime(2026, 12, 25, 8, 0, tzinfo=PARIS)
+    after = find_when("apres demain", night)
+    assert after is not None and after.start.date() == datetime(2026, 12, 26).date()
+    day = find_when("demain", datetime(2026, 12, 25, 10, 30, tzinfo=PARIS))
+    assert day is not None and day.start == datetime(2026, 12, 26, 8, 0, tzinfo=PARIS)
