@@ -37,7 +37,9 @@ SHELTER = frozenset(
 WARM = frozenset({"day_hosting", "welcome"})
 
 # A veterinarian is under "health" in the taxonomy, but a night with a sick dog is not a case for 15.
-_NOT_HUMAN_HEALTH = frozenset({"vet_care"})
+# Health categories whose closed doors at night call for no 15: an animal's, and clean material
+# (syringes, kits: "seringues" at 21:30 had a paid SMS more, "Urgence médicale : 15").
+_NO_NIGHT_EMERGENCY = frozenset({"vet_care", "addiction_prevention_and_material"})
 
 
 def searched_categories(needs: tuple[str, ...]) -> tuple[str, ...]:
@@ -52,7 +54,7 @@ def searched_categories(needs: tuple[str, ...]) -> tuple[str, ...]:
 
 def is_health(needs: tuple[str, ...]) -> bool:
     """Health or any of its descendants (psychologist, dental care…): at night, the emergency is 15."""
-    human = taxonomy().expand(["health"]) - _NOT_HUMAN_HEALTH
+    human = taxonomy().expand(["health"]) - _NO_NIGHT_EMERGENCY
     return any(need in human for need in needs)
 
 

@@ -1092,3 +1092,12 @@ async def test_a_wheelchair_said_after_a_list_is_who_comes_not_a_need(sms: Chat)
     later = spy.queries[1:]
     assert later and all(q.categories == spy.queries[0].categories for q in later)
     assert later[0].filters.wheelchair
+
+
+async def test_syringes_at_night_cost_no_medical_emergency_sms(sms: Chat) -> None:
+    """A persona trial (2026-12-06): "seringues" at 21:30, every place closed, had a second paid SMS,
+    "Urgence médicale : 15"; a doctor asked then still has it."""
+    sms.at = datetime(2026, 12, 29, 21, 30, tzinfo=PARIS)
+    assert all("15 (SAMU)" not in r.text for r in await sms.send("seringues mulhouse"))
+    sms.conv = Conversation()
+    assert any("15 (SAMU)" in r.text for r in await sms.send("dentiste mulhouse"))
