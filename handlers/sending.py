@@ -134,8 +134,12 @@ def sms_text(result: Result, at: datetime, now: datetime, lang: str, fits: Calla
     name = title(result, (), lang, 60)
     if result.address_private:
         place = " ".join(p for p in (defuse(result.postal_code), defuse(result.city)) if p)
+        # A number to call: an SMS sent to someone on the street reaches no social worker (a persona trial,
+        # 2026-12-06: a Ukrainian woman was sent a shelter with no phone, no address and no 115)
         address = t(
-            lang, "Address given on referral only ({place}): ask a social worker to refer you.", place=place
+            lang,
+            "Address given on referral only ({place}): call 115 (free, 24/7) or a social worker to be referred.",  # noqa: E501
+            place=place,
         )
     else:
         where = noted(short_address(result), result)

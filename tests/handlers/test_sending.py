@@ -109,3 +109,16 @@ async def test_the_sms_fits_three_segments(deps: Deps, lang: str) -> None:
             assert segments(sent).count <= 3, body
             assert body.splitlines()[0].startswith(result.place_name[:10])
     assert counts
+
+
+async def test_a_place_reached_on_referral_is_sent_with_a_number_to_call(deps: Deps) -> None:
+    """A persona trial (2026-12-06): a shelter sent to a Ukrainian woman's phone said to ask a social
+    worker, with no phone, no address and no 115: a dead end on the street."""
+    page = await deps.directory.search(
+        Query(point=Point(47.7508, 7.3359), at=NOW, categories=("accomodation_and_housing",), limit=20)
+    )
+    private = [r for r in page.results if r.address_private]
+    assert private
+    for lang in ("fr", "uk"):
+        body = sms_text(private[0], NOW, NOW, lang, SmsSurface(3).fits)
+        assert "115" in body, body
