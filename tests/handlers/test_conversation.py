@@ -1101,3 +1101,14 @@ async def test_syringes_at_night_cost_no_medical_emergency_sms(sms: Chat) -> Non
     assert all("15 (SAMU)" not in r.text for r in await sms.send("seringues mulhouse"))
     sms.conv = Conversation()
     assert any("15 (SAMU)" in r.text for r in await sms.send("dentiste mulhouse"))
+
+
+async def test_a_volunteers_next_person_does_not_keep_the_last_ones_dogs(sms: Chat) -> None:
+    """A persona trial (2026-12-06): after "homme avec 2 chiens, dormir ce soir strasbourg", "maintenant
+    une maman avec son bebe, dormir ce soir" got the dog man's list, then "C'est tout"."""
+    spy = recording(sms)
+    await sms.text("homme avec 2 chiens, dormir ce soir strasbourg")
+    assert spy.queries[-1].filters.animals
+    await sms.text("maintenant une maman avec son bebe, dormir ce soir")
+    said = spy.queries[-1].filters
+    assert not said.animals and said.gender == "women" and said.family == "family", said
