@@ -298,6 +298,19 @@ NOT_LABOUR = [
 ]
 
 
+ABOUT_TO_FALL = [  # a second persona trial (2026-12-06): no 15, or 15 in a second SMS after closed clinics
+    "j ai faim depuis 3 jours, je vois flou, je vais tomber",
+    "jai pas mange depuis 3 jours j ai la tete qui tourne, haguenau",
+    "jai faim je tiens plus debout. strasbourg gare",
+    "j'ai mal, blessure saigne",
+]
+
+
+@pytest.mark.parametrize("text", ABOUT_TO_FALL)
+def test_about_to_fall_or_a_bleeding_wound_brings_15(text: str) -> None:
+    assert read_alerts(text, ()).medical, text
+
+
 @pytest.mark.parametrize("text", LABOUR)
 def test_labour_and_a_baby_that_no_longer_moves_bring_15(text: str) -> None:
     assert read_alerts(text, ()).medical, text
