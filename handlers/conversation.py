@@ -333,6 +333,10 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
         who = replace(who, filters=filters)
+    if who.undocumented:
+        ctx = replace(
+            ctx, undocumented=True
+        )  # a bed is for everyone, said with the beds (handlers.searching)
     walk_in = who.filters.no_referral  # "sans orientation", as the message says it
     if alerts.no_answer:
         # "le 115 ne répond pas": the beds one may walk into, not the shelters the 115 itself refers to
@@ -357,9 +361,17 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     # under 18 said a few messages before. A 119 line too many costs less than one missing.
     told_alone = alerts.minor_told and not who.along
     remembered = kept.age is not None and kept.age < 18 and not alerts.minor
-    # an operator's caller under 18 ("MNA 16 ans", "mineur"), the jargon's age included
-    told_by_operator = ctx.operator and who.filters.age is not None and who.filters.age < 18 and not who.along
-    alerts = replace(alerts, bed_for_minor=told_alone or remembered or told_by_operator)
+    # an operator's caller under 18 and alone ("MNA 16 ans", "mineur", "jeune de 16 ans seul"); not a
+    # parent's child ("maman avec sa fille de 12 ans", "famille, enfant de 4 ans"): no family split
+    told_by_operator = (
+        ctx.operator
+        and who.filters.age is not None
+        and who.filters.age < 18
+        and not who.along
+        and who.filters.family not in ("family", "couple", "pregnant")
+        and (who.filters.family == "isolated" or jargon.minor)
+    )
+    alerts = replace(alerts, bed_for_minor=told_by_operator if ctx.operator else told_alone or remembered)
     lines = safety_lines(alerts, lang, short=ctx.surface.terse, operator=ctx.operator)
     point: tuple[float, float, str] | None = None
     written = understanding.place if understanding is not None else None
@@ -471,6 +483,7 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
 
 
 STRANGER_WORDS = 3  # a message of this many words or more, in none of our languages: the numbers first
+_LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]+")  # Turkish "çıktım", Albanian "më" too
 
 
 def _numbers_for_a_stranger(text: str, lang: str) -> str | None:
@@ -480,7 +493,7 @@ def _numbers_for_a_stranger(text: str, lang: str) -> str | None:
     French menu alone). Part of the menu's text, as in the welcome: no alarm raised, for it may be
     an ordinary question ours could not read ("wach kayn chi blasa nchargi fiha tilifoni?")."""
     words = [w for w in FoldedText.of(text).text.split() if w.isalpha()]
-    if len(words) < STRANGER_WORDS or not all(w.isascii() for w in words):
+    if len(words) < STRANGER_WORDS or not all(_LATIN.fullmatch(w) for w in words):
         return None  # our languages of other scripts each have theirs (Arabic, Cyrillic, Georgian)
     if max(words_of(text, other) for other in LANGUAGES) > len(words) / 4:
         return None
@@ -552,7 +565,10 @@ def _refined(before: Filters, who: Who) -> Filters:
     return Filters(
         gender=said.gender if said.gender or said.family == "couple" else before.gender,
         age=said.age if said.age is not None else before.age,
-        family=said.family or (None if "family" in without else before.family),
+        # "je suis seule" after "moi et mes 2 enfants": no partner, still a family
+        family=before.family
+        if said.family == "isolated" and before.family in ("family", "couple", "pregnant")
+        else said.family or (None if "family" in without else before.family),
         administrative=said.administrative or before.administrative,
         free=said.free or (before.free and "free" not in without),
         no_appointment=said.no_appointment or before.no_appointment,

@@ -22,7 +22,7 @@ _KEYS = (
     "free",
     "wheelchair",
     "no_referral",  # "sans orientation": a place one may walk into, never the information-point need
-    "undocumented",  # "sans papiers": no place only for those with a residence permit; the words stay a need
+    "undocumented",  # "sans papiers" (Who.undocumented); the words stay a need ("j'ai pas de papiers")
 )
 _SELF = ("women", "men")  # "no, I'm a man": a negation before says nothing of who is asking
 
@@ -60,6 +60,9 @@ class Who:
     without: frozenset[str] = frozenset()  # what the message says is not coming: "pas de chien"
     other: bool = False  # the message asks for someone it names ("pour ma soeur"), maybe not the last one
     along: bool = False  # the sender comes along ("moi et ma fille", "avec mon fils", "on est")
+    # "sans papiers": said, never kept nor searched on (places for asylum seekers may be theirs too),
+    # only answered: the emergency shelter is for everyone
+    undocumented: bool = False
 
 
 def prepare() -> None:
@@ -112,14 +115,13 @@ def read_who(text: str) -> Who:
         animals=said("animals"),
         wheelchair=said("wheelchair"),
         no_referral=said("no_referral"),
-        administrative="undocumented" if said("undocumented") else None,
     )
     # "j'ai pas de papiers" alone asks for help with them (needs.tsv: a situation), so its words stay
     kept = (s for key, f in found.items() if key != "undocumented" for s in f)
     spans = tuple(folded.original(a, b) for a, b in (*kept, *unsaid))
     other = expression["other"].search(words) is not None
     along = expression["along"].search(words) is not None
-    return Who(filters, spans, frozenset(negations - found.keys()), other, along)
+    return Who(filters, spans, frozenset(negations - found.keys()), other, along, said("undocumented"))
 
 
 def read_filters(text: str) -> Filters:

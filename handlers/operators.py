@@ -130,6 +130,7 @@ class Jargon:
     age: int | None = None
     administrative: str | None = None
     new_caller: bool = False  # "nouvel appel": who the last caller was no longer filters the places
+    minor: bool = False  # "mineur", "MNA": a minor, told as one (an age alone may be a parent's child's)
     filter_spans: tuple[tuple[int, int], ...] = ()
 
     @property
@@ -184,6 +185,7 @@ def read_jargon(text: str) -> Jargon:
         age=age,
         administrative=administrative,
         new_caller=said(expression["new_caller"]),
+        minor=minor,
         filter_spans=tuple(filter_spans),
     )
 

@@ -36,6 +36,7 @@ class Ctx:
     walker: bool = False  # an outreach volunteer: walking times on every list
     operator: bool = False  # a registered operator or volunteer: dense lists, no "call 115" (issue 13)
     unplaced: str | None = None  # a street address the message wrote and no geocoder placed
+    undocumented: bool = False  # the message says the person has no papers (handlers.filters.Who)
 
 
 def notice(lang: str, text: str) -> Reply:
@@ -346,19 +347,14 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
             place=place[2],
         )
         note = (where, *note)
-    if (
-        offset == 0
-        and not ctx.operator
-        and conv.filters.administrative == "undocumented"
-        and is_shelter(conv.need)
-    ):
+    if offset == 0 and not ctx.operator and ctx.undocumented and is_shelter(conv.need):
         # "sans papiers, je peux aller au 115 sans me faire arrêter ?" (persona trial, 2026-12-06): the
         # emergency shelter is unconditional (Code de l'action sociale, L345-2-2)
         note = (
             *note,
             t(
                 lang,
-                "Emergency shelter is for everyone, with or without papers: the 115 does not ask for them.",
+                "Emergency shelter is for everyone, with or without papers.",
             ),
         )
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))

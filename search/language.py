@@ -98,10 +98,11 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
     if len(langs) == 1:
         return langs[0]
     words = " ".join(t for t, _, _ in token_spans(text))
-    if _no_french().search(words):
+    rest = _no_french().sub(" ", words)
+    if rest != words and len([w for w in rest.split() if w.isalpha()]) >= _REST_WORDS:
         # "je parle pas français. english. i need sleep": the words saying which language they cannot
-        # speak are not the language they write in
-        text = _no_french().sub(" ", words)
+        # speak are not the language they write in; said alone ("no hablo frances"), they are
+        text = rest
     scores = _votes(text, langs)
     for ch in text.lower():
         for lang, weight in _LETTERS.get(ch, ()):
@@ -111,6 +112,9 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
     if found is not None:
         return found
     return (hint or DEFAULT) if script == "LATIN" else langs[0]
+
+
+_REST_WORDS = 2  # words left beside "I don't speak French" for them to tell the language
 
 
 @cache

@@ -223,8 +223,9 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             hour += 12
         at_day = day or today
         start = _at(at_day, hour + minute / 60)
-        if day is None and start < now - timedelta(hours=1):
-            start = _at(today + timedelta(days=1), hour + minute / 60)
+        if day is None and start < now - timedelta(hours=1) or dawn and start < now:
+            # gone by today: tomorrow's ("demain à 1h" said at 2:00 is the next night's 1:00)
+            start = _at(at_day + timedelta(days=1), hour + minute / 60)
         before = [t for t, _, e in spans if e <= clock[2][0]]
         if before and before[-1] in _BEFORE:  # "avant 22h": from now (or the day's start) until then
             opening = now if start.date() == today else _at(start.date(), 8)

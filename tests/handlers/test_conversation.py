@@ -1048,13 +1048,11 @@ async def test_without_papers_a_bed_is_said_to_be_for_everyone(sms: Chat) -> Non
     told = await sms.text(
         "je suis sans papiers est ce que je peux aller au 115 sans me faire arreter, mulhouse"
     )
-    assert "avec ou sans papiers : le 115 ne les demande pas" in told, told
-    assert spy.queries[-1].filters.administrative == "undocumented"
+    assert "pour tout le monde, avec ou sans papiers" in told, told
+    # said, not searched on nor kept (a review: places for asylum seekers were hidden from them)
+    assert spy.queries[-1].filters.administrative is None and "undocumented" not in dump(sms.conv)
     sms.conv = Conversation()
     assert "avec ou sans papiers" not in await sms.text("un lit a mulhouse")
-    sms.conv = Conversation()
-    await sms.text("j'ai pas de papiers mulhouse")
-    assert spy.queries[-1].categories == ("regularization",)
 
 
 async def test_leaving_prison_is_understood(sms: Chat) -> None:
@@ -1067,6 +1065,7 @@ async def test_leaving_prison_is_understood(sms: Chat) -> None:
     "text",
     [
         "kocam beni dovuyor, cocuklarimla evden ciktim, mulhouse, nereye gidebilirim",  # Turkish
+        "kocam beni dövüyor, çocuklarımla evden çıktım, mulhouse, nereye gidebilirim",  # its own letters
         "Wo kann ich heute essen in Strasbourg",  # German
     ],
 )
@@ -1101,6 +1100,15 @@ async def test_syringes_at_night_cost_no_medical_emergency_sms(sms: Chat) -> Non
     assert all("15 (SAMU)" not in r.text for r in await sms.send("seringues mulhouse"))
     sms.conv = Conversation()
     assert any("15 (SAMU)" in r.text for r in await sms.send("dentiste mulhouse"))
+
+
+async def test_a_mother_alone_with_her_children_is_still_a_family(sms: Chat) -> None:
+    """A review (2026-12-06): "je suis seule" after "moi et mes 2 enfants" turned the family into one
+    person and hid the family shelters."""
+    spy = recording(sms)
+    await sms.text("un lit pour moi et mes 2 enfants a mulhouse")
+    await sms.text("je suis seule")
+    assert spy.queries[-1].filters.family == "family"
 
 
 async def test_a_volunteers_next_person_does_not_keep_the_last_ones_dogs(sms: Chat) -> None:

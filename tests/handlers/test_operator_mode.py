@@ -304,10 +304,18 @@ async def test_a_minor_alone_told_by_an_operator_brings_the_child_protection_and
     text = await operator.text(said)
     assert text.startswith("Mineur seul : ") and "119" in text.splitlines()[0], text
     assert operator.spy.queries[-1].filters.family == "isolated"
-    assert all(r.audience.family != ("family",) for r in operator.spy.results), (
-        "a family-only place for a boy"
-    )
-    assert "Mineur seul" not in await Desk(deps, Role.OPERATOR).text("homme 40 ans dormir mulhouse")
+    assert not [
+        r.place_name
+        for r in operator.spy.results
+        if r.audience.welcome == 2 and r.audience.family and "isolated" not in r.audience.family
+    ], "a family-only place for a boy alone"
+    for other in (
+        "homme 40 ans dormir mulhouse",
+        # a parent's child (a review, 2026-12-06): no child protection line, no family split
+        "maman avec sa fille de 12 ans, hébergement mulhouse ce soir",
+        "famille, enfant de 4 ans, mise a l'abri mulhouse",
+    ):
+        assert "Mineur seul" not in await Desk(deps, Role.OPERATOR).text(other), other
 
 
 async def test_an_operator_quoting_a_caller_in_another_script_is_answered_in_the_operators_language(

@@ -14,6 +14,7 @@ import locales
 from bot.gsm import for_sms, segments
 from bot.surfaces import SmsSurface
 from handlers import Deps
+from handlers.generic_needs import is_shelter
 from handlers.sending import SendAsk, answer_to_send, read_phone, read_send, shown_number, sms_text
 from search import Point, Query
 from tests.conftest import NOW
@@ -117,8 +118,13 @@ async def test_a_place_reached_on_referral_is_sent_with_a_number_to_call(deps: D
     page = await deps.directory.search(
         Query(point=Point(47.7508, 7.3359), at=NOW, categories=("accomodation_and_housing",), limit=20)
     )
-    private = [r for r in page.results if r.address_private]
+    private = [r for r in page.results if r.address_private and is_shelter((r.category,))]
     assert private
     for lang in ("fr", "uk"):
         body = sms_text(private[0], NOW, NOW, lang, SmsSurface(3).fits)
         assert "115" in body, body
+    food = await deps.directory.search(
+        Query(point=Point(47.7508, 7.3359), at=NOW, categories=("food",), limit=30)
+    )
+    grocery = next(r for r in food.results if r.address_private)  # a review: no 115 for a food bank
+    assert "115" not in sms_text(grocery, NOW, NOW, "fr", SmsSurface(3).fits)

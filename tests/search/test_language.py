@@ -89,6 +89,10 @@ def test_bad_input(text: str) -> None:
         ("i don't speak french, where can i eat in colmar", "en"),
         ("no hablo frances, donde dormir en colmar", "es"),
         ("je parle pas bien francais je veux apprendre a saint louis", "fr"),  # said in French
+        # said alone, the words tell their own language (a review, 2026-12-06)
+        ("no hablo frances", "es"),
+        ("nu vorbesc franceza", "ro"),
+        ("не розмовляю французькою", "uk"),
     ],
 )
 def test_the_words_saying_no_french_are_not_the_language(text: str, expected: str) -> None:

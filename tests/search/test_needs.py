@@ -541,8 +541,10 @@ def test_social_coverage_is_insurance_and_a_night_without_a_blanket_is_a_blanket
     ("text", "expected"),
     [  # a persona trial (2026-12-06): the first was not understood, the second read as face masks
         ("jai plus de metha depuis 2 jours mulhouse", ["addiction_care"]),
-        ("je suis en manque mulhouse", ["addiction_care"]),
+        ("en manque depuis hier mulhouse", ["addiction_care"]),
         ("en manque de nourriture mulhouse", ["food"]),
+        ("je suis en manque de nourriture mulhouse", ["food"]),  # a review: no addiction care here
+        ("je suis en manque de sommeil", []),
     ],
 )
 def test_withdrawal_as_said_in_the_street(text: str, expected: list[str]) -> None:

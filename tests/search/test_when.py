@@ -292,3 +292,5 @@ def test_tomorrow_said_before_sleeping_is_the_day_that_dawns() -> None:
     assert after is not None and after.start.date() == datetime(2026, 12, 26).date()
     day = find_when("demain", datetime(2026, 12, 25, 10, 30, tzinfo=PARIS))
     assert day is not None and day.start == datetime(2026, 12, 26, 8, 0, tzinfo=PARIS)
+    gone = find_when("demain a 1h", datetime(2026, 12, 25, 2, 0, tzinfo=PARIS))  # not an hour gone by
+    assert gone is not None and gone.start == datetime(2026, 12, 26, 1, 0, tzinfo=PARIS)
