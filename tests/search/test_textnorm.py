@@ -10,6 +10,9 @@ def test_latin_accents_case_ligatures_apostrophes() -> None:
     assert fold("Straße") == "strasse"
     assert fold("e\u0301te\u0301") == "ete"  # decomposed input
     assert fold("mâine, amanhã, demà, mañana") == "maine, amanha, dema, manana"
+    assert (
+        fold("″") == fold(fold("″")) == "''"
+    )  # a double prime is two primes, each an apostrophe (hypothesis)
 
 
 def test_other_scripts_keep_their_letters() -> None:
