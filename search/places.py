@@ -37,6 +37,9 @@ MAX_CHARS = 1500  # a place is named early; a 10 kB paste must not cost more tha
 CUES = place_words("cue")  # words that introduce a place: "à", "vers", "near", "в", "في"
 STATION_CUES = place_words("station")
 HOSPITAL_CUES = place_words("hospital")
+# "sorti de l'hôpital": where one was, not where one is (a persona trial, 2026-12-06: distances from
+# an endoscopy clinic for a man just out of hospital asking where to sleep in Strasbourg)
+LEFT_CUES = frozenset(place_words("left"))
 STRONG_CUES = place_words("strong_cue")  # "vers", "près", "near": surely a place after them
 _WELL_KNOWN = 20_000  # inhabitants: a town far from home written as a common word must be this big
 _ARR_WORDS = place_words("arrondissement")
@@ -467,11 +470,16 @@ def _poi(
     if cue_i is None:
         return None
     kind = "station" if toks[cue_i] in STATION_CUES else "hospital"
+    if any(t in LEFT_CUES for t in toks[max(0, cue_i - 4) : cue_i]):
+        return None
     town = max(hits, key=lambda h: h.score) if hits else None
     insee = _choose(g, town.insees, hints, home).insee if town else None
     if insee is not None and g.communes[insee].dept not in g.landmark_departments:
         return None
+    # The town's own name names none of its landmarks; a quarter said for it may ("Hautepierre")
     town_toks = set(toks[town.start : town.end]) if town else set()
+    if insee is not None:
+        town_toks &= {canon(t) for t, _, _ in token_spans(g.communes[insee].name)}
     words = {
         t
         for i, t in enumerate(toks)
@@ -481,9 +489,11 @@ def _poi(
     for p in g.pois:
         if p.kind != kind or (insee is not None and p.insee != insee):
             continue
-        score = float(sum(1 for w in set(p.key) if w in words))
-        score += 0.5 * p.main if kind == "station" else 0.3 * p.main
-        if insee is None and score < 1:
+        words_of_it = float(sum(1 for w in set(p.key) if w in words))
+        score = words_of_it + (0.5 * p.main if kind == "station" else 0.3 * p.main)
+        if insee is None and score < 1 or kind == "hospital" and words_of_it < 1:
+            # "l'hôpital de Strasbourg" names none of its hospitals: the town, not the first listed
+            # (a persona trial, 2026-12-06: an endoscopy centre)
             continue
         if best is None or score > best[0]:
             best = (score, p)

@@ -179,6 +179,16 @@ def test_ordinary_words_are_not_places(text: str) -> None:
     assert find_place(text) is None
 
 
+@pytest.mark.parametrize(
+    "text", ["moi sorti hopital dormir ce soir strasbourg", "je suis a l'hopital de strasbourg"]
+)
+def test_a_hospital_left_or_not_named_is_the_town(text: str) -> None:
+    """A persona trial (2026-12-06): a man just out of hospital was given distances from an endoscopy
+    centre, the first of Strasbourg's listed."""
+    found = find_place(text)
+    assert found is not None and (found.insee, found.kind) == ("67482", "commune"), found
+
+
 def test_a_common_word_town_needs_a_cue() -> None:
     assert find_place("manger à Nice") is not None
     for named in (
