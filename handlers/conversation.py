@@ -306,10 +306,9 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
         who = replace(who, filters=replace(who.filters, age=alerts.age))
     # Words that say who is coming ("avec un chien", "une femme avec un bébé") are not what is sought.
     said = (*who.spans, *walk.spans)
-    if alerts.no_answer or alerts.medical:
-        # "personne décroche au 115": no addiction care ("décrocher") nor phone sought; "my water broke",
-        # "je perds les eaux": no drinking water
+    if alerts.no_answer:  # "personne décroche au 115": no addiction care ("décrocher") nor phone sought
         said = (*said, *alerts.spans)
+    said = (*said, *alerts.care_spans)  # "my water broke": no drinking water
     needs = tuple(
         n.category for n in (understanding.needs if understanding else ()) if not _within(n.span, said)
     )

@@ -181,6 +181,9 @@ class Alerts:
     bed_for_minor: bool = False  # a bed asked for someone under 18 ("pour un garçon de 16 ans"): 119 too
     age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
+    # The words of a body or a life at stake, never read as a need either ("my water broke": no water;
+    # "je veux dormir et pas me réveiller": no bed)
+    care_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     def __bool__(self) -> bool:
         return any(getattr(self, name) for name in (*CATEGORIES, "shelter"))
@@ -286,12 +289,16 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
     # itself in "pas encore 18", "under 18".
     ages = _own_ages(folded, reader)
     minor = any(age < 18 for age in ages) or (bool(hits["minor"]) and not any(age > 18 for age in ages))
-    spans = tuple(
-        folded.original(a + start, a + end)
-        for found in hits.values()
-        for a, b in found
-        for start, end in reader.words.read(folded.text[a:b]).get("words", [])
-    )
+
+    def words_of(found: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+        return tuple(
+            folded.original(a + start, a + end)
+            for a, b in found
+            for start, end in reader.words.read(folded.text[a:b]).get("words", [])
+        )
+
+    spans = tuple(span for found in hits.values() for span in words_of(found))
+    care_spans = words_of([*hits["suicide"], *hits["medical"]])
     return Alerts(
         suicide=bool(hits["suicide"]),
         medical=bool(hits["medical"]),
@@ -305,6 +312,7 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         no_answer=any("115" in folded.text[a:b] for a, b in hits["outside"]),
         age=min(ages, default=None),
         spans=spans,
+        care_spans=care_spans,
     ).for_needs(needs)
 
 

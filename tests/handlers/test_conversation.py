@@ -574,6 +574,15 @@ async def test_the_nearest_beyond_the_radius_is_the_nearest(chat: Chat) -> None:
     assert "Colmar (40 km)" in told, told
 
 
+async def test_a_wish_never_to_wake_up_is_no_bed_asked(sms: Chat) -> None:
+    """A second persona trial (2026-12-06): "je veux dormir et pas me reveiller" had 3114, then
+    "Hébergement et logement : c'est noté"."""
+    spy = recording(sms)
+    replies = await sms.send("je veux dormir et pas me reveiller")
+    assert any("3114" in line for r in replies for line in r.alerts)
+    assert not spy.queries and sms.conv.need == ()
+
+
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:
     replies = await chat.send("j'ai avalé toute ma boîte de médocs, je veux plus vivre")
     alerts = "\n".join(line for r in replies for line in r.alerts)

@@ -306,6 +306,21 @@ ABOUT_TO_FALL = [  # a second persona trial (2026-12-06): no 15, or 15 in a seco
 ]
 
 
+DESPAIR = ["a quoi bon", "jai plus la force", "je n'ai plus la force", "je veux dormir et pas me reveiller"]
+NOT_DESPAIR = ["a quoi bon appeler le 115 il repond jamais", "jai plus la force de marcher jusqua colmar"]
+
+
+@pytest.mark.parametrize("text", DESPAIR)
+def test_despair_said_alone_brings_3114(text: str) -> None:
+    """A second persona trial (2026-12-06), at 23:50: "a quoi bon", "jai plus la force" had no 3114."""
+    assert read_alerts(text, ()).suicide, text
+
+
+@pytest.mark.parametrize("text", NOT_DESPAIR)
+def test_no_strength_for_a_task_is_no_despair(text: str) -> None:
+    assert not read_alerts(text, ()).suicide, text
+
+
 @pytest.mark.parametrize("text", ABOUT_TO_FALL)
 def test_about_to_fall_or_a_bleeding_wound_brings_15(text: str) -> None:
     assert read_alerts(text, ()).medical, text
