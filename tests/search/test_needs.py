@@ -549,3 +549,10 @@ def test_social_coverage_is_insurance_and_a_night_without_a_blanket_is_a_blanket
 )
 def test_withdrawal_as_said_in_the_street(text: str, expected: list[str]) -> None:
     assert [n.category for n in find_needs(text).needs] == expected
+
+
+def test_albanian_fle_is_no_french_class() -> None:
+    """A second persona trial (2026-12-06): "ku mund te fle sonte ne strasburg" (Albanian: where can I
+    sleep tonight) was read as French lessons, the acronym FLE."""
+    assert "french_course" not in [n.category for n in find_needs("ku mund te fle sonte ne strasburg").needs]
+    assert [n.category for n in find_needs("cours de fle strasbourg").needs] == ["french_course"]
