@@ -118,18 +118,6 @@ async def test_a_report_is_kept_and_thanked(sample_database_url: str) -> None:
     assert KEY not in everything and "06 12 34 56 78" not in everything and "0612345678" not in everything
 
 
-async def test_a_wrong_telephone_number_is_a_report_not_a_search_for_telephones(
-    sample_database_url: str,
-) -> None:
-    async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
-        await _say(resources, "douche Mulhouse")
-        details = await _say(resources, "1")
-        said = await _say(resources, "le numéro de téléphone est faux, c'est le 03 89 12 34 56 maintenant")
-        assert said.startswith("Merci"), said
-    (row,) = _reports(sample_database_url)
-    assert row["kind"] == "phone" and row["place_name"] in details
-
-
 async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> None:
     async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
         assert "pas encore de liste" in (await _say(resources, "signaler 2")).lower()
@@ -143,15 +131,21 @@ async def test_without_a_list_a_fact_is_no_report(sample_database_url: str) -> N
     assert _reports(sample_database_url) == []
 
 
-async def test_a_changed_number_is_kept_as_a_phone_report_without_the_number(
+async def test_a_changed_or_wrong_number_is_kept_as_a_phone_report_without_the_number(
     sample_database_url: str,
 ) -> None:
     async with Resources.open(make_settings(sample_database_url), lambda: NOW, deadline=False) as resources:
         await _say(resources, "douche Mulhouse")
         said = await _say(resources, "le 2 a changé de numéro, le nouveau c'est le 06 98 76 54 32")
         assert said.startswith("Merci")
-    (row,) = _reports(sample_database_url)
-    assert row["kind"] == "phone" and "98 76" not in row["text"]
+        details = await _say(resources, "1")
+        # a persona trial (2026-12-06): this was a search for telephones to use, then "le 3 a un mauvais
+        # numéro" filed against the third of that list
+        wrong = await _say(resources, "le numéro de téléphone est faux, c'est le 03 89 12 34 56 maintenant")
+        assert wrong.startswith("Merci"), wrong
+    changed, wrong_number = _reports(sample_database_url)
+    assert changed["kind"] == wrong_number["kind"] == "phone" and "98 76" not in changed["text"]
+    assert wrong_number["place_name"] in details
 
 
 async def test_reports_past_the_days_allowance_are_thanked_but_not_kept(sample_database_url: str) -> None:

@@ -310,30 +310,19 @@ DESPAIR = ["a quoi bon", "jai plus la force", "je n'ai plus la force", "je veux 
 NOT_DESPAIR = ["a quoi bon appeler le 115 il repond jamais", "jai plus la force de marcher jusqua colmar"]
 
 
-@pytest.mark.parametrize("text", DESPAIR)
-def test_despair_said_alone_brings_3114(text: str) -> None:
-    """A second persona trial (2026-12-06), at 23:50: "a quoi bon", "jai plus la force" had no 3114."""
-    assert read_alerts(text, ()).suicide, text
-
-
-@pytest.mark.parametrize("text", NOT_DESPAIR)
-def test_no_strength_for_a_task_is_no_despair(text: str) -> None:
-    assert not read_alerts(text, ()).suicide, text
-
-
-@pytest.mark.parametrize("text", ABOUT_TO_FALL)
-def test_about_to_fall_or_a_bleeding_wound_brings_15(text: str) -> None:
-    assert read_alerts(text, ()).medical, text
-
-
-@pytest.mark.parametrize("text", LABOUR)
-def test_labour_and_a_baby_that_no_longer_moves_bring_15(text: str) -> None:
-    assert read_alerts(text, ()).medical, text
-
-
-@pytest.mark.parametrize("text", NOT_LABOUR)
-def test_a_birth_to_come_is_no_emergency(text: str) -> None:
-    assert not read_alerts(text, ()).medical, text
+@pytest.mark.parametrize(
+    ("text", "category", "said"),
+    [
+        *((text, "suicide", True) for text in DESPAIR),
+        *((text, "suicide", False) for text in NOT_DESPAIR),
+        *((text, "medical", True) for text in (*ABOUT_TO_FALL, *LABOUR)),
+        *((text, "medical", False) for text in NOT_LABOUR),
+    ],
+)
+def test_persona_trials_of_2026_12_06(text: str, category: str, said: bool) -> None:
+    """Despair said alone ("a quoi bon" at 23:50), about to fall, a wound that bleeds, labour: each
+    read as nothing in a persona trial; a birth to come, no strength for a task: no alarm."""
+    assert getattr(read_alerts(text, ()), category) is said, text
 
 
 @pytest.mark.parametrize("text", INJURED)
