@@ -45,7 +45,12 @@ _CONDITIONS = {
 
 def audience_marker(audience: Audience, lang: str) -> str | None:
     """ "femmes", "familles", "-25 ans": two words on a list line for a place that takes only some
-    people (Soliguide's exclusive welcome), so a man is not sent to a women's shelter."""
+    people (Soliguide's exclusive welcome), so a man is not sent to a women's shelter; "surtout
+    femmes" for one that welcomes mainly women (accueil 1)."""
+    if audience.welcome == 1 and len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
+        # "surtout femmes": a man may go, but a woman fleeing violence looks for it, a man may not
+        # (a persona trial, 2026-12-06: "Le Fil d'Ariane" said so in its details only)
+        return t(lang, "mainly {who}", who=t(lang, _GENDERS[audience.genders[0]]))
     if audience.welcome != 2:
         return None
     parts: list[str] = []

@@ -58,8 +58,10 @@ async def test_exclusive_places_carry_a_short_audience_marker(deps: Deps) -> Non
     assert audience_marker(Audience(welcome=2, genders=("women",), family=("family",)), "ar") == (
         "النساء، العائلات"
     )
-    # a preferred public is welcome but not exclusive: no marker on the list line
-    assert audience_marker(Audience(welcome=1, genders=("women",)), "fr") is None
+    # a preferred public is welcome, not exclusive: said as such (a persona trial, 2026-12-06: "Le Fil
+    # d'Ariane" said "Surtout pour : femmes" in its details only)
+    assert audience_marker(Audience(welcome=1, genders=("women",)), "fr") == "surtout femmes"
+    assert audience_marker(Audience(welcome=1, family=("family",)), "fr") is None
     assert audience_marker(Audience(welcome=0), "fr") is None
     for lang in locales.LANGUAGES:
         assert audience_marker(Audience(welcome=2, genders=("women",), age_max=25), lang)
