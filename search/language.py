@@ -97,8 +97,10 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
     langs = _BY_SCRIPT.get(script) or _LATIN
     if len(langs) == 1:
         return langs[0]
-    words = " ".join(t for t, _, _ in token_spans(text))
-    rest = _no_french().sub(" ", words)
+    tokens = [t for t, _, _ in token_spans(text)]
+    words = " ".join(tokens)
+    said = not _no_french_keys().isdisjoint(tokens)  # most messages: no pattern to compile
+    rest = _no_french().sub(" ", words) if said else words
     if rest != words and len([w for w in rest.split() if w.isalpha()]) >= _REST_WORDS:
         # "je parle pas français. english. i need sleep": the words saying which language they cannot
         # speak are not the language they write in; said alone ("no hablo frances"), they are
@@ -115,6 +117,14 @@ def detect_language(text: str, *, hint: str | None = None) -> str:
 
 
 _REST_WORDS = 2  # words left beside "I don't speak French" for them to tell the language
+
+
+@cache
+def _no_french_keys() -> frozenset[str]:
+    """The longest word of each "I don't speak French" phrase ("francais", "французькою"): a message
+    with none of them says no such thing."""
+    phrases = ([t for t, _, _ in token_spans(p)] for p in locales.words("commands", "no_french"))
+    return frozenset(max(words, key=len) for words in phrases if words)
 
 
 @cache

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import NamedTuple
 
 import locales
 from db import PARIS
@@ -68,19 +69,8 @@ _BEFORE = frozenset(_words("before"))
 # alone is a result of the list ("le 3 est fermé"), not the 3rd.
 _PAST_DAYS = 300  # a date without its year this far behind is gone by; farther, it is next year's
 _MONTHS = {word: month for month in range(1, 13) for word in _words(f"month{month}")}
-_MONTH = alternation(_MONTHS)
-# Month first ("december 25"), but for words that are also verbs ("may 2 people", Romanian "mai 2" more)
-_MONTH_FIRST = alternation(word for word in _MONTHS if word not in ("may", "mai"))
 _NTH = r"(\d{1,2})(?:er|re|st|nd|rd|th|º|o)?"
 _YEAR = r"(?:\s+(\d{4}))?"
-_DAY_MONTH = re.compile(rf"(?<![\w/.:]){_NTH}\s+(?:de\s+|of\s+)?({_MONTH}){_YEAR}(?!\w)")
-_MONTH_DAY = re.compile(rf"(?<!\w)({_MONTH_FIRST})\s+{_NTH}(?![\w/:]){_YEAR}")
-_NUMERIC = re.compile(r"(?<![\w/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\w/])")
-_CUED_DAY = re.compile(
-    rf"(?<!\w)(?:{alternation(_words('date_cue'))})\s+{_NTH}(?![\w/:])"
-    rf"(?!\s*(?:{alternation(_words('clock_unit') + _words('hour_unit') + _words('minute_unit'))})(?!\w))"
-    rf"|(?<!\w)(?:{alternation(_words('date_article'))})\s+{_NTH}\s+(?={alternation(_words('date_part'))}(?!\w))"
-)
 # The eves first: at the same place, "on new year's eve" is the 31st, not "on new year's".
 _HOLIDAY_KEYS = (
     ("christmas_eve", 12, 24),
@@ -88,14 +78,50 @@ _HOLIDAY_KEYS = (
     ("christmas", 12, 25),
     ("new_year", 1, 1),
 )
-_HOLIDAYS = re.compile(
-    "(?<!\\w)(?:" + "|".join(f"({alternation(_words(key))})" for key, _, _ in _HOLIDAY_KEYS) + ")(?!\\w)"
+# A message with no digit and none of these words names no date: most, whose reading then compiles
+# nothing (a first `solibot chat --once` pays for what it reads)
+_CALENDAR_WORDS = frozenset(
+    w
+    for phrase in (*_MONTHS, *(p for key, _, _ in _HOLIDAY_KEYS for p in _words(key)))
+    for w, _, _ in token_spans(phrase)
 )
-# A street's name ("rue du 14 juillet", "place du 8 mai 1945") or a day gone by ("depuis le 2 mai",
-# "né le 12/03/90"): no date to search.
-_NOT_AFTER = re.compile(
-    rf"(?<!\w)(?:{alternation(_words('not_after'))})(?:\s+(?:du|des|de|le|la|l'|the))?\s*$"
-)
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+class _Calendar(NamedTuple):
+    day_month: re.Pattern[str]  # "25 décembre", "1er janvier 2027", "25 de diciembre"
+    month_day: re.Pattern[str]  # "december 25th" (not "may 2 people", Romanian "mai 2": more)
+    numeric: re.Pattern[str]  # "25/12", "25/12/2026"
+    cued_day: re.Pattern[str]  # "ouvert le 25", "le 24 au soir"
+    holidays: re.Pattern[str]  # "jour de Noël", "nouvel an", "christmas eve"
+    # A street's name ("rue du 14 juillet", "place du 8 mai 1945") or a day gone by ("depuis le 2 mai",
+    # "né le 12/03/90"): no date to search.
+    not_after: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _Calendar:
+    month = alternation(_MONTHS)
+    month_first = alternation(word for word in _MONTHS if word not in ("may", "mai"))
+    units = alternation(_words("clock_unit") + _words("hour_unit") + _words("minute_unit"))
+    return _Calendar(
+        re.compile(rf"(?<![\w/.:]){_NTH}\s+(?:de\s+|of\s+)?({month}){_YEAR}(?!\w)"),
+        re.compile(rf"(?<!\w)({month_first})\s+{_NTH}(?![\w/:]){_YEAR}"),
+        re.compile(r"(?<![\w/.:])(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?(?![\w/])"),
+        re.compile(
+            rf"(?<!\w)(?:{alternation(_words('date_cue'))})\s+{_NTH}(?![\w/:])(?!\s*(?:{units})(?!\w))"
+            rf"|(?<!\w)(?:{alternation(_words('date_article'))})\s+{_NTH}\s+"
+            rf"(?={alternation(_words('date_part'))}(?!\w))"
+        ),
+        re.compile(
+            "(?<!\\w)(?:"
+            + "|".join(f"({alternation(_words(key))})" for key, _, _ in _HOLIDAY_KEYS)
+            + ")(?!\\w)"
+        ),
+        re.compile(rf"(?<!\w)(?:{alternation(_words('not_after'))})(?:\s+(?:du|des|de|le|la|l'|the))?\s*$"),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,12 +301,15 @@ def _calendar(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
     next one from today when it names no year, with the characters that said it; None for none, an
     impossible date ("31/02"), a date gone by or a street's name. "24/7" and "7/7" are opening hours."""
     folded, where = fold_map(text)
+    if not any(c.isdigit() for c in folded) and not _CALENDAR_WORDS.intersection(_WORD.findall(folded)):
+        return None
+    calendar = _patterns()
     found: list[tuple[int, int, int, int | None, int]] = []  # (start, day, month, year, end)
-    for m in _DAY_MONTH.finditer(folded):
+    for m in calendar.day_month.finditer(folded):
         found.append((m.start(), int(m.group(1)), _MONTHS[m.group(2)], _year(m.group(3), today), m.end()))
-    for m in _MONTH_DAY.finditer(folded):
+    for m in calendar.month_day.finditer(folded):
         found.append((m.start(), int(m.group(2)), _MONTHS[m.group(1)], _year(m.group(3), today), m.end()))
-    for m in _NUMERIC.finditer(folded):
+    for m in calendar.numeric.finditer(folded):
         first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
         hours = second == 7 and (first <= 7 or first == 24)  # "24/7", "5/7": days of the week
         # "25/12", "05/01", "25/12/2026"; not "7/7" nor "24/24" (hours), nor "3/4" ("3 or 4 of us")
@@ -288,17 +317,17 @@ def _calendar(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
             year or first != second and (len(m.group(1)) == len(m.group(2)) == 2 or first > 12)
         ):
             found.append((m.start(), first, second, _year(year, today), m.end()))
-    for m in _HOLIDAYS.finditer(folded):
+    for m in calendar.holidays.finditer(folded):
         group = next(i for i in range(len(_HOLIDAY_KEYS)) if m.group(i + 1))
         _, month, number = _HOLIDAY_KEYS[group]
         found.append((m.start(), number, month, None, m.end()))
     if not found:
-        for m in _CUED_DAY.finditer(folded):
+        for m in calendar.cued_day.finditer(folded):
             group = 1 if m.group(1) else 2
             found.append((m.start(group), int(m.group(group)), 0, None, m.end(group)))
             break
     for start, number, month, year, end in sorted(found):
-        if _NOT_AFTER.search(folded[:start]):
+        if calendar.not_after.search(folded[:start]):
             continue
         day = _day_of_month(number, today) if month == 0 else _next(number, month, year, today)
         if day is not None:
