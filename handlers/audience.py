@@ -43,11 +43,12 @@ _CONDITIONS = {
 }
 
 
-def audience_marker(audience: Audience, lang: str) -> str | None:
+def audience_marker(audience: Audience, lang: str, *, preferred: bool = True) -> str | None:
     """ "femmes", "familles", "-25 ans": two words on a list line for a place that takes only some
     people (Soliguide's exclusive welcome), so a man is not sent to a women's shelter; "surtout
-    femmes" for one that welcomes mainly women (accueil 1)."""
-    if audience.welcome == 1 and len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
+    femmes" for one that welcomes mainly women (accueil 1), unless `preferred` is False (an SMS page,
+    where it would push a page in Arabic or Russian past its message: a review, 2026-12-06)."""
+    if preferred and audience.welcome == 1 and len(audience.genders) == 1 and audience.genders[0] in _GENDERS:
         # "surtout femmes": a man may go, but a woman fleeing violence looks for it, a man may not
         # (a persona trial, 2026-12-06: "Le Fil d'Ariane" said so in its details only)
         return t(lang, "mainly {who}", who=t(lang, _GENDERS[audience.genders[0]]))

@@ -272,7 +272,7 @@ def _compact_lines(
                 how_far(result, lang, walking=walking),
                 describe(result.state, at, lang, now=now, brief=True),
                 _name(result, needs, lang),
-                audience_marker(result.audience, lang),
+                audience_marker(result.audience, lang, preferred=False),
                 # as _with_access(…, most=1)
                 [*access_labels(result, lang, saturation=False)[:1], *notice_label(result, lang)],
                 _street(result),

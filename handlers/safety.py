@@ -181,8 +181,7 @@ class Alerts:
     bed_for_minor: bool = False  # a bed asked for someone under 18 ("pour un garçon de 16 ans"): 119 too
     age: int | None = field(default=None, compare=False)  # the sender's own, when said: who a place is for
     spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)  # never read as a place
-    # The words of a body or a life at stake, never read as a need either ("my water broke": no water;
-    # "je veux dormir et pas me réveiller": no bed)
+    # The words of a body at stake, never read as a need either ("my water broke": no water)
     care_spans: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     def __bool__(self) -> bool:
@@ -298,7 +297,9 @@ def read_alerts(text: str, needs: tuple[str, ...] = ()) -> Alerts:
         )
 
     spans = tuple(span for found in hits.values() for span in words_of(found))
-    care_spans = words_of([*hits["suicide"], *hits["medical"]])
+    # a body at stake only: a suicidal phrase's gap may hold a bed asked ("je voudrais dormir à Lyon.
+    # dormir pour toujours", a review, 2026-12-06)
+    care_spans = words_of(hits["medical"])
     return Alerts(
         suicide=bool(hits["suicide"]),
         medical=bool(hits["medical"]),

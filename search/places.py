@@ -470,7 +470,7 @@ def _poi(
     if cue_i is None:
         return None
     kind = "station" if toks[cue_i] in STATION_CUES else "hospital"
-    if any(t in LEFT_CUES for t in toks[max(0, cue_i - 4) : cue_i]):
+    if kind == "hospital" and any(t in LEFT_CUES for t in toks[max(0, cue_i - 4) : cue_i]):
         return None
     town = max(hits, key=lambda h: h.score) if hits else None
     insee = _choose(g, town.insees, hints, home).insee if town else None

@@ -574,13 +574,13 @@ async def test_the_nearest_beyond_the_radius_is_the_nearest(chat: Chat) -> None:
     assert "Colmar (40 km)" in told, told
 
 
-async def test_a_wish_never_to_wake_up_is_no_bed_asked(sms: Chat) -> None:
-    """A second persona trial (2026-12-06): "je veux dormir et pas me reveiller" had 3114, then
-    "Hébergement et logement : c'est noté"."""
+async def test_a_bed_asked_beside_a_wish_to_die_is_still_searched(sms: Chat) -> None:
+    """A review (2026-12-06): the words of a suicidal phrase read as no need dropped the bed of
+    "je voudrais dormir à Mulhouse. dormir pour toujours"; only a body's words (medical) are no need."""
     spy = recording(sms)
-    replies = await sms.send("je veux dormir et pas me reveiller")
+    replies = await sms.send("je voudrais dormir a mulhouse. dormir pour toujours")
     assert any("3114" in line for r in replies for line in r.alerts)
-    assert not spy.queries and sms.conv.need == ()
+    assert spy.queries and "emergency_accommodation" in spy.queries[-1].categories
 
 
 async def test_an_overdose_gets_15_before_3114(chat: Chat) -> None:

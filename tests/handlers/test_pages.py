@@ -61,6 +61,8 @@ async def test_exclusive_places_carry_a_short_audience_marker(deps: Deps) -> Non
     # a preferred public is welcome, not exclusive: said as such (a persona trial, 2026-12-06: "Le Fil
     # d'Ariane" said "Surtout pour : femmes" in its details only)
     assert audience_marker(Audience(welcome=1, genders=("women",)), "fr") == "surtout femmes"
+    # not on an SMS page, where it pushed Arabic or Russian pages past one message (a review)
+    assert audience_marker(Audience(welcome=1, genders=("women",)), "ru", preferred=False) is None
     assert audience_marker(Audience(welcome=1, family=("family",)), "fr") is None
     assert audience_marker(Audience(welcome=0), "fr") is None
     for lang in locales.LANGUAGES:

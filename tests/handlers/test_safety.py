@@ -306,8 +306,16 @@ ABOUT_TO_FALL = [  # a second persona trial (2026-12-06): no 15, or 15 in a seco
 ]
 
 
-DESPAIR = ["a quoi bon", "jai plus la force", "je n'ai plus la force", "je veux dormir et pas me reveiller"]
-NOT_DESPAIR = ["a quoi bon appeler le 115 il repond jamais", "jai plus la force de marcher jusqua colmar"]
+DESPAIR = ["je veux dormir et pas me reveiller"]
+# "à quoi bon", "j'ai plus la force" said alone are not read (a first reading of them raised 3114, kept
+# for the whole conversation, for these: a review, 2026-12-06)
+NOT_DESPAIR = [
+    "a quoi bon appeler le 115 il repond jamais",
+    "jai plus la force de marcher jusqua colmar",
+    "à quoi bon y aller",
+    "à quoi bon s'inscrire au 115",
+    "j'ai plus la force dans les jambes, un lit à Lyon",
+]
 
 
 @pytest.mark.parametrize(

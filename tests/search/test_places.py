@@ -189,6 +189,20 @@ def test_a_hospital_left_or_not_named_is_the_town(text: str) -> None:
     assert found is not None and (found.insee, found.kind) == ("67482", "commune"), found
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "à la sortie de la gare de Strasbourg",
+        "je sors de la gare de Strasbourg, où manger",
+        "hôpital Pasteur Colmar",
+    ],
+)
+def test_a_station_one_leaves_is_still_the_station(text: str) -> None:
+    """A review (2026-12-06): "leaving" read before a station, and "sortie" (an exit), lost the landmark."""
+    found = find_place(text)
+    assert found is not None and found.kind in ("station", "hospital"), found
+
+
 def test_a_common_word_town_needs_a_cue() -> None:
     assert find_place("manger à Nice") is not None
     for named in (
