@@ -60,7 +60,7 @@ def _fold_char(ch: str) -> str:
     kept = unicodedata.normalize("NFC", kept.casefold())
     if kept.isspace():
         return " "
-    if len(kept) > 1:  # "″" is "′′", itself two apostrophes: the pieces folded too (idempotent)
+    if kept != ch:  # "″" is "′′", two apostrophes; "ǣ" is "æ", "ae": what it folds to, folded too
         kept = "".join(c if c == ch else _fold_char(c) for c in kept)
     return _YO.get(kept, kept)
 

@@ -63,3 +63,10 @@ _TRICKY = (
 def test_one_pass_fold_is_the_character_by_character_fold(text: str) -> None:
     assert fold_map(text) == _fold_map(text)
     assert fold(text) == _fold_map(text)[0]
+
+
+def test_fold_is_idempotent_on_every_character() -> None:
+    """What a character folds to folds to itself ("ǣ" is "æ", then "ae"; a review found 23 such)."""
+    for code in range(0x20, 0x30000):
+        ch = chr(code)
+        assert fold(fold(ch)) == fold(ch), hex(code)
