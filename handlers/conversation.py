@@ -332,10 +332,8 @@ async def _free_text(conv: Conversation, text: str, msg: Incoming, ctx: Ctx, *, 
     if filters.gender == "men" and (alerts.domestic or alerts.danger):
         filters = replace(filters, gender=None)  # "un homme me frappe" is said by the one hit
         who = replace(who, filters=filters)
-    if who.undocumented:
-        ctx = replace(
-            ctx, undocumented=True
-        )  # a bed is for everyone, said with the beds (handlers.searching)
+    if who.undocumented:  # a bed is for everyone, said with the beds (handlers.searching)
+        ctx = replace(ctx, undocumented=True)
     walk_in = who.filters.no_referral  # "sans orientation", as the message says it
     if alerts.no_answer:
         # "le 115 ne répond pas": the beds one may walk into, not the shelters the 115 itself refers to

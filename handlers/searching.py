@@ -350,13 +350,7 @@ async def _show_page(conv: Conversation, ctx: Ctx, lines: tuple[str, ...]) -> Tu
     if offset == 0 and not ctx.operator and ctx.undocumented and is_shelter(conv.need):
         # "sans papiers, je peux aller au 115 sans me faire arrêter ?" (persona trial, 2026-12-06): the
         # emergency shelter is unconditional (Code de l'action sociale, L345-2-2)
-        note = (
-            *note,
-            t(
-                lang,
-                "Emergency shelter is for everyone, with or without papers.",
-            ),
-        )
+        note = (*note, t(lang, "Emergency shelter is for everyone, with or without papers."))
     numbers = tuple(Choice(str(n), str(n)) for n in range(offset + 1, offset + len(results) + 1))
     plus = (Choice("plus", "+"),) if offset + len(results) < page.total or farther else ()
     # The emergency lines and the page in one message, unless the names would be cut past reading
