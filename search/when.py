@@ -60,6 +60,9 @@ _RELATIVE = re.compile(
 _WORD_NUMBERS = (
     dict.fromkeys(_words("one"), 1) | dict.fromkeys(_words("two"), 2) | dict.fromkeys(_words("three"), 3)
 )
+# A word before a time that puts it in the past: "depuis ce matin", "since this morning" (a persona
+# trial, 2026-12-06: a pregnant woman in pain "depuis ce matin", at 18:00, was searched tomorrow at 8)
+_SINCE = frozenset(t for w in _words("since") for t, _, _ in token_spans(w))
 # A word just before a clock time that makes it the end of the window: "avant 22h", "before 9pm".
 _BEFORE = frozenset(_words("before"))
 
@@ -201,7 +204,8 @@ def _find(text: str, now: datetime) -> TimeWindow | None:
             key = phrases.get(tuple(toks[i : i + m]))
             if key is None:
                 continue
-            found.setdefault(key, (spans[i][1], spans[i + m - 1][2]))
+            if not (i and toks[i - 1] in _SINCE):  # "mal au ventre depuis ce matin": a time gone by
+                found.setdefault(key, (spans[i][1], spans[i + m - 1][2]))
             i += m - 1
             break
         i += 1

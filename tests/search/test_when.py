@@ -294,3 +294,13 @@ def test_tomorrow_said_before_sleeping_is_the_day_that_dawns() -> None:
     assert day is not None and day.start == datetime(2026, 12, 26, 8, 0, tzinfo=PARIS)
     gone = find_when("demain a 1h", datetime(2026, 12, 25, 2, 0, tzinfo=PARIS))  # not an hour gone by
     assert gone is not None and gone.start == datetime(2026, 12, 26, 1, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["jsuis enceinte de 7 mois jai mal au ventre depuis ce matin colmar", "since this morning i have pain"],
+)
+def test_a_time_gone_by_is_no_time_to_search(text: str) -> None:
+    """A check by SMS before stopping (2026-12-06): a pregnant woman in pain "depuis ce matin", at
+    18:00, was searched tomorrow at 8."""
+    assert find_when(text, datetime(2026, 12, 24, 18, 0, tzinfo=PARIS)) is None
