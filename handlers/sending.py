@@ -132,20 +132,22 @@ def sms_text(result: Result, at: datetime, now: datetime, lang: str, fits: Calla
     """What the person receives: name, address (or how to be referred), phone, the state and hours in
     force, conditions. Blocks are kept in that order of use while the SMS still fits the budget."""
     name = title(result, (), lang, 60)
-    if result.address_private and is_shelter((result.category,)):
+    if result.address_private:
         place = " ".join(p for p in (defuse(result.postal_code), defuse(result.city)) if p)
-        # A number to call: an SMS sent to someone on the street reaches no social worker (a persona trial,
-        # 2026-12-06: a Ukrainian woman was sent a shelter with no phone, no address and no 115)
-        address = t(
-            lang,
-            "Address given on referral only ({place}): call 115 (free, 24/7) or a social worker to be referred.",  # noqa: E501
-            place=place,
-        )
-    elif result.address_private:
-        place = " ".join(p for p in (defuse(result.postal_code), defuse(result.city)) if p)
-        address = t(
-            lang, "Address given on referral only ({place}): ask a social worker to refer you.", place=place
-        )
+        if is_shelter((result.category,)):
+            # A number to call: an SMS sent to someone on the street reaches no social worker (a persona
+            # trial, 2026-12-06: a Ukrainian woman was sent a shelter with no phone, no address, no 115)
+            address = t(
+                lang,
+                "Address given on referral only ({place}): call 115 (free, 24/7) or a social worker to be referred.",  # noqa: E501
+                place=place,
+            )
+        else:
+            address = t(
+                lang,
+                "Address given on referral only ({place}): ask a social worker to refer you.",
+                place=place,
+            )
     else:
         where = noted(short_address(result), result)
         city = defuse(result.city)

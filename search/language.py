@@ -120,15 +120,19 @@ _REST_WORDS = 2  # words left beside "I don't speak French" for them to tell the
 
 
 @cache
+def _no_french_phrases() -> tuple[tuple[str, ...], ...]:
+    """ "I don't speak French" in any of our languages (commands.tsv `no_french`), as folded words."""
+    phrases = (tuple(t for t, _, _ in token_spans(p)) for p in locales.words("commands", "no_french"))
+    return tuple(words for words in phrases if words)
+
+
+@cache
 def _no_french_keys() -> frozenset[str]:
-    """The longest word of each "I don't speak French" phrase ("francais", "французькою"): a message
-    with none of them says no such thing."""
-    phrases = ([t for t, _, _ in token_spans(p)] for p in locales.words("commands", "no_french"))
-    return frozenset(max(words, key=len) for words in phrases if words)
+    """The longest word of each phrase ("francais", "французькою"): a message with none of them says
+    no such thing."""
+    return frozenset(max(words, key=len) for words in _no_french_phrases())
 
 
 @cache
 def _no_french() -> re.Pattern[str]:
-    """ "I don't speak French" in any of our languages (commands.tsv `no_french`), on folded words."""
-    phrases = (" ".join(t for t, _, _ in token_spans(p)) for p in locales.words("commands", "no_french"))
-    return re.compile(rf"(?<!\w)(?:{alternation(p for p in phrases if p)})(?!\w)")
+    return re.compile(rf"(?<!\w)(?:{alternation(' '.join(words) for words in _no_french_phrases())})(?!\w)")

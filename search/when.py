@@ -301,7 +301,7 @@ def for_the_night(window: TimeWindow) -> TimeWindow:
 
 
 def _calendar(text: str, today: date) -> tuple[date, tuple[int, int]] | None:
-    """The first calendar date to come that the message names (see _DAY_MONTH and the others), the
+    """The first calendar date to come that the message names (see _Calendar's patterns), the
     next one from today when it names no year, with the characters that said it; None for none, an
     impossible date ("31/02"), a date gone by or a street's name. "24/7" and "7/7" are opening hours."""
     folded, where = fold_map(text)
@@ -363,14 +363,12 @@ def _next(number: int, month: int, year: int | None, today: date) -> date | None
 def _day_of_month(number: int, today: date) -> date | None:
     """The next day numbered so: this month's, or the next month that has it ("le 30" on 31 January is
     30 March)."""
-    year, month = today.year, today.month
-    if number < today.day:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    for _ in range(3):
+    first = today.year * 12 + today.month - 1 + (number < today.day)  # months counted from year 0
+    for months in range(first, first + 3):
         try:
-            return date(year, month, number)
+            return date(months // 12, months % 12 + 1, number)
         except ValueError:
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+            continue
     return None
 
 
